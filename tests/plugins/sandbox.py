@@ -1,0 +1,1 @@
+"""Fixtures that start the sandbox Microsoft 365 on loopback."""

@@ -1,0 +1,1 @@
+"""Fixtures that open the store on SQLite and, when configured, PostgreSQL."""
