@@ -1,0 +1,27 @@
+"""`Invocation`: one request from any channel, built by its adapter from a verified request."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+from commands.context import Actor
+
+__all__ = ["Invocation", "new_request_id"]
+
+
+def new_request_id() -> str:
+    return secrets.token_hex(6)
+
+
+@dataclass(frozen=True)
+class Invocation:
+    channel: str
+    actor: Actor
+    text: str
+    conversation: str = ""
+    tenant_hint: str | None = None
+    """The tenant the conversation is mapped to, used when the command names none."""
+    handle: object = field(default=None, repr=False, compare=False)
+    """Opaque to everyone but the adapter that built it (a response_url, a conversation ref)."""
+    request_id: str = field(default_factory=new_request_id)

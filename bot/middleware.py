@@ -1,0 +1,131 @@
+"""The router's pipeline: small middleware, one concern each.
+
+A middleware is `async (call, next_) -> Reply`. The order is fixed in `default_pipeline`:
+logging outermost, so every outcome is logged; audit before access, so denials are audited.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import structlog
+from pydantic import BaseModel
+
+from bot.access import AccessPolicy
+from bot.errors import AccessDenied, DeskhandError, IntegrationError, UserError
+from bot.invocation import Invocation
+from cards.reply import Reply
+from commands.context import Progress, TenantInfo, silent_progress
+from commands.registry import CommandSpec, positional_kind
+
+__all__ = ["AccessCheck", "AuditSink", "AuditTrail", "Call", "Middleware", "Next", "log_requests"]
+
+log = structlog.get_logger("deskhand.router")
+
+
+@dataclass(frozen=True)
+class Call:
+    """One parsed request on its way through the pipeline."""
+
+    invocation: Invocation
+    spec: CommandSpec
+    args: BaseModel
+    tenant: TenantInfo | None
+    progress: Progress = field(default=silent_progress, compare=False)
+
+    @property
+    def target(self) -> str:
+        """What the command acts on, for logs and audit: its first positional argument."""
+        for name, info in self.spec.args.model_fields.items():
+            if positional_kind(info):
+                return str(getattr(self.args, name) or "")
+        return ""
+
+
+Next = Callable[[Call], Awaitable[Reply]]
+
+
+class Middleware(Protocol):
+    def __call__(self, call: Call, next_: Next) -> Awaitable[Reply]: ...
+
+
+def outcome_of(error: BaseException | None, reply: Reply | None) -> str:
+    if error is None:
+        return "failed" if reply is not None and reply.failed else "ok"
+    if isinstance(error, AccessDenied):
+        return "denied"
+    if isinstance(error, UserError):
+        return "rejected"
+    if isinstance(error, IntegrationError):
+        return "failed"
+    return "error"
+
+
+async def log_requests(call: Call, next_: Next) -> Reply:
+    inv = call.invocation
+    bound = log.bind(
+        request_id=inv.request_id,
+        channel=inv.channel,
+        actor=inv.actor.id,
+        command=call.spec.name,
+        tenant=call.tenant.name if call.tenant else None,
+    )
+    started = time.perf_counter()
+    error: BaseException | None = None
+    reply: Reply | None = None
+    try:
+        reply = await next_(call)
+        return reply
+    except BaseException as exc:
+        error = exc
+        raise
+    finally:
+        elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+        detail = error.code if isinstance(error, IntegrationError) else type(error).__name__
+        bound.info(
+            "command",
+            outcome=outcome_of(error, reply),
+            ms=elapsed_ms,
+            error=detail if error else None,
+        )
+
+
+@dataclass(frozen=True)
+class AccessCheck:
+    policy: AccessPolicy
+
+    async def __call__(self, call: Call, next_: Next) -> Reply:
+        if not self.policy.allows(call.invocation.actor, call.spec, call.tenant):
+            where = f" on {call.tenant.name}" if call.tenant else ""
+            raise AccessDenied(
+                f"You may not run /{call.spec.name}{where}. Ask a Deskhand admin to grant you "
+                f"one of these roles: {', '.join(sorted(call.spec.roles))}."
+            )
+        return await next_(call)
+
+
+class AuditSink(Protocol):
+    async def record(self, call: Call, outcome: str, detail: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class AuditTrail:
+    """Every command is written to the audit log with its outcome, whatever happens."""
+
+    sink: AuditSink
+
+    async def __call__(self, call: Call, next_: Next) -> Reply:
+        reply: Reply | None = None
+        error: BaseException | None = None
+        try:
+            reply = await next_(call)
+            return reply
+        except Exception as exc:
+            error = exc
+            raise
+        finally:
+            detail = error.message if isinstance(error, DeskhandError) else ""
+            await self.sink.record(call, outcome_of(error, reply), detail[:500])

@@ -1,0 +1,97 @@
+"""The one path every request takes: parse, resolve the tenant, run the pipeline, map errors.
+
+Errors from the tree in `bot.errors` become short messages; anything else is logged with the
+request id and the user sees only that id.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from functools import partial
+
+import structlog
+
+from bot.access import AccessPolicy
+from bot.errors import DeskhandError, NotFound, UsageError
+from bot.invocation import Invocation
+from bot.middleware import Call, Middleware, Next
+from bot.parsing import bind_arguments, split_command_line
+from bot.tenants import TenantDirectory
+from cards.reply import Reply
+from commands.context import CommandContext, Progress, silent_progress
+from commands.registry import CommandSpec, Registry
+
+__all__ = ["Router", "describe_error"]
+
+log = structlog.get_logger("deskhand.router")
+
+
+def describe_error(error: DeskhandError) -> str:
+    if isinstance(error, UsageError) and error.usage:
+        return f"{error.message}\n{error.usage}"
+    return error.message
+
+
+class Router:
+    def __init__(
+        self,
+        *,
+        registry: Registry,
+        tenants: TenantDirectory,
+        policy: AccessPolicy,
+        middleware: Sequence[Middleware] = (),
+    ) -> None:
+        self.registry = registry
+        self.tenants = tenants
+        self.policy = policy
+        chain: Next = self._dispatch
+        for layer in reversed(middleware):
+            chain = partial(layer, next_=chain)
+        self._chain = chain
+
+    async def handle(self, invocation: Invocation, progress: Progress = silent_progress) -> Reply:
+        try:
+            call = self._prepare(invocation, progress)
+            return await self._chain(call)
+        except DeskhandError as error:
+            return Reply.error(describe_error(error))
+        except Exception:
+            log.exception("command.crashed", request_id=invocation.request_id)
+            return Reply.error(
+                "Something went wrong inside Deskhand; nothing was changed. If it happens "
+                f"again, give your Deskhand admin this reference: {invocation.request_id}."
+            )
+
+    def _prepare(self, invocation: Invocation, progress: Progress) -> Call:
+        name, words = split_command_line(invocation.text)
+        spec = self.lookup(name)
+        args = bind_arguments(spec, words)
+        tenant = None
+        if spec.needs_tenant:
+            tenant = self.tenants.resolve(getattr(args, "tenant", None), invocation.tenant_hint)
+        return Call(invocation, spec, args, tenant, progress)
+
+    def lookup(self, name: str) -> CommandSpec:
+        spec = self.registry.get(name)
+        if spec is None:
+            close = difflib.get_close_matches(name, self.registry.names(), n=1)
+            hint = f"Did you mean /{close[0]}? " if close else ""
+            raise NotFound(f"There is no command /{name}. {hint}Type /help to see the commands.")
+        return spec
+
+    def allowed_commands(self, call: Call) -> list[CommandSpec]:
+        actor = call.invocation.actor
+        return [spec for spec in self.registry if self.policy.allows(actor, spec, None)]
+
+    async def _dispatch(self, call: Call) -> Reply:
+        context = CommandContext(
+            actor=call.invocation.actor,
+            tenants=self.tenants.tenants,
+            allowed_commands=partial(self.allowed_commands, call),
+            tenant=call.tenant,
+            graph_client=self.tenants.client(call.tenant) if call.tenant else None,
+            progress=call.progress,
+            request_id=call.invocation.request_id,
+        )
+        return await call.spec.handler(context, call.args)

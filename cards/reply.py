@@ -1,0 +1,121 @@
+"""The channel-neutral reply every command returns and every renderer draws.
+
+A `Reply` is an ordered list of blocks plus what sits beside them (buttons, a secret for the
+requester only, files). It holds no platform keys: each renderer degrades what its platform
+cannot show.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from pydantic import ConfigDict, TypeAdapter
+
+__all__ = [
+    "Block",
+    "Button",
+    "Facts",
+    "File",
+    "Heading",
+    "Level",
+    "Notice",
+    "Reply",
+    "Table",
+    "Text",
+    "reply_to_json",
+]
+
+
+class Level(StrEnum):
+    INFO = "info"
+    SUCCESS = "success"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Heading:
+    text: str
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Label/value pairs, drawn as a two-column list."""
+
+    items: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows of strings; `total` is the full count when only the first rows are shown."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    title: str = ""
+    total: int | None = None
+
+
+@dataclass(frozen=True)
+class Notice:
+    level: Level
+    text: str
+
+
+Block = Heading | Text | Facts | Table | Notice
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button carries only an id; a click is authorised again like any command."""
+
+    label: str
+    action_id: str
+    style: str = "default"
+    confirm: str = ""
+
+
+@dataclass(frozen=True)
+class File:
+    __pydantic_config__ = ConfigDict(ser_json_bytes="base64")
+
+    filename: str
+    media_type: str
+    content: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Reply:
+    title: str = ""
+    blocks: tuple[Block, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    secret: str = field(default="", repr=False)
+    files: tuple[File, ...] = ()
+    level: Level = Level.INFO
+
+    @property
+    def failed(self) -> bool:
+        return self.level is Level.ERROR
+
+    @classmethod
+    def error(cls, text: str) -> Reply:
+        return cls(blocks=(Notice(Level.ERROR, text),), level=Level.ERROR)
+
+
+_REPLY_JSON = TypeAdapter(Reply)
+
+
+def reply_to_json(reply: Reply) -> str:
+    """The Reply as JSON for scripts run by the requester: block kinds named, files as base64."""
+    data = _REPLY_JSON.dump_python(reply, mode="json")
+    data["blocks"] = [
+        {"kind": type(block).__name__.lower(), **item}
+        for block, item in zip(reply.blocks, data["blocks"], strict=True)
+    ]
+    return json.dumps(data, indent=2, ensure_ascii=False)

@@ -1,0 +1,77 @@
+"""What a command handler receives besides its arguments: who asks, for which tenant, with what."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Protocol
+
+from bot.errors import UserError
+
+if TYPE_CHECKING:
+    from commands.registry import CommandSpec
+    from integrations.graph import GraphClient
+
+__all__ = ["Actor", "CommandContext", "Progress", "TenantInfo", "silent_progress"]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person behind a request, as the channel verified them."""
+
+    id: str
+    display_name: str
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class TenantInfo:
+    name: str
+    display_name: str
+    domain: str
+    tenant_id: str
+    sandbox: bool = False
+
+
+class Progress(Protocol):
+    """Long work reports progress; the console draws a bar, chat updates a card."""
+
+    def start(self, label: str, total: int | None) -> None: ...
+
+    def advance(self, count: int = 1) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+class _SilentProgress:
+    def start(self, label: str, total: int | None) -> None:
+        pass
+
+    def advance(self, count: int = 1) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
+
+
+silent_progress: Progress = _SilentProgress()
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    actor: Actor
+    tenants: tuple[TenantInfo, ...]
+    allowed_commands: Callable[[], list[CommandSpec]]
+    tenant: TenantInfo | None = None
+    graph_client: GraphClient | None = None
+    progress: Progress = silent_progress
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    request_id: str = ""
+
+    @property
+    def graph(self) -> GraphClient:
+        """The tenant's Graph client; only commands with a `tenant` argument get one."""
+        if self.graph_client is None or self.tenant is None:
+            raise UserError("This command needs a tenant: add --tenant NAME (see /tenants).")
+        return self.graph_client

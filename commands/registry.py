@@ -1,0 +1,135 @@
+"""Commands are declared once: `@command` builds a `CommandSpec` into one registry.
+
+Usage lines and `/help` are generated from the spec, and the router, not the handler, applies
+roles, confirmation and audit from it. The decorator returns the function, so tests call it
+directly.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, Field
+from pydantic.fields import FieldInfo
+
+if TYPE_CHECKING:
+    from cards.reply import Reply
+    from commands.context import CommandContext
+
+__all__ = [
+    "ANYONE",
+    "REGISTRY",
+    "CommandSpec",
+    "Handler",
+    "Registry",
+    "Role",
+    "command",
+    "positional",
+    "positional_kind",
+]
+
+
+class Role(StrEnum):
+    READONLY = "readonly"
+    TECHNICIAN = "technician"
+    APPROVER = "approver"
+    ADMIN = "admin"
+
+
+ANYONE = frozenset(Role)
+"""Every role: what read-only commands declare."""
+
+Handler = Callable[["CommandContext", Any], Awaitable["Reply"]]
+
+
+def positional(description: str, *, rest: bool = False, default: Any = ...) -> Any:
+    """A positional argument; `rest` makes it take the remaining words ("adele vance")."""
+    return Field(
+        default, description=description, json_schema_extra={"positional": "rest" if rest else True}
+    )
+
+
+def positional_kind(info: FieldInfo) -> str | None:
+    """ "rest", "single" for a positional argument, None for an option."""
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    marker = extra.get("positional")
+    return None if not marker else "rest" if marker == "rest" else "single"
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    handler: Handler
+    args: type[BaseModel]
+    summary: str
+    help: str
+    roles: frozenset[Role]
+    permissions: tuple[str, ...]
+    destructive: bool
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def needs_tenant(self) -> bool:
+        return "tenant" in self.args.model_fields
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._specs: dict[str, CommandSpec] = {}
+        self._names: dict[str, str] = {}
+
+    def add(self, spec: CommandSpec) -> None:
+        for key in (spec.name, *spec.aliases):
+            if key in self._names:
+                raise ValueError(f"command name {key!r} is declared twice")
+            self._names[key] = spec.name
+        self._specs[spec.name] = spec
+
+    def get(self, name: str) -> CommandSpec | None:
+        canonical = self._names.get(name.lower())
+        return self._specs[canonical] if canonical else None
+
+    def names(self) -> list[str]:
+        """Every name and alias, for suggestions and completion."""
+        return sorted(self._names)
+
+    def __iter__(self) -> Iterator[CommandSpec]:
+        return iter(sorted(self._specs.values(), key=lambda spec: spec.name))
+
+
+REGISTRY = Registry()
+
+
+def command(
+    name: str,
+    *,
+    args: type[BaseModel],
+    roles: frozenset[Role] = ANYONE,
+    permissions: tuple[str, ...] = (),
+    destructive: bool = False,
+    aliases: tuple[str, ...] = (),
+    registry: Registry = REGISTRY,
+) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        doc = inspect.cleandoc(handler.__doc__ or "")
+        summary, _, rest = doc.partition("\n")
+        registry.add(
+            CommandSpec(
+                name=name,
+                handler=handler,
+                args=args,
+                summary=summary.strip(),
+                help=rest.strip(),
+                roles=roles,
+                permissions=permissions,
+                destructive=destructive,
+                aliases=aliases,
+            )
+        )
+        return handler
+
+    return register

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from typing import Literal
+
+import pytest
+from pydantic import BaseModel, model_validator
+
+from bot.errors import UsageError
+from bot.parsing import MAX_LINE, bind_arguments, split_command_line, usage
+from cards.reply import Reply
+from commands.context import CommandContext
+from commands.registry import Registry, command, positional
+
+
+class PeopleArgs(BaseModel):
+    query: str | None = positional("who", rest=True, default=None)
+    tenant: str | None = None
+    mfa: Literal["registered", "unregistered"] | None = None
+    inactive: int | None = None
+    licensed: bool = False
+    unlicensed: bool = False
+    columns: list[str] = []
+
+    @model_validator(mode="after")
+    def _exclusive(self) -> PeopleArgs:
+        if self.licensed and self.unlicensed:
+            raise ValueError("--licensed and --unlicensed cannot be used together")
+        return self
+
+
+registry = Registry()
+
+
+@command("people", args=PeopleArgs, registry=registry)
+async def people(ctx: CommandContext, args: PeopleArgs) -> Reply:
+    """List people."""
+    return Reply()
+
+
+SPEC = registry.get("people")
+assert SPEC is not None
+
+
+def bind(line: str) -> PeopleArgs:
+    name, words = split_command_line(line)
+    assert name == "people"
+    result = bind_arguments(SPEC, words)
+    assert isinstance(result, PeopleArgs)
+    return result
+
+
+def test_slash_and_case_are_ignored_in_the_command_name() -> None:
+    assert split_command_line("/People adele")[0] == "people"
+    assert split_command_line("people")[0] == "people"
+
+
+def test_remaining_words_form_the_rest_argument() -> None:
+    assert bind("/people adele vance --tenant contoso").query == "adele vance"
+
+
+def test_apostrophes_need_no_quoting() -> None:
+    assert bind("/people o'brien").query == "o'brien"
+
+
+def test_double_and_curly_quotes_group_words() -> None:
+    assert bind('/people "van der berg" --tenant contoso').query == "van der berg"
+    assert bind("/people \u201cvan der berg\u201d").query == "van der berg"
+
+
+def test_unicode_arguments_survive() -> None:
+    assert bind("/people Zoë Ångström").query == "Zoë Ångström"
+
+
+def test_options_take_values_inline_or_after() -> None:
+    args = bind("/people --mfa=unregistered --inactive 90 --licensed")
+    assert (args.mfa, args.inactive, args.licensed) == ("unregistered", 90, True)
+
+
+def test_list_options_split_on_commas_and_repeat() -> None:
+    assert bind("/people --columns a,b --columns c").columns == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize(
+    ("line", "fragment"),
+    [
+        ("/people --bogus", "has no option --bogus"),
+        ("/people --mfa", "--mfa needs a value (registered|unregistered)"),
+        ("/people --mfa sometimes", "--mfa: Input should be 'registered' or 'unregistered'"),
+        ("/people --inactive soon", "--inactive: Input should be a valid integer"),
+        ("/people --licensed --unlicensed", "cannot be used together"),
+        ("/people --licensed=yes", "--licensed takes no value"),
+        ('/people "adele', "double quote"),
+        ("/people " + "x" * 300, "the limit is 256"),
+        ("/people " + "x " * MAX_LINE, f"the limit is {MAX_LINE}"),
+        ("   ", "Type a command"),
+    ],
+)
+def test_malformed_lines_are_usage_errors(line: str, fragment: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        name, words = split_command_line(line)
+        bind_arguments(SPEC, words)
+    assert fragment in caught.value.message
+
+
+def test_usage_errors_carry_the_generated_usage_line() -> None:
+    with pytest.raises(UsageError) as caught:
+        bind_arguments(SPEC, ["--bogus"])
+    assert caught.value.usage == usage(SPEC)
+
+
+def test_usage_line_is_generated_from_the_model() -> None:
+    assert usage(SPEC) == (
+        "Usage: /people [query] [--tenant TENANT] [--mfa registered|unregistered] "
+        "[--inactive INACTIVE] [--licensed] [--unlicensed] [--columns COLUMNS]"
+    )

@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from pydantic import BaseModel
+
+from bot.access import ALL_TENANTS, AccessPolicy, Grant
+from bot.errors import Forbidden, RemoteNotFound
+from bot.invocation import Invocation
+from bot.middleware import AccessCheck, AuditTrail, Call, log_requests
+from bot.router import Router
+from bot.tenants import TenantDirectory
+from cards.reply import Facts, Level, Reply
+from commands.context import Actor, CommandContext, TenantInfo
+from commands.registry import ANYONE, Registry, Role, command, positional
+
+CONTOSO = TenantInfo("contoso", "Contoso", "contoso.com", "11111111-1111-1111-1111-111111111111")
+FABRIKAM = TenantInfo("fabrikam", "Fabrikam", "fabrikam.com", "22222222-2222-2222-2222-222222222222")
+TECH = Actor("slack:T1:U1", "Tess Tech", "tess@msp.example")
+READER = Actor("slack:T1:U2", "Rita Reader", "rita@msp.example")
+STRANGER = Actor("slack:T9:U9", "Someone Else")
+
+
+class TargetArgs(BaseModel):
+    who: str = positional("who")
+    tenant: str | None = None
+
+
+registry = Registry()
+
+
+@command("whoami", args=TargetArgs, registry=registry)
+async def whoami(ctx: CommandContext, args: TargetArgs) -> Reply:
+    """Echo the resolved tenant and target."""
+    assert ctx.tenant is not None
+    return Reply(blocks=(Facts((("tenant", ctx.tenant.name), ("who", args.who))),))
+
+
+@command("fix", args=TargetArgs, roles=frozenset({Role.TECHNICIAN}), registry=registry)
+async def fix(ctx: CommandContext, args: TargetArgs) -> Reply:
+    """A technician-only command."""
+    return Reply(title="fixed")
+
+
+@command("explode", args=TargetArgs, registry=registry)
+async def explode(ctx: CommandContext, args: TargetArgs) -> Reply:
+    """Fails the way a bug would."""
+    raise RuntimeError("secret-token-abc123 leaked in a traceback")
+
+
+@command("missing", args=TargetArgs, registry=registry)
+async def missing(ctx: CommandContext, args: TargetArgs) -> Reply:
+    """Fails the way Graph does for an unknown object."""
+    raise RemoteNotFound(f"No user {args.who} in {ctx.tenant.name if ctx.tenant else '?'}.")
+
+
+@command("locked", args=TargetArgs, registry=registry)
+async def locked(ctx: CommandContext, args: TargetArgs) -> Reply:
+    """Fails for a missing Graph permission."""
+    raise Forbidden("Deskhand's app lacks Directory.Read.All.", permission="Directory.Read.All")
+
+
+@dataclass
+class RecordingSink:
+    rows: list[tuple[str, str, str, str | None, str]] = field(default_factory=list)
+
+    async def record(self, call: Call, outcome: str, detail: str) -> None:
+        tenant = call.tenant.name if call.tenant else None
+        self.rows.append((call.invocation.actor.id, call.spec.name, call.target, tenant, outcome))
+
+
+@pytest.fixture
+def sink() -> RecordingSink:
+    return RecordingSink()
+
+
+@pytest.fixture
+def router(sink: RecordingSink) -> Router:
+    policy = AccessPolicy(
+        [
+            Grant(TECH.id, ALL_TENANTS, Role.TECHNICIAN),
+            Grant(READER.id, "contoso", Role.READONLY),
+        ]
+    )
+    tenants = TenantDirectory((CONTOSO, FABRIKAM), clients={}, default="contoso")
+    return Router(
+        registry=registry,
+        tenants=tenants,
+        policy=policy,
+        middleware=(log_requests, AuditTrail(sink), AccessCheck(policy)),
+    )
+
+
+def facts(reply: Reply) -> dict[str, str]:
+    block = reply.blocks[0]
+    assert isinstance(block, Facts)
+    return dict(block.items)
+
+
+def text_of(reply: Reply) -> str:
+    return " ".join(getattr(block, "text", "") for block in reply.blocks)
+
+
+async def run(router: Router, text: str, actor: Actor = TECH, hint: str | None = None) -> Reply:
+    return await router.handle(Invocation("test", actor, text, tenant_hint=hint))
+
+
+async def test_tenant_comes_from_the_flag_then_the_conversation_then_the_default(
+    router: Router,
+) -> None:
+    assert facts(await run(router, "/whoami adele --tenant fabrikam.com"))["tenant"] == "fabrikam"
+    assert facts(await run(router, "/whoami adele", hint="fabrikam"))["tenant"] == "fabrikam"
+    assert facts(await run(router, "/whoami adele"))["tenant"] == "contoso"
+
+
+async def test_unknown_tenant_names_the_known_ones(router: Router) -> None:
+    reply = await run(router, "/whoami adele --tenant contosso")
+    assert reply.failed
+    assert "Did you mean contoso?" in text_of(reply)
+    assert "contoso, fabrikam" in text_of(reply)
+
+
+async def test_unknown_command_suggests_the_closest(router: Router) -> None:
+    reply = await run(router, "/whoamii adele")
+    assert reply.failed
+    assert "Did you mean /whoami?" in text_of(reply)
+
+
+async def test_usage_error_shows_the_usage_line(router: Router) -> None:
+    reply = await run(router, "/whoami")
+    assert "<who> is missing." in text_of(reply)
+    assert "Usage: /whoami <who> [--tenant TENANT]" in text_of(reply)
+
+
+async def test_roles_are_per_tenant_and_default_deny(router: Router, sink: RecordingSink) -> None:
+    assert not (await run(router, "/whoami adele", actor=READER)).failed
+    denied_elsewhere = await run(router, "/whoami adele --tenant fabrikam", actor=READER)
+    assert denied_elsewhere.failed and "may not run /whoami on fabrikam" in text_of(denied_elsewhere)
+    assert (await run(router, "/fix adele", actor=READER)).failed
+    assert (await run(router, "/whoami adele", actor=STRANGER)).failed
+    assert [row[-1] for row in sink.rows] == ["ok", "denied", "denied", "denied"]
+
+
+async def test_every_command_is_audited_with_its_target(
+    router: Router, sink: RecordingSink
+) -> None:
+    await run(router, "/whoami adele --tenant fabrikam")
+    await run(router, "/missing nobody")
+    assert sink.rows == [
+        (TECH.id, "whoami", "adele", "fabrikam", "ok"),
+        (TECH.id, "missing", "nobody", "contoso", "failed"),
+    ]
+
+
+async def test_integration_errors_are_shown_as_written(router: Router) -> None:
+    reply = await run(router, "/locked adele")
+    assert reply.level is Level.ERROR
+    assert text_of(reply) == "Deskhand's app lacks Directory.Read.All."
+
+
+async def test_a_crash_shows_a_reference_and_no_exception_text(router: Router) -> None:
+    invocation = Invocation("test", TECH, "/explode adele")
+    reply = await router.handle(invocation)
+    assert reply.failed
+    assert invocation.request_id in text_of(reply)
+    assert "secret-token" not in text_of(reply)
+    assert "RuntimeError" not in text_of(reply)
+
+
+def test_anyone_covers_every_role() -> None:
+    assert frozenset(Role) == ANYONE
