@@ -1,0 +1,199 @@
+"""Memberships, roles, licences, domains and the organization object."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .api_users import find_user
+from .entities import member_of, role_json, stamp
+from .graph_call import GraphCall, GraphResult, Route, ok
+from .model import Directory, DirectoryRole, RoleAssignment
+from .query import page, parse_collection_query, project
+
+__all__ = ["ROUTES"]
+
+DIRECTORY_READ = ("Directory.Read.All", "Directory.ReadWrite.All")
+ROLE_READ = (
+    "RoleManagement.Read.Directory",
+    "RoleManagement.Read.All",
+    *DIRECTORY_READ,
+    "RoleManagement.ReadWrite.Directory",
+)
+ORGANIZATION_READ = ("Organization.Read.All", *DIRECTORY_READ, "Organization.ReadWrite.All")
+SKU_READ = ("Organization.Read.All", "LicenseAssignment.Read.All", *ORGANIZATION_READ)
+DOMAIN_READ = ("Domain.Read.All", "Domain.ReadWrite.All", *DIRECTORY_READ)
+
+# The service each plan belongs to, as organization.assignedPlans names it.
+_PLAN_SERVICES = {
+    "AAD_PREMIUM": "AADPremiumService",
+    "MFA_PREMIUM": "MultiFactorService",
+    "EXCHANGE_S_ENTERPRISE": "exchange",
+    "EXCHANGE_S_STANDARD": "exchange",
+    "SHAREPOINTENTERPRISE": "SharePoint",
+    "TEAMS1": "TeamspaceAPI",
+}
+
+
+def _collection(call: GraphCall, items: list[dict[str, Any]], context: str) -> GraphResult:
+    query = parse_collection_query(call, context)
+    matching = [i for i in items if query.filter is None or query.filter.matches(i)]
+    if query.select is not None:
+        matching = [project(i, query.select, (), with_id=True) for i in matching]
+    return ok(page(call, matching, query, context=context))
+
+
+async def list_member_of(call: GraphCall) -> GraphResult:
+    call.require(*DIRECTORY_READ)
+    user = find_user(call)
+    return _collection(call, member_of(call.tenant.directory, user), "directoryObjects")
+
+
+def _definition_json(role: DirectoryRole) -> dict[str, Any]:
+    return {
+        "id": role.template_id,
+        "description": role.description,
+        "displayName": role.display_name,
+        "isBuiltIn": role.is_built_in,
+        "isEnabled": True,
+        "templateId": role.template_id,
+        "version": "1",
+    }
+
+
+def _assignment_json(
+    directory: Directory, assignment: RoleAssignment, expand: bool
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": assignment.id,
+        "principalId": assignment.principal_id,
+        "resourceScope": "/",
+        "directoryScopeId": "/",
+        "roleDefinitionId": assignment.role_template_id,
+    }
+    if expand:
+        body["roleDefinition"] = _definition_json(directory.roles[assignment.role_template_id])
+    return body
+
+
+async def list_role_assignments(call: GraphCall) -> GraphResult:
+    call.require(*ROLE_READ)
+    directory = call.tenant.directory
+    expand = call.query.get("$expand", "") == "roleDefinition"
+    items = [_assignment_json(directory, a, expand) for a in directory.role_assignments]
+    return _collection(call, items, "roleManagement/directory/roleAssignments")
+
+
+async def list_role_definitions(call: GraphCall) -> GraphResult:
+    call.require(*ROLE_READ)
+    items = [_definition_json(role) for role in call.tenant.directory.roles.values()]
+    return _collection(call, items, "roleManagement/directory/roleDefinitions")
+
+
+async def list_directory_roles(call: GraphCall) -> GraphResult:
+    call.require(*ROLE_READ)
+    directory = call.tenant.directory
+    active = {a.role_template_id for a in directory.role_assignments}
+    items = [role_json(directory.roles[template]) for template in sorted(active)]
+    return _collection(call, items, "directoryRoles")
+
+
+async def list_domains(call: GraphCall) -> GraphResult:
+    """domain-list.md: $filter/$top/$search are unreliable here, so clients filter locally."""
+    call.require(*DOMAIN_READ)
+    items = [
+        {
+            "authenticationType": domain.authentication_type,
+            "availabilityStatus": None,
+            "id": domain.id,
+            "isAdminManaged": True,
+            "isDefault": domain.is_default,
+            "isInitial": domain.is_initial,
+            "isRoot": True,
+            "isVerified": domain.is_verified,
+            "passwordNotificationWindowInDays": 14,
+            "passwordValidityPeriodInDays": 2147483647,
+            "supportedServices": list(domain.supported_services),
+            "state": None,
+        }
+        for domain in call.tenant.directory.domains
+    ]
+    return ok({"@odata.context": call.context("domains"), "value": items})
+
+
+async def list_subscribed_skus(call: GraphCall) -> GraphResult:
+    call.require(*SKU_READ)
+    tenant = call.tenant
+    items = [
+        {
+            "accountName": tenant.directory.display_name,
+            "accountId": tenant.tenant_id,
+            "appliesTo": "User",
+            "capabilityStatus": "Enabled",
+            "consumedUnits": tenant.directory.consumed_units(sku.sku_id),
+            "id": f"{tenant.tenant_id}_{sku.sku_id}",
+            "prepaidUnits": {"enabled": sku.prepaid, "lockedOut": 0, "suspended": 0, "warning": 0},
+            "servicePlans": [
+                {
+                    "servicePlanId": plan.id,
+                    "servicePlanName": plan.name,
+                    "provisioningStatus": "Success",
+                    "appliesTo": plan.applies_to,
+                }
+                for plan in sku.service_plans
+            ],
+            "skuId": sku.sku_id,
+            "skuPartNumber": sku.part_number,
+            "subscriptionIds": [sku.subscription_id],
+        }
+        for sku in tenant.directory.skus
+    ]
+    return _collection(call, items, "subscribedSkus")
+
+
+async def list_organization(call: GraphCall) -> GraphResult:
+    call.require(*ORGANIZATION_READ)
+    tenant = call.tenant
+    directory = tenant.directory
+    plans = {plan.id: plan for sku in directory.skus for plan in sku.service_plans}
+    organization = {
+        "id": tenant.tenant_id,
+        "displayName": directory.display_name,
+        "createdDateTime": stamp(directory.created),
+        "tenantType": "AAD",
+        "city": directory.city,
+        "street": directory.street,
+        "countryLetterCode": directory.country_code,
+        "onPremisesSyncEnabled": any(u.on_premises_sync for u in directory.users.values()) or None,
+        "assignedPlans": [
+            {
+                "assignedDateTime": stamp(directory.created),
+                "capabilityStatus": "Enabled",
+                "service": _PLAN_SERVICES.get(plan.name, plan.name),
+                "servicePlanId": plan.id,
+            }
+            for plan in plans.values()
+        ],
+        "verifiedDomains": [
+            {
+                "capabilities": "Email, OfficeCommunicationsOnline",
+                "isDefault": d.is_default,
+                "isInitial": d.is_initial,
+                "name": d.id,
+                "type": d.authentication_type,
+            }
+            for d in directory.domains
+            if d.is_verified
+        ],
+    }
+    return _collection(call, [organization], "organization")
+
+
+ROUTES = (
+    Route("GET", "/users/{user}/memberOf", list_member_of),
+    Route("GET", "/roleManagement/directory/roleAssignments", list_role_assignments),
+    Route("GET", "/roleManagement/directory/roleDefinitions", list_role_definitions),
+    Route("GET", "/directoryRoles", list_directory_roles),
+    Route("GET", "/domains", list_domains),
+    Route("GET", "/subscribedSkus", list_subscribed_skus),
+    Route("GET", "/organization", list_organization),
+)

@@ -1,0 +1,83 @@
+"""The sandbox's aiohttp application: Graph v1.0 and beta, `$batch`, and the login endpoints.
+
+One middleware does what every request shares: request ids, the latency model, Graph's answer
+for unknown paths and methods, and the request log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from . import api_authentication, api_directory, api_users, login
+from .batch import BatchEndpoint
+from .graph_call import Route
+from .graph_endpoint import VERSIONS, GraphEndpoint, error_result, to_response, unresolved
+from .recording import RecordedRequest, safe_headers
+from .state import STATE, SandboxState
+
+__all__ = ["ROUTES", "build_app"]
+
+ROUTES: tuple[Route, ...] = (
+    *api_users.ROUTES,
+    *api_directory.ROUTES,
+    *api_authentication.ROUTES,
+)
+
+
+def build_app(state: SandboxState) -> web.Application:
+    app = web.Application(middlewares=[_sandbox_middleware])
+    app[STATE] = state
+    for version in VERSIONS:
+        app.router.add_post(f"/{version}/$batch", BatchEndpoint(version, ROUTES).serve)
+        for route in ROUTES:
+            if version in route.versions:
+                endpoint = GraphEndpoint(route, version)
+                app.router.add_route(route.method, f"/{version}{route.path}", endpoint.serve)
+    app.router.add_routes(login.routes())
+    return app
+
+
+async def _delay(state: SandboxState) -> None:
+    seconds = state.options.latency + state.rng.uniform(0.0, state.options.jitter)
+    if seconds > 0:
+        await asyncio.sleep(seconds)
+
+
+def _is_graph(path: str) -> bool:
+    return path.split("/")[1] in VERSIONS
+
+
+@web.middleware
+async def _sandbox_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    state = request.app[STATE]
+    request["request_id"] = str(uuid.uuid4())
+    request["client_request_id"] = request.headers.get("client-request-id") or str(uuid.uuid4())
+    await _delay(state)
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        if not _is_graph(request.path) or exc.status not in (404, 405):
+            raise
+        error = unresolved(request.path, exc.status, ROUTES)
+        response = to_response(
+            error_result(error, request["request_id"], request["client_request_id"])
+        )
+    response.headers["request-id"] = request["request_id"]
+    response.headers["client-request-id"] = request["client_request_id"]
+    state.log.append(
+        RecordedRequest(
+            tenant=request.get("sandbox_tenant"),
+            method=request.method,
+            path=request.path,
+            query=dict(request.query),
+            headers=safe_headers(request.headers),
+            body=request.get("sandbox_body"),
+            status=response.status,
+            request_id=request["request_id"],
+        )
+    )
+    return response

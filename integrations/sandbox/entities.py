@@ -1,0 +1,143 @@
+"""JSON shapes of directory objects, as the Graph v1.0 resource pages document them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from .model import AuthMethod, Directory, DirectoryRole, Group, User
+
+__all__ = [
+    "NEVER",
+    "USER_DEFAULT_PROPERTIES",
+    "group_json",
+    "member_of",
+    "method_json",
+    "role_json",
+    "stamp",
+    "user_json",
+]
+
+# Graph's "no such sign-in" value inside a signInActivity that exists.
+NEVER = "0001-01-01T00:00:00Z"
+
+USER_DEFAULT_PROPERTIES = (
+    "businessPhones",
+    "displayName",
+    "givenName",
+    "jobTitle",
+    "mail",
+    "mobilePhone",
+    "officeLocation",
+    "preferredLanguage",
+    "surname",
+    "userPrincipalName",
+    "id",
+)
+
+
+def stamp(moment: datetime | None) -> str | None:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+
+
+def user_json(user: User) -> dict[str, Any]:
+    """Every property the sandbox knows; callers project the default set or `$select`."""
+    guest = user.user_type == "Guest"
+    return {
+        "id": user.id,
+        "businessPhones": list(user.business_phones),
+        "displayName": user.display_name,
+        "givenName": user.given_name,
+        "jobTitle": user.job_title,
+        "mail": user.mail,
+        "mobilePhone": user.mobile_phone,
+        "officeLocation": user.office_location,
+        "preferredLanguage": None if guest else "en-US",
+        "surname": user.surname,
+        "userPrincipalName": user.user_principal_name,
+        "accountEnabled": user.account_enabled,
+        "userType": user.user_type,
+        "createdDateTime": stamp(user.created),
+        "creationType": "Invitation" if guest else None,
+        "externalUserState": "Accepted" if guest else None,
+        "department": user.department,
+        "companyName": user.company_name,
+        "city": user.city,
+        "country": user.country,
+        "usageLocation": None if guest else user.usage_location,
+        "employeeId": user.employee_id,
+        "mailNickname": user.user_principal_name.split("@")[0].split("#")[0],
+        "proxyAddresses": [f"SMTP:{user.mail}"] if user.mail and not guest else [],
+        "otherMails": [user.mail] if guest and user.mail else [],
+        "assignedLicenses": [{"disabledPlans": [], "skuId": sku} for sku in user.sku_ids],
+        "onPremisesSyncEnabled": True if user.on_premises_sync else None,
+        "onPremisesSamAccountName": user.given_name if user.on_premises_sync else None,
+        "onPremisesLastSyncDateTime": stamp(user.created) if user.on_premises_sync else None,
+        "lastPasswordChangeDateTime": stamp(user.created),
+        "signInActivity": sign_in_activity(user),
+    }
+
+
+def sign_in_activity(user: User) -> dict[str, Any] | None:
+    """None for a user who never signed in; "0001-01-01T00:00:00Z" for a kind never used."""
+    if user.last_sign_in is None and user.last_non_interactive_sign_in is None:
+        return None
+
+    def pair(moment: datetime | None, kind: str) -> dict[str, str]:
+        request_id = str(uuid.uuid5(uuid.UUID(user.id), kind)) if moment else ""
+        return {f"last{kind}DateTime": stamp(moment) or NEVER, f"last{kind}RequestId": request_id}
+
+    latest = max(m for m in (user.last_sign_in, user.last_non_interactive_sign_in) if m)
+    return {
+        **pair(user.last_sign_in, "SignIn"),
+        **pair(user.last_non_interactive_sign_in, "NonInteractiveSignIn"),
+        **pair(latest, "SuccessfulSignIn"),
+    }
+
+
+def group_json(group: Group) -> dict[str, Any]:
+    unified = "Unified" in group.group_types
+    return {
+        "@odata.type": "#microsoft.graph.group",
+        "id": group.id,
+        "deletedDateTime": None,
+        "classification": None,
+        "createdDateTime": stamp(group.created),
+        "description": group.description,
+        "displayName": group.display_name,
+        "groupTypes": list(group.group_types),
+        "mail": group.mail,
+        "mailEnabled": group.mail_enabled,
+        "mailNickname": group.mail_nickname,
+        "onPremisesSyncEnabled": None,
+        "securityEnabled": group.security_enabled,
+        "visibility": "Private" if unified else None,
+    }
+
+
+def role_json(role: DirectoryRole) -> dict[str, Any]:
+    return {
+        "id": role.object_id,
+        "deletedDateTime": None,
+        "description": role.description,
+        "displayName": role.display_name,
+        "roleTemplateId": role.template_id,
+    }
+
+
+def method_json(method: AuthMethod) -> dict[str, Any]:
+    return {
+        "@odata.type": f"#microsoft.graph.{method.kind}AuthenticationMethod",
+        "id": method.id,
+        **method.properties,
+    }
+
+
+def member_of(directory: Directory, user: User) -> list[dict[str, Any]]:
+    """Direct memberships: groups, then the directory roles the user holds."""
+    groups = [group_json(g) for g in directory.groups.values() if user.id in g.member_ids]
+    held = {a.role_template_id for a in directory.role_assignments if a.principal_id == user.id}
+    role_type = {"@odata.type": "#microsoft.graph.directoryRole"}
+    roles = [{**role_type, **role_json(directory.roles[template])} for template in sorted(held)]
+    return groups + roles

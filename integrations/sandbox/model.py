@@ -1,0 +1,153 @@
+"""The directory a sandbox tenant holds: frozen records, looked up by the API modules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+__all__ = [
+    "AuthMethod",
+    "Directory",
+    "DirectoryRole",
+    "Domain",
+    "Group",
+    "RoleAssignment",
+    "Sku",
+    "User",
+]
+
+
+@dataclass(frozen=True)
+class AuthMethod:
+    """One registered authentication method; `kind` is the @odata.type without its prefix."""
+
+    kind: str
+    id: str
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    user_principal_name: str
+    display_name: str
+    given_name: str | None
+    surname: str | None
+    mail: str | None
+    job_title: str | None = None
+    department: str | None = None
+    office_location: str | None = None
+    city: str | None = None
+    country: str | None = None
+    mobile_phone: str | None = None
+    business_phones: tuple[str, ...] = ()
+    account_enabled: bool = True
+    user_type: str = "Member"
+    created: datetime | None = None
+    sku_ids: tuple[str, ...] = ()
+    on_premises_sync: bool = False
+    last_sign_in: datetime | None = None
+    last_non_interactive_sign_in: datetime | None = None
+    manager_id: str | None = None
+    methods: tuple[AuthMethod, ...] = ()
+    per_user_mfa: str = "disabled"
+    usage_location: str | None = "US"
+    employee_id: str | None = None
+    company_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str
+    display_name: str
+    description: str
+    mail_nickname: str
+    mail: str | None
+    mail_enabled: bool
+    security_enabled: bool
+    group_types: tuple[str, ...]
+    created: datetime
+    member_ids: frozenset[str]
+
+
+@dataclass(frozen=True)
+class DirectoryRole:
+    """A role definition (template) with its activated directoryRole object id."""
+
+    template_id: str
+    object_id: str
+    display_name: str
+    description: str
+    is_built_in: bool = True
+
+
+@dataclass(frozen=True)
+class RoleAssignment:
+    id: str
+    principal_id: str
+    role_template_id: str
+
+
+@dataclass(frozen=True)
+class ServicePlan:
+    id: str
+    name: str
+    applies_to: str = "User"
+
+
+@dataclass(frozen=True)
+class Sku:
+    sku_id: str
+    part_number: str
+    prepaid: int
+    service_plans: tuple[ServicePlan, ...]
+    subscription_id: str
+
+
+@dataclass(frozen=True)
+class Domain:
+    id: str
+    is_default: bool = False
+    is_initial: bool = False
+    is_verified: bool = True
+    authentication_type: str = "Managed"
+    supported_services: tuple[str, ...] = ("Email", "OfficeCommunicationsOnline")
+
+
+@dataclass
+class Directory:
+    """A tenant's objects. Mutable containers of frozen records, so writes can be added later."""
+
+    display_name: str
+    created: datetime
+    users: dict[str, User] = field(default_factory=dict)
+    groups: dict[str, Group] = field(default_factory=dict)
+    roles: dict[str, DirectoryRole] = field(default_factory=dict)
+    role_assignments: list[RoleAssignment] = field(default_factory=list)
+    skus: list[Sku] = field(default_factory=list)
+    domains: list[Domain] = field(default_factory=list)
+    upn_index: dict[str, str] = field(default_factory=dict, repr=False)
+    street: str = "1 Microsoft Way"
+    city: str = "Redmond"
+    country_code: str = "US"
+
+    def find_user(self, key: str) -> User | None:
+        """By object id or user principal name, case-insensitively as Graph does."""
+        folded = key.casefold()
+        return self.users.get(folded) or self.users.get(self.upn_index.get(folded, ""))
+
+    def add_user(self, user: User) -> None:
+        self.users[user.id] = user
+        self.upn_index[user.user_principal_name.casefold()] = user.id
+
+    @property
+    def has_premium(self) -> bool:
+        """Entra ID P1 or better: a subscribed SKU carrying the AAD_PREMIUM service plan."""
+        return any(plan.name == "AAD_PREMIUM" for sku in self.skus for plan in sku.service_plans)
+
+    def consumed_units(self, sku_id: str) -> int:
+        return sum(1 for user in self.users.values() if sku_id in user.sku_ids)
+
+    def admin_ids(self) -> frozenset[str]:
+        return frozenset(a.principal_id for a in self.role_assignments)

@@ -1,0 +1,40 @@
+"""The log of every request the sandbox answered, for tests to assert on."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["RecordedRequest", "RequestLog"]
+
+_SECRET_FIELDS = frozenset({"client_secret", "client_assertion"})
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One answered request; inner `$batch` requests carry the batch's request id in `batch`."""
+
+    tenant: str | None
+    method: str
+    path: str
+    query: Mapping[str, str]
+    headers: Mapping[str, str]
+    body: Any
+    status: int
+    batch: str | None = None
+    request_id: str = field(default="", compare=False)
+
+
+class RequestLog(list[RecordedRequest]):
+    """A plain list, so tests can filter, index and `clear()` it."""
+
+
+def safe_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Headers without credentials: the log must never hold a token."""
+    return {k: v for k, v in headers.items() if k.lower() != "authorization"}
+
+
+def safe_form(form: Mapping[str, str]) -> dict[str, str]:
+    """A token request's form with its secrets masked."""
+    return {k: ("***" if k in _SECRET_FIELDS else v) for k, v in form.items()}

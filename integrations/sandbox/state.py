@@ -1,0 +1,41 @@
+"""Everything a running sandbox holds, shared by its request handlers."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from aiohttp import web
+
+from .faults import FaultBook
+from .options import SandboxOptions
+from .recording import RequestLog
+from .tenant import SandboxTenant
+from .tokens import TokenAuthority
+
+__all__ = ["STATE", "SandboxState"]
+
+
+@dataclass
+class SandboxState:
+    options: SandboxOptions
+    started: datetime
+    tokens: TokenAuthority
+    tenants: dict[str, SandboxTenant] = field(default_factory=dict)
+    log: RequestLog = field(default_factory=RequestLog)
+    faults: FaultBook = field(default_factory=FaultBook)
+    base_url: str = ""
+    rng: random.Random = field(default_factory=lambda: random.Random(1))
+
+    def find_tenant(self, key: str) -> SandboxTenant | None:
+        """By short name, tenant id or any of the tenant's domains."""
+        if key.casefold() in self.tenants:
+            return self.tenants[key.casefold()]
+        return next((t for t in self.tenants.values() if t.answers_to(key)), None)
+
+    def tenant_by_id(self, tenant_id: str) -> SandboxTenant | None:
+        return next((t for t in self.tenants.values() if t.tenant_id == tenant_id), None)
+
+
+STATE = web.AppKey("sandbox_state", SandboxState)

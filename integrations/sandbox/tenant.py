@@ -1,0 +1,72 @@
+"""A sandbox tenant: its directory plus the app registration Deskhand signs in with."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from dataclasses import dataclass, field
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
+
+from .model import Directory
+from .seed_builder import object_id
+
+__all__ = ["DEFAULT_PERMISSIONS", "SandboxTenant"]
+
+# What Deskhand's read side consents to; tests remove entries to provoke 403s.
+DEFAULT_PERMISSIONS = frozenset(
+    {
+        "User.Read.All",
+        "AuditLog.Read.All",
+        "Directory.Read.All",
+        "UserAuthenticationMethod.Read.All",
+        "Organization.Read.All",
+        "RoleManagement.Read.Directory",
+        "Domain.Read.All",
+        "Policy.Read.All",
+    }
+)
+
+
+def _thumbprint(certificate: x509.Certificate, algorithm: hashes.HashAlgorithm) -> str:
+    return base64.urlsafe_b64encode(certificate.fingerprint(algorithm)).decode().rstrip("=")
+
+
+@dataclass
+class SandboxTenant:
+    """`permissions` is the app's granted application permissions (the token's roles claim)."""
+
+    name: str
+    domain: str
+    directory: Directory
+    client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(30), repr=False)
+    permissions: set[str] = field(default_factory=lambda: set(DEFAULT_PERMISSIONS))
+    certificates: dict[str, PublicKeyTypes] = field(default_factory=dict, repr=False)
+
+    @property
+    def tenant_id(self) -> str:
+        return object_id(self.name, "tenant", self.name)
+
+    @property
+    def client_id(self) -> str:
+        return object_id(self.name, "application", "deskhand")
+
+    @property
+    def service_principal_id(self) -> str:
+        return object_id(self.name, "servicePrincipal", "deskhand")
+
+    def answers_to(self, key: str) -> bool:
+        """Entra accepts the tenant id or any of its domains in the authority path."""
+        folded = key.casefold()
+        return folded == self.tenant_id or any(d.id == folded for d in self.directory.domains)
+
+    def register_certificate(self, cert_pem: bytes) -> None:
+        """Accept client assertions signed by this certificate's key (x5t or x5t#S256)."""
+        certificate = x509.load_pem_x509_certificate(cert_pem)
+        key = certificate.public_key()
+        self.certificates[_thumbprint(certificate, hashes.SHA1())] = (
+            key  # x5t is SHA-1 by definition
+        )
+        self.certificates[_thumbprint(certificate, hashes.SHA256())] = key
