@@ -1,0 +1,86 @@
+"""Every table Deskhand stores, declared once with SQLAlchemy Core.
+
+Adding a table: declare it here on `metadata`, then write the next migration in
+`bot/store/migrations/versions/` (the test comparing migrations with this module fails until
+both agree). Repository functions live in their own module (`audit.py`) and return dataclasses.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+__all__ = ["UtcDateTime", "audit_log", "metadata"]
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on both engines.
+
+    SQLite keeps no offset, so values are stored there as naive UTC; naive input is refused
+    because its zone would be a guess.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("UtcDateTime needs an aware datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(320), nullable=False),
+    Column("channel", String(32), nullable=False),
+    Column("tenant", String(64), nullable=True),
+    Column("command", String(64), nullable=False),
+    Column("target", String(512), nullable=True),
+    Column("outcome", String(16), nullable=False),
+    Column("detail", Text(), nullable=False),
+    Column("graph_request_ids", JSON(), nullable=False),
+    Column("correlation_id", String(64), nullable=False),
+    # `/audit --tenant --user --since`: each filter narrows by equality, then by time.
+    Index("ix_audit_log_at", "at"),
+    Index("ix_audit_log_tenant_at", "tenant", "at"),
+    Index("ix_audit_log_actor_at", "actor", "at"),
+    Index("ix_audit_log_target_at", "target", "at"),
+)
