@@ -17,7 +17,7 @@ from .batch import BatchEndpoint
 from .graph_call import Route
 from .graph_endpoint import VERSIONS, GraphEndpoint, error_result, to_response, unresolved
 from .recording import RecordedRequest, safe_headers
-from .state import STATE, SandboxState
+from .state import BODY, CLIENT_REQUEST_ID, REQUEST_ID, STATE, TENANT_NAME, SandboxState
 
 __all__ = ["ROUTES", "build_app"]
 
@@ -54,8 +54,8 @@ def _is_graph(path: str) -> bool:
 @web.middleware
 async def _sandbox_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     state = request.app[STATE]
-    request["request_id"] = str(uuid.uuid4())
-    request["client_request_id"] = request.headers.get("client-request-id") or str(uuid.uuid4())
+    request[REQUEST_ID] = str(uuid.uuid4())
+    request[CLIENT_REQUEST_ID] = request.headers.get("client-request-id") or str(uuid.uuid4())
     await _delay(state)
     try:
         response = await handler(request)
@@ -63,21 +63,19 @@ async def _sandbox_middleware(request: web.Request, handler: Handler) -> web.Str
         if not _is_graph(request.path) or exc.status not in (404, 405):
             raise
         error = unresolved(request.path, exc.status, ROUTES)
-        response = to_response(
-            error_result(error, request["request_id"], request["client_request_id"])
-        )
-    response.headers["request-id"] = request["request_id"]
-    response.headers["client-request-id"] = request["client_request_id"]
+        response = to_response(error_result(error, request[REQUEST_ID], request[CLIENT_REQUEST_ID]))
+    response.headers["request-id"] = request[REQUEST_ID]
+    response.headers["client-request-id"] = request[CLIENT_REQUEST_ID]
     state.log.append(
         RecordedRequest(
-            tenant=request.get("sandbox_tenant"),
+            tenant=request.get(TENANT_NAME),
             method=request.method,
             path=request.path,
             query=dict(request.query),
             headers=safe_headers(request.headers),
-            body=request.get("sandbox_body"),
+            body=request.get(BODY),
             status=response.status,
-            request_id=request["request_id"],
+            request_id=request[REQUEST_ID],
         )
     )
     return response

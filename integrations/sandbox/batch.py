@@ -33,7 +33,7 @@ from .graph_endpoint import (
 )
 from .graph_errors import GraphError, bad_request
 from .recording import RecordedRequest, safe_headers
-from .state import STATE
+from .state import CLIENT_REQUEST_ID, REQUEST_ID, STATE
 
 __all__ = ["MAX_REQUESTS", "BatchEndpoint"]
 
@@ -113,12 +113,12 @@ class BatchEndpoint:
                 await apply_fault(fault)
             inner = parse_batch(await read_json(request))
             run = _BatchRun(
-                self, template, identity, request["request_id"], request["client_request_id"]
+                self, template, identity, request[REQUEST_ID], request[CLIENT_REQUEST_ID]
             )
             responses = await run.run(inner)
             result = GraphResult(200, {"responses": responses})
         except GraphError as error:
-            result = error_result(error, request["request_id"], request["client_request_id"])
+            result = error_result(error, request[REQUEST_ID], request[CLIENT_REQUEST_ID])
         return to_response(result)
 
 

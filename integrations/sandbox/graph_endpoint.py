@@ -16,7 +16,7 @@ from aiohttp import web
 from .faults import apply_fault
 from .graph_call import GraphCall, GraphResult, Route
 from .graph_errors import GraphError, bad_request, error_body
-from .state import STATE, SandboxState
+from .state import BODY, CLIENT_REQUEST_ID, REQUEST_ID, STATE, TENANT_NAME, SandboxState
 from .tenant import SandboxTenant
 from .tokens import GRAPH_AUDIENCES
 
@@ -58,7 +58,7 @@ def authenticate(request: web.Request) -> Identity:
     tenant = state.tenant_by_id(str(claims["tid"]))
     if tenant is None:
         raise GraphError(401, "InvalidAuthenticationToken", "Access token validation failure.")
-    request["sandbox_tenant"] = tenant.name
+    request[TENANT_NAME] = tenant.name
     # A permission removed from the tenant applies at once, as if the token had been renewed.
     return tenant, frozenset(claims.get("roles", ())) & frozenset(tenant.permissions)
 
@@ -73,7 +73,7 @@ async def read_json(request: web.Request) -> Any:
             "Unable to read JSON request payload. Please ensure Content-Type header is set "
             "and payload is of valid JSON format."
         ) from None
-    request["sandbox_body"] = body
+    request[BODY] = body
     return body
 
 
@@ -131,7 +131,7 @@ class GraphEndpoint:
             call = make_call(request, self.version, tenant, roles, await read_json(request))
             result = await self.run(state, call, inside_batch=False)
         except GraphError as error:
-            result = error_result(error, request["request_id"], request["client_request_id"])
+            result = error_result(error, request[REQUEST_ID], request[CLIENT_REQUEST_ID])
         return to_response(result)
 
     async def run(self, state: SandboxState, call: GraphCall, *, inside_batch: bool) -> GraphResult:

@@ -16,7 +16,7 @@ import jwt
 from aiohttp import web
 
 from .recording import safe_form
-from .state import STATE, SandboxState
+from .state import BODY, STATE, TENANT_NAME, SandboxState
 from .tenant import SandboxTenant
 from .tokens import GRAPH_AUDIENCES
 
@@ -69,7 +69,7 @@ def _tenant(request: web.Request) -> SandboxTenant:
             f"Tenant '{key}' not found. Check to make sure you have the correct tenant ID and are "
             "signing into the correct cloud.",
         )
-    request["sandbox_tenant"] = tenant.name
+    request[TENANT_NAME] = tenant.name
     return tenant
 
 
@@ -117,7 +117,7 @@ async def token(request: web.Request) -> web.Response:
     try:
         tenant = _tenant(request)
         form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
-        request["sandbox_body"] = safe_form(form)
+        request[BODY] = safe_form(form)
         audience = _check_request(state, tenant, form)
         _check_credential(state, tenant, form)
     except LoginError as error:
@@ -214,7 +214,8 @@ def _check_assertion(state: SandboxState, tenant: SandboxTenant, assertion: str)
         header: dict[str, Any] = jwt.get_unverified_header(assertion)
     except jwt.PyJWTError:
         raise invalid from None
-    thumbprint = str(header.get("x5t#S256") or header.get("x5t") or "")
+    # base64url, with or without padding (msal pads it)
+    thumbprint = str(header.get("x5t#S256") or header.get("x5t") or "").rstrip("=")
     key = tenant.certificates.get(thumbprint)
     if key is None:
         raise LoginError(

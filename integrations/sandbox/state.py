@@ -14,7 +14,7 @@ from .recording import RequestLog
 from .tenant import SandboxTenant
 from .tokens import TokenAuthority
 
-__all__ = ["STATE", "SandboxState"]
+__all__ = ["BODY", "CLIENT_REQUEST_ID", "REQUEST_ID", "STATE", "TENANT_NAME", "SandboxState"]
 
 
 @dataclass
@@ -39,3 +39,8 @@ class SandboxState:
 
 
 STATE = web.AppKey("sandbox_state", SandboxState)
+# Per-request facts the middleware records once the handler has run.
+REQUEST_ID = web.RequestKey("request_id", str)
+CLIENT_REQUEST_ID = web.RequestKey("client_request_id", str)
+TENANT_NAME = web.RequestKey("sandbox_tenant", str)
+BODY = web.RequestKey("sandbox_body", object)
