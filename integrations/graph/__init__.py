@@ -1,1 +1,48 @@
+"""Microsoft Graph for one customer tenant at a time: msal tokens, one shared httpx client,
+paging, `$batch`, retries and errors mapped into `bot.errors`."""
 
+from __future__ import annotations
+
+from .batch import MAX_BATCH, BatchRequest, BatchResult
+from .client import GraphClient
+from .credentials import (
+    CHINA_CLOUD,
+    PUBLIC_CLOUD,
+    US_GOV_L4_CLOUD,
+    US_GOV_L5_CLOUD,
+    AppCredentials,
+    CertificateCredential,
+    CloudEndpoints,
+)
+from .http import create_http_client
+from .odata import Filter, all_of, any_of, eq, in_, quote, startswith
+from .permissions import Requirement, required_permission
+from .retry import RetryPolicy
+from .tokens import BearerAuth, TokenSource
+
+__all__ = [
+    "CHINA_CLOUD",
+    "MAX_BATCH",
+    "PUBLIC_CLOUD",
+    "US_GOV_L4_CLOUD",
+    "US_GOV_L5_CLOUD",
+    "AppCredentials",
+    "BatchRequest",
+    "BatchResult",
+    "BearerAuth",
+    "CertificateCredential",
+    "CloudEndpoints",
+    "Filter",
+    "GraphClient",
+    "Requirement",
+    "RetryPolicy",
+    "TokenSource",
+    "all_of",
+    "any_of",
+    "create_http_client",
+    "eq",
+    "in_",
+    "quote",
+    "required_permission",
+    "startswith",
+]

@@ -1,0 +1,99 @@
+"""OData literals, `$filter` expressions and query strings, built so user input stays data.
+
+A string literal is single-quoted with quotes doubled (OData ABNF `SQUOTE-in-string`), so a
+name like `o'brien` is `'o''brien'`. Property paths are checked against a strict pattern, so
+nothing the user typed can become part of an expression.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from urllib.parse import quote as percent_encode
+
+__all__ = [
+    "Filter",
+    "all_of",
+    "any_of",
+    "eq",
+    "in_",
+    "literal",
+    "query_string",
+    "quote",
+    "startswith",
+]
+
+Scalar = str | bool | int | None
+_PROPERTY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(/[A-Za-z_][A-Za-z0-9_]*)*")
+# Characters Graph reads literally in a query; everything else is percent-encoded.
+_QUERY_SAFE = "$,'():/@"
+
+
+def quote(value: str) -> str:
+    """An OData string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def literal(value: Scalar) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return quote(value)
+
+
+def _property(name: str) -> str:
+    if not _PROPERTY.fullmatch(name):
+        raise ValueError(f"not an OData property path: {name!r}")
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """A `$filter` expression; only the functions of this module make one."""
+
+    expression: str
+
+    def __str__(self) -> str:
+        return self.expression
+
+
+def eq(name: str, value: Scalar) -> Filter:
+    return Filter(f"{_property(name)} eq {literal(value)}")
+
+
+def startswith(name: str, prefix: str) -> Filter:
+    return Filter(f"startswith({_property(name)},{quote(prefix)})")
+
+
+def in_(name: str, values: Iterable[Scalar]) -> Filter:
+    items = [literal(v) for v in values]
+    if not items:
+        raise ValueError("`in` needs at least one value")
+    return Filter(f"{_property(name)} in ({','.join(items)})")
+
+
+def _join(operator: str, filters: Iterable[Filter]) -> Filter:
+    parts = [f"({f.expression})" for f in filters]
+    if not parts:
+        raise ValueError(f"`{operator}` needs at least one expression")
+    return Filter(parts[0][1:-1] if len(parts) == 1 else f" {operator} ".join(parts))
+
+
+def all_of(*filters: Filter) -> Filter:
+    return _join("and", filters)
+
+
+def any_of(*filters: Filter) -> Filter:
+    return _join("or", filters)
+
+
+def query_string(params: Mapping[str, str]) -> str:
+    """`$select=a,b&$filter=...`, percent-encoding all but what Graph reads literally."""
+    return "&".join(
+        f"{percent_encode(key, safe='$')}={percent_encode(value, safe=_QUERY_SAFE)}"
+        for key, value in params.items()
+    )

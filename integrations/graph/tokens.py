@@ -1,0 +1,179 @@
+"""App-only tokens for one tenant: msal in a worker thread, the token held in memory.
+
+msal is synchronous (it uses requests), so building the app (which fetches the authority's
+OpenID metadata) and every token call run in `asyncio.to_thread`. The current token is kept
+here too, so a warm request never leaves the event loop; it is renewed a few minutes before
+expiry, by one caller at a time per tenant, behind an `asyncio.Lock`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncGenerator, Callable, Generator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import msal
+
+from bot.errors import AuthFailed, Unavailable
+
+from .credentials import AppCredentials, CloudEndpoints
+
+__all__ = ["BearerAuth", "TokenSource"]
+
+# msal's own cache hands back a token until five minutes before it expires; renewing at the
+# same margin means every renewal really fetches a new one.
+_REFRESH_MARGIN = 300.0
+
+# AADSTS codes whose cause the technician can fix, and how.
+_AADSTS_HINTS: Mapping[int, str] = {
+    90002: "the tenant was not found; check the tenant id or domain and the cloud",
+    700016: (
+        "the app is not registered or consented in this tenant; an administrator of the "
+        "tenant must grant admin consent to the Deskhand app"
+    ),
+    7000215: "the client secret is wrong; use the secret's value, not its id",
+    7000222: "the client secret has expired; create a new one in the app registration",
+    700027: "the certificate is not registered on the app; upload it to the app registration",
+    500011: "Microsoft Graph is not consented in this tenant; grant admin consent to the app",
+    7000112: "the app is disabled in this tenant; enable its enterprise application",
+    53003: "a Conditional Access policy blocked the app's sign-in",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    value: str = ""
+    renew_at: float = 0.0
+
+
+class TokenSource:
+    """Tokens for Graph in one tenant; share one instance per tenant."""
+
+    def __init__(
+        self,
+        credentials: AppCredentials,
+        endpoints: CloudEndpoints,
+        *,
+        ca_bundle: Path | None = None,
+        timeout: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.credentials = credentials
+        self.endpoints = endpoints
+        self._ca_bundle = ca_bundle
+        self._timeout = timeout
+        self._clock = clock
+        self._lock = asyncio.Lock()
+        self._app: msal.ConfidentialClientApplication | None = None
+        self._token = _Token()
+
+    def __repr__(self) -> str:
+        return f"TokenSource({self.credentials!r}, authority={self.endpoints.authority_host!r})"
+
+    async def token(self) -> str:
+        """A valid access token; only a cold or nearly expired one costs a call to msal."""
+        current = self._token
+        if current.value and self._clock() < current.renew_at:
+            return current.value
+        async with self._lock:
+            if self._token is current:
+                self._token = await self._acquire(drop_cached=False)
+            return self._token.value
+
+    async def refresh(self, rejected: str) -> str:
+        """A new token after Graph rejected `rejected`, unless another caller already renewed it."""
+        async with self._lock:
+            if self._token.value == rejected:
+                self._token = await self._acquire(drop_cached=True)
+            return self._token.value
+
+    async def _acquire(self, *, drop_cached: bool) -> _Token:
+        started = self._clock()
+        result = await asyncio.to_thread(self._acquire_blocking, drop_cached)
+        if "access_token" not in result:
+            raise self._failure(result)
+        expires_in = float(result.get("expires_in") or 0)
+        return _Token(str(result["access_token"]), started + expires_in - _REFRESH_MARGIN)
+
+    def _acquire_blocking(self, drop_cached: bool) -> dict[str, Any]:
+        try:
+            app = self._app or self._build_app()
+            if drop_cached:
+                app.remove_tokens_for_client()
+            result: dict[str, Any] = app.acquire_token_for_client([self.endpoints.graph_scope])
+        except OSError:  # requests' errors derive from OSError; their text may hold URLs
+            raise self._unreachable() from None
+        return result
+
+    def _build_app(self) -> msal.ConfidentialClientApplication:
+        try:
+            self._app = msal.ConfidentialClientApplication(
+                self.credentials.client_id,
+                client_credential=self.credentials.to_msal(),
+                authority=self.endpoints.authority(self.credentials.tenant_id),
+                instance_discovery=self.endpoints.instance_discovery,
+                token_cache=msal.TokenCache(),
+                verify=str(self._ca_bundle) if self._ca_bundle else True,
+                timeout=self._timeout,
+                app_name="deskhand",
+            )
+        except ValueError:
+            # msal could not read the authority's metadata: Entra answers so for an unknown tenant.
+            raise AuthFailed(
+                f"Sign-in to tenant {self.credentials.tenant_id} failed: the tenant was not found "
+                f"at {self._login_host}. Check the tenant id or domain and the cloud.",
+                service="Microsoft Entra ID",
+                host=self._login_host,
+            ) from None
+        return self._app
+
+    @property
+    def _login_host(self) -> str:
+        return self.endpoints.authority_host.removeprefix("https://")
+
+    def _unreachable(self) -> Unavailable:
+        return Unavailable(
+            f"The Microsoft sign-in service at {self._login_host} could not be reached for tenant "
+            f"{self.credentials.tenant_id}. Try again in a few minutes.",
+            service="Microsoft Entra ID",
+            host=self._login_host,
+        )
+
+    def _failure(self, result: Mapping[str, Any]) -> AuthFailed:
+        codes = [c for c in result.get("error_codes") or () if isinstance(c, int)]
+        hint = next((_AADSTS_HINTS[c] for c in codes if c in _AADSTS_HINTS), None)
+        code = f"AADSTS{codes[0]}" if codes else str(result.get("error") or "unknown error")
+        reason = hint or "check the app registration's credential and admin consent"
+        return AuthFailed(
+            f"Sign-in to tenant {self.credentials.tenant_id} as app {self.credentials.client_id} "
+            f"failed ({code}): {reason}.",
+            service="Microsoft Entra ID",
+            host=self._login_host,
+            code=code,
+            client_request_id=str(result.get("correlation_id") or ""),
+        )
+
+
+class BearerAuth(httpx.Auth):
+    """Adds the tenant's bearer token; on a 401 renews it once and sends the request again."""
+
+    def __init__(self, source: TokenSource) -> None:
+        self._source = source
+
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response]:
+        raise TypeError("BearerAuth works with httpx.AsyncClient only")
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        token = await self._source.token()
+        request.headers["Authorization"] = f"Bearer {token}"
+        response = yield request
+        if response.status_code == 401:
+            token = await self._source.refresh(token)
+            request.headers["Authorization"] = f"Bearer {token}"
+            yield request
