@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .entities import USER_DEFAULT_PROPERTIES, user_json
+from .entities import USER_DEFAULT_PROPERTIES, USER_PROPERTIES, user_json
 from .graph_call import GraphCall, GraphResult, Route, ok
 from .graph_errors import GraphError, bad_request, forbidden, not_found, unsupported_query
 from .model import User
@@ -19,7 +19,6 @@ _SIGN_IN = "signInActivity"
 _SIGN_IN_PAGE_MAX = (
     120  # user-list.md: pages hold at most 120 users when signInActivity is selected
 )
-_KNOWN = frozenset(user_json(User("", "x", "", None, None, None)))
 
 
 def find_user(call: GraphCall) -> User:
@@ -39,7 +38,7 @@ def no_premium() -> GraphError:
 
 def _check_select(select: Sequence[str] | None) -> None:
     for name in select or ():
-        if name not in _KNOWN:
+        if name not in USER_PROPERTIES:
             raise bad_request(
                 f"Could not find a property named '{name}' on type 'microsoft.graph.user'."
             )

@@ -11,6 +11,7 @@ from .model import AuthMethod, Directory, DirectoryRole, Group, User
 __all__ = [
     "NEVER",
     "USER_DEFAULT_PROPERTIES",
+    "USER_PROPERTIES",
     "group_json",
     "member_of",
     "method_json",
@@ -21,6 +22,8 @@ __all__ = [
 
 # Graph's "no such sign-in" value inside a signInActivity that exists.
 NEVER = "0001-01-01T00:00:00Z"
+
+_POSTAL_CODES = {"Redmond": "98052", "Seattle": "98101", "Cairo": "11511"}
 
 USER_DEFAULT_PROPERTIES = (
     "businessPhones",
@@ -66,6 +69,8 @@ def user_json(user: User) -> dict[str, Any]:
         "city": user.city,
         "country": user.country,
         "usageLocation": None if guest else user.usage_location,
+        "postalCode": _POSTAL_CODES.get(user.city or ""),
+        "identities": [_identity(user)],
         "employeeId": user.employee_id,
         "mailNickname": user.user_principal_name.split("@")[0].split("#")[0],
         "proxyAddresses": [f"SMTP:{user.mail}"] if user.mail and not guest else [],
@@ -76,6 +81,16 @@ def user_json(user: User) -> dict[str, Any]:
         "onPremisesLastSyncDateTime": stamp(user.created) if user.on_premises_sync else None,
         "lastPasswordChangeDateTime": stamp(user.created),
         "signInActivity": sign_in_activity(user),
+    }
+
+
+def _identity(user: User) -> dict[str, str | None]:
+    if user.user_type == "Guest":
+        return {"signInType": "federated", "issuer": "ExternalAzureAD", "issuerAssignedId": None}
+    return {
+        "signInType": "userPrincipalName",
+        "issuer": user.user_principal_name.partition("@")[2],
+        "issuerAssignedId": user.user_principal_name,
     }
 
 
@@ -141,3 +156,7 @@ def member_of(directory: Directory, user: User) -> list[dict[str, Any]]:
     role_type = {"@odata.type": "#microsoft.graph.directoryRole"}
     roles = [{**role_type, **role_json(directory.roles[template])} for template in sorted(held)]
     return groups + roles
+
+
+# Every property name a user can be selected by, taken from the one function that writes them.
+USER_PROPERTIES = frozenset(user_json(User("", "sample@example.com", "", None, None, None)))

@@ -49,7 +49,7 @@ class Person:
     synced: bool = False
     guest_of: str | None = None
     display_name: str | None = None
-    city: str = "Redmond"
+    city: str | None = "Redmond"
 
 
 @dataclass(frozen=True)

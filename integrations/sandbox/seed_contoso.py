@@ -52,7 +52,7 @@ CONTOSO_PEOPLE = (
         "Executive Management",
         "15/1102",
         skus=E3,
-        methods=("microsoftAuthenticator", "windowsHelloForBusiness"),
+        methods=("microsoftAuthenticator", "windowsHelloForBusiness", "fido2"),
     ),
     Person(
         "miriam.graham",
@@ -299,6 +299,7 @@ CONTOSO_PEOPLE = (
         methods=(),
         last_sign_in_days=None,
         created_days=500.0,
+        city=None,
     ),
 )
 

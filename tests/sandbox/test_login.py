@@ -78,12 +78,14 @@ async def test_access_token_verifies_with_the_published_signing_keys(
     sandbox: Sandbox, sandbox_http: httpx.AsyncClient
 ) -> None:
     tenant_id = sandbox.tenant("contoso").tenant_id
-    metadata = (await sandbox_http.get(f"/contoso.com/v2.0/.well-known/openid-configuration")).json()
+    metadata = (await sandbox_http.get("/contoso.com/v2.0/.well-known/openid-configuration")).json()
     keys = (await sandbox_http.get(metadata["jwks_uri"])).json()
     token = (await request_token(sandbox_http, sandbox, "contoso")).json()["access_token"]
 
     key = jwt.PyJWK(keys["keys"][0])
-    claims = jwt.decode(token, key.key, algorithms=["RS256"], audience="https://graph.microsoft.com")
+    claims = jwt.decode(
+        token, key.key, algorithms=["RS256"], audience="https://graph.microsoft.com"
+    )
 
     assert metadata["token_endpoint"] == f"{sandbox.url}/{tenant_id}/oauth2/v2.0/token"
     assert claims["tid"] == tenant_id

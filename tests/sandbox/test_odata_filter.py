@@ -69,7 +69,13 @@ def test_filter_names_the_constructs_that_need_an_advanced_query(
 
 @pytest.mark.parametrize(
     "expression",
-    ["displayName eq", "displayName eq 'open", "(department eq 'IT'", "department eq 'IT' extra", "eq 'x'"],
+    [
+        "displayName eq",
+        "displayName eq 'open",
+        "(department eq 'IT'",
+        "department eq 'IT' extra",
+        "eq 'x'",
+    ],
 )
 def test_malformed_filter_is_400_bad_request(expression: str) -> None:
     with pytest.raises(GraphError) as raised:

@@ -84,9 +84,7 @@ async def test_missing_user_is_404_request_resource_not_found(graph: httpx.Async
 async def test_sign_in_activity_only_when_selected(graph: httpx.AsyncClient) -> None:
     plain = (await graph.get("/v1.0/users/megan.bowen@contoso.com")).json()
     selected = (
-        await graph.get(
-            "/v1.0/users/megan.bowen@contoso.com", params={"$select": "signInActivity"}
-        )
+        await graph.get("/v1.0/users/megan.bowen@contoso.com", params={"$select": "signInActivity"})
     ).json()
 
     assert "signInActivity" not in plain
