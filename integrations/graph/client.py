@@ -64,6 +64,10 @@ class GraphClient:
     def __repr__(self) -> str:
         return f"GraphClient({self.tokens.credentials!r}, graph={self._endpoints.graph_host!r})"
 
+    async def aclose(self) -> None:
+        """Release this tenant's sign-in connections; the shared httpx client stays open."""
+        await self.tokens.aclose()
+
     async def get(
         self,
         path: str,

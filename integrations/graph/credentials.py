@@ -74,14 +74,16 @@ class CloudEndpoints:
 
     msal asks the public cloud's instance discovery endpoint about an authority it does not
     know; national clouds and the sandbox are not listed there, so discovery is off for them.
+    `graph_resource` is the tokens' audience when it is not the Graph host itself.
     """
 
     authority_host: str
     graph_host: str
     instance_discovery: bool = False
+    graph_resource: str | None = None
 
     def __post_init__(self) -> None:
-        for url in (self.authority_host, self.graph_host):
+        for url in (self.authority_host, self.graph_host, self.graph_resource or self.graph_host):
             if not url.startswith("https://") or url.endswith("/"):
                 raise ConfigurationError(
                     f"Cloud endpoint {url!r} must be an https:// URL without a trailing slash."
@@ -93,7 +95,7 @@ class CloudEndpoints:
     @property
     def graph_scope(self) -> str:
         """The client-credentials scope: every consented permission of Graph in this cloud."""
-        return f"{self.graph_host}/.default"
+        return f"{self.graph_resource or self.graph_host}/.default"
 
     @property
     def graph_hostname(self) -> str:

@@ -46,9 +46,8 @@ _TABLE = (
     Requirement("GET", "/users/{id}/memberOf", "Directory.Read.All"),
     Requirement("GET", "/users/{id}/transitiveMemberOf", "Directory.Read.All"),
     Requirement("GET", "/users/{id}/authentication/methods", "UserAuthenticationMethod.Read.All"),
-    Requirement(
-        "GET", "/users/{id}/authentication/requirements", "Policy.ReadWrite.AuthenticationMethod"
-    ),
+    # Reading per-user MFA needs only Policy.Read.All (beta authentication-get-3-permissions).
+    Requirement("GET", "/users/{id}/authentication/requirements", "Policy.Read.All"),
     Requirement(
         "PATCH", "/users/{id}/authentication/requirements", "Policy.ReadWrite.AuthenticationMethod"
     ),

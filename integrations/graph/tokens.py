@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import msal
+import requests  # type: ignore[import-untyped]
 
 from bot.errors import AuthFailed, Unavailable
 
@@ -44,6 +45,27 @@ _AADSTS_HINTS: Mapping[int, str] = {
 }
 
 
+class _LoginHttp:
+    """The HTTP client msal uses: requests, with the CA bundle given on every request.
+
+    requests lets `REQUESTS_CA_BUNDLE` from the environment override a session's `verify`;
+    only a per-request value wins over it.
+    """
+
+    def __init__(self, ca_bundle: Path | None, timeout: float) -> None:
+        self._session = requests.Session()
+        self._options = {"verify": str(ca_bundle) if ca_bundle else True, "timeout": timeout}
+
+    def post(self, url: str, **kwargs: Any) -> Any:
+        return self._session.post(url, **{**self._options, **kwargs})
+
+    def get(self, url: str, **kwargs: Any) -> Any:
+        return self._session.get(url, **{**self._options, **kwargs})
+
+    def close(self) -> None:
+        self._session.close()
+
+
 @dataclass(frozen=True, slots=True)
 class _Token:
     value: str = ""
@@ -64,15 +86,19 @@ class TokenSource:
     ) -> None:
         self.credentials = credentials
         self.endpoints = endpoints
-        self._ca_bundle = ca_bundle
-        self._timeout = timeout
         self._clock = clock
         self._lock = asyncio.Lock()
         self._app: msal.ConfidentialClientApplication | None = None
+        self._login_http = _LoginHttp(ca_bundle, timeout)
         self._token = _Token()
 
     def __repr__(self) -> str:
         return f"TokenSource({self.credentials!r}, authority={self.endpoints.authority_host!r})"
+
+    async def aclose(self) -> None:
+        """Close msal's connections to the login host."""
+        async with self._lock:
+            self._login_http.close()
 
     async def token(self) -> str:
         """A valid access token; only a cold or nearly expired one costs a call to msal."""
@@ -117,8 +143,7 @@ class TokenSource:
                 authority=self.endpoints.authority(self.credentials.tenant_id),
                 instance_discovery=self.endpoints.instance_discovery,
                 token_cache=msal.TokenCache(),
-                verify=str(self._ca_bundle) if self._ca_bundle else True,
-                timeout=self._timeout,
+                http_client=self._login_http,
                 app_name="deskhand",
             )
         except ValueError:

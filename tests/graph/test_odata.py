@@ -1,0 +1,70 @@
+"""OData literals and filters keep user input as data."""
+
+from __future__ import annotations
+
+import pytest
+
+from integrations.graph.odata import (
+    all_of,
+    any_of,
+    eq,
+    in_,
+    literal,
+    query_string,
+    quote,
+    startswith,
+)
+
+
+def test_quote_doubles_single_quotes() -> None:
+    assert quote("o'brien") == "'o''brien'"
+    assert quote("''") == "''''''"
+
+
+def test_literal_formats_each_scalar_type() -> None:
+    assert [literal(v) for v in (None, True, False, 3, "x")] == [
+        "null",
+        "true",
+        "false",
+        "3",
+        "'x'",
+    ]
+
+
+def test_filters_quote_values_and_combine_with_parentheses() -> None:
+    expression = all_of(
+        eq("accountEnabled", True),
+        any_of(startswith("displayName", "O'Br"), in_("userType", ["Guest", "Member"])),
+    )
+    assert str(expression) == (
+        "(accountEnabled eq true) and ((startswith(displayName,'O''Br')) or "
+        "(userType in ('Guest','Member')))"
+    )
+
+
+def test_single_filter_combination_is_the_filter_itself() -> None:
+    assert str(all_of(eq("mail", "a@b.c"))) == "mail eq 'a@b.c'"
+
+
+@pytest.mark.parametrize("name", ["mail eq 'x' or true", "a/", "1abc", "mail)", ""])
+def test_property_names_that_are_not_paths_are_refused(name: str) -> None:
+    with pytest.raises(ValueError, match="not an OData property path"):
+        eq(name, "x")
+
+
+def test_nested_property_paths_are_accepted() -> None:
+    assert str(eq("signInActivity/lastSignInDateTime", None)) == (
+        "signInActivity/lastSignInDateTime eq null"
+    )
+
+
+def test_empty_in_and_empty_combination_are_refused() -> None:
+    with pytest.raises(ValueError):
+        in_("id", [])
+    with pytest.raises(ValueError):
+        any_of()
+
+
+def test_query_string_encodes_separators_but_keeps_odata_punctuation() -> None:
+    query = query_string({"$filter": "displayName eq 'a&b=c + d'", "$select": "id,mail"})
+    assert query == "$filter=displayName%20eq%20'a%26b%3Dc%20%2B%20d'&$select=id,mail"
