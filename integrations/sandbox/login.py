@@ -57,14 +57,15 @@ def _error_response(request: web.Request, error: LoginError) -> web.Response:
     return web.json_response(body, status=error.status)
 
 
-def _tenant(request: web.Request) -> SandboxTenant:
+def _tenant(request: web.Request, error: str = "invalid_request") -> SandboxTenant:
+    """Entra names an unknown tenant `invalid_tenant` in metadata, `invalid_request` at /token."""
     key = request.match_info["tenant"]
     state = request.app[STATE]
     tenant = next((t for t in state.tenants.values() if t.answers_to(key)), None)
     if tenant is None:
         raise LoginError(
             400,
-            "invalid_request",
+            error,
             90002,
             f"Tenant '{key}' not found. Check to make sure you have the correct tenant ID and are "
             "signing into the correct cloud.",
@@ -75,9 +76,8 @@ def _tenant(request: web.Request) -> SandboxTenant:
 
 async def openid_configuration(request: web.Request) -> web.Response:
     try:
-        tenant = _tenant(request)
+        tenant = _tenant(request, "invalid_tenant")
     except LoginError as error:
-        error.error = "invalid_tenant"
         return _error_response(request, error)
     base = f"{request.app[STATE].base_url}/{tenant.tenant_id}"
     return web.json_response(
