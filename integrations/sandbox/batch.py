@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from multidict import CIMultiDict
 from yarl import URL
 
 from .faults import apply_fault
@@ -149,26 +150,25 @@ class _BatchRun:
         return await self._execute(inner)
 
     async def _execute(self, inner: InnerRequest) -> GraphResult:
-        request_id = new_request_id()
-        clone = self._clone(inner)
+        url = (
+            None if "://" in inner.url else URL(f"/{self.endpoint.version}/{inner.url.lstrip('/')}")
+        )
         try:
-            result = await self._dispatch(clone, inner)
+            if url is None:
+                raise bad_request("Invalid request URL: batch requests take relative URLs.")
+            result = await self._dispatch(self._clone(inner, url), inner)
         except GraphError as error:
-            result = error_result(error, request_id, self.client_request_id)
-        self._record(clone, inner, result)
+            result = error_result(error, new_request_id(), self.client_request_id)
+        self._record(inner, url, result)
         return result
 
-    def _clone(self, inner: InnerRequest) -> web.Request:
-        relative = inner.url if "://" not in inner.url else "/"
-        headers = {**self.template.headers, **inner.headers}
-        url = URL(f"/{self.endpoint.version}/{relative.lstrip('/')}")
+    def _clone(self, inner: InnerRequest, url: URL) -> web.Request:
+        """Inner requests carry their own headers; only the credentials come from the batch."""
+        headers = CIMultiDict(inner.headers)
+        headers["Authorization"] = self.template.headers.get("Authorization", "")
         return self.template.clone(method=inner.method, rel_url=url, headers=headers)
 
     async def _dispatch(self, clone: web.Request, inner: InnerRequest) -> GraphResult:
-        if "://" in inner.url:
-            raise bad_request(
-                "Invalid request URL: batch requests take URLs relative to the version."
-            )
         match = await clone.app.router.resolve(clone)
         handler = getattr(match.handler, "__self__", None)  # routes are bound `serve` methods
         if match.http_exception is not None or not isinstance(handler, GraphEndpoint):
@@ -178,13 +178,13 @@ class _BatchRun:
         call = make_call(clone, self.endpoint.version, tenant, roles, inner.body, match)
         return await handler.run(clone.app[STATE], call, inside_batch=True)
 
-    def _record(self, clone: web.Request, inner: InnerRequest, result: GraphResult) -> None:
-        clone.app[STATE].log.append(
+    def _record(self, inner: InnerRequest, url: URL | None, result: GraphResult) -> None:
+        self.template.app[STATE].log.append(
             RecordedRequest(
                 tenant=self.identity[0].name,
                 method=inner.method,
-                path=clone.path,
-                query=dict(clone.query),
+                path=url.path if url else inner.url,
+                query=dict(url.query) if url else {},
                 headers=safe_headers(inner.headers),
                 body=inner.body,
                 status=result.status,

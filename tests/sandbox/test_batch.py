@@ -157,3 +157,19 @@ async def test_inner_requests_are_recorded_with_their_batch(
     assert {r.path for r in inner} == {"/v1.0/organization", "/v1.0/domains"}
     assert {r.batch for r in inner} == {response.headers["request-id"]}
     assert all(r.tenant == "contoso" and "Authorization" not in r.headers for r in inner)
+
+
+async def test_absolute_inner_url_is_refused_and_outer_headers_are_not_inherited(
+    sandbox: Sandbox, graph: httpx.AsyncClient
+) -> None:
+    requests = [
+        _get("1", f"{sandbox.url}/v1.0/organization"),
+        _get("2", "/users?$count=true"),
+    ]
+
+    response = await graph.post(
+        "/v1.0/$batch", json={"requests": requests}, headers={"ConsistencyLevel": "eventual"}
+    )
+
+    answers = _by_id(response)
+    assert answers["1"]["status"] == answers["2"]["status"] == 400
