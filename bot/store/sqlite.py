@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from sqlalchemy import Connection, Engine, event
@@ -12,7 +13,6 @@ __all__ = ["BUSY_TIMEOUT_MS", "tune_sqlite"]
 BUSY_TIMEOUT_MS = 30_000
 
 _PRAGMAS = (
-    "PRAGMA journal_mode=WAL",
     f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
     "PRAGMA foreign_keys=ON",
     "PRAGMA synchronous=NORMAL",
@@ -33,8 +33,32 @@ def tune_sqlite(engine: Engine, *, begin: str = "BEGIN") -> None:
         cursor = dbapi_connection.cursor()
         for pragma in _PRAGMAS:
             cursor.execute(pragma)
+        _use_wal(cursor)
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         connection.exec_driver_sql(begin)
+
+
+def _use_wal(cursor: Any) -> None:
+    """Switch the file to WAL once; the mode is stored in the file and outlives connections.
+
+    Two connections switching a new file at the same moment: SQLite answers "locked" to one
+    without waiting, and that one then finds the switch made by the other. A connection only
+    knows the file's mode once it has read from it, hence the read before each check.
+    """
+    if _journal_mode(cursor) == "wal":
+        return
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.OperationalError:
+        if _journal_mode(cursor) != "wal":
+            raise
+
+
+def _journal_mode(cursor: Any) -> str:
+    cursor.execute("SELECT count(*) FROM sqlite_master")
+    cursor.fetchall()
+    cursor.execute("PRAGMA journal_mode")
+    return str(cursor.fetchone()[0]).lower()

@@ -5,12 +5,14 @@ import socket
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, create_engine, inspect, text
 
 from bot.errors import ConfigurationError
-from bot.store import Store, open_store, parse_store_url
+from bot.store import Store, StoreUrl, open_store, parse_store_url
+from bot.store.migrate import alembic_config
 from bot.store.tables import metadata
 from tests.plugins.store import postgres_server_url
 
@@ -107,3 +109,27 @@ def test_store_urls_get_deskhands_drivers_and_mask_passwords() -> None:
 @pytest.mark.postgres
 def test_postgres_tests_are_configured_when_ci_says_so() -> None:
     assert postgres_server_url().startswith("postgresql://")
+
+
+def _downgrade_to_base(url: StoreUrl) -> None:
+    engine = create_engine(url.sync_url)
+    try:
+        with engine.begin() as connection:
+            config = alembic_config(url.sync_url)
+            config.attributes["connection"] = connection
+            command.downgrade(config, "base")
+            assert inspect(connection).get_table_names() == ["alembic_version"]
+    finally:
+        engine.dispose()
+
+
+async def test_downgrade_removes_the_schema_and_upgrade_restores_it(store_url: str) -> None:
+    url = parse_store_url(store_url)
+    async with await open_store(store_url):
+        pass
+
+    await asyncio.to_thread(_downgrade_to_base, url)
+    async with await open_store(store_url) as store, store.engine.connect() as conn:
+        differences = await conn.run_sync(_schema_differences)
+
+    assert differences == []
