@@ -17,7 +17,7 @@ from typing import Any
 from bot.errors import IntegrationError, Unavailable
 
 from .errors import GraphCall, error_for_status
-from .odata import query_string
+from .odata import encode_path, query_string
 from .retry import RETRY_STATUSES, RetryPolicy, is_idempotent, parse_retry_after
 
 __all__ = ["MAX_BATCH", "BatchRequest", "BatchResult", "PostBatch", "plan_chunks", "run_chunk"]
@@ -31,7 +31,7 @@ PostBatch = Callable[[Sequence["BatchRequest"]], Awaitable[Sequence[Mapping[str,
 
 @dataclass(frozen=True, slots=True)
 class BatchRequest:
-    """One request of a `$batch`; `path` is relative to the batch's version (`/users/{id}`)."""
+    """One request of a `$batch`; `path` (not URL-encoded) is relative to the batch's version."""
 
     id: str
     path: str
@@ -56,7 +56,8 @@ class BatchRequest:
         return cls(id, path, params=query, headers=headers or _EMPTY)
 
     def payload(self) -> dict[str, Any]:
-        url = f"{self.path}?{query_string(self.params)}" if self.params else self.path
+        path = encode_path(self.path)
+        url = f"{path}?{query_string(self.params)}" if self.params else path
         item: dict[str, Any] = {"id": self.id, "method": self.method.upper(), "url": url}
         headers = dict(self.headers)
         if self.body is not None:

@@ -22,7 +22,7 @@ from bot.errors import IntegrationError, Unavailable
 from .batch import BatchRequest, BatchResult, PostBatch, plan_chunks, run_chunk
 from .credentials import AppCredentials, CloudEndpoints
 from .errors import GraphCall, error_for_status, error_for_transport
-from .odata import query_string
+from .odata import encode_path, query_string
 from .retry import RETRY_STATUSES, RetryPolicy, is_idempotent, parse_retry_after
 from .tokens import BearerAuth, TokenSource
 
@@ -42,7 +42,8 @@ class _Request:
 
 
 class GraphClient:
-    """Graph for one tenant. Paths are relative to the version: `/users/{id}`."""
+    """Graph for one tenant. Paths are relative to the version (`/users/{id}`) and not
+    URL-encoded: the client encodes them, so a guest's `#EXT#` UPN works as written."""
 
     def __init__(
         self,
@@ -160,7 +161,7 @@ class GraphClient:
     ) -> _Request:
         if not path.startswith("/"):
             raise ValueError(f"Graph paths start with '/': {path!r}")
-        url = f"{self._endpoints.graph_host}/{version}{path}"
+        url = f"{self._endpoints.graph_host}/{version}{encode_path(path)}"
         if params:
             url = f"{url}?{query_string(params)}"
         fields = [f for f in params.get("$select", "").split(",") if f]

@@ -16,6 +16,7 @@ __all__ = [
     "Filter",
     "all_of",
     "any_of",
+    "encode_path",
     "eq",
     "in_",
     "literal",
@@ -28,6 +29,9 @@ Scalar = str | bool | int | None
 _PROPERTY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(/[A-Za-z_][A-Za-z0-9_]*)*")
 # Characters Graph reads literally in a query; everything else is percent-encoded.
 _QUERY_SAFE = "$,'():/@"
+# RFC 3986 path characters besides unreserved ones; `#` (guest UPNs hold `#EXT#`), `?`, `%`
+# and spaces are encoded.
+_PATH_SAFE = "/:@!$&'()*+,;="
 
 
 def quote(value: str) -> str:
@@ -89,6 +93,11 @@ def all_of(*filters: Filter) -> Filter:
 
 def any_of(*filters: Filter) -> Filter:
     return _join("or", filters)
+
+
+def encode_path(path: str) -> str:
+    """A Graph path as typed (`/users/a_b.com#EXT#@c.com`), percent-encoded for a URL."""
+    return percent_encode(path, safe=_PATH_SAFE)
 
 
 def query_string(params: Mapping[str, str]) -> str:

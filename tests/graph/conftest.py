@@ -49,7 +49,7 @@ async def client_for(sandbox: Sandbox, http: httpx.AsyncClient) -> AsyncIterator
     def build(tenant: str, **options: object) -> GraphClient:
         options.setdefault("retry", FAST_RETRY)
         client = GraphClient(
-            http,
+            options.pop("http", http),  # type: ignore[arg-type]
             secret_credentials(sandbox, tenant),
             sandbox_cloud(sandbox),
             ca_bundle=sandbox.ca_file,
@@ -66,3 +66,10 @@ async def client_for(sandbox: Sandbox, http: httpx.AsyncClient) -> AsyncIterator
 @pytest.fixture
 def contoso(client_for: ClientFor) -> GraphClient:
     return client_for("contoso")
+
+
+def statuses(sandbox: Sandbox, path: str, *, in_batch: bool = False) -> list[int]:
+    """Statuses the sandbox answered for `path`, outside or inside `$batch` requests."""
+    return [
+        r.status for r in sandbox.requests if r.path == path and (r.batch is not None) == in_batch
+    ]

@@ -7,6 +7,7 @@ import pytest
 from integrations.graph.odata import (
     all_of,
     any_of,
+    encode_path,
     eq,
     in_,
     literal,
@@ -68,3 +69,11 @@ def test_empty_in_and_empty_combination_are_refused() -> None:
 def test_query_string_encodes_separators_but_keeps_odata_punctuation() -> None:
     query = query_string({"$filter": "displayName eq 'a&b=c + d'", "$select": "id,mail"})
     assert query == "$filter=displayName%20eq%20'a%26b%3Dc%20%2B%20d'&$select=id,mail"
+
+
+def test_paths_encode_fragment_and_query_characters() -> None:
+    assert encode_path("/users/jo_x.com#EXT#@c.com/memberOf") == (
+        "/users/jo_x.com%23EXT%23@c.com/memberOf"
+    )
+    assert encode_path("/users/a b?c%") == "/users/a%20b%3Fc%25"
+    assert encode_path("/groups/g/members/u/$ref") == "/groups/g/members/u/$ref"
