@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
+from rich.console import Console
+
+from bot.errors import DeskhandError
+
+T = TypeVar("T")
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Deskhand: chat-ops for MSPs.")
+licenses_app = typer.Typer(no_args_is_help=True, help="The licence product-name table.")
+app.add_typer(licenses_app, name="licenses")
+
+TenantOption = Annotated[
+    str | None, typer.Option("--tenant", "-t", help="Customer tenant, when the command names none.")
+]
 
 
 @app.command()
@@ -24,5 +38,52 @@ def sandbox(
     run_sandbox(port=port, ca_file=ca_file, latency=latency)
 
 
+@app.command()
+def console() -> None:
+    """Open the interactive console on the configured tenants (the sandbox by default)."""
+    from bot.channels.console import run_console
+
+    _exit_on_error(lambda: asyncio.run(run_console()))
+
+
+@app.command()
+def run(
+    command: Annotated[str, typer.Argument(help='A command line, e.g. "/user adele".')],
+    tenant: TenantOption = None,
+    json: Annotated[bool, typer.Option("--json", help="Print the reply as JSON.")] = False,
+) -> None:
+    """Run one command and exit: 0 on success, 1 with a one-line message on error."""
+    from bot.channels.console import run_command
+
+    raise typer.Exit(_exit_on_error(lambda: asyncio.run(run_command(command, tenant, json))))
+
+
+@licenses_app.command("refresh")
+def licenses_refresh(
+    csv_file: Annotated[
+        Path, typer.Argument(help="Microsoft's 'Product names and service plan identifiers' CSV.")
+    ],
+) -> None:
+    """Replace the SKU → product-name table with a fresh download of Microsoft's list."""
+    from bot.config import load_settings
+    from integrations.graph.products import refresh_catalog
+
+    def refresh() -> int:
+        return refresh_catalog(csv_file, load_settings().home / "products.csv")
+
+    count = _exit_on_error(refresh)
+    Console().print(f"Product names updated: {count} products.")
+
+
+def _exit_on_error(work: Callable[[], T]) -> T:
+    try:
+        return work()
+    except DeskhandError as error:
+        Console(stderr=True).print(f"[bold red]error:[/] {error.message}", highlight=False)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+
+
 def main() -> None:
-    app()
+    sys.exit(app())

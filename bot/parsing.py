@@ -18,7 +18,15 @@ from pydantic.fields import FieldInfo
 from bot.errors import UsageError
 from commands.registry import CommandSpec, positional_kind
 
-__all__ = ["MAX_LINE", "MAX_WORD", "bind_arguments", "split_command_line", "usage"]
+__all__ = [
+    "MAX_LINE",
+    "MAX_WORD",
+    "bind_arguments",
+    "option_choices",
+    "option_names",
+    "split_command_line",
+    "usage",
+]
 
 MAX_LINE = 2000
 MAX_WORD = 256
@@ -183,3 +191,16 @@ def usage(spec: CommandSpec) -> str:
             text = text if required else f"[{text}]"
         parts.append(text)
     return "Usage: " + " ".join(parts)
+
+
+def option_names(spec: CommandSpec) -> list[str]:
+    """The spec's `--options`, for completion."""
+    return [param.option for param in _params(spec.args) if param.kind not in _POSITIONAL]
+
+
+def option_choices(spec: CommandSpec, option: str) -> list[str]:
+    """The values an option accepts when they are a fixed set, for completion."""
+    for param in _params(spec.args):
+        if param.option == option:
+            return _choices(param.info.annotation)
+    return []

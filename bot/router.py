@@ -21,6 +21,7 @@ from bot.tenants import TenantDirectory
 from cards.reply import Reply
 from commands.context import CommandContext, Progress, silent_progress
 from commands.registry import CommandSpec, Registry
+from integrations.graph.products import ProductCatalog
 
 __all__ = ["Router", "describe_error"]
 
@@ -40,11 +41,13 @@ class Router:
         registry: Registry,
         tenants: TenantDirectory,
         policy: AccessPolicy,
+        products: ProductCatalog,
         middleware: Sequence[Middleware] = (),
     ) -> None:
         self.registry = registry
         self.tenants = tenants
         self.policy = policy
+        self.products = products
         chain: Next = self._dispatch
         for layer in reversed(middleware):
             chain = partial(layer, next_=chain)
@@ -89,6 +92,7 @@ class Router:
             actor=call.invocation.actor,
             tenants=self.tenants.tenants,
             allowed_commands=partial(self.allowed_commands, call),
+            products=self.products,
             tenant=call.tenant,
             graph_client=self.tenants.client(call.tenant) if call.tenant else None,
             progress=call.progress,

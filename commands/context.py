@@ -12,6 +12,7 @@ from bot.errors import UserError
 if TYPE_CHECKING:
     from commands.registry import CommandSpec
     from integrations.graph import GraphClient
+    from integrations.graph.products import ProductCatalog
 
 __all__ = ["Actor", "CommandContext", "Progress", "TenantInfo", "silent_progress"]
 
@@ -63,6 +64,7 @@ class CommandContext:
     actor: Actor
     tenants: tuple[TenantInfo, ...]
     allowed_commands: Callable[[], list[CommandSpec]]
+    products: ProductCatalog
     tenant: TenantInfo | None = None
     graph_client: GraphClient | None = None
     progress: Progress = silent_progress

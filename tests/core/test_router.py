@@ -14,6 +14,7 @@ from bot.tenants import TenantDirectory
 from cards.reply import Facts, Level, Reply
 from commands.context import Actor, CommandContext, TenantInfo
 from commands.registry import ANYONE, Registry, Role, command, positional
+from integrations.graph.products import load_catalog
 
 CONTOSO = TenantInfo("contoso", "Contoso", "contoso.com", "11111111-1111-1111-1111-111111111111")
 FABRIKAM = TenantInfo("fabrikam", "Fabrikam", "fabrikam.com", "22222222-2222-2222-2222-222222222222")
@@ -88,6 +89,7 @@ def router(sink: RecordingSink) -> Router:
         registry=registry,
         tenants=tenants,
         policy=policy,
+        products=load_catalog(None),
         middleware=(log_requests, AuditTrail(sink), AccessCheck(policy)),
     )
 

@@ -1,0 +1,206 @@
+"""The console channel: the local operator types commands; replies are drawn with rich.
+
+`deskhand run "/user adele"` runs one command for scripts, `deskhand console` is interactive.
+Like the other adapters it only converts: text → Invocation, Reply → terminal.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.completion import CompleteEvent, Completer, Completion
+from prompt_toolkit.document import Document
+from prompt_toolkit.history import FileHistory
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from bot.config import Settings, load_settings
+from bot.invocation import Invocation
+from bot.logs import configure_logging
+from bot.parsing import option_choices, option_names
+from bot.router import Router
+from bot.runtime import Runtime, open_runtime
+from cards.reply import Reply, reply_to_json
+from cards.text import render_text
+from commands.context import Actor
+
+__all__ = ["ConsoleSession", "console_actor", "run_command", "run_console"]
+
+BANNER = """Deskhand console. Try:
+  /user adele            one user on one screen
+  /users --mfa unregistered
+  /licenses --tenant fabrikam
+  /tenants   /help   (Ctrl-D to leave)"""
+
+
+def console_actor() -> Actor:
+    """The local operator: whoever runs the console on this machine."""
+    user = getpass.getuser()
+    return Actor(id=f"console:{user}", display_name=user)
+
+
+class _BarProgress:
+    """Progress drawn as a rich bar; used for long listings on big tenants."""
+
+    def __init__(self, console: Console) -> None:
+        self._bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        self._task: TaskID | None = None
+
+    def start(self, label: str, total: int | None) -> None:
+        self._bar.start()
+        self._task = self._bar.add_task(label, total=total)
+
+    def advance(self, count: int = 1) -> None:
+        if self._task is not None:
+            self._bar.advance(self._task, count)
+
+    def finish(self) -> None:
+        self._bar.stop()
+        self._task = None
+
+
+@dataclass
+class ConsoleSession:
+    router: Router
+    out: Console
+    err: Console
+    exports_dir: Path
+    actor: Actor
+
+    async def run_line(
+        self, text: str, *, tenant: str | None = None, as_json: bool = False
+    ) -> Reply:
+        invocation = Invocation("console", self.actor, text, tenant_hint=tenant)
+        reply = await self.router.handle(invocation, progress=_BarProgress(self.err))
+        if as_json:
+            self.out.print_json(reply_to_json(reply))
+        elif reply.failed:
+            self.err.print(render_text(reply))
+        else:
+            self.out.print(render_text(reply))
+        for path in self._save_files(reply):
+            self.err.print(f"Saved {path}")
+        return reply
+
+    async def run_once(self, text: str, *, tenant: str | None, as_json: bool) -> int:
+        """One command for scripts: exit status 0 on success, 1 on any error."""
+        reply = await self.run_line(text, tenant=tenant, as_json=as_json)
+        return 1 if reply.failed else 0
+
+    async def interactive(self, history_file: Path) -> None:
+        history_file.parent.mkdir(parents=True, exist_ok=True)
+        session: PromptSession[str] = PromptSession(
+            history=FileHistory(str(history_file)),
+            completer=_CommandCompleter(self.router),
+            complete_while_typing=True,
+        )
+        self.out.print(BANNER, style="dim")
+        while True:
+            try:
+                line = await session.prompt_async("deskhand> ")
+            except KeyboardInterrupt:
+                continue
+            except EOFError:
+                return
+            if line.strip() in {"exit", "quit", "/exit", "/quit"}:
+                return
+            if line.strip():
+                await self.run_line(line)
+
+    def _save_files(self, reply: Reply) -> Iterator[Path]:
+        if not reply.files:
+            return
+        self.exports_dir.mkdir(parents=True, exist_ok=True)
+        for file in reply.files:
+            path = self.exports_dir / Path(file.filename).name
+            path.write_bytes(file.content)
+            os.chmod(path, 0o600)
+            yield path
+
+
+class _CommandCompleter(Completer):
+    """Command names first, then the command's options, tenant names and option choices."""
+
+    def __init__(self, router: Router) -> None:
+        self._router = router
+
+    def get_completions(
+        self, document: Document, complete_event: CompleteEvent
+    ) -> Iterable[Completion]:
+        words = document.text_before_cursor.split(" ")
+        current = words[-1]
+        if len(words) == 1:
+            names = (f"/{name}" for name in self._router.registry.names())
+            yield from _matching(names, current)
+            return
+        spec = self._router.registry.get(words[0].lstrip("/").lower())
+        if spec is None:
+            return
+        previous = words[-2]
+        if previous == "--tenant":
+            yield from _matching((t.name for t in self._router.tenants.tenants), current)
+        elif current.startswith("-"):
+            yield from _matching(option_names(spec), current)
+        else:
+            yield from _matching(option_choices(spec, previous), current)
+
+
+def _matching(candidates: Iterable[str], prefix: str) -> Iterator[Completion]:
+    for candidate in candidates:
+        if candidate.startswith(prefix):
+            yield Completion(candidate, start_position=-len(prefix))
+
+
+async def run_command(text: str, tenant: str | None, as_json: bool) -> int:
+    """`deskhand run`: one command; the exit status says whether it worked."""
+    settings = load_settings()
+    async with AsyncExitStack() as stack:
+        runtime = await stack.enter_async_context(_runtime(settings, stack))
+        session = _session(runtime, settings, Console(), Console(stderr=True))
+        status = await session.run_once(text, tenant=tenant, as_json=as_json)
+    return status
+
+
+async def run_console() -> None:
+    """`deskhand console`: the interactive prompt."""
+    settings = load_settings()
+    out = Console()
+    async with AsyncExitStack() as stack:
+        with out.status(
+            "Starting Deskhand" + (" and the sandbox" if settings.uses_sandbox else "")
+        ):
+            runtime = await stack.enter_async_context(_runtime(settings, stack))
+        session = _session(runtime, settings, out, Console(stderr=True))
+        await session.interactive(settings.home / "console_history")
+
+
+def _runtime(settings: Settings, stack: AsyncExitStack) -> AbstractAsyncContextManager[Runtime]:
+    """Logs go to a file so they never mix with what the operator reads."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    log_file = stack.enter_context((settings.home / "deskhand.log").open("a", encoding="utf-8"))
+    configure_logging(log_file)
+    return open_runtime(settings, operators=(console_actor(),))
+
+
+def _session(runtime: Runtime, settings: Settings, out: Console, err: Console) -> ConsoleSession:
+    return ConsoleSession(runtime.router, out, err, settings.home / "exports", console_actor())

@@ -1,0 +1,150 @@
+"""The composition root for every way Deskhand runs: settings → store, Graph clients, router.
+
+`open_runtime` is the only place that builds these and closes them again. With no tenants
+configured it starts the built-in sandbox in-process and points the Graph clients at it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.access import ALL_TENANTS, AccessPolicy, Grant
+from bot.config import ClientSecret, Settings, TenantSettings
+from bot.middleware import AccessCheck, AuditTrail, Call, log_requests
+from bot.router import Router
+from bot.store import AuditEntry, Store, append_audit, open_store
+from bot.tenants import TenantDirectory
+from commands import REGISTRY
+from commands.context import Actor, TenantInfo
+from commands.registry import Role
+from integrations.graph import (
+    AppCredentials,
+    CertificateCredential,
+    CloudEndpoints,
+    GraphClient,
+    create_http_client,
+)
+from integrations.graph.products import load_catalog
+from integrations.sandbox import Sandbox, SandboxOptions, start_sandbox
+
+__all__ = ["Runtime", "StoreAuditSink", "open_runtime"]
+
+
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    router: Router
+    store: Store
+    sandbox: Sandbox | None
+
+
+@dataclass(frozen=True)
+class StoreAuditSink:
+    """Writes the router's audit records to the store's append-only `audit_log`."""
+
+    store: Store
+
+    async def record(self, call: Call, outcome: str, detail: str) -> None:
+        invocation = call.invocation
+        entry = AuditEntry(
+            actor=invocation.actor.id,
+            channel=invocation.channel,
+            command=call.spec.name,
+            outcome=outcome,
+            correlation_id=invocation.request_id,
+            tenant=call.tenant.name if call.tenant else None,
+            target=call.target or None,
+            detail=detail,
+        )
+        async with self.store.engine.begin() as conn:
+            await append_audit(conn, entry)
+
+
+@dataclass(frozen=True)
+class _Tenant:
+    info: TenantInfo
+    credentials: AppCredentials
+
+
+@asynccontextmanager
+async def open_runtime(
+    settings: Settings,
+    *,
+    operators: Sequence[Actor] = (),
+    sandbox_options: SandboxOptions | None = None,
+) -> AsyncIterator[Runtime]:
+    """Everything a channel needs to serve requests; `operators` hold every role everywhere."""
+    async with AsyncExitStack() as stack:
+        sandbox: Sandbox | None = None
+        if settings.uses_sandbox:
+            sandbox = await stack.enter_async_context(start_sandbox(sandbox_options))
+            tenants = _sandbox_tenants(sandbox)
+            endpoints = CloudEndpoints(sandbox.url, sandbox.url)
+            ca_bundle: Path | None = sandbox.ca_file
+        else:
+            tenants = await asyncio.to_thread(_configured_tenants, settings)
+            endpoints = _endpoints(settings)
+            ca_bundle = settings.ca_bundle
+        store = await open_store(settings.store_url)
+        stack.push_async_callback(store.close)
+        http = create_http_client(ca_bundle)
+        stack.push_async_callback(http.aclose)
+        products = await asyncio.to_thread(load_catalog, settings.home / "products.csv")
+        directory = TenantDirectory(
+            tuple(t.info for t in tenants),
+            clients={
+                t.info.name: GraphClient(http, t.credentials, endpoints, ca_bundle=ca_bundle)
+                for t in tenants
+            },
+            default=tenants[0].info.name if sandbox and tenants else None,
+        )
+        policy = AccessPolicy(
+            Grant(actor.id, ALL_TENANTS, role) for actor in operators for role in Role
+        )
+        router = Router(
+            registry=REGISTRY,
+            tenants=directory,
+            policy=policy,
+            products=products,
+            middleware=(log_requests, AuditTrail(StoreAuditSink(store)), AccessCheck(policy)),
+        )
+        yield Runtime(settings, router, store, sandbox)
+
+
+def _sandbox_tenants(sandbox: Sandbox) -> list[_Tenant]:
+    return [
+        _Tenant(
+            TenantInfo(t.name, t.directory.display_name, t.domain, t.tenant_id, sandbox=True),
+            AppCredentials(t.tenant_id, t.client_id, client_secret=t.client_secret),
+        )
+        for t in sandbox.tenants
+    ]
+
+
+def _configured_tenants(settings: Settings) -> list[_Tenant]:
+    """Reads each tenant's secret or certificate (blocking file I/O: run in a thread)."""
+    return [_configured(tenant) for tenant in settings.tenants.values()]
+
+
+def _configured(tenant: TenantSettings) -> _Tenant:
+    info = TenantInfo(tenant.name, tenant.label, tenant.domain, tenant.tenant_id)
+    credential = tenant.credential()
+    if isinstance(credential, ClientSecret):
+        app = AppCredentials(
+            tenant.tenant_id, tenant.client_id, client_secret=credential.value.get_secret_value()
+        )
+    else:
+        certificate = CertificateCredential(
+            credential.private_key_pem.get_secret_value(), credential.certificate_pem
+        )
+        app = AppCredentials(tenant.tenant_id, tenant.client_id, certificate=certificate)
+    return _Tenant(info, app)
+
+
+def _endpoints(settings: Settings) -> CloudEndpoints:
+    public = settings.cloud == "public" and not (settings.graph_host or settings.login_host)
+    return CloudEndpoints(settings.login_url, settings.graph_url, instance_discovery=public)

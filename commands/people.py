@@ -1,0 +1,98 @@
+"""Finding the user a technician means: by UPN, e-mail, object id or part of a name.
+
+A UPN or object id goes straight to Graph; anything else is one search. Several matches give a
+short list to choose from; none gives the closest names.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from urllib.parse import quote as percent_encode
+
+from bot.errors import NotFound
+from integrations.graph import GraphClient, any_of, eq, startswith
+
+__all__ = [
+    "Candidate",
+    "find_candidates",
+    "is_direct_key",
+    "no_user",
+    "suggest_names",
+    "user_path",
+]
+
+_GUID = re.compile(r"^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$", re.IGNORECASE)
+_CANDIDATE_FIELDS = ("id", "displayName", "userPrincipalName", "mail", "accountEnabled")
+_MAX_CANDIDATES = 10
+_SUGGESTION_SCAN = 5000
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: str
+    display_name: str
+    upn: str
+    enabled: bool
+
+
+def is_direct_key(query: str) -> bool:
+    """A UPN or an object id can be asked for directly, without a search first."""
+    return bool(_GUID.match(query)) or ("@" in query and " " not in query)
+
+
+def user_path(key: str) -> str:
+    """`/users/{key}`; a UPN starting with `$` needs Graph's key syntax, `#` must be encoded."""
+    if key.startswith("$"):
+        return "/users('" + percent_encode(key.replace("'", "''"), safe="@$") + "')"
+    return "/users/" + percent_encode(key, safe="@")
+
+
+async def find_candidates(graph: GraphClient, query: str) -> list[Candidate]:
+    """Users whose name, UPN or mail starts with the query (or equals it, for an address)."""
+    text = query.strip()
+    clauses = [
+        startswith(field, text)
+        for field in ("displayName", "givenName", "surname", "userPrincipalName", "mail")
+    ]
+    if "@" in text:
+        clauses.append(eq("mail", text))
+        clauses.append(eq("userPrincipalName", text))
+    params = {"$filter": str(any_of(*clauses)), "$top": str(_MAX_CANDIDATES + 1)}
+    page = await graph.get("/users", select=_CANDIDATE_FIELDS, params=params)
+    return [_candidate(item) for item in page.get("value") or ()]
+
+
+async def suggest_names(graph: GraphClient, query: str, limit: int = 3) -> list[str]:
+    """The closest display names and UPN local parts, for "no user matches" messages."""
+    labels: dict[str, str] = {}
+    users = graph.pages(
+        "/users", select=("displayName", "userPrincipalName"), params={"$top": "999"}
+    )
+    scanned = 0
+    async for item in users:
+        name, upn = str(item.get("displayName", "")), str(item.get("userPrincipalName", ""))
+        label = f"{name} ({upn})"
+        labels[name.lower()] = label
+        labels[upn.split("@")[0].lower()] = label
+        scanned += 1
+        if scanned >= _SUGGESTION_SCAN:
+            break
+    close = difflib.get_close_matches(query.lower(), list(labels), n=limit * 2, cutoff=0.6)
+    return list(dict.fromkeys(labels[key] for key in close))[:limit]
+
+
+async def no_user(graph: GraphClient, query: str, tenant: str) -> NotFound:
+    suggestions = await suggest_names(graph, query.split("@")[0] if "@" in query else query)
+    hint = f" Closest names: {'; '.join(suggestions)}." if suggestions else ""
+    return NotFound(f"No user in {tenant} matches {query!r}.{hint}")
+
+
+def _candidate(item: dict[str, object]) -> Candidate:
+    return Candidate(
+        id=str(item.get("id", "")),
+        display_name=str(item.get("displayName", "")),
+        upn=str(item.get("userPrincipalName", "")),
+        enabled=item.get("accountEnabled") is not False,
+    )
