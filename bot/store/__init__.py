@@ -7,6 +7,8 @@
 
 Tables live in `tables.py`, migrations in `migrations/versions/`, and each table's repository
 functions (taking a connection, returning frozen dataclasses) in a module of their own.
+State moves are single compare-and-set statements (`UPDATE ... WHERE state = :expected`):
+SQLite cannot turn a transaction's read lock into a write lock while another writer waits.
 """
 
 from bot.store.audit import AuditEntry, AuditRecord, GraphRequestIds, append_audit, list_audit

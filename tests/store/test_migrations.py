@@ -14,7 +14,6 @@ from bot.errors import ConfigurationError
 from bot.store import Store, StoreUrl, open_store, parse_store_url
 from bot.store.migrate import alembic_config
 from bot.store.tables import metadata
-from tests.plugins.store import postgres_server_url
 
 
 def _schema_differences(connection: Connection) -> list[object]:
@@ -104,11 +103,6 @@ def test_store_urls_get_deskhands_drivers_and_mask_passwords() -> None:
         "sqlite+aiosqlite",
         "sqlite+pysqlite",
     )
-
-
-@pytest.mark.postgres
-def test_postgres_tests_are_configured_when_ci_says_so() -> None:
-    assert postgres_server_url().startswith("postgresql://")
 
 
 def _downgrade_to_base(url: StoreUrl) -> None:
