@@ -70,10 +70,7 @@ class BatchRequest:
         return item
 
     def call(self, host: str) -> GraphCall:
-        fields = self.params.get("$select", "").split(",") if "$select" in self.params else []
-        if isinstance(self.body, dict):
-            fields.extend(self.body)
-        return GraphCall(self.method.upper(), self.path, host, tuple(f for f in fields if f))
+        return GraphCall.of(self.method, self.path, host, self.params, self.body)
 
 
 @dataclass(frozen=True, slots=True)

@@ -164,10 +164,7 @@ class GraphClient:
         url = f"{self._endpoints.graph_host}/{version}{encode_path(path)}"
         if params:
             url = f"{url}?{query_string(params)}"
-        fields = [f for f in params.get("$select", "").split(",") if f]
-        if isinstance(json, dict):
-            fields.extend(json)
-        call = GraphCall(method, path, self._host, tuple(fields), str(uuid.uuid4()))
+        call = GraphCall.of(method, path, self._host, params, json, str(uuid.uuid4()))
         safe = is_idempotent(method) if idempotent is None else idempotent
         return _Request(method, url, call, json, headers, safe)
 

@@ -45,6 +45,16 @@ class GraphCall:
     fields: tuple[str, ...] = ()
     client_request_id: str = ""
 
+    @classmethod
+    def of(
+        cls, method: str, path: str, host: str, params: Mapping[str, str], body: Any, rid: str = ""
+    ) -> GraphCall:
+        """The fields a call is about are what it selects, or the properties it writes."""
+        fields = [f for f in params.get("$select", "").split(",") if f]
+        if isinstance(body, dict):
+            fields.extend(str(key) for key in body)
+        return cls(method.upper(), path, host, tuple(fields), rid)
+
     @property
     def label(self) -> str:
         return f"{self.method} {self.path}"

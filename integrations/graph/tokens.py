@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import msal
-import requests  # type: ignore[import-untyped]
+import requests
 
 from bot.errors import AuthFailed, Unavailable
 

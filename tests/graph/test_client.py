@@ -152,3 +152,19 @@ async def test_next_links_to_another_host_are_not_followed(
             pass
     await client.aclose()
     assert len([r for r in sandbox.requests if r.path == "/v1.0/users"]) == 1
+
+
+async def test_request_maps_a_refused_write_and_does_not_repeat_it(
+    contoso: GraphClient, sandbox: Sandbox
+) -> None:
+    # The sandbox serves reads only, so Graph's answer to an unknown segment stands in.
+    path = f"{ADELE}/revokeSignInSessions"
+    with pytest.raises(Rejected) as failure:
+        await contoso.request("POST", path, json={})
+    assert failure.value.code == "BadRequest" and "revokeSignInSessions" in failure.value.message
+    assert [r.method for r in sandbox.requests if r.path == f"/v1.0{path}"] == ["POST"]
+
+
+async def test_request_returns_the_json_answer(contoso: GraphClient) -> None:
+    user = await contoso.request("GET", ADELE, params={"$select": "displayName"})
+    assert user["displayName"] == "Adele Vance"
