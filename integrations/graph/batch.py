@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
+import httpx
+
 from bot.errors import IntegrationError, Unavailable
 
 from .errors import GraphCall, error_for_status
@@ -167,7 +169,7 @@ def _triage(
         status = int(answer.get("status", 0))
         if _retryable(request, status, retry_ids):
             retry_ids.append(key)
-            headers = answer.get("headers") or {}
+            headers = httpx.Headers(answer.get("headers") or {})
             if (wait := parse_retry_after(headers.get("Retry-After"))) is not None:
                 waits.append(wait)
         else:
@@ -201,7 +203,7 @@ def _finish(
 def _result(request: BatchRequest, answer: Mapping[str, Any], host: str) -> BatchResult:
     status = int(answer.get("status", 0))
     body = answer.get("body")
-    headers: Mapping[str, str] = answer.get("headers") or {}
+    headers = httpx.Headers(answer.get("headers") or {})
     if 200 <= status < 400:
         mapping = body if isinstance(body, dict) else {}
         return BatchResult(request.id, status, mapping, request_id=headers.get("request-id", ""))

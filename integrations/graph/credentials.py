@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
 from bot.errors import ConfigurationError
 
 __all__ = [
@@ -24,6 +27,18 @@ class CertificateCredential:
     private_key_pem: str = field(repr=False)
     certificate_pem: str = field(repr=False)
     passphrase: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        # Read both now: a broken key must fail at start-up, not as a sign-in error later.
+        password = self.passphrase.encode() if self.passphrase is not None else None
+        try:
+            serialization.load_pem_private_key(self.private_key_pem.encode(), password)
+            x509.load_pem_x509_certificate(self.certificate_pem.encode())
+        except (TypeError, ValueError):
+            raise ConfigurationError(
+                "The app's certificate or its private key could not be read: give both in PEM "
+                "form, and the passphrase if the key is encrypted."
+            ) from None
 
     def to_msal(self) -> dict[str, str]:
         # With the certificate itself (not a SHA-1 thumbprint) msal sends x5t#S256 and x5c.

@@ -15,22 +15,33 @@ from integrations.graph import (
     CloudEndpoints,
 )
 
+from .conftest import self_signed
+
 
 def test_repr_names_the_kind_of_credential_but_never_its_value() -> None:
+    key_pem, cert_pem = self_signed()
     secret = AppCredentials("tenant", "app", client_secret="s3cr3t-value")
     certificate = AppCredentials(
-        "tenant", "app", certificate=CertificateCredential("PRIVATE-KEY", "CERT", "pass-phrase")
+        "tenant", "app", certificate=CertificateCredential(key_pem, cert_pem)
     )
     assert "s3cr3t-value" not in repr(secret) and "client secret" in repr(secret)
+    assert "<certificate>" in repr(certificate)
     for text in (repr(certificate), repr(certificate.certificate)):
-        assert "PRIVATE-KEY" not in text and "pass-phrase" not in text
+        assert "PRIVATE KEY" not in text
+
+
+def test_unreadable_certificate_or_key_fails_at_start_up() -> None:
+    key_pem, cert_pem = self_signed()
+    for key, cert in ((key_pem, "not a certificate"), ("not a key", cert_pem)):
+        with pytest.raises(ConfigurationError, match="could not be read"):
+            CertificateCredential(key, cert)
 
 
 @pytest.mark.parametrize(
     "kwargs",
     [
         {},
-        {"client_secret": "x", "certificate": CertificateCredential("k", "c")},
+        {"client_secret": "x", "certificate": CertificateCredential(*self_signed())},
     ],
 )
 def test_exactly_one_credential_is_required(kwargs: dict[str, object]) -> None:
@@ -39,8 +50,9 @@ def test_exactly_one_credential_is_required(kwargs: dict[str, object]) -> None:
 
 
 def test_certificate_goes_to_msal_with_its_certificate_for_a_sha256_thumbprint() -> None:
-    credentials = AppCredentials("t", "a", certificate=CertificateCredential("KEY", "CERT"))
-    assert credentials.to_msal() == {"private_key": "KEY", "public_certificate": "CERT"}
+    key_pem, cert_pem = self_signed()
+    credentials = AppCredentials("t", "a", certificate=CertificateCredential(key_pem, cert_pem))
+    assert credentials.to_msal() == {"private_key": key_pem, "public_certificate": cert_pem}
 
 
 def test_only_the_public_cloud_uses_instance_discovery() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime
 import socket
 import uuid
 from collections.abc import AsyncIterator
@@ -13,10 +12,6 @@ import httpx
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
 from bot.errors import AuthFailed, Unavailable
 from integrations.graph import (
@@ -28,35 +23,13 @@ from integrations.graph import (
 )
 from integrations.sandbox import Sandbox
 
-from .conftest import ClientFor, sandbox_cloud, secret_credentials
+from .conftest import ClientFor, sandbox_cloud, secret_credentials, self_signed
 
 ADELE = "/users/adele.vance@contoso.com"
 
 
 def token_requests(sandbox: Sandbox) -> list[str]:
     return [r.path for r in sandbox.requests if r.path.endswith("/oauth2/v2.0/token")]
-
-
-def self_signed() -> tuple[str, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "deskhand-test")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    return key_pem.decode(), certificate.public_bytes(serialization.Encoding.PEM).decode()
 
 
 def closed_port() -> int:
