@@ -94,12 +94,15 @@ async def open_runtime(
         http = create_http_client(ca_bundle)
         stack.push_async_callback(http.aclose)
         products = await asyncio.to_thread(load_catalog, settings.home / "products.csv")
+        clients = {
+            t.info.name: GraphClient(http, t.credentials, endpoints, ca_bundle=ca_bundle)
+            for t in tenants
+        }
+        for client in clients.values():
+            stack.push_async_callback(client.aclose)
         directory = TenantDirectory(
             tuple(t.info for t in tenants),
-            clients={
-                t.info.name: GraphClient(http, t.credentials, endpoints, ca_bundle=ca_bundle)
-                for t in tenants
-            },
+            clients=clients,
             default=tenants[0].info.name if sandbox and tenants else None,
         )
         policy = AccessPolicy(

@@ -74,8 +74,8 @@ async def suggest_names(graph: GraphClient, query: str, limit: int = 3) -> list[
     async for item in users:
         name, upn = str(item.get("displayName", "")), str(item.get("userPrincipalName", ""))
         label = f"{name} ({upn})"
-        labels[name.lower()] = label
-        labels[upn.split("@")[0].lower()] = label
+        for key in (name, *name.split(), upn.split("@")[0]):
+            labels.setdefault(key.lower(), label)
         scanned += 1
         if scanned >= _SUGGESTION_SCAN:
             break

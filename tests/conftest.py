@@ -1,3 +1,3 @@
 """Shared fixtures live in tests/plugins/, one module per concern."""
 
-pytest_plugins = ["tests.plugins.sandbox", "tests.plugins.store"]
+pytest_plugins = ["tests.plugins.sandbox", "tests.plugins.store", "tests.plugins.runtime"]

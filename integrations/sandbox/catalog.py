@@ -30,7 +30,7 @@ SKU_IDS = {
     "ENTERPRISEPACK": "6fd2c87f-b296-42f0-b197-1e91e994b900",
     "O365_BUSINESS_PREMIUM": "f245ecc8-75af-4f8e-b61f-27d8114de5f3",
     "EXCHANGESTANDARD": "4b9405b0-7788-4568-add1-99614e613b69",
-    "AAD_PREMIUM": "078d2b04-f1bd-4953-ac7c-aa6ab25c58ac",
+    "AAD_PREMIUM": "078d2b04-f1bd-4111-bbd4-b4b1b354cef4",
 }
 
 SKU_PLANS: dict[str, tuple[str, ...]] = {

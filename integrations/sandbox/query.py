@@ -78,11 +78,16 @@ def project(
     *,
     with_id: bool,
 ) -> dict[str, Any]:
-    """The selected properties (or the documented default set), in Graph's order."""
+    """The selected properties (or the documented default set), in Graph's order.
+
+    An item of a polymorphic collection (`memberOf` holds groups and directory roles) keeps
+    its `@odata.type` whatever `$select` says, as Graph does.
+    """
     names = list(select) if select is not None else list(default)
     if with_id and "id" not in names:
         names.append("id")
-    return {name: entity.get(name) for name in names}
+    kind = {"@odata.type": entity["@odata.type"]} if "@odata.type" in entity else {}
+    return {**kind, **{name: entity.get(name) for name in names}}
 
 
 def page(

@@ -130,7 +130,7 @@ async def test_subscribed_skus_use_real_ids_and_consistent_counts(
     assert skus["ENTERPRISEPACK"]["skuId"] == "6fd2c87f-b296-42f0-b197-1e91e994b900"
     assert skus["O365_BUSINESS_PREMIUM"]["skuId"] == "f245ecc8-75af-4f8e-b61f-27d8114de5f3"
     assert skus["EXCHANGESTANDARD"]["skuId"] == "4b9405b0-7788-4568-add1-99614e613b69"
-    assert skus["AAD_PREMIUM"]["skuId"] == "078d2b04-f1bd-4953-ac7c-aa6ab25c58ac"
+    assert skus["AAD_PREMIUM"]["skuId"] == "078d2b04-f1bd-4111-bbd4-b4b1b354cef4"
     for sku in skus.values():
         assigned = sum(
             1 for u in users for lic in u["assignedLicenses"] if lic["skuId"] == sku["skuId"]
