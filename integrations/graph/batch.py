@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 import httpx
+import structlog
 
 from bot.errors import IntegrationError, Unavailable
 
@@ -26,6 +27,7 @@ __all__ = ["MAX_BATCH", "BatchRequest", "BatchResult", "PostBatch", "plan_chunks
 
 MAX_BATCH = 20
 _FAILED_DEPENDENCY = 424
+_log = structlog.get_logger(__name__)
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 
 PostBatch = Callable[[Sequence["BatchRequest"]], Awaitable[Sequence[Mapping[str, Any]]]]
@@ -148,6 +150,7 @@ async def run_chunk(
         if delay is None:
             _finish(pending, answers, results, host, retry_ids)
             break
+        _log.info("graph.batch_retry", ids=retry_ids, attempt=attempt + 1, delay=round(delay, 3))
         await asyncio.sleep(delay)
         attempt, waited = attempt + 1, waited + delay
         pending = [_without_done_dependencies(by_id[i], results) for i in retry_ids]

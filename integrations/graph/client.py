@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import structlog
 
 from bot.errors import IntegrationError, Unavailable
 
@@ -29,6 +30,7 @@ from .tokens import BearerAuth, TokenSource
 __all__ = ["GraphClient"]
 
 _JSON = {"Accept": "application/json"}
+_log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +215,14 @@ class GraphClient:
             delay = self._retry.next_delay(attempt, retry_after, waited) if retryable else None
             if delay is None:
                 raise error
+            _log.info(
+                "graph.retry",
+                call=request.call.label,
+                status=error.status,
+                attempt=attempt + 1,
+                delay=round(delay, 3),
+                client_request_id=request.call.client_request_id,
+            )
             await asyncio.sleep(delay)
             attempt, waited = attempt + 1, waited + delay
 
