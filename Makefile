@@ -25,5 +25,8 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench
 
+demo: $(STAMP)
+	$(VENV)/bin/deskhand console
+
 clean:
 	rm -rf $(VENV) var build *.egg-info

@@ -72,7 +72,7 @@ class UserScreen:
         "AuditLog.Read.All",
         "Directory.Read.All",
         "UserAuthenticationMethod.Read.All",
-        "Policy.ReadWrite.AuthenticationMethod",
+        "Policy.Read.All",
         "Organization.Read.All",
     ),
 )

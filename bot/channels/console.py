@@ -33,7 +33,7 @@ from bot.logs import configure_logging
 from bot.parsing import option_choices, option_names
 from bot.router import Router
 from bot.runtime import Runtime, open_runtime
-from cards.reply import Reply, reply_to_json
+from cards.reply import Notice, Reply, Text, reply_to_json
 from cards.text import render_text
 from commands.context import Actor
 
@@ -88,23 +88,25 @@ class ConsoleSession:
     actor: Actor
 
     async def run_line(
-        self, text: str, *, tenant: str | None = None, as_json: bool = False
+        self, text: str, *, tenant: str | None = None, as_json: bool = False, terse: bool = False
     ) -> Reply:
+        """Run one line and show the reply; `terse` puts an error on one line, for scripts."""
         invocation = Invocation("console", self.actor, text, tenant_hint=tenant)
         reply = await self.router.handle(invocation, progress=_BarProgress(self.err))
         if as_json:
             self.out.print_json(reply_to_json(reply))
-        elif reply.failed:
-            self.err.print(render_text(reply))
+        elif reply.failed and terse:
+            message = " ".join(" ".join(_texts(reply)).split())
+            self.err.print(f"error: {message}", soft_wrap=True, highlight=False, markup=False)
         else:
-            self.out.print(render_text(reply))
+            (self.err if reply.failed else self.out).print(render_text(reply))
         for path in self._save_files(reply):
-            self.err.print(f"Saved {path}")
+            self.err.print(f"Saved {path}", highlight=False)
         return reply
 
     async def run_once(self, text: str, *, tenant: str | None, as_json: bool) -> int:
         """One command for scripts: exit status 0 on success, 1 on any error."""
-        reply = await self.run_line(text, tenant=tenant, as_json=as_json)
+        reply = await self.run_line(text, tenant=tenant, as_json=as_json, terse=True)
         return 1 if reply.failed else 0
 
     async def interactive(self, history_file: Path) -> None:
@@ -163,6 +165,10 @@ class _CommandCompleter(Completer):
             yield from _matching(option_names(spec), current)
         else:
             yield from _matching(option_choices(spec, previous), current)
+
+
+def _texts(reply: Reply) -> list[str]:
+    return [block.text for block in reply.blocks if isinstance(block, Notice | Text)]
 
 
 def _matching(candidates: Iterable[str], prefix: str) -> Iterator[Completion]:

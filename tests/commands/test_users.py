@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import replace
+
+import openpyxl
+
+from bot.runtime import Runtime
+from tests.commands.replies import column, notices, tables, text
+from tests.plugins.runtime import Ask
+
+
+def names(reply_text_table: object) -> set[str]:
+    return set(column(reply_text_table, "name"))  # type: ignore[arg-type]
+
+
+async def test_members_are_listed_with_the_default_columns(ask: Ask) -> None:
+    reply = await ask("/users")
+    table = tables(reply)[0]
+    assert table.columns == ("name", "upn", "enabled", "products", "mfa", "lastactive")
+    assert "Adele Vance" in names(table)
+    assert "Jordan Miller" not in names(table)  # a guest
+    assert table.total == len(table.rows)
+
+
+async def test_mfa_filter_finds_who_has_no_method(ask: Ask) -> None:
+    reply = await ask("/users --mfa unregistered --columns name,mfa")
+    table = tables(reply)[0]
+    assert {"Lynne Robbins", "Diego Siciliani"} <= names(table)
+    assert set(column(table, "mfa")) == {"none"}
+
+
+async def test_inactive_filter_counts_never_as_inactive(ask: Ask) -> None:
+    table = tables(await ask("/users --inactive 90"))[0]
+    assert {"Megan Bowen", "Diego Siciliani"} <= names(table)
+    assert "Adele Vance" not in names(table)
+
+
+async def test_filters_combine(ask: Ask) -> None:
+    table = tables(await ask("/users --disabled --licensed"))[0]
+    assert names(table) == {"Alex Wilber"}
+    assert names(tables(await ask("/users --synced"))[0]) == {"Lee Gu"}
+    assert names(tables(await ask("/users --guests"))[0]) == {"Jordan Miller"}
+
+
+async def test_department_and_domain_filters(ask: Ask) -> None:
+    table = tables(await ask('/users --department "Sales & Marketing" --columns name,department'))[0]
+    assert table.rows and set(column(table, "department")) == {"Sales & Marketing"}
+    assert tables(await ask("/users --domain fabrikam.com"))[0].rows == ()
+
+
+async def test_without_p1_inactive_is_refused_clearly(ask: Ask) -> None:
+    reply = await ask("/users --tenant fabrikam --inactive 30")
+    assert reply.failed
+    assert "lacks Microsoft Entra ID P1" in text(reply)
+
+
+async def test_without_p1_mfa_comes_from_each_users_methods(ask: Ask) -> None:
+    reply = await ask("/users --tenant fabrikam --columns name,mfa,lastactive")
+    table = tables(reply)[0]
+    assert dict(zip(column(table, "name"), column(table, "mfa"), strict=True))["Ben Walters"] == (
+        "none"
+    )
+    assert set(column(table, "lastactive")) == {"unknown"}
+    assert "Last active: needs Microsoft Entra ID P1." in notices(reply)
+
+
+async def test_contradicting_flags_are_a_usage_error(ask: Ask) -> None:
+    reply = await ask("/users --licensed --unlicensed")
+    assert reply.failed
+    assert "--licensed and --unlicensed cannot be used together" in text(reply)
+    assert "Usage: /users" in text(reply)
+
+
+async def test_unknown_column_names_the_choices(ask: Ask) -> None:
+    reply = await ask("/users --columns name,shoesize")
+    assert reply.failed
+    assert "--columns" in text(reply)
+
+
+async def test_csv_export_holds_every_row_and_defuses_formulas(
+    ask: Ask, runtime: Runtime
+) -> None:
+    assert runtime.sandbox is not None
+    contoso = runtime.sandbox.tenant("contoso").directory
+    adele = next(u for u in contoso.users.values() if u.display_name == "Adele Vance")
+    contoso.users[adele.id] = replace(adele, display_name='=HYPERLINK("http://evil")')
+    reply = await ask("/users --export csv --columns name,upn")
+    rows = list(csv.reader(io.StringIO(reply.files[0].content.decode())))
+    assert rows[0] == ["name", "upn"]
+    assert len(rows) - 1 == tables(reply)[0].total
+    assert ["'=HYPERLINK(\"http://evil\")", "adele.vance@contoso.com"] in rows
+
+
+async def test_xlsx_export_is_a_real_workbook(ask: Ask) -> None:
+    reply = await ask("/users --export xlsx --columns name,upn")
+    workbook = openpyxl.load_workbook(io.BytesIO(reply.files[0].content))
+    sheet = workbook["Users"]
+    assert [cell.value for cell in sheet[1]] == ["name", "upn"]
+    assert sheet.max_row - 1 == tables(reply)[0].total
