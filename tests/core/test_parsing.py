@@ -97,7 +97,7 @@ def test_list_options_split_on_commas_and_repeat() -> None:
 )
 def test_malformed_lines_are_usage_errors(line: str, fragment: str) -> None:
     with pytest.raises(UsageError) as caught:
-        name, words = split_command_line(line)
+        _, words = split_command_line(line)
         bind_arguments(SPEC, words)
     assert fragment in caught.value.message
 

@@ -17,7 +17,9 @@ from commands.registry import ANYONE, Registry, Role, command, positional
 from integrations.graph.products import load_catalog
 
 CONTOSO = TenantInfo("contoso", "Contoso", "contoso.com", "11111111-1111-1111-1111-111111111111")
-FABRIKAM = TenantInfo("fabrikam", "Fabrikam", "fabrikam.com", "22222222-2222-2222-2222-222222222222")
+FABRIKAM = TenantInfo(
+    "fabrikam", "Fabrikam", "fabrikam.com", "22222222-2222-2222-2222-222222222222"
+)
 TECH = Actor("slack:T1:U1", "Tess Tech", "tess@msp.example")
 READER = Actor("slack:T1:U2", "Rita Reader", "rita@msp.example")
 STRANGER = Actor("slack:T9:U9", "Someone Else")
@@ -138,7 +140,9 @@ async def test_usage_error_shows_the_usage_line(router: Router) -> None:
 async def test_roles_are_per_tenant_and_default_deny(router: Router, sink: RecordingSink) -> None:
     assert not (await run(router, "/whoami adele", actor=READER)).failed
     denied_elsewhere = await run(router, "/whoami adele --tenant fabrikam", actor=READER)
-    assert denied_elsewhere.failed and "may not run /whoami on fabrikam" in text_of(denied_elsewhere)
+    assert denied_elsewhere.failed and "may not run /whoami on fabrikam" in text_of(
+        denied_elsewhere
+    )
     assert (await run(router, "/fix adele", actor=READER)).failed
     assert (await run(router, "/whoami adele", actor=STRANGER)).failed
     assert [row[-1] for row in sink.rows] == ["ok", "denied", "denied", "denied"]
