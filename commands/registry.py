@@ -11,14 +11,13 @@ import inspect
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, Field
 from pydantic.fields import FieldInfo
 
 if TYPE_CHECKING:
     from cards.reply import Reply
-    from commands.context import CommandContext
 
 __all__ = [
     "ANYONE",
@@ -43,7 +42,9 @@ class Role(StrEnum):
 ANYONE = frozenset(Role)
 """Every role: what read-only commands declare."""
 
-Handler = Callable[["CommandContext", Any], Awaitable["Reply"]]
+Handler = Callable[..., Awaitable["Reply"]]
+"""`async (ctx: CommandContext, args: <the spec's argument model>) -> Reply`."""
+H = TypeVar("H", bound=Handler)
 
 
 def positional(description: str, *, rest: bool = False, default: Any = ...) -> Any:
@@ -113,8 +114,8 @@ def command(
     destructive: bool = False,
     aliases: tuple[str, ...] = (),
     registry: Registry = REGISTRY,
-) -> Callable[[Handler], Handler]:
-    def register(handler: Handler) -> Handler:
+) -> Callable[[H], H]:
+    def register(handler: H) -> H:
         doc = inspect.cleandoc(handler.__doc__ or "")
         summary, _, rest = doc.partition("\n")
         registry.add(
