@@ -18,7 +18,9 @@ __all__ = [
     "Button",
     "Facts",
     "File",
+    "Form",
     "Heading",
+    "Input",
     "Level",
     "Notice",
     "Reply",
@@ -82,6 +84,33 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Input:
+    """One field of a form; `choices` makes it a pick-one list."""
+
+    name: str
+    label: str
+    choices: tuple[tuple[str, str], ...] = ()
+    """(label, value) pairs."""
+    multiline: bool = False
+    required: bool = True
+    placeholder: str = ""
+    initial: str = ""
+
+
+@dataclass(frozen=True)
+class Form:
+    """Fields to fill before something runs (a modal in Slack, a card form in Teams).
+
+    Like a button, a submitted form carries only `form_id`; its values are validated again.
+    """
+
+    form_id: str
+    title: str
+    submit_label: str
+    inputs: tuple[Input, ...]
+
+
+@dataclass(frozen=True)
 class File:
     __pydantic_config__ = ConfigDict(ser_json_bytes="base64")
 
@@ -97,6 +126,7 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     secret: str = field(default="", repr=False)
     files: tuple[File, ...] = ()
+    form: Form | None = None
     level: Level = Level.INFO
 
     @property
