@@ -1,0 +1,18 @@
+"""`python -m bench` (what `make bench` runs): every benchmark, each with its small defaults."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from bench import lookup
+
+BENCHMARKS: tuple[Callable[[Sequence[str]], None], ...] = (lookup.main,)
+
+
+def main() -> None:
+    for run in BENCHMARKS:
+        run(())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""What every benchmark shares: timing cases in turns, and the figures' last line of JSON."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections.abc import Awaitable, Callable, Mapping
+
+__all__ = ["BenchmarkFailed", "Case", "json_line", "median_seconds", "ratio"]
+
+Case = Callable[[], Awaitable[object]]
+
+
+class BenchmarkFailed(Exception):
+    """A measured call did not do what it should; the figures would mean nothing."""
+
+
+async def median_seconds(cases: Mapping[str, Case], runs: int) -> dict[str, float]:
+    """The median wall time of each case over `runs` rounds.
+
+    Every case runs once untimed first (tokens, connections, caches), then the cases take
+    turns each round, so a slow spell on a noisy machine spreads over all of them instead of
+    landing on one.
+    """
+    if runs < 1:
+        raise ValueError("a benchmark needs at least one run")
+    for case in cases.values():
+        await case()
+    samples: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(runs):
+        for name, case in cases.items():
+            started = time.perf_counter()
+            await case()
+            samples[name].append(time.perf_counter() - started)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    """`numerator / denominator` to two places; `None` when either side was not measured."""
+    if numerator is None or denominator is None or denominator <= 0:
+        return None
+    return round(numerator / denominator, 2)
+
+
+def json_line(figures: Mapping[str, object]) -> str:
+    """The one line of JSON a benchmark ends with, keys in the order given (ratios first)."""
+    return json.dumps(figures, separators=(", ", ": "))
