@@ -24,7 +24,7 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
-__all__ = ["UtcDateTime", "audit_log", "metadata"]
+__all__ = ["UtcDateTime", "audit_log", "deliveries", "follow_ups", "metadata"]
 
 metadata = MetaData(
     naming_convention={
@@ -83,4 +83,28 @@ audit_log = Table(
     Index("ix_audit_log_tenant_at", "tenant", "at"),
     Index("ix_audit_log_actor_at", "actor", "at"),
     Index("ix_audit_log_target_at", "target", "at"),
+)
+
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    # A digest of what makes an inbound request unique (Slack's event id, a signature); the
+    # primary key makes "first one wins" a single INSERT, across replicas.
+    Column("key", String(128), primary_key=True),
+    Column("seen_at", UtcDateTime(), nullable=False),
+    Index("ix_deliveries_seen_at", "seen_at"),
+)
+
+follow_ups = Table(
+    "follow_ups",
+    metadata,
+    # What a button does, kept here so the button itself carries only this unguessable id.
+    Column("id", String(64), primary_key=True),
+    Column("command", Text(), nullable=False),
+    Column("tenant", String(64), nullable=True),
+    Column("created_by", String(320), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Index("ix_follow_ups_expires_at", "expires_at"),
 )

@@ -8,12 +8,15 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, create_engine, inspect, text
 
 from bot.errors import ConfigurationError
 from bot.store import Store, StoreUrl, open_store, parse_store_url
-from bot.store.migrate import alembic_config
+from bot.store.migrate import MIGRATIONS, alembic_config
 from bot.store.tables import metadata
+
+HEAD = ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
 
 def _schema_differences(connection: Connection) -> list[object]:
@@ -27,7 +30,7 @@ async def test_migrations_build_exactly_the_declared_tables(store: Store) -> Non
         version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
 
     assert differences == []
-    assert version == "0001"
+    assert version == HEAD
 
 
 async def test_opening_again_and_concurrently_keeps_one_schema(store_url: str) -> None:
@@ -38,7 +41,7 @@ async def test_opening_again_and_concurrently_keeps_one_schema(store_url: str) -
     async with await open_store(store_url) as again, again.engine.connect() as conn:
         versions = (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()
 
-    assert versions == [("0001",)]
+    assert versions == [(HEAD,)]
 
 
 async def test_sqlite_store_creates_its_directory_and_uses_wal(tmp_path: Path) -> None:
