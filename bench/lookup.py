@@ -32,8 +32,8 @@ from bot.invocation import Invocation
 from bot.logs import configure_logging
 from bot.runtime import Runtime, open_runtime
 from commands.context import Actor
-from commands.people import find_candidates, user_path
-from commands.user import _screen_requests
+from commands.people import CANDIDATE_FIELDS, candidate_query, find_candidates, user_path
+from commands.user import screen_requests
 from integrations.graph import GraphClient
 from integrations.sandbox import Sandbox, SandboxOptions
 
@@ -74,7 +74,6 @@ async def measure_lookup(home: Path, *, latency: float, runs: int) -> LookupFigu
         if graph is None:
             raise BenchmarkFailed(f"no Graph client for tenant {tenant.name}")
         cases = _deskhand_cases(runtime, graph)
-        await cases["fragment"]()  # signs in, and leaves Deskhand's search in the request log
         sdk, problem = await _sdk_cases(stack, runtime.sandbox, tenant.name)
         medians = await median_seconds({**cases, **sdk}, runs)
     return LookupFigures(medians, latency, runs, problem)
@@ -99,7 +98,7 @@ async def _ask(runtime: Runtime, text: str) -> None:
 async def _sequential_screen(graph: GraphClient, key: str) -> None:
     """The requests of `fetch_user_screen`, awaited one by one instead of batched."""
     path = user_path(key)
-    for request in _screen_requests(key, path):
+    for request in screen_requests(key, path):
         await graph.get(request.path, select=(), params=request.params)
     await graph.get(f"{path}/authentication/requirements", select=(), version="beta")
 
@@ -125,20 +124,12 @@ async def _sdk_cases(
         )
     except BenchmarkFailed as failure:
         return {}, str(failure)
-    search = _recorded_search(sandbox)
+    search = {**candidate_query(FRAGMENT), "$select": ",".join(CANDIDATE_FIELDS)}
 
     async def fragment() -> None:
         await sdk.screen(await sdk.search(search))
 
     return {"sdk_upn": partial(sdk.screen, UPN), "sdk_fragment": fragment}, ""
-
-
-def _recorded_search(sandbox: Sandbox) -> dict[str, str]:
-    """The query of Deskhand's last user search, so the baseline searches exactly the same way."""
-    for request in reversed(sandbox.requests):
-        if request.method == "GET" and request.path == "/v1.0/users" and "$filter" in request.query:
-            return dict(request.query)
-    raise BenchmarkFailed("Deskhand's user search is not in the sandbox's request log")
 
 
 def figures_json(figures: LookupFigures) -> dict[str, object]:

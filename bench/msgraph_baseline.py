@@ -41,7 +41,7 @@ from msgraph_core import GraphClientFactory  # type: ignore[import-untyped]
 
 from bench.measure import BenchmarkFailed
 from commands.people import user_path
-from commands.user import _screen_requests
+from commands.user import screen_requests
 from integrations.graph import BatchRequest
 from integrations.sandbox import Sandbox, SandboxTenant
 
@@ -152,7 +152,7 @@ def _config(parameters: _T) -> RequestConfiguration[_T]:
 
 
 def _queries(key: str) -> dict[str, BatchRequest]:
-    return {request.id: request for request in _screen_requests(key, user_path(key))}
+    return {request.id: request for request in screen_requests(key, user_path(key))}
 
 
 def _select(request: BatchRequest) -> list[str]:

@@ -19,7 +19,10 @@ class Invocation:
     channel: str
     actor: Actor
     text: str
+    """The command line; empty for a click, which names its button in `action`."""
     conversation: str = ""
+    action: str = ""
+    """The id a clicked button or a submitted form carried."""
     tenant_hint: str | None = None
     """The tenant the conversation is mapped to, used when the command names none."""
     handle: object = field(default=None, repr=False, compare=False)

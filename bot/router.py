@@ -13,7 +13,8 @@ from functools import partial
 import structlog
 
 from bot.access import AccessPolicy
-from bot.errors import DeskhandError, NotFound, UsageError
+from bot.errors import DeskhandError, NotFound, UsageError, UserError
+from bot.follow_ups import FollowUpBook
 from bot.invocation import Invocation
 from bot.middleware import Call, Middleware, Next
 from bot.parsing import bind_arguments, split_command_line
@@ -43,11 +44,13 @@ class Router:
         policy: AccessPolicy,
         products: ProductCatalog,
         middleware: Sequence[Middleware] = (),
+        follow_ups: FollowUpBook | None = None,
     ) -> None:
         self.registry = registry
         self.tenants = tenants
         self.policy = policy
         self.products = products
+        self.follow_ups = follow_ups
         chain: Next = self._dispatch
         for layer in reversed(middleware):
             chain = partial(layer, next_=chain)
@@ -55,7 +58,7 @@ class Router:
 
     async def handle(self, invocation: Invocation, progress: Progress = silent_progress) -> Reply:
         try:
-            call = self._prepare(invocation, progress)
+            call = self._prepare(invocation, await self._command_line(invocation), progress)
             return await self._chain(call)
         except DeskhandError as error:
             return Reply.error(describe_error(error))
@@ -66,8 +69,17 @@ class Router:
                 f"again, give your Deskhand admin this reference: {invocation.request_id}."
             )
 
-    def _prepare(self, invocation: Invocation, progress: Progress) -> Call:
-        name, words = split_command_line(invocation.text)
+    async def _command_line(self, invocation: Invocation) -> str:
+        """The typed line, or for a click the line its follow-up stored."""
+        if not invocation.action:
+            return invocation.text
+        line = await self.follow_ups.command_for(invocation.action) if self.follow_ups else None
+        if line is None:
+            raise UserError("That button has expired or is not Deskhand's; run the command again.")
+        return line
+
+    def _prepare(self, invocation: Invocation, line: str, progress: Progress) -> Call:
+        name, words = split_command_line(line)
         spec = self.lookup(name)
         args = bind_arguments(spec, words)
         tenant = None

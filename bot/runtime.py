@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bot.access import ALL_TENANTS, AccessPolicy, Grant
 from bot.config import ClientSecret, Settings, TenantSettings
+from bot.follow_ups import FollowUpButtons, StoreFollowUps
 from bot.middleware import AccessCheck, AuditTrail, Call, log_requests
 from bot.router import Router
 from bot.store import AuditEntry, Store, append_audit, open_store
@@ -108,12 +109,19 @@ async def open_runtime(
         policy = AccessPolicy(
             Grant(actor.id, ALL_TENANTS, role) for actor in operators for role in Role
         )
+        follow_ups = StoreFollowUps(store)
         router = Router(
             registry=REGISTRY,
             tenants=directory,
             policy=policy,
             products=products,
-            middleware=(log_requests, AuditTrail(StoreAuditSink(store)), AccessCheck(policy)),
+            middleware=(
+                log_requests,
+                AuditTrail(StoreAuditSink(store)),
+                AccessCheck(policy),
+                FollowUpButtons(follow_ups),
+            ),
+            follow_ups=follow_ups,
         )
         yield Runtime(settings, router, store, sandbox)
 

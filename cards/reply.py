@@ -75,12 +75,17 @@ Block = Heading | Text | Facts | Table | Notice
 
 @dataclass(frozen=True)
 class Button:
-    """A button carries only an id; a click is authorised again like any command."""
+    """A button carries only an id; a click is authorised again like any command.
+
+    A command may instead give `command`, the line the button runs for whoever clicks it; the
+    router stores it and hands renderers a button with only the stored follow-up's id.
+    """
 
     label: str
-    action_id: str
+    action_id: str = ""
     style: str = "default"
     confirm: str = ""
+    command: str = ""
 
 
 @dataclass(frozen=True)

@@ -72,8 +72,15 @@ class CommandContext:
     request_id: str = ""
 
     @property
-    def graph(self) -> GraphClient:
-        """The tenant's Graph client; only commands with a `tenant` argument get one."""
-        if self.graph_client is None or self.tenant is None:
+    def current_tenant(self) -> TenantInfo:
+        """The tenant the command works on; only commands with a `tenant` argument have one."""
+        if self.tenant is None:
             raise UserError("This command needs a tenant: add --tenant NAME (see /tenants).")
+        return self.tenant
+
+    @property
+    def graph(self) -> GraphClient:
+        """The current tenant's Graph client."""
+        if self.graph_client is None:
+            raise UserError(f"Deskhand has no Graph client for {self.current_tenant.name}.")
         return self.graph_client

@@ -15,7 +15,9 @@ from bot.errors import NotFound
 from integrations.graph import GraphClient, any_of, eq, startswith
 
 __all__ = [
+    "CANDIDATE_FIELDS",
     "Candidate",
+    "candidate_query",
     "find_candidates",
     "is_direct_key",
     "no_user",
@@ -24,7 +26,7 @@ __all__ = [
 ]
 
 _GUID = re.compile(r"^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$", re.IGNORECASE)
-_CANDIDATE_FIELDS = ("id", "displayName", "userPrincipalName", "mail", "accountEnabled")
+CANDIDATE_FIELDS = ("id", "displayName", "userPrincipalName", "mail", "accountEnabled")
 _MAX_CANDIDATES = 10
 _SUGGESTION_SCAN = 5000
 
@@ -49,8 +51,8 @@ def user_path(key: str) -> str:
     return "/users/" + percent_encode(key, safe="@")
 
 
-async def find_candidates(graph: GraphClient, query: str) -> list[Candidate]:
-    """Users whose name, UPN or mail starts with the query (or equals it, for an address)."""
+def candidate_query(query: str) -> dict[str, str]:
+    """The `/users` query parameters of the search behind `find_candidates`."""
     text = query.strip()
     clauses = [
         startswith(field, text)
@@ -59,8 +61,12 @@ async def find_candidates(graph: GraphClient, query: str) -> list[Candidate]:
     if "@" in text:
         clauses.append(eq("mail", text))
         clauses.append(eq("userPrincipalName", text))
-    params = {"$filter": str(any_of(*clauses)), "$top": str(_MAX_CANDIDATES + 1)}
-    page = await graph.get("/users", select=_CANDIDATE_FIELDS, params=params)
+    return {"$filter": str(any_of(*clauses)), "$top": str(_MAX_CANDIDATES + 1)}
+
+
+async def find_candidates(graph: GraphClient, query: str) -> list[Candidate]:
+    """Users whose name, UPN or mail starts with the query (or equals it, for an address)."""
+    page = await graph.get("/users", select=CANDIDATE_FIELDS, params=candidate_query(query))
     return [_candidate(item) for item in page.get("value") or ()]
 
 

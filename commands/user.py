@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, Field
 
 from bot.errors import IntegrationError, LicenseRequired, RemoteNotFound
-from cards.reply import Block, Facts, Heading, Level, Notice, Reply, Table
+from cards.reply import Block, Button, Facts, Heading, Level, Notice, Reply, Table
 from commands.context import CommandContext
 from commands.formatting import ago, days_since, first_few, when
 from commands.people import Candidate, find_candidates, is_direct_key, no_user, user_path
@@ -33,9 +33,17 @@ from integrations.graph.directory import (
     User,
 )
 
-__all__ = ["INACTIVE_AFTER_DAYS", "UserArgs", "UserScreen", "fetch_user_screen", "user_command"]
+__all__ = [
+    "INACTIVE_AFTER_DAYS",
+    "UserArgs",
+    "UserScreen",
+    "fetch_user_screen",
+    "screen_requests",
+    "user_command",
+]
 
 INACTIVE_AFTER_DAYS = 30
+_CHOICES = 10
 T = TypeVar("T")
 
 
@@ -83,9 +91,9 @@ async def user_command(ctx: CommandContext, args: UserArgs) -> Reply:
     if key is None:
         candidates = await find_candidates(ctx.graph, query)
         if len(candidates) > 1:
-            return _choose(query, candidates)
+            return _choose(query, candidates, ctx.current_tenant.name)
         if not candidates:
-            raise await no_user(ctx.graph, query, _tenant_name(ctx))
+            raise await no_user(ctx.graph, query, ctx.current_tenant.display_name)
         key = candidates[0].id
     try:
         screen = await fetch_user_screen(ctx.graph, key)
@@ -93,8 +101,8 @@ async def user_command(ctx: CommandContext, args: UserArgs) -> Reply:
         candidates = await find_candidates(ctx.graph, query)
         if len(candidates) != 1:
             if candidates:
-                return _choose(query, candidates)
-            raise await no_user(ctx.graph, query, _tenant_name(ctx)) from None
+                return _choose(query, candidates, ctx.current_tenant.name)
+            raise await no_user(ctx.graph, query, ctx.current_tenant.display_name) from None
         screen = await fetch_user_screen(ctx.graph, candidates[0].id)
     return render_user_screen(screen, ctx)
 
@@ -103,7 +111,7 @@ async def fetch_user_screen(graph: GraphClient, key: str) -> UserScreen:
     """Everything the screen shows: one v1.0 `$batch` and one beta call, sent at once."""
     path = user_path(key)
     batch, per_user_mfa = await asyncio.gather(
-        graph.batch(_screen_requests(key, path)), _per_user_mfa(graph, path)
+        graph.batch(screen_requests(key, path)), _per_user_mfa(graph, path)
     )
     user = User.from_graph(batch["user"].unwrap())
     return UserScreen(
@@ -118,7 +126,7 @@ async def fetch_user_screen(graph: GraphClient, key: str) -> UserScreen:
     )
 
 
-def _screen_requests(key: str, path: str) -> list[BatchRequest]:
+def screen_requests(key: str, path: str) -> list[BatchRequest]:
     report = "/reports/authenticationMethods/userRegistrationDetails"
     if "@" in key:
         registration = BatchRequest.get(
@@ -189,20 +197,18 @@ def _sku_parts(body: Mapping[str, Any]) -> dict[str, str]:
     return {sku.sku_id: sku.part_number for sku in skus}
 
 
-def _tenant_name(ctx: CommandContext) -> str:
-    return ctx.tenant.display_name if ctx.tenant else "this tenant"
-
-
-def _choose(query: str, candidates: list[Candidate]) -> Reply:
-    rows = tuple(
-        (c.display_name, c.upn, "enabled" if c.enabled else "blocked") for c in candidates[:10]
-    )
-    more = " (showing the first 10)" if len(candidates) > 10 else ""
+def _choose(query: str, candidates: list[Candidate], tenant: str) -> Reply:
+    shown = candidates[:_CHOICES]
+    rows = tuple((c.display_name, c.upn, "enabled" if c.enabled else "blocked") for c in shown)
+    more = f" (showing the first {_CHOICES})" if len(candidates) > _CHOICES else ""
     return Reply(
         title=f"{len(candidates)} users match {query!r}{more}",
         blocks=(
             Table(("name", "UPN", "sign-in"), rows),
-            Notice(Level.INFO, "Run /user again with the UPN of the one you mean."),
+            Notice(Level.INFO, "Pick one, or run /user again with the UPN of the one you mean."),
+        ),
+        buttons=tuple(
+            Button(c.display_name, command=f"/user {c.id} --tenant {tenant}") for c in shown
         ),
     )
 
