@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from bot.invocation import Invocation
 from bot.runtime import Runtime
+from commands.context import Actor
 from integrations.sandbox import Fault
-from tests.commands.replies import facts, notices, tables, text
-from tests.plugins.runtime import Ask
+from tests.commands.replies import facts, notices, text
+from tests.plugins.runtime import OPERATOR, Ask
 
 
 async def test_a_upn_shows_the_whole_screen(ask: Ask) -> None:
@@ -125,5 +127,30 @@ async def test_an_unknown_tenant_names_the_known_ones(ask: Ask) -> None:
     assert "contoso, fabrikam" in text(reply)
 
 
-def test_tables_helper_is_used() -> None:
-    assert tables  # keeps the helper import honest for later tests
+async def test_the_list_of_matches_offers_buttons_that_carry_only_an_id(
+    ask: Ask, runtime: Runtime
+) -> None:
+    choices = await ask("/user a")
+    adele = next(b for b in choices.buttons if b.label == "Adele Vance")
+    assert adele.command == ""
+    assert adele.action_id.startswith("f:") and "adele" not in adele.action_id.lower()
+    clicked = await runtime.router.handle(
+        Invocation("console", OPERATOR, "", action=adele.action_id)
+    )
+    assert clicked.title == "Adele Vance (adele.vance@contoso.com)"
+
+
+async def test_an_unknown_button_changes_nothing(runtime: Runtime) -> None:
+    reply = await runtime.router.handle(Invocation("console", OPERATOR, "", action="f:forged"))
+    assert reply.failed
+    assert "expired or is not Deskhand's" in text(reply)
+
+
+async def test_a_click_is_authorised_for_whoever_clicks(runtime: Runtime, ask: Ask) -> None:
+    choices = await ask("/user a")
+    stranger = Actor("slack:T9:U9", "Someone Else", "someone@elsewhere.example")
+    clicked = await runtime.router.handle(
+        Invocation("slack", stranger, "", action=choices.buttons[0].action_id)
+    )
+    assert clicked.failed
+    assert "You may not run /user" in text(clicked)
