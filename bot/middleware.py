@@ -21,7 +21,17 @@ from cards.reply import Reply
 from commands.context import Progress, TenantInfo, silent_progress
 from commands.registry import CommandSpec, positional_kind
 
-__all__ = ["AccessCheck", "AuditSink", "AuditTrail", "Call", "Middleware", "Next", "log_requests"]
+__all__ = [
+    "AccessCheck",
+    "AuditSink",
+    "AuditTrail",
+    "Call",
+    "Middleware",
+    "Next",
+    "log_requests",
+    "observed",
+    "outcome_of",
+]
 
 log = structlog.get_logger("deskhand.router")
 
@@ -64,33 +74,39 @@ def outcome_of(error: BaseException | None, reply: Reply | None) -> str:
     return "error"
 
 
-async def log_requests(call: Call, next_: Next) -> Reply:
-    inv = call.invocation
-    bound = log.bind(
-        request_id=inv.request_id,
-        channel=inv.channel,
-        actor=inv.actor.id,
-        command=call.spec.name,
-        tenant=call.tenant.name if call.tenant else None,
-    )
-    started = time.perf_counter()
-    error: BaseException | None = None
-    reply: Reply | None = None
+Observer = Callable[[str, Exception | None], Awaitable[None]]
+
+
+async def observed(call: Call, next_: Next, observer: Observer) -> Reply:
+    """Run the rest of the pipeline and tell `observer` the outcome, whatever it was."""
     try:
         reply = await next_(call)
-        return reply
-    except BaseException as exc:
-        error = exc
+    except Exception as error:
+        await observer(outcome_of(error, None), error)
         raise
-    finally:
-        elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+    await observer(outcome_of(None, reply), None)
+    return reply
+
+
+async def log_requests(call: Call, next_: Next) -> Reply:
+    inv = call.invocation
+    started = time.perf_counter()
+
+    async def write(outcome: str, error: Exception | None) -> None:
         detail = error.code if isinstance(error, IntegrationError) else type(error).__name__
-        bound.info(
+        log.info(
             "command",
-            outcome=outcome_of(error, reply),
-            ms=elapsed_ms,
+            request_id=inv.request_id,
+            channel=inv.channel,
+            actor=inv.actor.id,
+            command=call.spec.name,
+            tenant=call.tenant.name if call.tenant else None,
+            outcome=outcome,
+            ms=round((time.perf_counter() - started) * 1000, 1),
             error=detail if error else None,
         )
+
+    return await observed(call, next_, write)
 
 
 @dataclass(frozen=True)
@@ -118,14 +134,8 @@ class AuditTrail:
     sink: AuditSink
 
     async def __call__(self, call: Call, next_: Next) -> Reply:
-        reply: Reply | None = None
-        error: BaseException | None = None
-        try:
-            reply = await next_(call)
-            return reply
-        except Exception as exc:
-            error = exc
-            raise
-        finally:
+        async def record(outcome: str, error: Exception | None) -> None:
             detail = error.message if isinstance(error, DeskhandError) else ""
-            await self.sink.record(call, outcome_of(error, reply), detail[:500])
+            await self.sink.record(call, outcome, detail[:500])
+
+        return await observed(call, next_, record)
