@@ -1,0 +1,215 @@
+"""Reply → Slack Block Kit. Pure: no I/O, no state; plain dicts, the JSON Slack takes.
+
+Slack's limits are kept here, not in commands: more than 50 blocks page into several
+messages, long text splits into several sections, more than 10 facts into several field
+sections, more than 25 buttons into several `actions` blocks, and a table too long to show
+whole shows its first rows and comes attached as CSV. Nothing is cut without a word.
+
+All data goes into mrkdwn escaped (`&`, `<`, `>`) and marked verbatim, so a display name
+such as `<!channel>` or "@here" stays text and never becomes a mention or a link.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cards.blockkit_controls import (
+    BUTTON_ACTION_PREFIX,
+    FORM_CALLBACK_PREFIX,
+    actions_blocks,
+    modal_view,
+)
+from cards.blockkit_table import csv_name, render_table
+from cards.blockkit_text import (
+    MAX_BLOCKS,
+    MAX_FIELD_TEXT,
+    MAX_FIELDS,
+    MAX_HEADER,
+    MAX_TEXT,
+    escape,
+    mrkdwn,
+    mrkdwn_sections,
+    plain,
+    split_text,
+)
+from cards.reply import Block, Facts, File, Heading, Level, Notice, Reply, Table, Text
+
+__all__ = [
+    "BUTTON_ACTION_PREFIX",
+    "FORM_CALLBACK_PREFIX",
+    "SlackMessage",
+    "SlackRender",
+    "render_blockkit",
+]
+
+SlackBlock = dict[str, Any]
+
+_NOTICE_EMOJI = {
+    Level.INFO: ":information_source:",
+    Level.SUCCESS: ":white_check_mark:",
+    Level.WARNING: ":warning:",
+    Level.ERROR: ":x:",
+}
+# Notification text is a summary (the blocks hold everything), kept short enough to read.
+_MAX_FALLBACK = 300
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    text: str
+    """Notification and fallback text (chat.postMessage requires it), escaped for mrkdwn."""
+    blocks: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class SlackRender:
+    messages: tuple[SlackMessage, ...]
+    """One message, or several pages past 50 blocks; none when the reply has no blocks."""
+    files: tuple[File, ...]
+    """Reply.files, then a CSV for each table too big to show whole."""
+    secret: SlackMessage | None
+    """Reply.secret on its own, for an ephemeral post to the requester only."""
+    modal: dict[str, Any] | None
+    """A `views.open` view (type "modal") for Reply.form."""
+
+
+def render_blockkit(reply: Reply) -> SlackRender:
+    """Render a Reply; raises ValueError for a button or form that no Slack limit admits."""
+    blocks, tables = _body(reply)
+    blocks.extend(actions_blocks(reply.buttons))
+    return SlackRender(
+        messages=_pages(blocks, _fallback(reply)),
+        files=(*reply.files, *tables),
+        secret=_secret(reply) if reply.secret else None,
+        modal=modal_view(reply.form) if reply.form else None,
+    )
+
+
+def _body(reply: Reply) -> tuple[list[SlackBlock], list[File]]:
+    blocks = _title(reply.title)
+    files: list[File] = []
+    taken = {file.filename for file in reply.files}
+    for block in reply.blocks:
+        if not isinstance(block, Table):
+            blocks.extend(_block(block))
+            continue
+        table = render_table(block, _unique(csv_name(block.title), taken))
+        blocks.extend(table.blocks)
+        if table.file is not None:
+            taken.add(table.file.filename)
+            files.append(table.file)
+    return blocks, files
+
+
+def _title(title: str) -> list[SlackBlock]:
+    """A header block; one longer than a header holds goes into bold sections instead."""
+    title = title.strip()
+    if len(title) <= MAX_HEADER:
+        return [{"type": "header", "text": plain(title)}] if title else []
+    return _bold(title)
+
+
+def _block(block: Block) -> list[SlackBlock]:
+    match block:
+        case Heading(text=text):
+            return _bold(text)
+        case Text(text=text):
+            return mrkdwn_sections(text)
+        case Notice(level=level, text=text):
+            return mrkdwn_sections(text, prefix=f"{_NOTICE_EMOJI[level]} ")
+        case Facts(items=items):
+            return _facts(items)
+    raise TypeError(f"unknown block {type(block).__name__}")
+
+
+def _bold(text: str) -> list[SlackBlock]:
+    return mrkdwn_sections(text.strip(), prefix="*", suffix="*")
+
+
+def _facts(items: tuple[tuple[str, str], ...]) -> list[SlackBlock]:
+    """Facts as `fields`, ten to a section; a fact too long for a field gets sections
+    of its own, in its place."""
+    blocks: list[SlackBlock] = []
+    fields: list[dict[str, Any]] = []
+    for label, value in items:
+        text = _fact_text(label, value)
+        if len(text) <= MAX_FIELD_TEXT:
+            fields.extend([mrkdwn(text)] if text else [])
+            continue
+        blocks.extend(_field_sections(fields))
+        fields = []
+        blocks.extend([*_bold(label), *mrkdwn_sections(value)])
+    blocks.extend(_field_sections(fields))
+    return blocks
+
+
+def _fact_text(label: str, value: str) -> str:
+    parts = (f"*{escape(label.strip())}*" if label.strip() else "", escape(value))
+    return "\n".join(part for part in parts if part)
+
+
+def _field_sections(fields: list[dict[str, Any]]) -> list[SlackBlock]:
+    return [
+        {"type": "section", "fields": fields[start : start + MAX_FIELDS]}
+        for start in range(0, len(fields), MAX_FIELDS)
+    ]
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    stem, dot, extension = name.rpartition(".")
+    candidate, number = name, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{stem}-{number}{dot}{extension}"
+    return candidate
+
+
+def _pages(blocks: list[SlackBlock], text: str) -> tuple[SlackMessage, ...]:
+    pages = [
+        tuple(blocks[start : start + MAX_BLOCKS]) for start in range(0, len(blocks), MAX_BLOCKS)
+    ]
+    if len(pages) == 1:
+        return (SlackMessage(text, pages[0]),)
+    return tuple(
+        SlackMessage(f"{text} ({number} of {len(pages)})", page)
+        for number, page in enumerate(pages, start=1)
+    )
+
+
+def _fallback(reply: Reply) -> str:
+    """The title and the first notice, for notifications; else the first words shown."""
+    notice = next((block.text for block in reply.blocks if isinstance(block, Notice)), "")
+    parts = [part.strip() for part in (reply.title, notice) if part.strip()]
+    if not parts:
+        parts = [_words(block) for block in reply.blocks if _words(block)][:1]
+    return _short(" — ".join(parts) or "Deskhand")
+
+
+def _short(text: str) -> str:
+    """`text` escaped, ending in an ellipsis where it passes the notification length."""
+    first = split_text(text, _MAX_FALLBACK - 1)[0]
+    return escape(first if first == text else first + "…")
+
+
+def _words(block: Block) -> str:
+    match block:
+        case Heading(text=text) | Text(text=text):
+            return text.strip()
+        case Table(title=title):
+            return title.strip()
+    return ""
+
+
+def _secret(reply: Reply) -> SlackMessage:
+    """The secret as plain text (no mrkdwn, no emoji codes: it must read exactly as it is),
+    cut at exact lengths so no character is lost; the notification text never holds it."""
+    secret = reply.secret
+    pieces = [secret[start : start + MAX_TEXT] for start in range(0, len(secret), MAX_TEXT)]
+    title = reply.title.strip()
+    note = _short(f"{title}: shown only to you" if title else "Shown only to you")
+    blocks: list[SlackBlock] = [
+        {"type": "context", "elements": [mrkdwn(f":lock: {note}")]},
+        *({"type": "section", "text": plain(piece, emoji=False)} for piece in pieces),
+    ]
+    return SlackMessage(note, tuple(blocks))
