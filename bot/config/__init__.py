@@ -1,6 +1,7 @@
 """Deskhand's settings: `DESKHAND_*` environment variables over an optional `deskhand.toml`."""
 
-from bot.config.settings import CLOUDS, Cloud, CloudHosts, Settings, load_settings
+from bot.config.settings import CLOUDS, Cloud, CloudHosts, GrantSettings, Settings, load_settings
+from bot.config.slack import SlackSettings
 from bot.config.tenant import CertificateCredential, ClientSecret, Credential, TenantSettings
 
 __all__ = [
@@ -10,7 +11,9 @@ __all__ = [
     "Cloud",
     "CloudHosts",
     "Credential",
+    "GrantSettings",
     "Settings",
+    "SlackSettings",
     "TenantSettings",
     "load_settings",
 ]

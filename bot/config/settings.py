@@ -5,13 +5,18 @@ Precedence, highest first: `load_settings(**overrides)`, the environment, the TO
 `__` in variable names: `DESKHAND_TENANTS__CONTOSO__DOMAIN=contoso.com`.
 
 Secrets never sit in configuration: a tenant names a file or an environment variable holding
-its client secret or certificate, and `TenantSettings.credential()` reads it when it is needed.
-With no tenants configured, Deskhand runs against its built-in sandbox.
+its client secret or certificate, and `TenantSettings.credential()` reads it when it is needed;
+Slack's tokens come only from the environment (see `bot.config.slack`). With no tenants
+configured, Deskhand runs against its built-in sandbox.
+
+`[[grants]]` give people roles per tenant (`who` is an e-mail or `console:<user>`, `tenant` a
+configured tenant or `"*"`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import ssl
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -20,7 +25,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -30,10 +35,12 @@ from pydantic_settings import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.config.slack import SLACK_ENVIRONMENT, SlackEnvironment, SlackSettings
 from bot.config.tenant import SECRET_KEYS, TenantSettings, secret_advice
 from bot.errors import ConfigurationError
+from commands.registry import Role
 
-__all__ = ["CLOUDS", "Cloud", "CloudHosts", "Settings", "load_settings"]
+__all__ = ["CLOUDS", "Cloud", "CloudHosts", "GrantSettings", "Settings", "load_settings"]
 
 Cloud = Literal["public", "usgov", "usgov-dod", "china"]
 
@@ -54,6 +61,40 @@ CLOUDS: Mapping[Cloud, CloudHosts] = {
 
 DEFAULT_HOME = Path("var")
 DEFAULT_CONFIG_FILE = Path("deskhand.toml")
+ALL_TENANTS = "*"
+
+_CUSTOMARY_NAMES: dict[tuple[str, ...], str] = {
+    ("slack", field): name for name, field in SLACK_ENVIRONMENT.items()
+}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_CONSOLE_USER = re.compile(r"^console:\S+$")
+
+
+class GrantSettings(BaseModel):
+    """Roles one person holds in one tenant, or in every tenant with `tenant = "*"`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    who: str
+    tenant: str
+    roles: frozenset[Role]
+
+    @field_validator("who")
+    @classmethod
+    def _person(cls, value: str) -> str:
+        value = value.strip()
+        if _CONSOLE_USER.match(value):
+            return value
+        if _EMAIL.match(value):
+            return value.lower()
+        raise ValueError("must be an e-mail address like tess@msp.example, or console:<user>")
+
+    @field_validator("roles")
+    @classmethod
+    def _some_role(cls, value: frozenset[Role]) -> frozenset[Role]:
+        if not value:
+            raise ValueError(f"needs at least one of {', '.join(Role)}")
+        return value
 
 
 class Settings(BaseSettings):
@@ -71,6 +112,8 @@ class Settings(BaseSettings):
     graph_host: str | None = None
     login_host: str | None = None
     tenants: dict[str, TenantSettings] = Field(default_factory=dict)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+    grants: list[GrantSettings] = Field(default_factory=list)
 
     @classmethod
     def settings_customise_sources(
@@ -81,7 +124,12 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return init_settings, env_settings, _toml_source(settings_cls)
+        return (
+            init_settings,
+            env_settings,
+            SlackEnvironment(settings_cls),
+            _toml_source(settings_cls),
+        )
 
     @model_validator(mode="before")
     @classmethod
@@ -131,6 +179,28 @@ class Settings(BaseSettings):
         if parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/"):
             raise ValueError("must be a host name or an origin like https://graph.microsoft.us")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _tenants_exist(self) -> Settings:
+        """Channels and grants name configured tenants; the sandbox's are not checked."""
+        if self.uses_sandbox:
+            return self
+        known = sorted(self.tenants)
+        problems = [
+            f"slack.channel_tenants: channel {channel} maps to tenant {tenant!r}, which is not "
+            f"configured; tenants: {', '.join(known)}"
+            for channel, tenant in self.slack.channel_tenants.items()
+            if tenant not in self.tenants
+        ]
+        problems += [
+            f"grant {number}, tenant: {grant.tenant!r} is not configured; use one of "
+            f'{", ".join(known)} or "{ALL_TENANTS}"'
+            for number, grant in enumerate(self.grants, start=1)
+            if grant.tenant != ALL_TENANTS and grant.tenant not in self.tenants
+        ]
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
 
     @property
     def uses_sandbox(self) -> bool:
@@ -208,17 +278,30 @@ def load_settings(**overrides: Any) -> Settings:
 
 
 def _describe(error: Mapping[str, Any]) -> str:
-    loc = [str(part) for part in error["loc"]]
+    """One line per problem: a message may hold several, one per line."""
+    message = _message(error)
+    return "\n".join(_locate(error["loc"], line) for line in message.splitlines())
+
+
+def _message(error: Mapping[str, Any]) -> str:
     if error["type"] == "value_error":
-        message = str(error["ctx"]["error"])
-    elif error["type"] == "extra_forbidden":
-        message = "unknown setting; check its spelling"
-    elif error["type"] == "missing":
-        message = "is required"
-    else:
-        message = str(error["msg"])
-    if len(loc) >= 2 and loc[0] == "tenants":
+        return str(error["ctx"]["error"])
+    if error["type"] == "extra_forbidden":
+        return "unknown setting; check its spelling"
+    if error["type"] == "missing":
+        return "is required"
+    return str(error["msg"])
+
+
+def _locate(location: tuple[int | str, ...], message: str) -> str:
+    loc = [str(part) for part in location]
+    if not loc:
+        return f"- {message}"
+    if len(loc) >= 2 and loc[0] in ("tenants", "grants"):
         field = "".join(f", {part}" for part in loc[2:])
-        return f"- tenant {loc[1]}{field}: {message}"
-    field = ".".join(loc) or "settings"
-    return f"- {field} (DESKHAND_{field.upper()}): {message}"
+        label = f"tenant {loc[1]}" if loc[0] == "tenants" else f"grant {int(loc[1]) + 1}"
+        return f"- {label}{field}: {message}"
+    variable = "DESKHAND_" + "__".join(part.upper() for part in loc)
+    if customary := _CUSTOMARY_NAMES.get(tuple(loc)):
+        variable = f"{customary} or {variable}"
+    return f"- {'.'.join(loc)} ({variable}): {message}"

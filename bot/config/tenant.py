@@ -42,6 +42,10 @@ SECRET_KEYS = {
     "password": "a file or an environment variable",
     "certificate": "certificate_file or certificate_env",
     "private_key": "certificate_file or certificate_env",
+    "token": "a file or an environment variable",
+    "bot_token": "SLACK_BOT_TOKEN in the environment",
+    "signing_secret": "SLACK_SIGNING_SECRET in the environment",
+    "app_token": "SLACK_APP_TOKEN in the environment",
 }
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
