@@ -94,7 +94,8 @@ def _body(reply: Reply) -> tuple[list[SlackBlock], list[File]]:
         if not isinstance(block, Table):
             blocks.extend(_block(block))
             continue
-        table = render_table(block, _unique(csv_name(block.title), taken))
+        name = csv_name(block.title or reply.title)
+        table = render_table(block, _unique(name, taken))
         blocks.extend(table.blocks)
         if table.file is not None:
             taken.add(table.file.filename)
@@ -207,7 +208,7 @@ def _secret(reply: Reply) -> SlackMessage:
     secret = reply.secret
     pieces = [secret[start : start + MAX_TEXT] for start in range(0, len(secret), MAX_TEXT)]
     title = reply.title.strip()
-    note = _short(f"{title}: shown only to you" if title else "Shown only to you")
+    note = _short(f"Shown only to you — {title}" if title else "Shown only to you")
     blocks: list[SlackBlock] = [
         {"type": "context", "elements": [mrkdwn(f":lock: {note}")]},
         *({"type": "section", "text": plain(piece, emoji=False)} for piece in pieces),

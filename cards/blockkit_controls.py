@@ -95,7 +95,8 @@ def _confirm(button: Button) -> dict[str, Any]:
 def modal_view(form: Form) -> dict[str, Any]:
     """The `views.open` view for a form; a title over 24 characters is repeated in full
     at the top of the modal, since the modal's own title cannot hold it."""
-    _check(form.title, len(form.title), "form title", required=True)
+    if not form.title.strip():
+        raise ValueError(f"form {form.form_id!r} has no title")
     _check(form.submit_label, MAX_MODAL_TITLE, "form submit label", required=True)
     _check(FORM_CALLBACK_PREFIX + form.form_id, MAX_BLOCK_ID, "form callback_id")
     if not form.inputs:
