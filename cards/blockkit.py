@@ -7,6 +7,8 @@ whole shows its first rows and comes attached as CSV. Nothing is cut without a w
 
 All data goes into mrkdwn escaped (`&`, `<`, `>`) and marked verbatim, so a display name
 such as `<!channel>` or "@here" stays text and never becomes a mention or a link.
+plain_text (the header, button and modal labels, the secret) is shown as written: Slack
+parses no mentions there.
 """
 
 from __future__ import annotations
@@ -183,7 +185,7 @@ def _fallback(reply: Reply) -> str:
     notice = next((block.text for block in reply.blocks if isinstance(block, Notice)), "")
     parts = [part.strip() for part in (reply.title, notice) if part.strip()]
     if not parts:
-        parts = [_words(block) for block in reply.blocks if _words(block)][:1]
+        parts = [words for words in map(_words, reply.blocks) if words][:1]
     return _short(" — ".join(parts) or "Deskhand")
 
 

@@ -167,3 +167,12 @@ def test_every_part_of_a_huge_reply_is_present_across_pages_or_files() -> None:
     assert section_texts(render)[-1] == "*end*"
     fields = [f for block in all_blocks(render) for f in block.get("fields", [])]
     assert len(fields) == 60
+
+
+def test_notification_text_is_the_title_and_first_notice_kept_short() -> None:
+    reply = Reply(title="Offboarding", blocks=(Text("a"), Notice(Level.WARNING, "n " * 5000)))
+    (message,) = checked(render_blockkit(reply)).messages
+
+    assert message.text.startswith("Offboarding — n n")
+    assert message.text.endswith("…")
+    assert len(message.text) <= 300
