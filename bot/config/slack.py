@@ -51,8 +51,9 @@ SLACK_ENVIRONMENT = {
 # Slack wants command names lowercase, without spaces, at most 32 characters with the slash.
 _SLASH_COMMAND = re.compile(r"^/[a-z0-9][a-z0-9_-]{0,30}$")
 _SLASH_RULES = "lowercase letters, digits, - and _, at most 31 after the slash"
-# Public (C), private (G) and direct (D) conversation ids; names like #general are not ids.
-_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
+# Public (C), private (G) and direct (D) conversation ids; the digit tells them from names
+# like "general" once the case is gone.
+_CHANNEL_ID = re.compile(r"^[CGD](?=[A-Z]*[0-9])[A-Z0-9]{6,}$")
 _TOKEN_PREFIXES = {
     "bot_token": ("xoxb-", "the Bot User OAuth Token (OAuth & Permissions page)"),
     "app_token": ("xapp-", "an app-level token with connections:write (Basic Information page)"),
