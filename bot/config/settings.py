@@ -35,6 +35,7 @@ from pydantic_settings import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.access import ALL_TENANTS
 from bot.config.slack import SLACK_ENVIRONMENT, SlackEnvironment, SlackSettings
 from bot.config.tenant import SECRET_KEYS, TenantSettings, secret_advice
 from bot.errors import ConfigurationError
@@ -61,7 +62,6 @@ CLOUDS: Mapping[Cloud, CloudHosts] = {
 
 DEFAULT_HOME = Path("var")
 DEFAULT_CONFIG_FILE = Path("deskhand.toml")
-ALL_TENANTS = "*"
 
 _CUSTOMARY_NAMES: dict[tuple[str, ...], str] = {
     ("slack", field): name for name, field in SLACK_ENVIRONMENT.items()

@@ -184,6 +184,23 @@ def registry_with_undocumented_command() -> Registry:
     return registry
 
 
+def test_a_summary_longer_than_slack_allows_is_cut_at_a_word() -> None:
+    registry = Registry()
+
+    async def user(ctx: CommandContext, args: NoArgs) -> Reply:
+        return Reply(title="long-winded")
+
+    user.__doc__ = "word " * 500
+    command("user", args=NoArgs, registry=registry)(user)
+
+    manifest = build(SlackSettings(aliases=["user"]), registry=registry)
+
+    description = commands_of(manifest)[1]["description"]
+    assert len(description) <= 2000
+    assert description.endswith("word…")
+    assert validate_slack_manifest(manifest) == []
+
+
 def test_rendering_refuses_a_manifest_slack_would_reject() -> None:
     # A command without a docstring has no summary, and Slack needs a description.
     with pytest.raises(ConfigurationError) as caught:
