@@ -1,4 +1,9 @@
-"""Who may run what, per tenant: one policy that fails closed and also drives /help."""
+"""Who may run what, per tenant: one policy that fails closed and also drives /help.
+
+A person is known by their verified e-mail (chat) or their console account; grants name one
+of those. `everyone` is for the embedded sandbox only, where any verified member of the chat
+workspace may try Deskhand on the sandbox tenants.
+"""
 
 from __future__ import annotations
 
@@ -15,28 +20,33 @@ ALL_TENANTS = "*"
 
 @dataclass(frozen=True)
 class Grant:
-    actor_id: str
+    who: str
+    """An e-mail address (lower case) or an actor id such as `console:tess`."""
     tenant: str
     role: Role
 
 
 class AccessPolicy:
-    """Roles come only from grants; an actor without a matching grant is denied."""
+    """Roles come only from grants (and `everyone`); anyone else is denied."""
 
-    def __init__(self, grants: Iterable[Grant] = ()) -> None:
+    def __init__(self, grants: Iterable[Grant] = (), *, everyone: frozenset[Role] = frozenset()):
+        self._everyone = everyone
         self._roles: dict[tuple[str, str], set[Role]] = {}
         for grant in grants:
-            self._roles.setdefault((grant.actor_id, grant.tenant), set()).add(grant.role)
+            self._roles.setdefault((grant.who, grant.tenant), set()).add(grant.role)
 
     def roles(self, actor: Actor, tenant: TenantInfo | None) -> frozenset[Role]:
         """An actor's roles in a tenant; with no tenant, the roles held in any tenant."""
+        who = {actor.id, actor.email.lower()} - {""}
         if tenant is None:
-            held = [roles for (actor_id, _), roles in self._roles.items() if actor_id == actor.id]
-            return frozenset().union(*held)
-        return frozenset(
-            self._roles.get((actor.id, tenant.name), set())
-            | self._roles.get((actor.id, ALL_TENANTS), set())
-        )
+            held = [roles for (person, _), roles in self._roles.items() if person in who]
+        else:
+            held = [
+                self._roles.get((person, place), set())
+                for person in who
+                for place in (tenant.name, ALL_TENANTS)
+            ]
+        return self._everyone.union(*held)
 
     def allows(self, actor: Actor, spec: CommandSpec, tenant: TenantInfo | None) -> bool:
         return bool(self.roles(actor, tenant) & spec.roles)

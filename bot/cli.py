@@ -18,6 +18,8 @@ T = TypeVar("T")
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Deskhand: chat-ops for MSPs.")
 licenses_app = typer.Typer(no_args_is_help=True, help="The licence product-name table.")
 app.add_typer(licenses_app, name="licenses")
+manifest_app = typer.Typer(no_args_is_help=True, help="App manifests for the chat platforms.")
+app.add_typer(manifest_app, name="manifest")
 
 TenantOption = Annotated[
     str | None, typer.Option("--tenant", "-t", help="Customer tenant, when the command names none.")
@@ -36,6 +38,22 @@ def sandbox(
     from integrations.sandbox.serve import run_sandbox
 
     run_sandbox(port=port, ca_file=ca_file, latency=latency)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface for the public listener.")] = "0.0.0.0",
+    port: Annotated[int, typer.Option(help="Port for Slack and Teams requests.")] = 3000,
+    metrics_port: Annotated[int, typer.Option(help="Port for /metrics, on 127.0.0.1 only.")] = 9464,
+    socket_mode: Annotated[
+        bool, typer.Option("--socket-mode", help="Take Slack events over Socket Mode.")
+    ] = False,
+) -> None:
+    """Run the bot server: Slack (and Teams) requests, /healthz, /readyz and metrics."""
+    from bot.server import Listener, serve_forever
+
+    listener = Listener(host, port, metrics_port=metrics_port, socket_mode=socket_mode)
+    _exit_on_error(lambda: asyncio.run(serve_forever(listener)))
 
 
 @app.command()
@@ -73,6 +91,30 @@ def licenses_refresh(
 
     count = _exit_on_error(refresh)
     Console().print(f"Product names updated: {count} products.")
+
+
+@manifest_app.command("slack")
+def manifest_slack(
+    url: Annotated[
+        str | None,
+        typer.Option(help="Public HTTPS origin of `deskhand serve`, e.g. https://bot.example.com"),
+    ] = None,
+    socket_mode: Annotated[
+        bool, typer.Option("--socket-mode", help="Events over Socket Mode: no request URLs.")
+    ] = False,
+) -> None:
+    """Print the Slack app manifest (validated against Slack's schema) for these settings."""
+    from bot.config import load_settings
+    from commands import REGISTRY
+    from manifest.slack import render_slack_manifest
+
+    def render() -> str:
+        settings = load_settings().slack
+        return render_slack_manifest(
+            url=url, settings=settings, registry=REGISTRY, socket_mode=socket_mode
+        )
+
+    print(_exit_on_error(render))
 
 
 def _exit_on_error(work: Callable[[], T]) -> T:

@@ -75,7 +75,9 @@ class Router:
             return invocation.text
         line = await self.follow_ups.command_for(invocation.action) if self.follow_ups else None
         if line is None:
-            raise UserError("That button has expired or is not Deskhand's; run the command again.")
+            raise UserError(
+                "That button or form has expired or is not Deskhand's; run the command again."
+            )
         return line
 
     def _prepare(self, invocation: Invocation, line: str, progress: Progress) -> Call:

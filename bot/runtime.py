@@ -15,6 +15,7 @@ from pathlib import Path
 from bot.access import ALL_TENANTS, AccessPolicy, Grant
 from bot.config import ClientSecret, Settings, TenantSettings
 from bot.follow_ups import FollowUpButtons, StoreFollowUps
+from bot.metrics import Metrics
 from bot.middleware import AccessCheck, AuditTrail, Call, log_requests
 from bot.router import Router
 from bot.store import AuditEntry, Store, append_audit, open_store
@@ -41,6 +42,7 @@ class Runtime:
     router: Router
     store: Store
     sandbox: Sandbox | None
+    metrics: Metrics
 
 
 @dataclass(frozen=True)
@@ -106,9 +108,9 @@ async def open_runtime(
             clients=clients,
             default=tenants[0].info.name if sandbox and tenants else None,
         )
-        policy = AccessPolicy(
-            Grant(actor.id, ALL_TENANTS, role) for actor in operators for role in Role
-        )
+        policy = _access_policy(settings, operators, sandbox=sandbox is not None)
+        metrics = Metrics()
+        http.event_hooks["response"].append(metrics.count_graph_response)
         follow_ups = StoreFollowUps(store)
         router = Router(
             registry=REGISTRY,
@@ -117,13 +119,25 @@ async def open_runtime(
             products=products,
             middleware=(
                 log_requests,
+                metrics.count_commands,
                 AuditTrail(StoreAuditSink(store)),
                 AccessCheck(policy),
                 FollowUpButtons(follow_ups),
             ),
             follow_ups=follow_ups,
         )
-        yield Runtime(settings, router, store, sandbox)
+        yield Runtime(settings, router, store, sandbox, metrics)
+
+
+def _access_policy(
+    settings: Settings, operators: Sequence[Actor], *, sandbox: bool
+) -> AccessPolicy:
+    """Configured grants, every role for the local operators, and on the embedded sandbox the
+    technician role for any verified chat user, so a fresh install can be tried at once."""
+    grants = [Grant(g.who, g.tenant, role) for g in settings.grants for role in g.roles]
+    grants += [Grant(actor.id, ALL_TENANTS, role) for actor in operators for role in Role]
+    everyone = frozenset({Role.TECHNICIAN}) if sandbox else frozenset()
+    return AccessPolicy(grants, everyone=everyone)
 
 
 def _sandbox_tenants(sandbox: Sandbox) -> list[_Tenant]:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from bot.invocation import Invocation
 from bot.runtime import Runtime
+from bot.store import list_audit
 from commands.context import Actor
 from integrations.sandbox import Fault
 from tests.commands.replies import facts, notices, text
@@ -146,11 +147,12 @@ async def test_an_unknown_button_changes_nothing(runtime: Runtime) -> None:
     assert "expired or is not Deskhand's" in text(reply)
 
 
-async def test_a_click_is_authorised_for_whoever_clicks(runtime: Runtime, ask: Ask) -> None:
+async def test_a_click_runs_as_whoever_clicks(runtime: Runtime, ask: Ask) -> None:
     choices = await ask("/user a")
-    stranger = Actor("slack:T9:U9", "Someone Else", "someone@elsewhere.example")
-    clicked = await runtime.router.handle(
-        Invocation("slack", stranger, "", action=choices.buttons[0].action_id)
+    colleague = Actor("slack:T1:U2", "Cole League", "cole@msp.example")
+    await runtime.router.handle(
+        Invocation("slack", colleague, "", action=choices.buttons[0].action_id)
     )
-    assert clicked.failed
-    assert "You may not run /user" in text(clicked)
+    async with runtime.store.engine.connect() as conn:
+        latest = (await list_audit(conn, limit=1))[0]
+    assert (latest.actor, latest.channel, latest.command) == (colleague.id, "slack", "user")

@@ -176,3 +176,41 @@ async def test_a_crash_shows_a_reference_and_no_exception_text(router: Router) -
 
 def test_anyone_covers_every_role() -> None:
     assert frozenset(Role) == ANYONE
+
+
+@dataclass
+class MemoryFollowUps:
+    lines: dict[str, str] = field(default_factory=dict)
+
+    async def save(self, command: str, tenant: str | None, created_by: str) -> str:
+        action = f"f:{len(self.lines)}"
+        self.lines[action] = command
+        return action
+
+    async def command_for(self, action: str) -> str | None:
+        return self.lines.get(action)
+
+
+async def test_a_click_is_authorised_again_for_whoever_clicks(sink: RecordingSink) -> None:
+    policy = AccessPolicy([Grant(TECH.email, ALL_TENANTS, Role.TECHNICIAN)])
+    book = MemoryFollowUps({"f:1": "/fix adele --tenant fabrikam"})
+    router = Router(
+        registry=registry,
+        tenants=TenantDirectory((CONTOSO, FABRIKAM), clients={}),
+        policy=policy,
+        products=load_catalog(None),
+        middleware=(AuditTrail(sink), AccessCheck(policy)),
+        follow_ups=book,
+    )
+    assert (await router.handle(Invocation("slack", TECH, "", action="f:1"))).title == "fixed"
+    refused = await router.handle(Invocation("slack", READER, "", action="f:1"))
+    assert "may not run /fix on fabrikam" in text_of(refused)
+    assert [row[-1] for row in sink.rows] == ["ok", "denied"]
+
+
+def test_grants_follow_the_verified_email_and_everyone_is_opt_in() -> None:
+    policy = AccessPolicy([Grant("tess@msp.example", "contoso", Role.TECHNICIAN)])
+    assert policy.roles(TECH, CONTOSO) == {Role.TECHNICIAN}
+    assert policy.roles(TECH, FABRIKAM) == frozenset()
+    sandbox = AccessPolicy(everyone=frozenset({Role.TECHNICIAN}))
+    assert sandbox.roles(STRANGER, FABRIKAM) == {Role.TECHNICIAN}

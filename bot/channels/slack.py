@@ -1,0 +1,186 @@
+"""The Slack channel: slack-bolt listeners turn Slack's requests into Invocations, and
+Replies go back through `SlackDelivery`.
+
+Every listener acks at once and hands the work to Deskhand's work group, so Slack gets its
+answer within its three seconds and shutdown still lets the command finish.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import structlog
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.channels.slack_delivery import Origin, SlackDelivery
+from bot.channels.slack_gate import SlackGate
+from bot.channels.slack_identity import SlackIdentities
+from bot.config.slack import SlackSettings
+from bot.errors import ConfigurationError, DeskhandError
+from bot.invocation import Invocation
+from bot.router import Router
+from bot.store import Store
+from bot.tasks import WorkGroup
+from cards.blockkit import BUTTON_ACTION_PREFIX, FORM_CALLBACK_PREFIX
+from cards.reply import Reply
+
+__all__ = ["SlackChannel", "plain_text"]
+
+log = structlog.get_logger("deskhand.slack")
+
+_MENTION = re.compile(r"<@[A-Z0-9]+>")
+_LINK = re.compile(r"<(?:mailto:)?([^<>|]+)(?:\|([^<>]+))?>")
+
+
+def plain_text(text: str) -> str:
+    """What the person typed: Slack's `<mailto:a@b|a@b>` links and `&amp;` escapes undone."""
+    return html.unescape(_LINK.sub(lambda m: m.group(2) or m.group(1), text)).strip()
+
+
+class SlackChannel:
+    def __init__(
+        self, *, settings: SlackSettings, router: Router, store: Store, work: WorkGroup
+    ) -> None:
+        if settings.bot_token is None:
+            raise ValueError("SlackChannel needs SLACK_BOT_TOKEN")
+        token = settings.bot_token.get_secret_value()
+        secret = settings.signing_secret.get_secret_value() if settings.signing_secret else None
+        self._settings = settings
+        self._router = router
+        self._work = work
+        self.client = AsyncWebClient(token=token, base_url=settings.api_url)
+        self._gate = SlackGate(secret, store) if secret else None
+        self.app = AsyncApp(
+            token=token,
+            signing_secret=secret,
+            client=self.client,
+            process_before_response=True,
+            request_verification_enabled=secret is not None,
+        )
+        self._delivery = SlackDelivery(self.client, frozenset(settings.private_channels))
+        self._identities: SlackIdentities | None = None
+        self._register()
+
+    async def start(self) -> None:
+        """Learn which workspace and bot user this token belongs to."""
+        answer = await self.client.auth_test()
+        self._identities = SlackIdentities(self.client, str(answer["team_id"]))
+
+    async def connect_socket_mode(self) -> AsyncSocketModeHandler:
+        """Receive Slack's requests over a WebSocket (installs without public ingress)."""
+        if self._settings.app_token is None:
+            raise ConfigurationError("Socket Mode needs SLACK_APP_TOKEN (an xapp- token).")
+        handler = AsyncSocketModeHandler(self.app, self._settings.app_token.get_secret_value())
+        await handler.connect_async()  # type: ignore[no-untyped-call]
+        return handler
+
+    async def handle_http(self, request: web.Request) -> web.Response:
+        """`POST /slack/events`: slash commands, events, clicks and form submissions."""
+        body = await request.text()
+        if self._gate is None:
+            return web.json_response({"error": "Slack over HTTP is not configured"}, status=404)
+        refusal = await self._gate.admit(body, request.headers)
+        if refusal:
+            log.warning("slack.refused", reason=refusal)
+            return web.json_response({"error": refusal}, status=401)
+        bolt_request = AsyncBoltRequest(
+            body=body, query=request.query_string, headers=dict(request.headers)
+        )
+        return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+
+    def _register(self) -> None:
+        commands = "|".join(re.escape(c) for c in self._settings.slash_commands)
+        self.app.command(re.compile(f"^({commands})$"))(self._on_command)
+        self.app.event("app_mention")(self._on_mention)
+        self.app.action(re.compile("^" + re.escape(BUTTON_ACTION_PREFIX)))(self._on_click)
+        self.app.view(re.compile("^" + re.escape(FORM_CALLBACK_PREFIX)))(self._on_form)
+
+    async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        command, text = str(body["command"]), plain_text(str(body.get("text", "")))
+        line = text if command == self._settings.command else f"{command} {text}"
+        origin = Origin(
+            channel_id=str(body["channel_id"]),
+            user_id=str(body["user_id"]),
+            response_url=str(body.get("response_url", "")),
+            trigger_id=str(body.get("trigger_id", "")),
+        )
+        self._spawn(str(body["team_id"]), origin, line=line or "help")
+
+    async def _on_mention(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        if self._gate is not None and not await self._gate.first_time(
+            "slack-event:" + str(body.get("event_id"))
+        ):
+            return  # a retried delivery of an event that already ran
+        text = plain_text(_MENTION.sub("", str(event.get("text", ""))))
+        origin = Origin(
+            channel_id=str(event["channel"]),
+            user_id=str(event["user"]),
+            thread_ts=str(event.get("thread_ts") or event.get("ts", "")),
+        )
+        self._spawn(str(event.get("user_team") or body["team_id"]), origin, line=text or "help")
+
+    async def _on_click(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        action = (body.get("actions") or [{}])[0]
+        user = body.get("user") or {}
+        channel = body.get("channel") or {}
+        message = body.get("message") or {}
+        origin = Origin(
+            channel_id=str(channel.get("id", "")),
+            user_id=str(user.get("id", "")),
+            response_url=str(body.get("response_url", "")),
+            trigger_id=str(body.get("trigger_id", "")),
+            thread_ts=str(message.get("thread_ts", "")),
+        )
+        team = str(user.get("team_id") or (body.get("team") or {}).get("id", ""))
+        self._spawn(team, origin, action=str(action.get("value", "")))
+
+    async def _on_form(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        view = body.get("view") or {}
+        user = body.get("user") or {}
+        origin = Origin(
+            channel_id=str(view.get("private_metadata", "")), user_id=str(user.get("id"))
+        )
+        form_id = str(view.get("callback_id", "")).removeprefix(FORM_CALLBACK_PREFIX)
+        self._spawn(str(user.get("team_id", "")), origin, action=form_id)
+
+    def _spawn(self, team_id: str, origin: Origin, *, line: str = "", action: str = "") -> None:
+        self._work.spawn(self._serve(team_id, origin, line, action), name="slack request")
+
+    async def _serve(self, team_id: str, origin: Origin, line: str, action: str) -> None:
+        try:
+            reply = await self._answer(team_id, origin, line, action)
+            await self._delivery.deliver(reply, origin)
+        except DeskhandError as error:
+            log.warning("slack.delivery_failed", error=error.message)
+
+    async def _answer(self, team_id: str, origin: Origin, line: str, action: str) -> Reply:
+        assert self._identities is not None, "start() first"
+        try:
+            actor = await self._identities.actor(team_id, origin.user_id)
+        except DeskhandError as refusal:
+            return Reply.error(refusal.message)
+        invocation = Invocation(
+            "slack",
+            actor,
+            line,
+            conversation=origin.channel_id,
+            tenant_hint=self._tenant_of(origin.channel_id),
+            action=action,
+            handle=origin,
+        )
+        return await self._router.handle(invocation)
+
+    def _tenant_of(self, channel_id: str) -> str | None:
+        mapping: Mapping[str, str] = self._settings.channel_tenants
+        return mapping.get(channel_id)

@@ -1,0 +1,160 @@
+"""Where a reply goes in Slack, and how it gets there.
+
+- Results are normal bot messages in the channel (threaded for mentions), unless the channel
+  is shared with another organisation or configured private: then only the requester sees them.
+- Errors, usage help and secrets are ephemeral to the requester, never posted.
+- Files (exports) go to the requester's direct messages.
+- When the bot may not post in a channel, the result goes to the requester's DMs instead.
+`response_url` is used only for the immediate ephemeral answer to a slash command or click
+(Slack allows it five times in thirty minutes).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import structlog
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.errors import DeliveryError
+from cards.blockkit import SlackMessage, render_blockkit
+from cards.reply import File, Reply
+
+__all__ = ["Origin", "SlackDelivery"]
+
+log = structlog.get_logger("deskhand.slack")
+
+_CANNOT_POST = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
+_SHARING_TTL = 300.0
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a Slack request came from: enough to answer it in the right place."""
+
+    channel_id: str
+    user_id: str
+    response_url: str = ""
+    trigger_id: str = ""
+    thread_ts: str = ""
+
+
+class SlackDelivery:
+    def __init__(self, client: AsyncWebClient, private_channels: frozenset[str]) -> None:
+        self._client = client
+        self._private = private_channels
+        self._public_cache: dict[str, tuple[bool, float]] = {}
+
+    async def deliver(self, reply: Reply, origin: Origin) -> None:
+        rendered = render_blockkit(reply)
+        if reply.failed:
+            await self.ephemeral(origin, rendered.messages)
+            return
+        if rendered.modal is not None and origin.trigger_id:
+            await self._call("views.open", trigger_id=origin.trigger_id, view=rendered.modal)
+        if rendered.messages and await self._may_post_publicly(origin.channel_id):
+            await self._post(origin, rendered.messages)
+        elif rendered.messages:
+            await self.ephemeral(origin, rendered.messages)
+        if rendered.secret is not None:
+            await self.ephemeral(origin, (rendered.secret,))
+        if rendered.files:
+            await self._send_files(origin.user_id, rendered.files)
+
+    async def ephemeral(self, origin: Origin, messages: tuple[SlackMessage, ...]) -> None:
+        """Only the requester sees these; they are not kept in the channel's history."""
+        for message in messages:
+            if origin.response_url:
+                webhook = AsyncWebhookClient(origin.response_url)
+                answer = await webhook.send(
+                    text=message.text,
+                    blocks=list(message.blocks),
+                    response_type="ephemeral",
+                    replace_original=False,
+                )
+                if answer.status_code >= 400:
+                    raise DeliveryError(f"Slack refused the reply ({answer.status_code}).")
+            else:
+                await self._call(
+                    "chat.postEphemeral",
+                    channel=origin.channel_id,
+                    user=origin.user_id,
+                    text=message.text,
+                    blocks=list(message.blocks),
+                    **({"thread_ts": origin.thread_ts} if origin.thread_ts else {}),
+                )
+
+    async def _post(self, origin: Origin, messages: tuple[SlackMessage, ...]) -> None:
+        channel = origin.channel_id
+        for message in messages:
+            try:
+                await self._client.chat_postMessage(
+                    channel=channel,
+                    text=message.text,
+                    blocks=list(message.blocks),
+                    thread_ts=origin.thread_ts or None,
+                )
+            except SlackApiError as error:
+                if error.response.get("error") not in _CANNOT_POST or channel != origin.channel_id:
+                    raise _delivery_error(error) from None
+                channel = await self._direct_channel(origin.user_id)
+                await self._client.chat_postMessage(
+                    channel=channel, text=message.text, blocks=list(message.blocks)
+                )
+                note = "I can't post in that channel, so I sent the answer to your DMs."
+                await self.ephemeral(origin, (SlackMessage(note, ()),))
+
+    async def _send_files(self, user_id: str, files: tuple[File, ...]) -> None:
+        channel = await self._direct_channel(user_id)
+        for file in files:
+            try:
+                await self._client.files_upload_v2(
+                    channel=channel,
+                    content=file.content,
+                    filename=file.filename,
+                    title=file.filename,
+                )
+            except SlackApiError as error:
+                raise _delivery_error(error) from None
+
+    async def _direct_channel(self, user_id: str) -> str:
+        answer = await self._call("conversations.open", users=user_id)
+        channel = answer.get("channel")
+        if not isinstance(channel, dict) or not channel.get("id"):
+            raise DeliveryError("Slack did not open a direct message with you.")
+        return str(channel["id"])
+
+    async def _may_post_publicly(self, channel_id: str) -> bool:
+        """Not in configured-private channels, nor in those shared with another organisation."""
+        if channel_id in self._private:
+            return False
+        if channel_id.startswith("D"):
+            return True
+        cached = self._public_cache.get(channel_id)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        try:
+            answer = await self._client.conversations_info(channel=channel_id)
+        except SlackApiError as error:
+            # Unknown sharing: answer privately rather than risk showing data to outsiders.
+            log.warning("slack.channel_info_failed", error=error.response.get("error"))
+            return False
+        channel = answer.get("channel") or {}
+        public = not (channel.get("is_ext_shared") or channel.get("is_pending_ext_shared"))
+        self._public_cache[channel_id] = (public, time.monotonic() + _SHARING_TTL)
+        return public
+
+    async def _call(self, method: str, **kwargs: object) -> dict[str, object]:
+        try:
+            answer = await self._client.api_call(method, json=kwargs)
+        except SlackApiError as error:
+            raise _delivery_error(error) from None
+        return dict(answer.data) if isinstance(answer.data, dict) else {}
+
+
+def _delivery_error(error: SlackApiError) -> DeliveryError:
+    code = error.response.get("error", "unknown_error")
+    return DeliveryError(f"Slack refused the reply ({code}).")

@@ -1,0 +1,140 @@
+"""`deskhand serve`: the aiohttp application every chat platform talks to.
+
+It wires the runtime (store, Graph clients, router) to the channels and serves
+`/slack/events`, `/healthz` (the process is up) and `/readyz` (the store answers). Metrics
+have their own listener, on loopback by default, never on the public one. On SIGTERM it stops
+taking requests and lets the work in flight finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import structlog
+from aiohttp import web
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.channels.slack import SlackChannel
+from bot.config import load_settings
+from bot.logs import configure_logging
+from bot.runtime import Runtime, open_runtime
+from bot.tasks import WorkGroup
+
+__all__ = [
+    "Listener",
+    "RunningServer",
+    "build_app",
+    "run_server",
+    "serve_forever",
+    "start_server",
+]
+
+log = structlog.get_logger("deskhand.server")
+
+SHUTDOWN_GRACE = 30.0
+
+
+@dataclass(frozen=True)
+class Listener:
+    host: str = "0.0.0.0"
+    """Every interface: chat platforms reach it through the HTTPS proxy in front."""
+    port: int = 3000
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = 9464
+    socket_mode: bool = False
+    """Take Slack's events over Socket Mode (SLACK_APP_TOKEN) instead of HTTP."""
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    url: str
+    metrics_url: str
+    work: WorkGroup
+    slack: SlackChannel | None
+
+
+def build_app(runtime: Runtime, slack: SlackChannel | None) -> web.Application:
+    app = web.Application(middlewares=[runtime.metrics.http_middleware])
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def readyz(request: web.Request) -> web.Response:
+        try:
+            async with runtime.store.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            return web.json_response({"status": "unavailable", "store": "unreachable"}, status=503)
+        return web.json_response({"status": "ready", "store": "ok", "slack": slack is not None})
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    if slack is not None:
+        app.router.add_post("/slack/events", slack.handle_http)
+    return app
+
+
+def _metrics_app(runtime: Runtime) -> web.Application:
+    app = web.Application()
+    app.router.add_get("/metrics", runtime.metrics.handler())
+    return app
+
+
+@asynccontextmanager
+async def start_server(runtime: Runtime, listener: Listener) -> AsyncIterator[RunningServer]:
+    """Serve until the block ends; then stop listening and let in-flight work finish."""
+    work = WorkGroup()
+    slack = None
+    if runtime.settings.slack.enabled:
+        slack = SlackChannel(
+            settings=runtime.settings.slack, router=runtime.router, store=runtime.store, work=work
+        )
+        await slack.start()
+    public = web.AppRunner(build_app(runtime, slack), access_log=None)
+    private = web.AppRunner(_metrics_app(runtime), access_log=None)
+    await public.setup()
+    await private.setup()
+    socket = None
+    try:
+        await web.TCPSite(public, listener.host, listener.port).start()
+        await web.TCPSite(private, listener.metrics_host, listener.metrics_port).start()
+        if listener.socket_mode and slack is not None:
+            socket = await slack.connect_socket_mode()
+        yield RunningServer(_url(public), _url(private), work, slack)
+    finally:
+        if socket is not None:
+            await socket.close_async()  # type: ignore[no-untyped-call]
+        await public.cleanup()
+        await work.drain(SHUTDOWN_GRACE)
+        await private.cleanup()
+
+
+def _url(runner: web.AppRunner) -> str:
+    host, port = runner.addresses[0][:2]
+    return f"http://{host}:{port}"
+
+
+async def serve_forever(listener: Listener) -> None:
+    """`deskhand serve`: JSON logs on stdout, then serve until SIGINT or SIGTERM."""
+    configure_logging(sys.stdout)
+    settings = load_settings()
+    async with open_runtime(settings) as runtime:
+        await run_server(runtime, listener)
+
+
+async def run_server(runtime: Runtime, listener: Listener) -> None:
+    """Serve until SIGINT or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with start_server(runtime, listener) as server:
+        log.info("server.started", url=server.url, metrics=server.metrics_url)
+        await stop.wait()
+        log.info("server.stopping", in_flight=server.work.running)

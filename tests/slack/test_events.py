@@ -1,0 +1,130 @@
+"""Signed requests to the running server; answers checked at the fake Slack Web API."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from tests.fakes.slack_api import GUEST, LOCKED_CHANNEL, OUTSIDER, SHARED_CHANNEL, TESS
+from tests.slack.conftest import SlackBot
+
+
+def block_text(blocks: list[dict[str, object]]) -> str:
+    return json.dumps(blocks, ensure_ascii=False)
+
+
+async def test_a_slash_command_is_acked_at_once_then_answered_in_the_channel(
+    slack_bot: SlackBot,
+) -> None:
+    response = await slack_bot.command("user adele.vance@contoso.com")
+    assert response.status_code == 200
+    posted = (await slack_bot.slack.wait_for("chat.postMessage"))[0].args
+    assert posted["channel"] == "C0OPEN"
+    assert "Adele Vance" in block_text(posted["blocks"])
+    assert "active, MFA registered" in block_text(posted["blocks"])
+
+
+async def test_a_mention_answers_in_the_thread(slack_bot: SlackBot) -> None:
+    response = await slack_bot.mention(
+        "<@UBOT> user <mailto:megan.bowen@contoso.com|megan.bowen@contoso.com>"
+    )
+    assert response.status_code == 200
+    posted = (await slack_bot.slack.wait_for("chat.postMessage"))[0].args
+    assert posted["thread_ts"] == "1515449522.000016"
+    assert "inactive 120 days, still licensed" in block_text(posted["blocks"])
+
+
+async def test_errors_are_ephemeral_to_the_requester(slack_bot: SlackBot) -> None:
+    await slack_bot.command("user nobody@contoso.com")
+    answer = (await slack_bot.slack.wait_for("response_url"))[0].args
+    assert answer["response_type"] == "ephemeral"
+    assert "No user in Contoso matches" in answer["text"]
+    assert slack_bot.slack.called("chat.postMessage") == []
+
+
+async def test_a_channel_shared_with_another_organisation_gets_ephemeral_answers(
+    slack_bot: SlackBot,
+) -> None:
+    await slack_bot.command("user adele.vance@contoso.com", channel_id=SHARED_CHANNEL)
+    answer = (await slack_bot.slack.wait_for("response_url"))[0].args
+    assert answer["response_type"] == "ephemeral"
+    assert "Adele Vance" in block_text(answer["blocks"])
+    assert slack_bot.slack.called("chat.postMessage") == []
+
+
+async def test_where_the_bot_cannot_post_the_answer_goes_to_direct_messages(
+    slack_bot: SlackBot,
+) -> None:
+    await slack_bot.command("user adele.vance@contoso.com", channel_id=LOCKED_CHANNEL)
+    posts = await slack_bot.slack.wait_for("chat.postMessage", count=2)
+    assert [p.args["channel"] for p in posts] == [LOCKED_CHANNEL, f"D{TESS}"]
+    note = (await slack_bot.slack.wait_for("response_url"))[0].args
+    assert "your DMs" in note["text"]
+
+
+async def test_exports_go_by_direct_message(slack_bot: SlackBot) -> None:
+    await slack_bot.command("users --export csv --columns name,upn")
+    done = (await slack_bot.slack.wait_for("files.completeUploadExternal"))[0].args
+    assert done["channel_id"] == f"D{TESS}"
+    csv = next(iter(slack_bot.slack.uploads.values())).decode()
+    assert csv.startswith("name,upn")
+    assert "adele.vance@contoso.com" in csv
+
+
+async def test_guests_and_other_organisations_are_refused(slack_bot: SlackBot) -> None:
+    await slack_bot.command("user adele", user_id=GUEST)
+    await slack_bot.command("user adele", user_id=OUTSIDER)
+    answers = await slack_bot.slack.wait_for("response_url", count=2)
+    texts = " | ".join(a.args["text"] for a in answers)
+    assert "Guest accounts cannot use Deskhand." in texts
+    assert "own organisation" in texts
+    assert slack_bot.slack.called("chat.postMessage") == []
+
+
+async def test_forged_stale_and_replayed_requests_are_refused(slack_bot: SlackBot) -> None:
+    body = "command=%2Fdeskhand&text=user+adele&team_id=T0001&user_id=U0TESS&channel_id=C0OPEN"
+    forged = await slack_bot.send(body, "application/x-www-form-urlencoded", secret="not-it")
+    stale = await slack_bot.send(
+        body, "application/x-www-form-urlencoded", timestamp=int(time.time()) - 301
+    )
+    now = int(time.time())
+    first = await slack_bot.send(body, "application/x-www-form-urlencoded", timestamp=now)
+    replayed = await slack_bot.send(body, "application/x-www-form-urlencoded", timestamp=now)
+    assert (forged.status_code, stale.status_code, replayed.status_code) == (401, 401, 401)
+    assert first.status_code == 200
+    await slack_bot.slack.wait_for("chat.postMessage")
+    assert len(slack_bot.slack.called("users.info")) == 1  # only the genuine one ran
+
+
+async def test_a_retried_event_runs_once(slack_bot: SlackBot) -> None:
+    await slack_bot.mention("<@UBOT> user adele.vance@contoso.com")
+    await slack_bot.mention("<@UBOT> user adele.vance@contoso.com")
+    await slack_bot.slack.wait_for("chat.postMessage")
+    await slack_bot.server.work.drain(5)
+    assert len(slack_bot.slack.called("chat.postMessage")) == 1
+
+
+async def test_a_button_click_runs_its_follow_up_for_the_clicker(slack_bot: SlackBot) -> None:
+    await slack_bot.command("user a")
+    posted = (await slack_bot.slack.wait_for("chat.postMessage"))[0].args
+    buttons = [
+        element
+        for block in posted["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+    adele = next(b for b in buttons if b["text"]["text"] == "Adele Vance")
+    assert adele["value"].startswith("f:") and "adele" not in adele["value"]
+    await slack_bot.click(adele["value"])
+    shown = (await slack_bot.slack.wait_for("chat.postMessage", count=2))[1].args
+    assert "Adele Vance (adele.vance@contoso.com)" in block_text(shown["blocks"])
+
+
+async def test_a_forged_or_foreign_click_changes_nothing(slack_bot: SlackBot) -> None:
+    await slack_bot.click("f:made-up")
+    await slack_bot.click("f:made-up-too", id=OUTSIDER, team_id="T0999")
+    answers = await slack_bot.slack.wait_for("response_url", count=2)
+    texts = " ".join(a.args["text"] for a in answers)
+    assert "expired or is not Deskhand's" in texts
+    assert "own" in texts
+    assert slack_bot.slack.called("chat.postMessage") == []
