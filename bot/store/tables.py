@@ -24,7 +24,14 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
-__all__ = ["UtcDateTime", "audit_log", "deliveries", "follow_ups", "metadata"]
+__all__ = [
+    "UtcDateTime",
+    "audit_log",
+    "conversation_references",
+    "deliveries",
+    "follow_ups",
+    "metadata",
+]
 
 metadata = MetaData(
     naming_convention={
@@ -107,4 +114,15 @@ follow_ups = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("expires_at", UtcDateTime(), nullable=False),
     Index("ix_follow_ups_expires_at", "expires_at"),
+)
+
+conversation_references = Table(
+    "conversation_references",
+    metadata,
+    # Where Deskhand may post later without being asked (approvers' channels, digests): the
+    # platform's own reference to the conversation, kept as it gave it.
+    Column("channel", String(16), primary_key=True),
+    Column("conversation_id", String(512), primary_key=True),
+    Column("reference", JSON(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )

@@ -4,6 +4,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot.store import Store
+from bot.store.conversations import load_reference, save_reference
 from bot.store.deliveries import claim_delivery, forget_deliveries_before
 from bot.store.follow_ups import load_follow_up, save_follow_up
 
@@ -49,3 +50,13 @@ async def test_a_follow_up_round_trips_by_its_unguessable_id(store: Store) -> No
         assert await load_follow_up(conn, saved.id) == saved
         assert await load_follow_up(conn, "guessed") is None
     assert len(saved.id) >= 32
+
+
+async def test_the_newest_conversation_reference_is_kept(store: Store) -> None:
+
+    async with store.engine.begin() as conn:
+        await save_reference(conn, "teams", "19:abc", {"serviceUrl": "https://a"}, NOW)
+        await save_reference(conn, "teams", "19:abc", {"serviceUrl": "https://b"}, NOW)
+    async with store.engine.connect() as conn:
+        assert await load_reference(conn, "teams", "19:abc") == {"serviceUrl": "https://b"}
+        assert await load_reference(conn, "teams", "19:none") is None
