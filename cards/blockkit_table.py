@@ -3,14 +3,12 @@
 Slack has no table block a bot can rely on, so a table is a code block aligned by column,
 split into sections of at most 3,000 characters (each repeating the header line). A table
 longer than a page should hold shows its first rows and attaches every row as CSV, and says
-so: rows are never dropped without a word.
+so: rows are never dropped without a word. The CSV and the caption come from `cards.tables`,
+shared with the Adaptive Card renderer.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,16 +16,15 @@ from rich.cells import cell_len
 
 from cards.blockkit_text import MAX_TEXT, escape, escaped_cost, mrkdwn, mrkdwn_sections
 from cards.reply import File, Table
+from cards.tables import MAX_TABLE_ROWS, csv_name, table_caption, table_csv
 
 __all__ = ["MAX_TABLE_ROWS", "MAX_TABLE_SECTIONS", "TableRender", "csv_name", "render_table"]
 
-MAX_TABLE_ROWS = 40
 MAX_TABLE_SECTIONS = 8
 _FENCE = "```"
 _GAP = "  "
 # A backtick in a cell could close the code block early, and a line break would split a row.
 _CELL_SAFE = str.maketrans({"`": "\u02cb", "\n": " ", "\r": " ", "\t": " "})
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 Block = dict[str, Any]
 
@@ -41,21 +38,15 @@ class TableRender:
 def render_table(table: Table, filename: str) -> TableRender:
     """The table's blocks; `filename` names the CSV attached when not every row fits."""
     shown, sections = _fit(table)
-    file = _csv(table, filename) if shown < len(table.rows) else None
+    file = table_csv(table, filename) if shown < len(table.rows) else None
     blocks: list[Block] = []
     if table.title:
         blocks.extend(mrkdwn_sections(table.title, prefix="*", suffix="*"))
     blocks.extend({"type": "section", "text": mrkdwn(text)} for text in sections)
-    note = _caption(table, shown, filename if file else "")
+    note = table_caption(table, shown, filename if file else "")
     if note:
         blocks.append({"type": "context", "elements": [mrkdwn(escape(note))]})
     return TableRender(tuple(blocks), file)
-
-
-def csv_name(title: str) -> str:
-    """A file name from a table's title: lower-case words joined by dashes."""
-    stem = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60].rstrip("-")
-    return f"{stem or 'table'}.csv"
 
 
 def _fit(table: Table) -> tuple[int, list[str]]:
@@ -99,31 +90,3 @@ def _line(values: list[str], widths: list[int]) -> str:
 
 def _cost(line: str) -> int:
     return sum(map(escaped_cost, line))
-
-
-def _caption(table: Table, shown: int, filename: str) -> str:
-    carried = len(table.rows)
-    total = max(table.total or 0, carried)
-    if filename and total > carried:
-        return (
-            f"Showing {shown} of {total} rows — the attached CSV, {filename}, "
-            f"holds the {carried} in this reply."
-        )
-    if filename:
-        return f"Showing {shown} of {total} rows — all rows in the attached CSV, {filename}."
-    if total > shown:
-        return f"Showing {shown} of {total} rows."
-    return "No rows." if total == 0 else ""
-
-
-def _csv(table: Table, filename: str) -> File:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(table.columns)
-    writer.writerows(tuple(map(_inert, row)) for row in table.rows)
-    return File(filename, "text/csv", buffer.getvalue().encode("utf-8"))
-
-
-def _inert(value: str) -> str:
-    """Spreadsheets run cells starting with these as formulas; a name must stay text."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
