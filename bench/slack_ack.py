@@ -1,0 +1,323 @@
+"""Slack acks at saturation: `deskhand serve` against a bare slack-bolt app, in one run.
+
+Run it as `python -m bench.slack_ack [--senders 32] [--seconds 10] [--rounds 2]`. Both
+servers run here, on loopback ports; a second process (`bench.slack_load`) keeps `--senders`
+signed `/deskhand user adele.vance@contoso.com` commands in flight, each sender sending the
+next as soon as the last was acked. Each target gets `--seconds` of load in `--rounds` turns,
+alternating bolt, Deskhand, Deskhand, bolt … so a noisy spell spreads over both. Deskhand
+runs each command after its ack, in the same process: that work is counted, its backlog
+watched, and it is let finish before the next turn. Goals: throughput ≥ 0.9x bare bolt,
+p99 ≤ 1.5x bare bolt. Prints a table, then one line of JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+from rich.console import Console
+from rich.table import Table
+
+from bench.measure import BenchmarkFailed, json_line, ratio
+from bench.slack_load import COMMAND_TEXT, SECRET_VARIABLE, LoadRun, signed_command
+from bench.slack_targets import (
+    EVENTS_PATH,
+    SIGNING_SECRET,
+    FakeSlackApi,
+    fake_slack_api,
+    serve_bolt,
+    serve_deskhand,
+)
+from bot.errors import DeskhandError
+from bot.logs import configure_logging
+from bot.tasks import WorkGroup
+
+__all__ = ["AckFigures", "Acks", "Backlog", "main", "measure_acks", "quick"]
+
+_ROOT = Path(__file__).resolve().parents[1]
+_UPN = COMMAND_TEXT.split()[-1]
+_SETTLE_LIMIT = 120.0
+_SAMPLE_EVERY = 0.01
+
+
+@dataclass(frozen=True)
+class Acks:
+    """One target's acks over all its turns: latencies in seconds, sorted."""
+
+    latencies: tuple[float, ...]
+    failures: int
+    seconds: float
+
+    @classmethod
+    def of(cls, runs: Sequence[LoadRun]) -> Acks:
+        latencies = tuple(sorted(latency for run in runs for latency in run.latencies))
+        if len(latencies) < 2:
+            raise BenchmarkFailed("fewer than two requests were acked; nothing to measure")
+        return cls(latencies, sum(run.failures for run in runs), sum(run.elapsed for run in runs))
+
+    @property
+    def per_second(self) -> float:
+        return len(self.latencies) / self.seconds
+
+    @property
+    def p50_ms(self) -> float:
+        return statistics.median(self.latencies) * 1000
+
+    @property
+    def p99_ms(self) -> float:
+        return statistics.quantiles(self.latencies, n=100, method="inclusive")[98] * 1000
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """Deskhand's work after the acks: answered under load, the backlog, the event loop."""
+
+    answered_under_load: int
+    answered: int
+    peak: int
+    max_loop_lag: float
+    settle_seconds: float
+
+
+@dataclass(frozen=True)
+class AckFigures:
+    deskhand: Acks
+    bolt: Acks
+    backlog: Backlog
+    senders: int
+    seconds: float
+    rounds: int
+
+
+@dataclass(frozen=True)
+class _Turn:
+    run: LoadRun
+    answered_under_load: int
+    answered: int
+    peak: int
+    max_loop_lag: float
+    settle_seconds: float
+
+
+async def measure_acks(home: Path, *, senders: int, seconds: float, rounds: int) -> AckFigures:
+    """Start both targets and the Slack Web API, check each answers, then load them in turns."""
+    turn_seconds = seconds / rounds
+    async with (
+        fake_slack_api() as slack,
+        serve_bolt(slack) as bolt_url,
+        serve_deskhand(home, slack) as server,
+    ):
+        deskhand_url = server.url + EVENTS_PATH
+        await _check_answer(deskhand_url, slack, server.work)
+        await _check_answer(bolt_url, slack, None)
+        bolt_runs: list[LoadRun] = []
+        turns: list[_Turn] = []
+        for round_number in range(rounds):
+            for target in ("bolt", "deskhand")[:: 1 if round_number % 2 == 0 else -1]:
+                if target == "bolt":
+                    bolt_runs.append(await _load(bolt_url, slack, senders, turn_seconds))
+                else:
+                    turn = await _deskhand_turn(
+                        deskhand_url, slack, server.work, senders, turn_seconds
+                    )
+                    turns.append(turn)
+    backlog = Backlog(
+        answered_under_load=sum(t.answered_under_load for t in turns),
+        answered=sum(t.answered for t in turns),
+        peak=max(t.peak for t in turns),
+        max_loop_lag=max(t.max_loop_lag for t in turns),
+        settle_seconds=max(t.settle_seconds for t in turns),
+    )
+    deskhand = Acks.of([t.run for t in turns])
+    return AckFigures(deskhand, Acks.of(bolt_runs), backlog, senders, seconds, rounds)
+
+
+async def _check_answer(url: str, slack: FakeSlackApi, work: WorkGroup | None) -> None:
+    """One command, untimed: connections and caches warm, and proof the target works."""
+    body, headers = signed_command(
+        SIGNING_SECRET, response_url=slack.response_url, trigger_id="check"
+    )
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, data=body, headers=headers) as response,
+    ):
+        if response.status != 200:
+            raise BenchmarkFailed(f"{url} answered a signed command with {response.status}")
+    if work is None:
+        return
+    replies = slack.replies
+    await _settle(work)
+    if slack.replies == replies or _UPN not in slack.last_reply:
+        raise BenchmarkFailed(f"Deskhand acked /deskhand {COMMAND_TEXT} but did not show {_UPN}")
+
+
+async def _deskhand_turn(
+    url: str, slack: FakeSlackApi, work: WorkGroup, senders: int, seconds: float
+) -> _Turn:
+    replies = slack.replies
+    stop = asyncio.Event()
+    watch = asyncio.create_task(_watch(work, stop))
+    try:
+        run = await _load(url, slack, senders, seconds)
+    finally:
+        stop.set()
+        peak, lag = await watch
+    under_load = slack.replies - replies
+    settle_seconds = await _settle(work)
+    return _Turn(run, under_load, slack.replies - replies, peak, lag, settle_seconds)
+
+
+async def _watch(work: WorkGroup, stop: asyncio.Event) -> tuple[int, float]:
+    """The most commands running at once, and the longest the event loop was late to wake."""
+    peak, lag = 0, 0.0
+    while not stop.is_set():
+        started = time.perf_counter()
+        await asyncio.sleep(_SAMPLE_EVERY)
+        lag = max(lag, time.perf_counter() - started - _SAMPLE_EVERY)
+        peak = max(peak, work.running)
+    return peak, lag
+
+
+async def _settle(work: WorkGroup) -> float:
+    """Seconds until the commands in the background have finished."""
+    started = time.perf_counter()
+    while work.running:
+        if time.perf_counter() - started > _SETTLE_LIMIT:
+            raise BenchmarkFailed(
+                f"{work.running} commands still ran {_SETTLE_LIMIT:.0f} s after the load stopped"
+            )
+        await asyncio.sleep(_SAMPLE_EVERY)
+    return time.perf_counter() - started
+
+
+async def _load(url: str, slack: FakeSlackApi, senders: int, seconds: float) -> LoadRun:
+    """One closed-loop turn from the load generator's own process."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.slack_load",
+        url,
+        f"--response-url={slack.response_url}",
+        f"--senders={senders}",
+        f"--seconds={seconds}",
+        cwd=_ROOT,
+        env={**os.environ, SECRET_VARIABLE: SIGNING_SECRET},
+        stdout=asyncio.subprocess.PIPE,
+    )
+    output, _ = await process.communicate()
+    if process.returncode != 0:
+        raise BenchmarkFailed(f"the load generator stopped with status {process.returncode}")
+    return LoadRun.from_json(output.decode())
+
+
+def figures_json(figures: AckFigures) -> dict[str, object]:
+    """Ratios first, then each target's figures, Deskhand's background work and the settings."""
+    deskhand, bolt, backlog = figures.deskhand, figures.bolt, figures.backlog
+    out: dict[str, object] = {
+        "throughput_ratio": ratio(deskhand.per_second, bolt.per_second),
+        "p99_ratio": ratio(deskhand.p99_ms, bolt.p99_ms),
+        "p50_ratio": ratio(deskhand.p50_ms, bolt.p50_ms),
+    }
+    for name, acks in (("deskhand", deskhand), ("bolt", bolt)):
+        out[f"{name}_rps"] = round(acks.per_second, 1)
+        out[f"{name}_p50_ms"] = round(acks.p50_ms, 2)
+        out[f"{name}_p99_ms"] = round(acks.p99_ms, 2)
+        out[f"{name}_acks"] = len(acks.latencies)
+        out[f"{name}_failures"] = acks.failures
+    out["commands_answered"] = backlog.answered
+    out["commands_answered_under_load"] = backlog.answered_under_load
+    out["peak_backlog"] = backlog.peak
+    out["max_loop_lag_ms"] = round(backlog.max_loop_lag * 1000, 1)
+    out["settle_s"] = round(backlog.settle_seconds, 2)
+    out["senders"] = figures.senders
+    out["seconds"] = figures.seconds
+    out["rounds"] = figures.rounds
+    return out
+
+
+def render_table(figures: AckFigures) -> Table:
+    deskhand, bolt, backlog = figures.deskhand, figures.bolt, figures.backlog
+    table = Table(
+        title=f"Slack slash-command acks, {figures.senders} senders, closed loop, "
+        f"{figures.seconds:g} s per target in {figures.rounds} turns",
+        caption="goals: throughput ≥ 0.9x bare bolt, p99 ≤ 1.5x bare bolt\n"
+        f"Deskhand answered {backlog.answered} of {len(deskhand.latencies)} acked commands "
+        f"({backlog.answered_under_load} under load; the rest within {backlog.settle_seconds:.1f} s"
+        f" after); peak backlog {backlog.peak}; event loop up to "
+        f"{backlog.max_loop_lag * 1000:.0f} ms late",
+    )
+    table.add_column("target", no_wrap=True)
+    for column in ("acks", "failed", "acks/s", "p50 ms", "p99 ms"):
+        table.add_column(column, justify="right")
+    for name, acks in (("bare slack-bolt", bolt), ("deskhand serve", deskhand)):
+        table.add_row(
+            name,
+            str(len(acks.latencies)),
+            str(acks.failures),
+            f"{acks.per_second:.0f}",
+            f"{acks.p50_ms:.1f}",
+            f"{acks.p99_ms:.1f}",
+        )
+    figures_ratios = figures_json(figures)
+    table.add_row(
+        "Deskhand / bolt",
+        "",
+        "",
+        _shown(figures_ratios["throughput_ratio"]),
+        _shown(figures_ratios["p50_ratio"]),
+        _shown(figures_ratios["p99_ratio"]),
+    )
+    return table
+
+
+def _shown(value: object) -> str:
+    return "—" if value is None else f"{value}x"
+
+
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.slack_ack", description=__doc__)
+    parser.add_argument("--senders", type=int, default=32, help="concurrent senders")
+    parser.add_argument("--seconds", type=float, default=10.0, help="load per target, seconds")
+    parser.add_argument("--rounds", type=int, default=2, help="turns per target")
+    options = parser.parse_args(argv)
+    if options.senders < 1 or options.seconds <= 0 or options.rounds < 1:
+        parser.error("--senders and --rounds must be at least 1 and --seconds positive")
+    return options
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    options = _parse(argv)
+    configure_logging(sys.stderr, level=logging.WARNING)
+    with tempfile.TemporaryDirectory(prefix="deskhand-bench-") as home:
+        try:
+            figures = asyncio.run(
+                measure_acks(
+                    Path(home),
+                    senders=options.senders,
+                    seconds=options.seconds,
+                    rounds=options.rounds,
+                )
+            )
+        except (BenchmarkFailed, DeskhandError) as failure:
+            sys.exit(f"bench.slack_ack failed: {failure}")
+    Console().print(render_table(figures))
+    print(json_line(figures_json(figures)))
+
+
+def quick(argv: Sequence[str]) -> None:
+    """`make bench`'s shorter run."""
+    main(["--seconds=4", *argv])
+
+
+if __name__ == "__main__":
+    main()
