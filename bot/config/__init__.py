@@ -2,6 +2,7 @@
 
 from bot.config.settings import CLOUDS, Cloud, CloudHosts, GrantSettings, Settings, load_settings
 from bot.config.slack import SlackSettings
+from bot.config.teams import TeamsSettings
 from bot.config.tenant import CertificateCredential, ClientSecret, Credential, TenantSettings
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "GrantSettings",
     "Settings",
     "SlackSettings",
+    "TeamsSettings",
     "TenantSettings",
     "load_settings",
 ]

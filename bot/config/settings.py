@@ -6,8 +6,9 @@ Precedence, highest first: `load_settings(**overrides)`, the environment, the TO
 
 Secrets never sit in configuration: a tenant names a file or an environment variable holding
 its client secret or certificate, and `TenantSettings.credential()` reads it when it is needed;
-Slack's tokens come only from the environment (see `bot.config.slack`). With no tenants
-configured, Deskhand runs against its built-in sandbox.
+Slack's tokens and the Teams bot's password come only from the environment (see
+`bot.config.slack` and `bot.config.teams`). With no tenants configured, Deskhand runs against its
+built-in sandbox.
 
 `[[grants]]` give people roles per tenant (`who` is an e-mail or `console:<user>`, `tenant` a
 configured tenant or `"*"`).
@@ -26,6 +27,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -36,7 +38,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.access import ALL_TENANTS
-from bot.config.slack import SLACK_ENVIRONMENT, SlackEnvironment, SlackSettings
+from bot.config.slack import SLACK_ENVIRONMENT, SlackSettings
+from bot.config.teams import TEAMS_ENVIRONMENT, TeamsSettings
 from bot.config.tenant import SECRET_KEYS, TenantSettings, secret_advice
 from bot.errors import ConfigurationError
 from commands.registry import Role
@@ -63,8 +66,11 @@ CLOUDS: Mapping[Cloud, CloudHosts] = {
 DEFAULT_HOME = Path("var")
 DEFAULT_CONFIG_FILE = Path("deskhand.toml")
 
+_CUSTOMARY_ENVIRONMENT = {"slack": SLACK_ENVIRONMENT, "teams": TEAMS_ENVIRONMENT}
 _CUSTOMARY_NAMES: dict[tuple[str, ...], str] = {
-    ("slack", field): name for name, field in SLACK_ENVIRONMENT.items()
+    (section, field): name
+    for section, names in _CUSTOMARY_ENVIRONMENT.items()
+    for name, field in names.items()
 }
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CONSOLE_USER = re.compile(r"^console:\S+$")
@@ -113,6 +119,7 @@ class Settings(BaseSettings):
     login_host: str | None = None
     tenants: dict[str, TenantSettings] = Field(default_factory=dict)
     slack: SlackSettings = Field(default_factory=SlackSettings)
+    teams: TeamsSettings = Field(default_factory=TeamsSettings)
     grants: list[GrantSettings] = Field(default_factory=list)
 
     @classmethod
@@ -127,7 +134,7 @@ class Settings(BaseSettings):
         return (
             init_settings,
             env_settings,
-            SlackEnvironment(settings_cls),
+            CustomaryEnvironment(settings_cls),
             _toml_source(settings_cls),
         )
 
@@ -186,10 +193,15 @@ class Settings(BaseSettings):
         if self.uses_sandbox:
             return self
         known = sorted(self.tenants)
+        chat_maps = (
+            ("slack.channel_tenants", "channel", self.slack.channel_tenants),
+            ("teams.conversation_tenants", "conversation", self.teams.conversation_tenants),
+        )
         problems = [
-            f"slack.channel_tenants: channel {channel} maps to tenant {tenant!r}, which is not "
+            f"{setting}: {kind} {place} maps to tenant {tenant!r}, which is not "
             f"configured; tenants: {', '.join(known)}"
-            for channel, tenant in self.slack.channel_tenants.items()
+            for setting, kind, mapping in chat_maps
+            for place, tenant in mapping.items()
             if tenant not in self.tenants
         ]
         problems += [
@@ -220,6 +232,24 @@ class Settings(BaseSettings):
         """A verifying context trusting `ca_bundle` (or the system store) for httpx and aiohttp."""
         cafile = str(self.ca_bundle) if self.ca_bundle else None
         return ssl.create_default_context(cafile=cafile)
+
+
+class CustomaryEnvironment(PydanticBaseSettingsSource):
+    """`SLACK_BOT_TOKEN`, `MICROSOFT_APP_ID` and friends, as `{"slack": {...}, "teams": {...}}`."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        found = {
+            section: {
+                field: os.environ[variable]
+                for variable, field in names.items()
+                if os.environ.get(variable)
+            }
+            for section, names in _CUSTOMARY_ENVIRONMENT.items()
+        }
+        return {section: values for section, values in found.items() if values}
 
 
 def _origin(host: str) -> str:

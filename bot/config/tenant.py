@@ -26,6 +26,7 @@ __all__ = [
     "ClientSecret",
     "Credential",
     "TenantSettings",
+    "entra_id",
     "secret_advice",
 ]
 
@@ -46,6 +47,7 @@ SECRET_KEYS = {
     "bot_token": "SLACK_BOT_TOKEN in the environment",
     "signing_secret": "SLACK_SIGNING_SECRET in the environment",
     "app_token": "SLACK_APP_TOKEN in the environment",
+    "app_password": "MICROSOFT_APP_PASSWORD in the environment",
 }
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -105,13 +107,7 @@ class TenantSettings(BaseModel):
     @field_validator("tenant_id", "client_id")
     @classmethod
     def _guid(cls, value: str) -> str:
-        value = value.strip().lower()
-        if not _GUID.match(value):
-            raise ValueError(
-                "must be a GUID like 00000000-0000-0000-0000-000000000000 "
-                "(Entra admin center, Overview page)"
-            )
-        return value
+        return entra_id(value)
 
     @field_validator("domain")
     @classmethod
@@ -189,6 +185,17 @@ def _parse_certificate(pem: str, where: str) -> CertificateCredential:
         thumbprint_sha1=hashlib.sha1(der, usedforsecurity=False).hexdigest().upper(),
         thumbprint_sha256=hashlib.sha256(der).hexdigest().upper(),
     )
+
+
+def entra_id(value: str) -> str:
+    """An Entra tenant, app or object id in the one form Graph and tokens compare with."""
+    value = value.strip().lower()
+    if not _GUID.match(value):
+        raise ValueError(
+            "must be a GUID like 00000000-0000-0000-0000-000000000000 "
+            "(Entra admin center, Overview page)"
+        )
+    return value
 
 
 def secret_advice(key: str) -> str:
