@@ -183,7 +183,7 @@ def test_a_password_without_an_app_id_is_refused(monkeypatch: pytest.MonkeyPatch
 
 def test_validation_errors_raised_directly_hide_the_password() -> None:
     with pytest.raises(ValidationError) as caught:
-        TeamsSettings(app_id="not-a-guid", app_password=PASSWORD)  # type: ignore[arg-type]
+        TeamsSettings(app_id="not-a-guid", app_password=PASSWORD)
 
     assert PASSWORD not in str(caught.value)
 
