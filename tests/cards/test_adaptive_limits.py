@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
-from cards.adaptive import CARD_MAX_BYTES, render_adaptive
+from cards.adaptive import render_adaptive
 from cards.reply import Button, Facts, File, Heading, Level, Notice, Reply, Table, Text
 from tests.cards.adaptive_checks import (
+    MAX_CARD_BYTES,
     action_lists,
     checked,
     csv_rows,
@@ -136,7 +137,7 @@ def test_60_kb_of_text_pages_into_cards_under_28_kb_keeping_every_word() -> None
     render = checked(render_adaptive(reply))
 
     assert len(render.cards) >= 3
-    assert all(len(json.dumps(card)) <= CARD_MAX_BYTES for card in render.cards)
+    assert all(len(json.dumps(card)) <= MAX_CARD_BYTES for card in render.cards)
     texts = shown_texts(render)
     assert texts[0] == "Log"
     assert " ".join(texts[1:]).split() == words
