@@ -28,7 +28,7 @@ from cards.adaptive_controls import (
     form_container,
 )
 from cards.adaptive_table import render_table
-from cards.adaptive_text import Element, json_size, markdown, text_blocks
+from cards.adaptive_text import ITEM_GAP, PIECE_BYTES, Element, json_size, markdown, text_blocks
 from cards.blockkit_text import split_text
 from cards.reply import Block, Facts, File, Heading, Level, Notice, Reply, Table, Text
 from cards.tables import csv_name, unique_name
@@ -47,8 +47,6 @@ _NOTICE_STYLE = {
 }
 # The summary is for notifications (the cards hold everything), short enough to read.
 _MAX_SUMMARY = 300
-_FACTS_BYTES = 4_000
-_ITEM_GAP = len(", ")
 
 
 @dataclass(frozen=True)
@@ -118,13 +116,13 @@ def _facts(items: tuple[tuple[str, str], ...]) -> list[Element]:
     used = empty
     for label, value in items:
         fact = {"title": markdown(label), "value": markdown(value)}
-        size = json_size(fact) + _ITEM_GAP
-        if empty + size > _FACTS_BYTES:
+        size = json_size(fact) + ITEM_GAP
+        if empty + size > PIECE_BYTES:
             elements.extend(_fact_sets(facts))
             facts, used = [], empty
             elements.extend([*text_blocks(label.strip(), weight="Bolder"), *text_blocks(value)])
             continue
-        if used + size > _FACTS_BYTES:
+        if used + size > PIECE_BYTES:
             elements.extend(_fact_sets(facts))
             facts, used = [], empty
         facts.append(fact)
@@ -149,7 +147,7 @@ def _pages(body: list[Element], actions: list[Element]) -> tuple[dict[str, Any],
     pages: list[list[Element]] = [[]]
     used = empty
     for element in body:
-        size = json_size(element) + _ITEM_GAP
+        size = json_size(element) + ITEM_GAP
         if empty + size > CARD_MAX_BYTES:
             raise ValueError(f"a {element['type']} element is too large for any card")
         if used + size > CARD_MAX_BYTES:

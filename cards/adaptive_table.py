@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cards.adaptive_text import Element, json_size, markdown, text_block, text_blocks
+from cards.adaptive_text import (
+    ITEM_GAP,
+    Element,
+    json_size,
+    markdown,
+    text_block,
+    text_blocks,
+)
 from cards.reply import File, Table
 from cards.tables import MAX_TABLE_ROWS, table_caption, table_csv
 
@@ -21,7 +28,6 @@ MAX_TABLE_PIECES = 3
 # Column weights follow the longest cell, within bounds, so an address gets more room than
 # a yes/no column without squeezing the others to nothing.
 _MIN_WEIGHT, _MAX_WEIGHT = 4, 30
-_ITEM_GAP = len(", ")
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,7 @@ def _fit(table: Table) -> tuple[int, list[Element]]:
     used = empty
     for values in table.rows[:MAX_TABLE_ROWS]:
         row = _row(values)
-        size = json_size(row) + _ITEM_GAP
+        size = json_size(row) + ITEM_GAP
         if empty + size > MAX_TABLE_BYTES:
             break
         if used + size > MAX_TABLE_BYTES:

@@ -20,6 +20,8 @@ from typing import Any
 from cards.blockkit_text import split_text
 
 __all__ = [
+    "ITEM_GAP",
+    "PIECE_BYTES",
     "Element",
     "json_size",
     "markdown",
@@ -29,9 +31,11 @@ __all__ = [
 
 Element = dict[str, Any]
 
-# One TextBlock holds at most this much (bytes of its JSON text): long text becomes several
-# blocks, which page across cards where one block could not.
-_PIECE_BYTES = 4_000
+PIECE_BYTES = 4_000
+"""One TextBlock (or FactSet) holds at most this many bytes: longer text becomes several,
+which page across cards where one could not."""
+ITEM_GAP = len(", ")
+"""Bytes between two items of a JSON list, beside their own sizes."""
 _SPECIAL = re.compile(r"[\\`*_~\[\]<>#&|]")
 # Only at the start of a line: list items ("- ", "+ ", "1. ", "1) ") and setext underlines.
 _LINE_START = re.compile(r"^([ \t]*)([-+=]|\d+[.)])", re.MULTILINE)
@@ -62,7 +66,7 @@ def text_block(text: str, **style: Any) -> Element:
 
 def text_blocks(text: str, *, prefix: str = "", **style: Any) -> list[Element]:
     """`text` escaped into as many TextBlocks as it needs, each starting with `prefix`."""
-    budget = _PIECE_BYTES - json_size(prefix)
+    budget = PIECE_BYTES - json_size(prefix)
     pieces = split_text(text, budget, _escaped_cost)
     return [text_block(prefix + markdown(piece), **style) for piece in pieces]
 
