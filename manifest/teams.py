@@ -107,7 +107,7 @@ def teams_manifest(
         "permissions": ["identity", "messageTeamMembers"],
     }
     if url is not None:
-        manifest["validDomains"] = [urlsplit(site).netloc]
+        manifest["validDomains"] = [urlsplit(site).hostname]
     return manifest
 
 
