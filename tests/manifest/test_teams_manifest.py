@@ -102,6 +102,7 @@ def test_developer_pages_come_from_the_url_or_an_obvious_placeholder() -> None:
     assert served["termsOfUseUrl"] == f"{URL}/terms"
     assert placeholder["developer"]["websiteUrl"] == PLACEHOLDER_SITE
     assert "validDomains" not in placeholder
+    assert build(url="https://bot.example.com:8443")["validDomains"] == ["bot.example.com"]
 
 
 def test_the_menu_keeps_help_and_the_first_eleven_other_commands() -> None:
