@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from bench import lookup
+from bench import lookup, slack_ack
 
-BENCHMARKS: tuple[Callable[[Sequence[str]], None], ...] = (lookup.main,)
+BENCHMARKS: tuple[Callable[[Sequence[str]], None], ...] = (lookup.main, slack_ack.quick)
 
 
 def main() -> None:

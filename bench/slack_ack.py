@@ -144,6 +144,7 @@ async def measure_acks(home: Path, *, senders: int, seconds: float, rounds: int)
 
 async def _check_answer(url: str, slack: FakeSlackApi, work: WorkGroup | None) -> None:
     """One command, untimed: connections and caches warm, and proof the target works."""
+    replies = slack.replies
     body, headers = signed_command(
         SIGNING_SECRET, response_url=slack.response_url, trigger_id="check"
     )
@@ -155,10 +156,10 @@ async def _check_answer(url: str, slack: FakeSlackApi, work: WorkGroup | None) -
             raise BenchmarkFailed(f"{url} answered a signed command with {response.status}")
     if work is None:
         return
-    replies = slack.replies
     await _settle(work)
-    if slack.replies == replies or _UPN not in slack.last_reply:
-        raise BenchmarkFailed(f"Deskhand acked /deskhand {COMMAND_TEXT} but did not show {_UPN}")
+    # One reply per command, or counting replies would not count commands.
+    if slack.replies != replies + 1 or _UPN not in slack.last_reply:
+        raise BenchmarkFailed(f"Deskhand did not answer /deskhand {COMMAND_TEXT} with one reply")
 
 
 async def _deskhand_turn(

@@ -1,0 +1,109 @@
+"""The Slack ack benchmark runs end to end and ends with its figures as one line of JSON.
+
+Nothing here times anything: the numbers belong to `python -m bench.slack_ack`, not to tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from bench.slack_load import SECRET_VARIABLE, LoadRun, closed_loop, signed_command
+
+ROOT = Path(__file__).resolve().parents[2]
+
+RATIOS = ["throughput_ratio", "p99_ratio", "p50_ratio"]
+FIGURES = [
+    "deskhand_rps",
+    "bolt_rps",
+    "deskhand_p50_ms",
+    "deskhand_p99_ms",
+    "bolt_p50_ms",
+    "bolt_p99_ms",
+    "deskhand_acks",
+    "bolt_acks",
+    "commands_answered",
+    "peak_backlog",
+]
+
+
+@dataclass(frozen=True)
+class Finished:
+    stdout: str
+    figures: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def finished() -> Finished:
+    # A separate process: the benchmark configures logging for the whole interpreter.
+    environment = {k: v for k, v in os.environ.items() if k != SECRET_VARIABLE}
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.slack_ack", "--senders", "2", "--seconds", "1"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=100,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return Finished(done.stdout, json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def test_slack_ack_benchmark_ends_with_its_figures_as_json_ratios_first(
+    finished: Finished,
+) -> None:
+    assert list(finished.figures)[: len(RATIOS)] == RATIOS
+    assert set(FIGURES) <= set(finished.figures)
+    assert finished.figures["senders"] == 2
+
+
+def test_every_command_deskhand_acked_was_answered(finished: Finished) -> None:
+    assert finished.figures["deskhand_acks"] > 0
+    assert finished.figures["commands_answered"] == finished.figures["deskhand_acks"]
+
+
+def test_slack_ack_benchmark_prints_a_table_before_the_json(finished: Finished) -> None:
+    table = finished.stdout.strip().splitlines()[:-1]
+    assert any("bare slack-bolt" in line for line in table)
+    assert any("deskhand serve" in line for line in table)
+
+
+def test_signed_commands_differ_by_trigger_id() -> None:
+    first, _ = signed_command("secret", response_url="http://x/r", trigger_id="1")
+    second, _ = signed_command("secret", response_url="http://x/r", trigger_id="2")
+    assert first != second
+    assert "text=user+adele.vance%40contoso.com" in first
+
+
+async def test_load_counts_refused_requests_as_failures() -> None:
+    async def refuse(request: web.Request) -> web.Response:
+        return web.json_response({"error": "invalid signature"}, status=401)
+
+    app = web.Application()
+    app.router.add_post("/slack/events", refuse)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        host, port = runner.addresses[0][:2]
+        run = await closed_loop(
+            f"http://{host}:{port}/slack/events",
+            response_url="http://127.0.0.1:9/response",
+            secret="secret",
+            senders=2,
+            seconds=0.2,
+        )
+    finally:
+        await runner.cleanup()
+    assert run.latencies == ()
+    assert run.failures >= 2
+    assert LoadRun.from_json(run.to_json()) == run
