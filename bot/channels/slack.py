@@ -58,8 +58,8 @@ class SlackChannel:
         self._work = work
         self.client = AsyncWebClient(token=token, base_url=settings.api_url)
         self._gate = SlackGate(secret, store) if secret else None
+        # The client carries the token; bolt warns at start-up when given both.
         self.app = AsyncApp(
-            token=token,
             signing_secret=secret,
             client=self.client,
             process_before_response=True,
