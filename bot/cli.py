@@ -117,6 +117,35 @@ def manifest_slack(
     print(_exit_on_error(render))
 
 
+@manifest_app.command("teams")
+def manifest_teams(
+    app_id: Annotated[
+        str | None, typer.Option("--app-id", help="The bot's Entra app id (MICROSOFT_APP_ID).")
+    ] = None,
+    url: Annotated[
+        str | None, typer.Option(help="Public HTTPS origin of `deskhand serve`.")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Where to write the app package.")] = Path(
+        "deskhand-teams.zip"
+    ),
+    version: Annotated[
+        str, typer.Option(help="The package's version (major.minor.patch).")
+    ] = "1.0.0",
+) -> None:
+    """Write the Teams app package (manifest.json and icons), validated against schema 1.29."""
+    from bot.config import load_settings
+    from commands import REGISTRY
+    from manifest.teams import build_teams_package
+
+    def build() -> Path:
+        settings = load_settings().teams
+        return build_teams_package(
+            app_id=app_id, url=url, settings=settings, registry=REGISTRY, out=out, version=version
+        )
+
+    Console().print(f"Wrote {_exit_on_error(build)}")
+
+
 def _exit_on_error(work: Callable[[], T]) -> T:
     try:
         return work()

@@ -1,9 +1,10 @@
 """`deskhand serve`: the aiohttp application every chat platform talks to.
 
 It wires the runtime (store, Graph clients, router) to the channels and serves
-`/slack/events`, `/healthz` (the process is up) and `/readyz` (the store answers). Metrics
-have their own listener, on loopback by default, never on the public one. On SIGTERM it stops
-taking requests and lets the work in flight finish.
+`/slack/events`, `/api/messages` (Teams, behind the Agents SDK's JWT check), `/healthz` (the
+process is up) and `/readyz` (the store answers). Metrics have their own listener, on loopback
+by default, never on the public one. On SIGTERM it stops taking requests and lets the work in
+flight finish.
 """
 
 from __future__ import annotations
@@ -11,17 +12,24 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import structlog
 from aiohttp import web
+from microsoft_agents.authentication.msal import MsalConnectionManager
+from microsoft_agents.hosting.aiohttp import jwt_authorization_decorator
+from microsoft_agents.hosting.core import OutboundHostValidator
+from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration, AuthTypes
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.channels.slack import SlackChannel
+from bot.channels.teams import TeamsChannel, TeamsOutbound
 from bot.config import load_settings
+from bot.config.teams import TeamsSettings
 from bot.logs import configure_logging
 from bot.runtime import Runtime, open_runtime
 from bot.tasks import WorkGroup
@@ -57,9 +65,12 @@ class RunningServer:
     metrics_url: str
     work: WorkGroup
     slack: SlackChannel | None
+    teams: TeamsChannel | None
 
 
-def build_app(runtime: Runtime, slack: SlackChannel | None) -> web.Application:
+def build_app(
+    runtime: Runtime, slack: SlackChannel | None, teams: TeamsChannel | None
+) -> web.Application:
     app = web.Application(middlewares=[runtime.metrics.http_middleware])
 
     async def healthz(request: web.Request) -> web.Response:
@@ -71,12 +82,20 @@ def build_app(runtime: Runtime, slack: SlackChannel | None) -> web.Application:
                 await conn.execute(text("SELECT 1"))
         except SQLAlchemyError:
             return web.json_response({"status": "unavailable", "store": "unreachable"}, status=503)
-        return web.json_response({"status": "ready", "store": "ok", "slack": slack is not None})
+        channels = {"slack": slack is not None, "teams": teams is not None}
+        return web.json_response({"status": "ready", "store": "ok", **channels})
 
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     if slack is not None:
         app.router.add_post("/slack/events", slack.handle_http)
+    if teams is not None:
+        # The SDK's JWT check reads its configuration under this plain string key.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", web.NotAppKeyWarning)
+            app["agent_configuration"] = teams.auth_configuration
+        checked = jwt_authorization_decorator(teams.handle_http)  # type: ignore[no-untyped-call]
+        app.router.add_post("/api/messages", checked)
     return app
 
 
@@ -86,17 +105,54 @@ def _metrics_app(runtime: Runtime) -> web.Application:
     return app
 
 
+def teams_outbound(settings: TeamsSettings) -> TeamsOutbound:
+    """msal with the bot's own credential, to Microsoft's channel service hosts only."""
+    if settings.app_password is not None:
+        configuration = AgentAuthConfiguration(
+            AuthTypes.client_secret,
+            settings.app_id,
+            settings.app_tenant_id,
+            settings.app_password.get_secret_value(),
+        )
+    else:
+        configuration = AgentAuthConfiguration(
+            AuthTypes.certificate,
+            settings.app_id,
+            settings.app_tenant_id,
+            cert_pfx_file=str(settings.certificate_file),
+        )
+    return TeamsOutbound(
+        MsalConnectionManager(connections_configurations={"SERVICE_CONNECTION": configuration}),
+        OutboundHostValidator(enabled=True),
+    )
+
+
 @asynccontextmanager
-async def start_server(runtime: Runtime, listener: Listener) -> AsyncIterator[RunningServer]:
-    """Serve until the block ends; then stop listening and let in-flight work finish."""
+async def start_server(
+    runtime: Runtime, listener: Listener, *, teams_calls: TeamsOutbound | None = None
+) -> AsyncIterator[RunningServer]:
+    """Serve until the block ends; then stop listening and let in-flight work finish.
+
+    `teams_calls` is how outbound Teams calls are signed and checked (`teams_outbound` by
+    default).
+    """
     work = WorkGroup()
+    settings = runtime.settings
     slack = None
-    if runtime.settings.slack.enabled:
+    if settings.slack.enabled:
         slack = SlackChannel(
-            settings=runtime.settings.slack, router=runtime.router, store=runtime.store, work=work
+            settings=settings.slack, router=runtime.router, store=runtime.store, work=work
         )
         await slack.start()
-    public = web.AppRunner(build_app(runtime, slack), access_log=None)
+    teams = None
+    if settings.teams.enabled:
+        teams = TeamsChannel(
+            settings=settings.teams,
+            router=runtime.router,
+            store=runtime.store,
+            outbound=teams_calls or teams_outbound(settings.teams),
+        )
+    public = web.AppRunner(build_app(runtime, slack, teams), access_log=None)
     private = web.AppRunner(_metrics_app(runtime), access_log=None)
     await public.setup()
     await private.setup()
@@ -106,13 +162,15 @@ async def start_server(runtime: Runtime, listener: Listener) -> AsyncIterator[Ru
         await web.TCPSite(private, listener.metrics_host, listener.metrics_port).start()
         if listener.socket_mode and slack is not None:
             socket = await slack.connect_socket_mode()
-        yield RunningServer(_url(public), _url(private), work, slack)
+        yield RunningServer(_url(public), _url(private), work, slack, teams)
     finally:
         if socket is not None:
             await socket.close_async()  # type: ignore[no-untyped-call]
         await public.cleanup()
         await work.drain(SHUTDOWN_GRACE)
         await private.cleanup()
+        if teams is not None:
+            await teams.close()
 
 
 def _url(runner: web.AppRunner) -> str:

@@ -15,5 +15,5 @@ _KEEP = {"DESKHAND_TEST_POSTGRES_URL"}
 def _no_operator_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests see only the settings they set: none from the developer's shell."""
     for name in list(os.environ):
-        if name.startswith(("DESKHAND_", "SLACK_")) and name not in _KEEP:
+        if name.startswith(("DESKHAND_", "SLACK_", "MICROSOFT_APP_")) and name not in _KEEP:
             monkeypatch.delenv(name)

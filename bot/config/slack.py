@@ -8,7 +8,6 @@ win; a TOML file naming them is refused before anything is parsed.
 
 from __future__ import annotations
 
-import os
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,15 +20,12 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
-from pydantic.fields import FieldInfo
-from pydantic_settings import PydanticBaseSettingsSource
 
 from commands.registry import REGISTRY, Registry
 
 __all__ = [
     "MAX_SLASH_COMMANDS",
     "SLACK_ENVIRONMENT",
-    "SlackEnvironment",
     "SlackSettings",
     "alias_problems",
 ]
@@ -169,18 +165,3 @@ def alias_problems(command: str, aliases: list[str], registry: Registry) -> list
             f"{MAX_SLASH_COMMANDS} per app, so drop {len(slashes) - MAX_SLASH_COMMANDS}"
         )
     return problems
-
-
-class SlackEnvironment(PydanticBaseSettingsSource):
-    """`SLACK_BOT_TOKEN` and friends, as `{"slack": {...}}` for `Settings`."""
-
-    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
-        return None, field_name, False
-
-    def __call__(self) -> dict[str, Any]:
-        found = {
-            field: os.environ[variable]
-            for variable, field in SLACK_ENVIRONMENT.items()
-            if os.environ.get(variable)
-        }
-        return {"slack": found} if found else {}

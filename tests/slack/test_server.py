@@ -13,7 +13,7 @@ async def test_health_and_readiness(slack_bot: SlackBot) -> None:
     assert (await slack_bot.http.get("/healthz")).json() == {"status": "ok"}
     ready = await slack_bot.http.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ready", "store": "ok", "slack": True}
+    assert ready.json() == {"status": "ready", "store": "ok", "slack": True, "teams": False}
 
 
 async def test_metrics_are_served_only_on_their_own_listener(slack_bot: SlackBot) -> None:

@@ -1,0 +1,219 @@
+"""The Teams channel, on the Microsoft 365 Agents SDK: activities become Invocations, and
+Replies go back as Adaptive Cards.
+
+- Messages (`user adele`, `/user adele`, `@Deskhand user adele`) run through the router; the
+  answer is sent into the same conversation.
+- `Action.Execute` clicks answer with the updated card for the clicker (the invoke response);
+  when the result is for everyone, the original message is edited too.
+- Secrets are shown only in a 1:1 chat with the requester; files go there as a consent card.
+- Every conversation's reference is kept, so later features can post into it (`post`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from aiohttp import web
+from microsoft_agents.activity import (
+    Activity,
+    ActivityTypes,
+    AdaptiveCardInvokeResponse,
+    AdaptiveCardInvokeValue,
+    Attachment,
+    ConversationReference,
+)
+from microsoft_agents.hosting.aiohttp import CloudAdapter
+from microsoft_agents.hosting.core import ActivityHandler, OutboundHostValidator, TurnContext
+from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration, Connections
+
+from bot.channels.teams_files import FileConsents
+from bot.channels.teams_identity import TeamsIdentities
+from bot.config.teams import TeamsSettings, conversation_key
+from bot.errors import DeskhandError, NotFound
+from bot.invocation import Invocation
+from bot.router import Router
+from bot.store import Store
+from bot.store.conversations import load_reference, save_reference
+from cards.adaptive import EXECUTE_VERB, TeamsRender, render_adaptive
+from cards.reply import Reply
+
+__all__ = ["ADAPTIVE_CARD", "TeamsChannel", "TeamsOutbound"]
+
+log = structlog.get_logger("deskhand.teams")
+
+ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+_CHANNEL = "teams"
+_ONLY_ONE_TO_ONE = "Deskhand sends {what} only in a 1:1 chat: message me directly and ask there."
+
+
+@dataclass(frozen=True)
+class TeamsOutbound:
+    """How Deskhand calls the Bot Framework: who signs the calls, and which hosts they may reach.
+
+    A service URL comes from the incoming activity; checking its host keeps the bot's token
+    from ever being sent anywhere but Microsoft's channel service.
+    """
+
+    connections: Connections
+    hosts: OutboundHostValidator
+
+
+class TeamsChannel(ActivityHandler):
+    def __init__(
+        self, *, settings: TeamsSettings, router: Router, store: Store, outbound: TeamsOutbound
+    ) -> None:
+        super().__init__()
+        self._settings = settings
+        self._router = router
+        self._store = store
+        self.adapter = CloudAdapter(
+            connection_manager=outbound.connections, host_validator=outbound.hosts
+        )
+        self.auth_configuration = AgentAuthConfiguration(
+            client_id=settings.app_id,
+            tenant_id=settings.app_tenant_id,
+            anonymous_allowed=settings.anonymous,
+            validate_issuer=True,
+        )
+        self._identities = TeamsIdentities(frozenset(settings.home_tenants))
+        self._files = FileConsents()
+
+    async def handle_http(self, request: web.Request) -> web.StreamResponse:
+        """`POST /api/messages`, behind the SDK's JWT check (see bot/server.py)."""
+        response = await self.adapter.process(request, self)
+        return response if response is not None else web.Response(status=200)
+
+    async def close(self) -> None:
+        await self._files.close()
+
+    async def on_turn(self, turn_context: TurnContext) -> None:  # type: ignore[override]
+        await self._remember(turn_context.activity)
+        await super().on_turn(turn_context)
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:  # type: ignore[override]
+        activity = turn_context.activity
+        line = (activity.remove_recipient_mention() or "").strip()
+        reply = await self._answer(turn_context, line=line or "help")
+        await self._send(turn_context, reply)
+
+    async def on_adaptive_card_invoke(  # type: ignore[override]
+        self, turn_context: TurnContext, invoke_value: AdaptiveCardInvokeValue
+    ) -> AdaptiveCardInvokeResponse:
+        action = invoke_value.action
+        data = action.data if isinstance(action.data, dict) else {}
+        clicked = data.get("action")
+        if action.verb != EXECUTE_VERB or not isinstance(clicked, str):
+            reply = Reply.error("That card action is not Deskhand's; run the command again.")
+        else:
+            reply = await self._answer(turn_context, action=clicked)
+        rendered = render_adaptive(reply)
+        if not reply.failed and rendered.cards and turn_context.activity.reply_to_id:
+            await self._edit_for_everyone(turn_context, rendered)
+        card = (
+            rendered.cards[0] if rendered.cards else render_adaptive(Reply(title="Done")).cards[0]
+        )
+        return AdaptiveCardInvokeResponse(status_code=200, type=ADAPTIVE_CARD, value=card)
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> Any:  # type: ignore[override]
+        if turn_context.activity.name == "fileConsent/invoke":
+            return await self._files.answer(turn_context)
+        return await super().on_invoke_activity(turn_context)
+
+    async def post(self, conversation_id: str, reply: Reply) -> None:
+        """Send a reply into a conversation Deskhand has seen before, without being asked."""
+        async with self._store.engine.connect() as conn:
+            stored = await load_reference(conn, _CHANNEL, conversation_id)
+        if stored is None:
+            raise NotFound(
+                f"Deskhand has no Teams conversation {conversation_id!r} on record; "
+                "add Deskhand to it and send it a message first."
+            )
+        reference = ConversationReference.model_validate(stored)
+
+        async def send(turn_context: TurnContext) -> None:
+            await self._send(turn_context, reply)
+
+        await self.adapter.continue_conversation(
+            str(self._settings.app_id or ""), reference.get_continuation_activity(), send
+        )
+
+    async def _answer(
+        self, turn_context: TurnContext, *, line: str = "", action: str = ""
+    ) -> Reply:
+        try:
+            actor = await self._identities.actor(turn_context)
+        except DeskhandError as refusal:
+            return Reply.error(refusal.message)
+        conversation = turn_context.activity.conversation
+        conversation_id = str(conversation.id) if conversation else ""
+        invocation = Invocation(
+            _CHANNEL,
+            actor,
+            line,
+            conversation=conversation_id,
+            tenant_hint=self._settings.conversation_tenants.get(_key(conversation_id)),
+            action=action,
+        )
+        return await self._router.handle(invocation)
+
+    async def _send(self, turn_context: TurnContext, reply: Reply) -> None:
+        rendered = render_adaptive(reply)
+        for card in rendered.cards:
+            await turn_context.send_activity(_card_activity(card, rendered.text))
+        personal = _is_personal(turn_context.activity)
+        if rendered.secret_card is not None:
+            if personal:
+                await turn_context.send_activity(_card_activity(rendered.secret_card, ""))
+            else:
+                await turn_context.send_activity(_ONLY_ONE_TO_ONE.format(what="secrets"))
+        if rendered.files:
+            if personal:
+                for file in rendered.files:
+                    await turn_context.send_activity(self._files.offer(file))
+            else:
+                await turn_context.send_activity(_ONLY_ONE_TO_ONE.format(what="files"))
+
+    async def _edit_for_everyone(self, turn_context: TurnContext, rendered: TeamsRender) -> None:
+        edited = _card_activity(rendered.cards[0], rendered.text)
+        edited.id = turn_context.activity.reply_to_id
+        try:
+            await turn_context.update_activity(edited)
+        except Exception:  # the clicker still sees the result in the invoke response
+            log.warning("teams.edit_failed")
+
+    async def _remember(self, activity: Activity) -> None:
+        if activity.conversation is None or not activity.service_url:
+            return
+        reference = activity.get_conversation_reference()
+        async with self._store.engine.begin() as conn:
+            await save_reference(
+                conn,
+                _CHANNEL,
+                str(activity.conversation.id),
+                reference.model_dump(mode="json", by_alias=True, exclude_none=True),
+                datetime.now(UTC),
+            )
+
+
+def _card_activity(card: dict[str, Any], text: str) -> Activity:
+    return Activity(
+        type=ActivityTypes.message,
+        text=text or None,
+        attachments=[Attachment(content_type=ADAPTIVE_CARD, content=card)],
+    )
+
+
+def _is_personal(activity: Activity) -> bool:
+    conversation = activity.conversation
+    return conversation is not None and conversation.conversation_type == "personal"
+
+
+def _key(conversation_id: str) -> str:
+    """The conversation a thread belongs to, as the tenant map names it."""
+    try:
+        return conversation_key(conversation_id)
+    except ValueError:
+        return conversation_id
