@@ -15,18 +15,29 @@ log = structlog.get_logger("deskhand.tasks")
 
 
 class WorkGroup:
-    def __init__(self) -> None:
+    """At most `limit` pieces of work run at once; the rest wait their turn, so a burst of
+    commands cannot crowd out the acks the event loop owes the chat platforms."""
+
+    def __init__(self, limit: int = 8) -> None:
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
+        self._slots = asyncio.Semaphore(limit)
 
     def spawn(self, work: Coroutine[Any, Any, None], *, name: str) -> None:
         """Run `work` in the background; refuses new work once shutdown has begun."""
         if self._closing:
             work.close()
             raise RuntimeError("Deskhand is shutting down; no new work is accepted")
-        task = asyncio.get_running_loop().create_task(work, name=name)
+        task = asyncio.get_running_loop().create_task(self._in_turn(work), name=name)
         self._tasks.add(task)
         task.add_done_callback(self._finished)
+
+    async def _in_turn(self, work: Coroutine[Any, Any, None]) -> None:
+        try:
+            async with self._slots:
+                await work
+        finally:
+            work.close()  # work cancelled while waiting for a slot never started
 
     @property
     def running(self) -> int:

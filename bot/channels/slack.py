@@ -10,18 +10,19 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.slack_delivery import Origin, SlackDelivery
-from bot.channels.slack_gate import SlackGate
+from bot.channels.slack_gate import SlackGate, event_key
 from bot.channels.slack_identity import SlackIdentities
 from bot.config.slack import SlackSettings
 from bot.errors import ConfigurationError, DeskhandError
@@ -37,12 +38,30 @@ __all__ = ["SlackChannel", "plain_text"]
 log = structlog.get_logger("deskhand.slack")
 
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
+_DELIVERY = "deskhand_delivery_key"
 _LINK = re.compile(r"<(?:mailto:)?([^<>|]+)(?:\|([^<>]+))?>")
 
 
 def plain_text(text: str) -> str:
     """What the person typed: Slack's `<mailto:a@b|a@b>` links and `&amp;` escapes undone."""
     return html.unescape(_LINK.sub(lambda m: m.group(2) or m.group(1), text)).strip()
+
+
+@dataclass(frozen=True)
+class _Request:
+    """A Slack request to serve after its ack."""
+
+    team_id: str
+    origin: Origin
+    claims: tuple[str, ...]
+    """Delivery keys to claim first, so it runs once across replicas."""
+    line: str = ""
+    action: str = ""
+
+
+def _claims(context: AsyncBoltContext) -> tuple[str, ...]:
+    key = context.get(_DELIVERY)
+    return (key,) if isinstance(key, str) and key else ()
 
 
 class SlackChannel:
@@ -63,7 +82,8 @@ class SlackChannel:
             signing_secret=secret,
             client=self.client,
             process_before_response=True,
-            request_verification_enabled=secret is not None,
+            # SlackGate has verified the signature before bolt sees the request.
+            request_verification_enabled=False,
         )
         self._delivery = SlackDelivery(self.client, frozenset(settings.private_channels))
         self._identities: SlackIdentities | None = None
@@ -87,12 +107,15 @@ class SlackChannel:
         body = await request.text()
         if self._gate is None:
             return web.json_response({"error": "Slack over HTTP is not configured"}, status=404)
-        refusal = await self._gate.admit(body, request.headers)
+        key, refusal = self._gate.admit(body, request.headers)
         if refusal:
             log.warning("slack.refused", reason=refusal)
             return web.json_response({"error": refusal}, status=401)
         bolt_request = AsyncBoltRequest(
-            body=body, query=request.query_string, headers=dict(request.headers)
+            body=body,
+            query=request.query_string,
+            headers=dict(request.headers),
+            context={_DELIVERY: key},
         )
         return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
 
@@ -103,7 +126,9 @@ class SlackChannel:
         self.app.action(re.compile("^" + re.escape(BUTTON_ACTION_PREFIX)))(self._on_click)
         self.app.view(re.compile("^" + re.escape(FORM_CALLBACK_PREFIX)))(self._on_form)
 
-    async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def _on_command(
+        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
         await ack()
         command, text = str(body["command"]), plain_text(str(body.get("text", "")))
         line = text if command == self._settings.command else f"{command} {text}"
@@ -113,22 +138,25 @@ class SlackChannel:
             response_url=str(body.get("response_url", "")),
             trigger_id=str(body.get("trigger_id", "")),
         )
-        self._spawn(str(body["team_id"]), origin, line=line or "help")
+        self._spawn(_Request(str(body["team_id"]), origin, _claims(context), line=line or "help"))
 
-    async def _on_mention(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        if self._gate is not None and not await self._gate.first_time(
-            "slack-event:" + str(body.get("event_id"))
-        ):
-            return  # a retried delivery of an event that already ran
+    async def _on_mention(
+        self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
         text = plain_text(_MENTION.sub("", str(event.get("text", ""))))
         origin = Origin(
             channel_id=str(event["channel"]),
             user_id=str(event["user"]),
             thread_ts=str(event.get("thread_ts") or event.get("ts", "")),
         )
-        self._spawn(str(event.get("user_team") or body["team_id"]), origin, line=text or "help")
+        # Slack retries an event with a new signature but the same event id.
+        claims = (*_claims(context), event_key(str(body.get("event_id"))))
+        team = str(event.get("user_team") or body["team_id"])
+        self._spawn(_Request(team, origin, claims, line=text or "help"))
 
-    async def _on_click(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def _on_click(
+        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
         await ack()
         action = (body.get("actions") or [{}])[0]
         user = body.get("user") or {}
@@ -142,9 +170,11 @@ class SlackChannel:
             thread_ts=str(message.get("thread_ts", "")),
         )
         team = str(user.get("team_id") or (body.get("team") or {}).get("id", ""))
-        self._spawn(team, origin, action=str(action.get("value", "")))
+        self._spawn(_Request(team, origin, _claims(context), action=str(action.get("value", ""))))
 
-    async def _on_form(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def _on_form(
+        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
         await ack()
         view = body.get("view") or {}
         user = body.get("user") or {}
@@ -152,15 +182,25 @@ class SlackChannel:
             channel_id=str(view.get("private_metadata", "")), user_id=str(user.get("id"))
         )
         form_id = str(view.get("callback_id", "")).removeprefix(FORM_CALLBACK_PREFIX)
-        self._spawn(str(user.get("team_id", "")), origin, action=form_id)
+        self._spawn(
+            _Request(str(user.get("team_id", "")), origin, _claims(context), action=form_id)
+        )
 
-    def _spawn(self, team_id: str, origin: Origin, *, line: str = "", action: str = "") -> None:
-        self._work.spawn(self._serve(team_id, origin, line, action), name="slack request")
+    def _spawn(self, request: _Request) -> None:
+        self._work.spawn(self._serve(request), name="slack request")
 
-    async def _serve(self, team_id: str, origin: Origin, line: str, action: str) -> None:
+    async def _serve(self, request: _Request) -> None:
+        """Runs after the ack: once per delivery across replicas, then answers."""
+        if self._gate is not None:
+            for key in request.claims:
+                if not await self._gate.first_time(key):
+                    log.info("slack.duplicate_dropped")
+                    return
         try:
-            reply = await self._answer(team_id, origin, line, action)
-            await self._delivery.deliver(reply, origin)
+            reply = await self._answer(
+                request.team_id, request.origin, request.line, request.action
+            )
+            await self._delivery.deliver(reply, request.origin)
         except DeskhandError as error:
             log.warning("slack.delivery_failed", error=error.message)
 

@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.channels.slack_api import slack_error_code
 from bot.errors import DeliveryError
 from cards.blockkit import SlackMessage, render_blockkit
 from cards.reply import File, Reply
@@ -98,7 +99,7 @@ class SlackDelivery:
                     thread_ts=origin.thread_ts or None,
                 )
             except SlackApiError as error:
-                if error.response.get("error") not in _CANNOT_POST or channel != origin.channel_id:
+                if slack_error_code(error) not in _CANNOT_POST or channel != origin.channel_id:
                     raise _delivery_error(error) from None
                 channel = await self._direct_channel(origin.user_id)
                 await self._client.chat_postMessage(
@@ -140,7 +141,7 @@ class SlackDelivery:
             answer = await self._client.conversations_info(channel=channel_id)
         except SlackApiError as error:
             # Unknown sharing: answer privately rather than risk showing data to outsiders.
-            log.warning("slack.channel_info_failed", error=error.response.get("error"))
+            log.warning("slack.channel_info_failed", error=slack_error_code(error))
             return False
         channel = answer.get("channel") or {}
         public = not (channel.get("is_ext_shared") or channel.get("is_pending_ext_shared"))
@@ -156,5 +157,5 @@ class SlackDelivery:
 
 
 def _delivery_error(error: SlackApiError) -> DeliveryError:
-    code = error.response.get("error", "unknown_error")
+    code = slack_error_code(error)
     return DeliveryError(f"Slack refused the reply ({code}).")

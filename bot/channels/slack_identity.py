@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.channels.slack_api import slack_error_code
 from bot.errors import AccessDenied, DeliveryError
 from commands.context import Actor
 
@@ -52,7 +53,7 @@ class SlackIdentities:
         try:
             answer = await self._client.users_info(user=user_id)
         except SlackApiError as error:
-            code = error.response.get("error", "unknown")
+            code = slack_error_code(error)
             raise DeliveryError(f"Slack did not tell who you are ({code}); try again.") from None
         user = answer.get("user") or {}
         return _Entry(*_judge(user, self._team_id), until)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 
+from bot.server import Listener, start_server
 from tests.fakes.slack_api import GUEST, LOCKED_CHANNEL, OUTSIDER, SHARED_CHANNEL, TESS
 from tests.slack.conftest import SlackBot
 
@@ -128,3 +129,23 @@ async def test_a_forged_or_foreign_click_changes_nothing(slack_bot: SlackBot) ->
     assert "expired or is not Deskhand's" in texts
     assert "own" in texts
     assert slack_bot.slack.called("chat.postMessage") == []
+
+
+async def test_a_request_replayed_to_another_replica_is_acked_but_runs_once(
+    slack_bot: SlackBot,
+) -> None:
+    body = (
+        "command=%2Fdeskhand&text=user+adele.vance%40contoso.com"
+        "&team_id=T0001&user_id=U0TESS&channel_id=C0OPEN"
+    )
+    listener = Listener("127.0.0.1", 0, metrics_port=0)
+    async with start_server(slack_bot.runtime, listener) as replica:
+        now = int(time.time())
+        first = await slack_bot.send(body, "application/x-www-form-urlencoded", timestamp=now)
+        slack_bot.http.base_url = replica.url  # type: ignore[misc]
+        second = await slack_bot.send(body, "application/x-www-form-urlencoded", timestamp=now)
+        await slack_bot.slack.wait_for("chat.postMessage")
+        await replica.work.drain(5)
+    await slack_bot.server.work.drain(5)
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert len(slack_bot.slack.called("chat.postMessage")) == 1
