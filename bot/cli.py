@@ -11,7 +11,7 @@ from typing import Annotated, TypeVar
 import typer
 from rich.console import Console
 
-from bot.errors import DeskhandError
+from core.errors import DeskhandError
 
 T = TypeVar("T")
 

@@ -15,11 +15,11 @@ import structlog
 from pydantic import BaseModel
 
 from bot.access import AccessPolicy
-from bot.errors import AccessDenied, DeskhandError, IntegrationError, UserError
 from bot.invocation import Invocation
 from cards.reply import Reply
 from commands.context import Progress, TenantInfo, silent_progress
 from commands.registry import CommandSpec, positional_kind
+from core.errors import AccessDenied, DeskhandError, IntegrationError, UserError
 
 __all__ = [
     "AccessCheck",

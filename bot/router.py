@@ -1,6 +1,6 @@
 """The one path every request takes: parse, resolve the tenant, run the pipeline, map errors.
 
-Errors from the tree in `bot.errors` become short messages; anything else is logged with the
+Errors from the tree in `core.errors` become short messages; anything else is logged with the
 request id and the user sees only that id.
 """
 
@@ -13,15 +13,15 @@ from functools import partial
 import structlog
 
 from bot.access import AccessPolicy
-from bot.errors import DeskhandError, NotFound, UsageError, UserError
 from bot.follow_ups import FollowUpBook
 from bot.invocation import Invocation
 from bot.middleware import Call, Middleware, Next
-from bot.parsing import bind_arguments, split_command_line
 from bot.tenants import TenantDirectory
 from cards.reply import Reply
+from commands.arguments import bind_arguments, split_command_line
 from commands.context import CommandContext, Progress, silent_progress
 from commands.registry import CommandSpec, Registry
+from core.errors import DeskhandError, NotFound, UsageError, UserError
 from integrations.graph.products import ProductCatalog
 
 __all__ = ["Router", "describe_error"]

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.errors import NotFound, UsageError
 from commands.context import TenantInfo
+from core.errors import NotFound, UsageError
 
 if TYPE_CHECKING:
     from integrations.graph import GraphClient

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
-from bot.errors import UserError
+from core.errors import UserError
 
 if TYPE_CHECKING:
     from commands.registry import CommandSpec

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from bot.errors import NotFound
-from bot.parsing import usage
 from cards.reply import Facts, Reply, Table, Text
+from commands.arguments import usage
 from commands.context import CommandContext
 from commands.registry import command, positional, positional_kind
+from core.errors import NotFound
 
 __all__ = ["HelpArgs", "help_command"]
 

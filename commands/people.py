@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote as percent_encode
 
-from bot.errors import NotFound
+from core.errors import NotFound
 from integrations.graph import GraphClient, any_of, eq, startswith
 
 __all__ = [

@@ -11,8 +11,8 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.errors import LicenseRequired
 from commands.context import Progress
+from core.errors import LicenseRequired
 from integrations.graph import BatchRequest, GraphClient
 from integrations.graph.directory import USER_FIELDS, AuthMethod, SignIns, User
 

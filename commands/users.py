@@ -15,12 +15,12 @@ from typing import Literal
 from openpyxl import Workbook
 from pydantic import BaseModel, Field, model_validator
 
-from bot.errors import LicenseRequired
 from cards.reply import Block, File, Level, Notice, Reply, Table
 from commands.context import CommandContext
 from commands.formatting import ago, days_since
 from commands.registry import command
 from commands.roster import Member, read_roster
+from core.errors import LicenseRequired
 from integrations.graph import all_of, eq
 from integrations.graph.products import ProductCatalog
 

@@ -8,10 +8,10 @@ adapter uses. It is validated with the official schema (slackapi/manifest-schema
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import referencing
@@ -19,10 +19,9 @@ from jsonschema import Draft7Validator  # type: ignore[import-untyped]
 from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped]
 from referencing.jsonschema import DRAFT7
 
-from bot.config.slack import SlackSettings
-from bot.errors import ConfigurationError, UserError
-from bot.parsing import usage
+from commands.arguments import usage
 from commands.registry import CommandSpec, Registry
+from core.errors import ConfigurationError, UserError
 
 __all__ = [
     "BOT_SCOPES",
@@ -30,6 +29,17 @@ __all__ = [
     "slack_manifest",
     "validate_slack_manifest",
 ]
+
+
+class SlashCommands(Protocol):
+    """What the manifest needs of the Slack settings: the entry command and its aliases."""
+
+    @property
+    def command(self) -> str: ...
+
+    @property
+    def aliases(self) -> Sequence[str]: ...
+
 
 NAME = "Deskhand"
 DESCRIPTION = "Microsoft 365 user lookups and actions for your customers' tenants, from Slack."
@@ -63,7 +73,7 @@ _VERSIONED_SCHEMAS = ("manifest.schema.1.0.0.json", "manifest.schema.2.0.0.json"
 def slack_manifest(
     *,
     url: str | None,
-    settings: SlackSettings,
+    settings: SlashCommands,
     registry: Registry,
     socket_mode: bool = False,
 ) -> dict[str, Any]:
@@ -90,7 +100,7 @@ def slack_manifest(
 def render_slack_manifest(
     *,
     url: str | None,
-    settings: SlackSettings,
+    settings: SlashCommands,
     registry: Registry,
     socket_mode: bool = False,
 ) -> str:
@@ -131,7 +141,7 @@ def _origin(url: str | None) -> str:
 
 
 def _slash_commands(
-    settings: SlackSettings, registry: Registry, endpoint: str | None
+    settings: SlashCommands, registry: Registry, endpoint: str | None
 ) -> list[dict[str, Any]]:
     names = ", ".join(spec.name for spec in registry)
     entry = _slash_command(

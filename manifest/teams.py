@@ -21,16 +21,15 @@ from collections.abc import Iterator, Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from jsonschema import Draft7Validator, validators  # type: ignore[import-untyped]
 from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped]
 
-from bot.config.teams import TeamsSettings
-from bot.config.tenant import entra_id
-from bot.errors import ConfigurationError, UserError
 from commands.registry import Registry
+from core.errors import ConfigurationError, UserError
+from core.ids import entra_id
 from manifest.icons import COLOR_ICON, OUTLINE_ICON
 from manifest.icons.draw import ACCENT_COLOR
 from manifest.slack import _describe, _fit, _leaves
@@ -44,6 +43,14 @@ __all__ = [
     "teams_manifest",
     "validate_teams_manifest",
 ]
+
+
+class TeamsApp(Protocol):
+    """What the manifest needs of the Teams settings: the bot's app id, when configured."""
+
+    @property
+    def app_id(self) -> str | None: ...
+
 
 MANIFEST_VERSION = "1.29"
 SCHEMA_URL = (
@@ -73,7 +80,7 @@ def teams_manifest(
     *,
     app_id: str,
     url: str | None,
-    settings: TeamsSettings,
+    settings: TeamsApp,
     registry: Registry,
     version: str,
 ) -> dict[str, Any]:
@@ -126,7 +133,7 @@ def build_teams_package(
     *,
     app_id: str | None,
     url: str | None,
-    settings: TeamsSettings,
+    settings: TeamsApp,
     registry: Registry,
     out: Path,
     version: str = "1.0.0",
@@ -162,7 +169,7 @@ def build_teams_package(
     return out
 
 
-def _bot_id(app_id: str, settings: TeamsSettings) -> str:
+def _bot_id(app_id: str, settings: TeamsApp) -> str:
     try:
         bot_id = entra_id(app_id)
     except ValueError as exc:

@@ -30,11 +30,11 @@ from rich.progress import (
 from bot.config import Settings, load_settings
 from bot.invocation import Invocation
 from bot.logs import configure_logging
-from bot.parsing import option_choices, option_names
 from bot.router import Router
 from bot.runtime import Runtime, open_runtime
 from cards.reply import Notice, Reply, Text, reply_to_json
 from cards.text import render_text
+from commands.arguments import option_choices, option_names
 from commands.context import Actor
 
 __all__ = ["ConsoleSession", "console_actor", "run_command", "run_console"]

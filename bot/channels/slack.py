@@ -25,13 +25,13 @@ from bot.channels.slack_delivery import Origin, SlackDelivery
 from bot.channels.slack_gate import SlackGate, event_key
 from bot.channels.slack_identity import SlackIdentities
 from bot.config.slack import SlackSettings
-from bot.errors import ConfigurationError, DeskhandError
 from bot.invocation import Invocation
 from bot.router import Router
 from bot.store import Store
 from bot.tasks import WorkGroup
 from cards.blockkit import BUTTON_ACTION_PREFIX, FORM_CALLBACK_PREFIX
 from cards.reply import Reply
+from core.errors import ConfigurationError, DeskhandError
 
 __all__ = ["SlackChannel", "plain_text"]
 

@@ -20,9 +20,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.channels.slack_api import slack_error_code
-from bot.errors import DeliveryError
 from cards.blockkit import SlackMessage, render_blockkit
 from cards.reply import File, Reply
+from core.errors import DeliveryError
 
 __all__ = ["Origin", "SlackDelivery"]
 

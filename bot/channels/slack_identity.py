@@ -14,8 +14,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.slack_api import slack_error_code
-from bot.errors import AccessDenied, DeliveryError
 from commands.context import Actor
+from core.errors import AccessDenied, DeliveryError
 
 __all__ = ["SlackIdentities"]
 

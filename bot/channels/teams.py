@@ -32,13 +32,13 @@ from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration, 
 from bot.channels.teams_files import FileConsents
 from bot.channels.teams_identity import TeamsIdentities
 from bot.config.teams import TeamsSettings, conversation_key
-from bot.errors import DeskhandError, NotFound
 from bot.invocation import Invocation
 from bot.router import Router
 from bot.store import Store
 from bot.store.conversations import load_reference, save_reference
 from cards.adaptive import EXECUTE_VERB, TeamsRender, render_adaptive
 from cards.reply import Reply
+from core.errors import DeskhandError, NotFound
 
 __all__ = ["ADAPTIVE_CARD", "TeamsChannel", "TeamsOutbound"]
 

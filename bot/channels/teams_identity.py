@@ -13,8 +13,8 @@ from microsoft_agents.activity import Activity
 from microsoft_agents.hosting.core import TurnContext
 from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
-from bot.errors import AccessDenied
 from commands.context import Actor
+from core.errors import AccessDenied
 
 __all__ = ["TeamsIdentities", "activity_tenant"]
 

@@ -41,8 +41,8 @@ from bot.access import ALL_TENANTS
 from bot.config.slack import SLACK_ENVIRONMENT, SlackSettings
 from bot.config.teams import TEAMS_ENVIRONMENT, TeamsSettings
 from bot.config.tenant import SECRET_KEYS, TenantSettings, secret_advice
-from bot.errors import ConfigurationError
 from commands.registry import Role
+from core.errors import ConfigurationError
 
 __all__ = ["CLOUDS", "Cloud", "CloudHosts", "GrantSettings", "Settings", "load_settings"]
 

@@ -19,7 +19,7 @@ from typing import Any
 from cryptography.hazmat.primitives.serialization import pkcs12
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from bot.config.tenant import entra_id
+from core.ids import entra_id
 
 __all__ = [
     "ALLOW_ANONYMOUS",

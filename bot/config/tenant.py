@@ -18,7 +18,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator, model_validator
 
-from bot.errors import ConfigurationError
+from core.errors import ConfigurationError
+from core.ids import entra_id
 
 __all__ = [
     "SECRET_KEYS",
@@ -26,7 +27,6 @@ __all__ = [
     "ClientSecret",
     "Credential",
     "TenantSettings",
-    "entra_id",
     "secret_advice",
 ]
 
@@ -50,7 +50,6 @@ SECRET_KEYS = {
     "app_password": "MICROSOFT_APP_PASSWORD in the environment",
 }
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
-_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -185,17 +184,6 @@ def _parse_certificate(pem: str, where: str) -> CertificateCredential:
         thumbprint_sha1=hashlib.sha1(der, usedforsecurity=False).hexdigest().upper(),
         thumbprint_sha256=hashlib.sha256(der).hexdigest().upper(),
     )
-
-
-def entra_id(value: str) -> str:
-    """An Entra tenant, app or object id in the one form Graph and tokens compare with."""
-    value = value.strip().lower()
-    if not _GUID.match(value):
-        raise ValueError(
-            "must be a GUID like 00000000-0000-0000-0000-000000000000 "
-            "(Entra admin center, Overview page)"
-        )
-    return value
 
 
 def secret_advice(key: str) -> str:

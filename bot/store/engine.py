@@ -13,10 +13,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bot.errors import ConfigurationError
 from bot.store.migrate import upgrade_to_head
 from bot.store.sqlite import tune_sqlite
 from bot.store.urls import StoreUrl, parse_store_url
+from core.errors import ConfigurationError
 
 __all__ = ["Store", "open_store"]
 

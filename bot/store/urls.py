@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from bot.errors import ConfigurationError
+from core.errors import ConfigurationError
 
 __all__ = ["StoreUrl", "parse_store_url"]
 

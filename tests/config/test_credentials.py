@@ -10,7 +10,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from bot.config import CertificateCredential, ClientSecret, TenantSettings, load_settings
-from bot.errors import ConfigurationError
+from core.errors import ConfigurationError
 
 IDS = {
     "name": "contoso",

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import load_settings
-from bot.errors import ConfigurationError
+from core.errors import ConfigurationError
 from tests.config.conftest import write_toml
 
 CONTOSO_ID = "4a7c8b0e-3f2d-4a51-9c6e-2b8d1f0e7a13"

@@ -7,10 +7,10 @@ from pydantic import BaseModel, ValidationError
 
 from bot.config import SlackSettings, load_settings
 from bot.config.slack import MAX_SLASH_COMMANDS, SLACK_ENVIRONMENT, alias_problems
-from bot.errors import ConfigurationError
 from cards.reply import Reply
 from commands.context import CommandContext
 from commands.registry import Registry, command
+from core.errors import ConfigurationError
 from tests.config.conftest import write_toml
 from tests.config.test_settings import CONTOSO_TOML
 

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from bot.config import TeamsSettings, load_settings
 from bot.config.teams import ALLOW_ANONYMOUS, TEAMS_ENVIRONMENT, conversation_key
-from bot.errors import ConfigurationError
+from core.errors import ConfigurationError
 from tests.config.conftest import write_toml
 from tests.config.test_settings import CONTOSO_TOML
 

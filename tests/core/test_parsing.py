@@ -5,11 +5,11 @@ from typing import Literal
 import pytest
 from pydantic import BaseModel, model_validator
 
-from bot.errors import UsageError
-from bot.parsing import MAX_LINE, bind_arguments, split_command_line, usage
 from cards.reply import Reply
+from commands.arguments import MAX_LINE, bind_arguments, split_command_line, usage
 from commands.context import CommandContext
 from commands.registry import Registry, command, positional
+from core.errors import UsageError
 
 
 class PeopleArgs(BaseModel):

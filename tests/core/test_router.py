@@ -6,7 +6,6 @@ import pytest
 from pydantic import BaseModel
 
 from bot.access import ALL_TENANTS, AccessPolicy, Grant
-from bot.errors import Forbidden, RemoteNotFound
 from bot.invocation import Invocation
 from bot.middleware import AccessCheck, AuditTrail, Call, log_requests
 from bot.router import Router
@@ -14,6 +13,7 @@ from bot.tenants import TenantDirectory
 from cards.reply import Facts, Level, Reply
 from commands.context import Actor, CommandContext, TenantInfo
 from commands.registry import ANYONE, Registry, Role, command, positional
+from core.errors import Forbidden, RemoteNotFound
 from integrations.graph.products import load_catalog
 
 CONTOSO = TenantInfo("contoso", "Contoso", "contoso.com", "11111111-1111-1111-1111-111111111111")

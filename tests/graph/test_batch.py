@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.errors import LicenseRequired, RemoteNotFound
+from core.errors import LicenseRequired, RemoteNotFound
 from integrations.graph import BatchRequest, GraphClient, eq
 from integrations.sandbox import Sandbox
 

@@ -7,7 +7,7 @@ import uuid
 import httpx
 import pytest
 
-from bot.errors import Forbidden, LicenseRequired, Rejected, RemoteNotFound, Unavailable
+from core.errors import Forbidden, LicenseRequired, Rejected, RemoteNotFound, Unavailable
 from integrations.graph import CloudEndpoints, GraphClient, create_http_client, eq, startswith
 from integrations.sandbox import Fault, Sandbox
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.errors import ConfigurationError
+from core.errors import ConfigurationError
 from integrations.graph import (
     CHINA_CLOUD,
     PUBLIC_CLOUD,

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.errors import (
+from core.errors import (
     AuthFailed,
     Forbidden,
     LicenseRequired,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.errors import Throttled, Unavailable
+from core.errors import Throttled, Unavailable
 from integrations.graph import BatchRequest, GraphClient
 from integrations.sandbox import Fault, Sandbox
 

@@ -13,7 +13,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.errors import AuthFailed, Unavailable
+from core.errors import AuthFailed, Unavailable
 from integrations.graph import (
     AppCredentials,
     BearerAuth,

@@ -7,11 +7,11 @@ import pytest
 from pydantic import BaseModel
 
 from bot.config import SlackSettings
-from bot.errors import ConfigurationError, UserError
 from cards.reply import Reply
 from commands import REGISTRY
 from commands.context import CommandContext
 from commands.registry import Registry, command
+from core.errors import ConfigurationError, UserError
 from manifest import render_slack_manifest, slack_manifest, validate_slack_manifest
 
 URL = "https://bot.example.com"

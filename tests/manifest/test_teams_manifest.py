@@ -9,11 +9,11 @@ from jsonschema import Draft4Validator  # type: ignore[import-untyped]
 from pydantic import BaseModel
 
 from bot.config import TeamsSettings
-from bot.errors import UserError
 from cards.reply import Reply
 from commands import REGISTRY
 from commands.context import CommandContext
 from commands.registry import Registry, command
+from core.errors import UserError
 from manifest.teams import (
     MAX_MENU_COMMANDS,
     PLACEHOLDER_SITE,

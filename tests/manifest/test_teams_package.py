@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import TeamsSettings
-from bot.errors import ConfigurationError, UserError
 from commands import REGISTRY
+from core.errors import ConfigurationError, UserError
 from manifest.teams import build_teams_package, teams_manifest
 
 APP_ID = "6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import ConfigurationError, UserError
+from core.errors import ConfigurationError, UserError
 from integrations.graph.products import load_catalog, refresh_catalog
 
 MICROSOFT_SAMPLE = (

@@ -11,10 +11,10 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, create_engine, inspect, text
 
-from bot.errors import ConfigurationError
 from bot.store import Store, StoreUrl, open_store, parse_store_url
 from bot.store.migrate import MIGRATIONS, alembic_config
 from bot.store.tables import metadata
+from core.errors import ConfigurationError
 
 HEAD = ScriptDirectory(str(MIGRATIONS)).get_current_head()
 

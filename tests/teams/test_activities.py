@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.errors import NotFound
 from cards.reply import Reply
+from core.errors import NotFound
 from tests.fakes.bot_connector import OTHER_TENANT
 from tests.teams.conftest import TeamsBot, documented
 

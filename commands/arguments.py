@@ -15,8 +15,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from bot.errors import UsageError
 from commands.registry import CommandSpec, positional_kind
+from core.errors import UsageError
 
 __all__ = [
     "MAX_LINE",
