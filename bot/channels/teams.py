@@ -79,6 +79,7 @@ class TeamsChannel(ActivityHandler):
             validate_issuer=True,
         )
         self._identities = TeamsIdentities(frozenset(settings.home_tenants))
+        self._private = frozenset(_key(c) for c in settings.private_conversations)
         self._files = FileConsents()
 
     async def handle_http(self, request: web.Request) -> web.StreamResponse:
@@ -95,6 +96,10 @@ class TeamsChannel(ActivityHandler):
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:  # type: ignore[override]
         activity = turn_context.activity
+        if self._is_private(activity):
+            # Teams has no message only one person sees; answer nothing here.
+            await turn_context.send_activity(_ONLY_ONE_TO_ONE.format(what="answers here"))
+            return
         line = (activity.remove_recipient_mention() or "").strip()
         reply = await self._answer(turn_context, line=line or "help")
         await self._send(turn_context, reply)
@@ -175,6 +180,12 @@ class TeamsChannel(ActivityHandler):
                     await turn_context.send_activity(self._files.offer(file))
             else:
                 await turn_context.send_activity(_ONLY_ONE_TO_ONE.format(what="files"))
+
+    def _is_private(self, activity: Activity) -> bool:
+        conversation = activity.conversation
+        if conversation is None or _is_personal(activity):
+            return False
+        return _key(str(conversation.id)) in self._private
 
     async def _edit_for_everyone(self, turn_context: TurnContext, rendered: TeamsRender) -> None:
         edited = _card_activity(rendered.cards[0], rendered.text)

@@ -130,3 +130,14 @@ async def test_a_proactive_message_to_an_unknown_conversation_says_what_to_do(
         assert "add Deskhand to it and send it a message first" in error.message
     else:
         raise AssertionError("an unknown conversation must be refused")
+
+
+async def test_a_private_conversation_gets_no_answer_in_it(teams_bot: TeamsBot) -> None:
+    teams = teams_bot.server.teams
+    assert teams is not None
+    conversation = documented("message")["conversation"]["id"]
+    teams._private = frozenset({conversation.split(";")[0]})
+    await teams_bot.say("user adele.vance@contoso.com")
+    reply = (await teams_bot.connector.wait_for("reply"))[0].body
+    assert "only in a 1:1 chat" in card_text(reply)
+    assert "Adele" not in card_text(reply)
