@@ -27,13 +27,13 @@ from rich.table import Table
 
 from bench.measure import BenchmarkFailed, Case, json_line, median_seconds, ratio
 from bot.config import load_settings
-from bot.errors import DeskhandError
 from bot.invocation import Invocation
 from bot.logs import configure_logging
 from bot.runtime import Runtime, open_runtime
 from commands.context import Actor
 from commands.people import CANDIDATE_FIELDS, candidate_query, find_candidates, user_path
 from commands.user import screen_requests
+from core.errors import DeskhandError
 from integrations.graph import GraphClient
 from integrations.sandbox import Sandbox, SandboxOptions
 

@@ -1,5 +1,5 @@
 """Microsoft Graph for one customer tenant at a time: msal tokens, one shared httpx client,
-paging, `$batch`, retries and errors mapped into `bot.errors`."""
+paging, `$batch`, retries and errors mapped into `core.errors`."""
 
 from __future__ import annotations
 

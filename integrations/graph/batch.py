@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import structlog
 
-from bot.errors import IntegrationError, Unavailable
+from core.errors import IntegrationError, Unavailable
 
 from .errors import GraphCall, error_for_status
 from .odata import encode_path, query_string

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import structlog
 
-from bot.errors import IntegrationError, Unavailable
+from core.errors import IntegrationError, Unavailable
 
 from .batch import BatchRequest, BatchResult, PostBatch, plan_chunks, run_chunk
 from .credentials import AppCredentials, CloudEndpoints

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from bot.errors import ConfigurationError
+from core.errors import ConfigurationError
 
 __all__ = [
     "CHINA_CLOUD",

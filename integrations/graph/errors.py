@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from bot.errors import (
+from core.errors import (
     AuthFailed,
     Forbidden,
     IntegrationError,

@@ -31,7 +31,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TextIO
 
-from bot.errors import ConfigurationError, UserError
+from core.errors import ConfigurationError, UserError
 
 __all__ = ["Product", "ProductCatalog", "load_catalog", "refresh_catalog"]
 

@@ -19,7 +19,7 @@ import httpx
 import msal
 import requests
 
-from bot.errors import AuthFailed, Unavailable
+from core.errors import AuthFailed, Unavailable
 
 from .credentials import AppCredentials, CloudEndpoints
 
