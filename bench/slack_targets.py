@@ -1,14 +1,18 @@
 """What `bench.slack_ack` measures, each on its own loopback port: Deskhand serving Slack, a
 bare slack-bolt app whose only listener acks, and the Slack Web API both talk to.
 
+Deskhand is configured as for a customer tenant in a non-public cloud: its Graph and login
+hosts are the sandbox's, which runs in a process of its own (`bench.sandbox_process`).
+
 The Web API here is the least that lets `/deskhand user …` run to its reply: one workspace,
 one technician, one channel not shared with anyone. It counts the replies Deskhand delivers.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import os
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,12 +21,15 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bench.sandbox_process import SandboxProcess
 from bot.config import load_settings
 from bot.runtime import open_runtime
 from bot.server import Listener, RunningServer, start_server
 
 __all__ = [
     "SIGNING_SECRET",
+    "TECHNICIAN_EMAIL",
+    "TENANT",
     "TOKEN",
     "FakeSlackApi",
     "fake_slack_api",
@@ -33,6 +40,9 @@ __all__ = [
 TOKEN = "xoxb-bench-token"
 SIGNING_SECRET = "bench-signing-secret-8f742231b10e"
 EVENTS_PATH = "/slack/events"
+TECHNICIAN_EMAIL = "tess@msp.example"
+TENANT = "contoso"
+_SECRET_VARIABLE = "BENCH_CONTOSO_SECRET"
 
 _TEAM = "T0001"
 _TECHNICIAN = {
@@ -40,7 +50,7 @@ _TECHNICIAN = {
     "team_id": _TEAM,
     "name": "tess",
     "real_name": "Tess Tech",
-    "profile": {"email": "tess@msp.example"},
+    "profile": {"email": TECHNICIAN_EMAIL},
 }
 _CHANNEL = {"id": "C0HELPDESK1", "name": "helpdesk", "is_ext_shared": False}
 _ANSWERS: dict[str, dict[str, object]] = {
@@ -141,13 +151,41 @@ async def serve_bolt(slack: FakeSlackApi) -> AsyncIterator[str]:
 
 
 @asynccontextmanager
-async def serve_deskhand(home: Path, slack: FakeSlackApi) -> AsyncIterator[RunningServer]:
-    """`deskhand serve` as configured on a fresh install: the sandbox, SQLite in `home`."""
+async def serve_deskhand(
+    home: Path, slack: FakeSlackApi, sandbox: SandboxProcess
+) -> AsyncIterator[RunningServer]:
+    """`deskhand serve` with one customer tenant behind `sandbox`'s hosts, SQLite in `home`.
+
+    Configured tenants give roles to no one by default, so the technician is granted them.
+    """
+    tenant = sandbox.tenant(TENANT)
     settings = load_settings(
         home=home,
-        tenants={},
+        tenants={
+            TENANT: {
+                "tenant_id": tenant.tenant_id,
+                "domain": tenant.domain,
+                "client_id": tenant.client_id,
+                "client_secret_env": _SECRET_VARIABLE,
+            }
+        },
+        graph_host=sandbox.url,
+        login_host=sandbox.url,
+        ca_bundle=sandbox.ca_file,
+        grants=[{"who": TECHNICIAN_EMAIL, "tenant": "*", "roles": ["technician"]}],
         slack={"bot_token": TOKEN, "signing_secret": SIGNING_SECRET, "api_url": slack.api_url},
     )
     listener = Listener("127.0.0.1", 0, metrics_port=0)
-    async with open_runtime(settings) as runtime, start_server(runtime, listener) as server:
-        yield server
+    with _environment(_SECRET_VARIABLE, tenant.client_secret):
+        async with open_runtime(settings) as runtime, start_server(runtime, listener) as server:
+            yield server
+
+
+@contextmanager
+def _environment(name: str, value: str) -> Iterator[None]:
+    """`name` set to `value` while inside, as an operator's service environment would hold it."""
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        del os.environ[name]
