@@ -158,3 +158,7 @@ def _exit_on_error(work: Callable[[], T]) -> T:
 
 def main() -> None:
     sys.exit(app())
+
+
+if __name__ == "__main__":
+    main()
