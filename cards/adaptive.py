@@ -29,9 +29,9 @@ from cards.adaptive_controls import (
 )
 from cards.adaptive_table import render_table
 from cards.adaptive_text import ITEM_GAP, PIECE_BYTES, Element, json_size, markdown, text_blocks
-from cards.blockkit_text import split_text
 from cards.reply import Block, Facts, File, Heading, Level, Notice, Reply, Table, Text
-from cards.tables import csv_name, unique_name
+from cards.summary import shorten, summary
+from cards.tables import render_blocks
 
 __all__ = ["CARD_MAX_BYTES", "EXECUTE_VERB", "FORM_VERB", "TeamsRender", "render_adaptive"]
 
@@ -45,8 +45,6 @@ _NOTICE_STYLE = {
     Level.WARNING: ("⚠️", "Warning"),
     Level.ERROR: ("❌", "Attention"),
 }
-# The summary is for notifications (the cards hold everything), short enough to read.
-_MAX_SUMMARY = 300
 
 
 @dataclass(frozen=True)
@@ -70,27 +68,21 @@ def render_adaptive(reply: Reply) -> TeamsRender:
     body.extend(map(action_set, groups))
     return TeamsRender(
         cards=_pages(body, last),
-        text=_summary(reply),
+        text=shorten(summary(reply)),
         secret_card=_secret_card(reply) if reply.secret else None,
         files=(*reply.files, *tables),
     )
 
 
 def _body(reply: Reply) -> tuple[list[Element], list[File]]:
-    elements = text_blocks(reply.title.strip(), size="Large", weight="Bolder")
-    files: list[File] = []
-    taken = {file.filename for file in reply.files}
-    for block in reply.blocks:
-        if not isinstance(block, Table):
-            elements.extend(_block(block))
-            continue
-        name = unique_name(csv_name(block.title or reply.title), taken)
-        table = render_table(block, name)
-        elements.extend(table.elements)
-        if table.file is not None:
-            taken.add(table.file.filename)
-            files.append(table.file)
-    return elements, files
+    title = text_blocks(reply.title.strip(), size="Large", weight="Bolder")
+    elements, files = render_blocks(reply, _block, _table)
+    return [*title, *elements], files
+
+
+def _table(table: Table, filename: str) -> tuple[tuple[Element, ...], File | None]:
+    render = render_table(table, filename)
+    return render.elements, render.file
 
 
 def _block(block: Block) -> list[Element]:
@@ -186,23 +178,3 @@ def _secret_card(reply: Reply) -> dict[str, Any]:
     if json_size(card) > CARD_MAX_BYTES:
         raise ValueError("the secret is too long for one card")
     return card
-
-
-def _summary(reply: Reply) -> str:
-    """The title and the first notice, else the first words shown; plain, never the secret."""
-    notice = next((block.text for block in reply.blocks if isinstance(block, Notice)), "")
-    parts = [part.strip() for part in (reply.title, notice) if part.strip()]
-    if not parts:
-        parts = [words for words in map(_words, reply.blocks) if words][:1]
-    text = " — ".join(parts) or "Deskhand"
-    first = split_text(text, _MAX_SUMMARY - 1, len)[0]
-    return first if first == text else first + "…"
-
-
-def _words(block: Block) -> str:
-    match block:
-        case Heading(text=text) | Text(text=text):
-            return text.strip()
-        case Table(title=title):
-            return title.strip()
-    return ""

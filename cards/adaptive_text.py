@@ -17,7 +17,7 @@ import re
 from functools import cache
 from typing import Any
 
-from cards.blockkit_text import split_text
+from cards.text_split import split_text
 
 __all__ = [
     "ITEM_GAP",

@@ -22,7 +22,7 @@ from cards.blockkit_controls import (
     actions_blocks,
     modal_view,
 )
-from cards.blockkit_table import csv_name, render_table
+from cards.blockkit_table import render_table
 from cards.blockkit_text import (
     MAX_BLOCKS,
     MAX_FIELD_TEXT,
@@ -30,12 +30,14 @@ from cards.blockkit_text import (
     MAX_HEADER,
     MAX_TEXT,
     escape,
+    escaped_cost,
     mrkdwn,
     mrkdwn_sections,
     plain,
-    split_text,
 )
 from cards.reply import Block, Facts, File, Heading, Level, Notice, Reply, Table, Text
+from cards.summary import shorten, summary
+from cards.tables import render_blocks
 
 __all__ = [
     "BUTTON_ACTION_PREFIX",
@@ -53,8 +55,6 @@ _NOTICE_EMOJI = {
     Level.WARNING: ":warning:",
     Level.ERROR: ":x:",
 }
-# Notification text is a summary (the blocks hold everything), kept short enough to read.
-_MAX_FALLBACK = 300
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def render_blockkit(reply: Reply) -> SlackRender:
     blocks, tables = _body(reply)
     blocks.extend(actions_blocks(reply.buttons))
     return SlackRender(
-        messages=_pages(blocks, _fallback(reply)),
+        messages=_pages(blocks, _short(summary(reply))),
         files=(*reply.files, *tables),
         secret=_secret(reply) if reply.secret else None,
         modal=modal_view(reply.form) if reply.form else None,
@@ -89,20 +89,13 @@ def render_blockkit(reply: Reply) -> SlackRender:
 
 
 def _body(reply: Reply) -> tuple[list[SlackBlock], list[File]]:
-    blocks = _title(reply.title)
-    files: list[File] = []
-    taken = {file.filename for file in reply.files}
-    for block in reply.blocks:
-        if not isinstance(block, Table):
-            blocks.extend(_block(block))
-            continue
-        name = csv_name(block.title or reply.title)
-        table = render_table(block, _unique(name, taken))
-        blocks.extend(table.blocks)
-        if table.file is not None:
-            taken.add(table.file.filename)
-            files.append(table.file)
-    return blocks, files
+    blocks, files = render_blocks(reply, _block, _table)
+    return [*_title(reply.title), *blocks], files
+
+
+def _table(table: Table, filename: str) -> tuple[tuple[SlackBlock, ...], File | None]:
+    render = render_table(table, filename)
+    return render.blocks, render.file
 
 
 def _title(title: str) -> list[SlackBlock]:
@@ -159,15 +152,6 @@ def _field_sections(fields: list[dict[str, Any]]) -> list[SlackBlock]:
     ]
 
 
-def _unique(name: str, taken: set[str]) -> str:
-    stem, dot, extension = name.rpartition(".")
-    candidate, number = name, 1
-    while candidate in taken:
-        number += 1
-        candidate = f"{stem}-{number}{dot}{extension}"
-    return candidate
-
-
 def _pages(blocks: list[SlackBlock], text: str) -> tuple[SlackMessage, ...]:
     pages = [
         tuple(blocks[start : start + MAX_BLOCKS]) for start in range(0, len(blocks), MAX_BLOCKS)
@@ -180,28 +164,9 @@ def _pages(blocks: list[SlackBlock], text: str) -> tuple[SlackMessage, ...]:
     )
 
 
-def _fallback(reply: Reply) -> str:
-    """The title and the first notice, for notifications; else the first words shown."""
-    notice = next((block.text for block in reply.blocks if isinstance(block, Notice)), "")
-    parts = [part.strip() for part in (reply.title, notice) if part.strip()]
-    if not parts:
-        parts = [words for words in map(_words, reply.blocks) if words][:1]
-    return _short(" — ".join(parts) or "Deskhand")
-
-
 def _short(text: str) -> str:
     """`text` escaped, ending in an ellipsis where it passes the notification length."""
-    first = split_text(text, _MAX_FALLBACK - 1)[0]
-    return escape(first if first == text else first + "…")
-
-
-def _words(block: Block) -> str:
-    match block:
-        case Heading(text=text) | Text(text=text):
-            return text.strip()
-        case Table(title=title):
-            return title.strip()
-    return ""
+    return escape(shorten(text, escaped_cost))
 
 
 def _secret(reply: Reply) -> SlackMessage:

@@ -6,10 +6,9 @@ after escaping). Text that would pass a limit is split into several objects, nev
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Callable
-from itertools import accumulate
 from typing import Any
+
+from cards.text_split import split_text
 
 __all__ = [
     "MAX_ACTION_ID",
@@ -28,7 +27,6 @@ __all__ = [
     "mrkdwn_sections",
     "plain",
     "section",
-    "split_text",
 ]
 
 MAX_BLOCKS = 50
@@ -74,31 +72,7 @@ def section(text: str) -> Block:
 def mrkdwn_sections(text: str, *, prefix: str = "", suffix: str = "") -> list[Block]:
     """`text` escaped into as many sections as it needs, each wrapped in prefix and suffix."""
     budget = MAX_TEXT - len(prefix) - len(suffix)
-    return [section(f"{prefix}{escape(chunk)}{suffix}") for chunk in split_text(text, budget)]
-
-
-def split_text(text: str, limit: int, cost: Callable[[str], int] = escaped_cost) -> list[str]:
-    """Pieces of `text` of at most `limit` (summing `cost` per character), cut at a line
-    break or a space where one sits in the second half of a piece, else mid-word.
-
-    The one separator a cut lands on is dropped, and so are blank pieces; every other
-    character is kept, in order.
-    """
-    totals = list(accumulate(map(cost, text), initial=0))  # totals[i]: cost of text[:i]
-    pieces: list[str] = []
-    start = 0
-    while totals[-1] - totals[start] > limit:
-        end = max(bisect_right(totals, totals[start] + limit) - 1, start + 1)
-        cut = _break_at(text, start, end)
-        pieces.append(text[start:cut])
-        start = cut + 1 if text[cut : cut + 1] in ("\n", " ") else cut
-    pieces.append(text[start:])
-    return [piece for piece in pieces if piece.strip()]
-
-
-def _break_at(text: str, start: int, end: int) -> int:
-    for separator in ("\n", " "):
-        index = text.rfind(separator, start, end + 1)
-        if index > start + (end - start) // 2:
-            return index
-    return end
+    return [
+        section(f"{prefix}{escape(chunk)}{suffix}")
+        for chunk in split_text(text, budget, escaped_cost)
+    ]

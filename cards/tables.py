@@ -7,13 +7,47 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
-from cards.reply import File, Table
+from cards.reply import Block, File, Reply, Table
 
-__all__ = ["MAX_TABLE_ROWS", "csv_name", "table_caption", "table_csv", "unique_name"]
+__all__ = [
+    "MAX_TABLE_ROWS",
+    "csv_name",
+    "render_blocks",
+    "table_caption",
+    "table_csv",
+    "unique_name",
+]
 
 MAX_TABLE_ROWS = 40
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+Rendered = TypeVar("Rendered")
+
+
+def render_blocks(
+    reply: Reply,
+    render_block: Callable[[Block], Iterable[Rendered]],
+    render_table: Callable[[Table, str], tuple[Iterable[Rendered], File | None]],
+) -> tuple[list[Rendered], list[File]]:
+    """The reply's blocks rendered in order, and the CSV of each table too big to show whole,
+    named from the table's title apart from Reply.files and from each other."""
+    rendered: list[Rendered] = []
+    files: list[File] = []
+    taken = {file.filename for file in reply.files}
+    for block in reply.blocks:
+        if not isinstance(block, Table):
+            rendered.extend(render_block(block))
+            continue
+        name = unique_name(csv_name(block.title or reply.title), taken)
+        parts, file = render_table(block, name)
+        rendered.extend(parts)
+        if file is not None:
+            taken.add(file.filename)
+            files.append(file)
+    return rendered, files
 
 
 def csv_name(title: str) -> str:

@@ -8,20 +8,19 @@ adapter uses. It is validated with the official schema (slackapi/manifest-schema
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib import resources
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 import referencing
 from jsonschema import Draft7Validator  # type: ignore[import-untyped]
-from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped]
 from referencing.jsonschema import DRAFT7
 
 from commands.arguments import usage
 from commands.registry import CommandSpec, Registry
 from core.errors import ConfigurationError, UserError
+from manifest.schema import fit, https_origin, schema_problems
 
 __all__ = [
     "BOT_SCOPES",
@@ -117,27 +116,17 @@ def render_slack_manifest(
 
 def validate_slack_manifest(manifest: Mapping[str, Any]) -> list[str]:
     """Readable schema errors (`where: what`), none when Slack would accept the manifest."""
-    found = (
-        _describe(leaf) for error in _validator().iter_errors(manifest) for leaf in _leaves(error)
-    )
-    return sorted(set(found))
+    return sorted(schema_problems(_validator(), manifest))
 
 
 def _origin(url: str | None) -> str:
-    parts = urlsplit(url or "")
-    if (
-        parts.scheme != "https"
-        or not parts.hostname
-        or parts.path not in ("", "/")
-        or parts.query
-        or parts.fragment
-        or parts.username
-    ):
+    origin = https_origin(url)
+    if origin is None:
         raise UserError(
             "The URL must be the HTTPS origin Slack reaches Deskhand at, like "
             "https://bot.example.com (no path or query); or use Socket Mode."
         )
-    return f"https://{parts.netloc}"
+    return origin
 
 
 def _slash_commands(
@@ -165,9 +154,9 @@ def _slash_command(
     entry: dict[str, Any] = {"command": command}
     if endpoint:
         entry["url"] = endpoint
-    entry["description"] = _fit(description, _MAX_DESCRIPTION)
+    entry["description"] = fit(description, _MAX_DESCRIPTION)
     if hint:
-        entry["usage_hint"] = _fit(hint, _MAX_USAGE_HINT)
+        entry["usage_hint"] = fit(hint, _MAX_USAGE_HINT)
     entry["should_escape"] = False
     return entry
 
@@ -175,13 +164,6 @@ def _slash_command(
 def _usage_hint(spec: CommandSpec) -> str:
     """The usage line's arguments: what Slack shows after the command as the user types."""
     return usage(spec).removeprefix(f"Usage: /{spec.name}").strip()
-
-
-def _fit(text: str, limit: int) -> str:
-    # Hints and summaries are help text: cut at a word, visibly, rather than be refused.
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _at(endpoint: str | None, **fields: Any) -> dict[str, Any]:
@@ -201,22 +183,3 @@ def _schema(name: str) -> dict[str, Any]:
     text = resources.files("manifest").joinpath(_SCHEMAS, name).read_text(encoding="utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
-
-
-def _leaves(error: ValidationError) -> Iterator[ValidationError]:
-    """The errors that say what to fix; for oneOf, those of the branch that came closest."""
-    if not error.context:
-        yield error
-        return
-    branches: dict[object, list[ValidationError]] = {}
-    for inner in error.context:
-        branches.setdefault(inner.relative_schema_path[0], []).append(inner)
-    for inner in min(branches.values(), key=len):
-        yield from _leaves(inner)
-
-
-def _describe(error: ValidationError) -> str:
-    where = "".join(
-        f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.absolute_path
-    )
-    return f"{where.removeprefix('.') or 'manifest'}: {error.message}"

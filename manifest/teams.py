@@ -32,7 +32,7 @@ from core.errors import ConfigurationError, UserError
 from core.ids import entra_id
 from manifest.icons import COLOR_ICON, OUTLINE_ICON
 from manifest.icons.draw import ACCENT_COLOR
-from manifest.slack import _describe, _fit, _leaves
+from manifest.schema import fit, https_origin, schema_problems
 
 __all__ = [
     "BOT_SCOPES",
@@ -120,9 +120,7 @@ def teams_manifest(
 
 def validate_teams_manifest(manifest: Mapping[str, Any]) -> list[str]:
     """Readable schema errors (`where: what`), none when Teams would accept the manifest."""
-    found = {
-        _describe(leaf) for error in _validator().iter_errors(manifest) for leaf in _leaves(error)
-    }
+    found = schema_problems(_validator(), manifest)
     version = manifest.get("version")
     if isinstance(version, str) and not _SEMVER.match(version):
         found.add(f"version: {version!r} is not a version like 1.0.0 (major.minor.patch)")
@@ -185,20 +183,13 @@ def _bot_id(app_id: str, settings: TeamsApp) -> str:
 def _site(url: str | None) -> str:
     if url is None:
         return PLACEHOLDER_SITE
-    parts = urlsplit(url)
-    if (
-        parts.scheme != "https"
-        or not parts.hostname
-        or parts.path not in ("", "/")
-        or parts.query
-        or parts.fragment
-        or parts.username
-    ):
+    origin = https_origin(url)
+    if origin is None:
         raise UserError(
             "The URL must be the HTTPS origin Deskhand is served at, like "
             "https://bot.example.com (no path or query)."
         )
-    return f"https://{parts.netloc}"
+    return origin
 
 
 def _full_description(registry: Registry) -> str:
@@ -218,7 +209,7 @@ def _menu(registry: Registry) -> list[dict[str, str]]:
     """Help first, since it lists everything the menu has no room for; then by name."""
     specs = sorted(registry, key=lambda spec: (spec.name != FIRST_COMMAND, spec.name))
     return [
-        {"title": spec.name, "description": _fit(spec.summary, _MENU_DESCRIPTION)}
+        {"title": spec.name, "description": fit(spec.summary, _MENU_DESCRIPTION)}
         for spec in specs[:MAX_MENU_COMMANDS]
     ]
 

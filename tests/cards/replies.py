@@ -191,6 +191,21 @@ def confirm_reply() -> Reply:
     )
 
 
+def hostile_reply(hostile: str) -> Reply:
+    """`hostile` in every place a Reply shows data: title, each kind of block, a button."""
+    return Reply(
+        title=hostile,
+        blocks=(
+            Notice(Level.WARNING, hostile),
+            Facts(((hostile, hostile),)),
+            Heading(hostile),
+            Text(hostile),
+            Table(("name", "note"), ((hostile, "x"),), title=hostile),
+        ),
+        buttons=(Button("Block", "pa_1", "danger", f"Block {hostile}?"),),
+    )
+
+
 GOLDEN = {
     "user": user_reply,
     "users": lambda: users_reply(5),

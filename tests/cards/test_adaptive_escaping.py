@@ -9,26 +9,13 @@ import pytest
 
 from cards.adaptive import render_adaptive
 from cards.adaptive_text import markdown
-from cards.reply import Button, Facts, Heading, Level, Notice, Reply, Table, Text
+from cards.reply import Reply, Text
 from tests.cards.adaptive_checks import checked, nodes, shown_texts, table_rows, unescape
+from tests.cards.replies import hostile_reply
 
 HOSTILE = "[click](https://evil.example) <at>Everyone</at> **bold** _it_ `code` # &amp; ~x~ \\"
 # An escape-free special character: one not preceded by an odd run of backslashes.
 UNESCAPED = re.compile(r"(?<!\\)(?:\\\\)*[*_\[\]<>#`~&|]")
-
-
-def hostile_reply() -> Reply:
-    return Reply(
-        title=HOSTILE,
-        blocks=(
-            Notice(Level.WARNING, HOSTILE),
-            Facts(((HOSTILE, HOSTILE),)),
-            Heading(HOSTILE),
-            Text(HOSTILE),
-            Table(("name", "note"), ((HOSTILE, "x"),), title=HOSTILE),
-        ),
-        buttons=(Button("Block", "pa_1", "danger", f"Block {HOSTILE}?"),),
-    )
 
 
 def markdown_texts(render: object) -> list[str]:
@@ -39,7 +26,7 @@ def markdown_texts(render: object) -> list[str]:
 
 
 def test_every_markdown_text_has_its_special_characters_escaped() -> None:
-    render = checked(render_adaptive(hostile_reply()))
+    render = checked(render_adaptive(hostile_reply(HOSTILE)))
 
     texts = markdown_texts(list(render.cards))
     assert len(texts) >= 9
@@ -48,7 +35,7 @@ def test_every_markdown_text_has_its_special_characters_escaped() -> None:
 
 
 def test_escaped_data_reads_back_as_written() -> None:
-    render = checked(render_adaptive(hostile_reply()))
+    render = checked(render_adaptive(hostile_reply(HOSTILE)))
 
     shown = shown_texts(render)
     assert shown.count(HOSTILE) == 4  # title, heading, text, table title
@@ -61,7 +48,7 @@ def test_escaped_data_reads_back_as_written() -> None:
 
 
 def test_no_card_holds_an_at_mention_tag() -> None:
-    render = checked(render_adaptive(hostile_reply()))
+    render = checked(render_adaptive(hostile_reply(HOSTILE)))
 
     assert "<at>" not in json.dumps(render.cards, ensure_ascii=False)
 

@@ -5,29 +5,16 @@ from __future__ import annotations
 import re
 
 from cards.blockkit import render_blockkit
-from cards.reply import Button, Facts, Heading, Level, Notice, Reply, Table, Text
+from cards.reply import Reply, Table
+from tests.cards.replies import hostile_reply
 from tests.cards.slack_checks import checked, code_lines, mrkdwn_texts, section_texts
 
 HOSTILE = "<!channel> <@U024BE7LH> <https://evil.example|click> & @here"
 RAW_ENTITY = re.compile(r"&(?!amp;|lt;|gt;)")
 
 
-def hostile_reply() -> Reply:
-    return Reply(
-        title=HOSTILE,
-        blocks=(
-            Notice(Level.WARNING, HOSTILE),
-            Facts(((HOSTILE, HOSTILE),)),
-            Heading(HOSTILE),
-            Text(HOSTILE),
-            Table(("name", "note"), ((HOSTILE, "x"),), title=HOSTILE),
-        ),
-        buttons=(Button("Block", "pa_1", "danger", f"Block {HOSTILE}?"),),
-    )
-
-
 def test_every_mrkdwn_text_is_escaped_and_verbatim() -> None:
-    render = checked(render_blockkit(hostile_reply()))
+    render = checked(render_blockkit(hostile_reply(HOSTILE)))
 
     texts = list(mrkdwn_texts([message.blocks for message in render.messages]))
     assert len(texts) >= 7
@@ -38,7 +25,7 @@ def test_every_mrkdwn_text_is_escaped_and_verbatim() -> None:
 
 
 def test_escaped_data_reads_back_as_written() -> None:
-    render = checked(render_blockkit(hostile_reply()))
+    render = checked(render_blockkit(hostile_reply(HOSTILE)))
 
     assert f":warning: {HOSTILE}" in section_texts(render)
     assert f"*{HOSTILE}*" in section_texts(render)
@@ -46,7 +33,7 @@ def test_escaped_data_reads_back_as_written() -> None:
 
 
 def test_notification_text_cannot_mention_anyone() -> None:
-    render = render_blockkit(hostile_reply())
+    render = render_blockkit(hostile_reply(HOSTILE))
 
     (message,) = render.messages
     assert "<" not in message.text

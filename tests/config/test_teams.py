@@ -1,19 +1,14 @@
 from __future__ import annotations
 
-import datetime
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
 from pydantic import ValidationError
 
 from bot.config import TeamsSettings, load_settings
 from bot.config.teams import ALLOW_ANONYMOUS, TEAMS_ENVIRONMENT, conversation_key
 from core.errors import ConfigurationError
+from tests.certificates import self_signed_pkcs12
 from tests.config.conftest import write_toml
 from tests.config.test_settings import CONTOSO_TOML
 
@@ -32,27 +27,7 @@ def no_teams_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def pfx_file(path: Path, password: bytes | None = None) -> Path:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "deskhand-bot")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    protection = (
-        serialization.BestAvailableEncryption(password)
-        if password
-        else serialization.NoEncryption()
-    )
-    path.write_bytes(
-        pkcs12.serialize_key_and_certificates(b"deskhand", key, certificate, None, protection)
-    )
+    path.write_bytes(self_signed_pkcs12(password))
     return path
 
 

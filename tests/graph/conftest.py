@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
 from integrations.graph import (
     AppCredentials,
@@ -78,25 +73,3 @@ def statuses(sandbox: Sandbox, path: str, *, in_batch: bool = False) -> list[int
     return [
         r.status for r in sandbox.requests if r.path == path and (r.batch is not None) == in_batch
     ]
-
-
-def self_signed() -> tuple[str, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "deskhand-test")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    return key_pem.decode(), certificate.public_bytes(serialization.Encoding.PEM).decode()

@@ -14,12 +14,11 @@ from integrations.graph import (
     CertificateCredential,
     CloudEndpoints,
 )
-
-from .conftest import self_signed
+from tests.certificates import self_signed_text
 
 
 def test_repr_names_the_kind_of_credential_but_never_its_value() -> None:
-    key_pem, cert_pem = self_signed()
+    key_pem, cert_pem = self_signed_text()
     secret = AppCredentials("tenant", "app", client_secret="s3cr3t-value")
     certificate = AppCredentials(
         "tenant", "app", certificate=CertificateCredential(key_pem, cert_pem)
@@ -31,7 +30,7 @@ def test_repr_names_the_kind_of_credential_but_never_its_value() -> None:
 
 
 def test_unreadable_certificate_or_key_fails_at_start_up() -> None:
-    key_pem, cert_pem = self_signed()
+    key_pem, cert_pem = self_signed_text()
     for key, cert in ((key_pem, "not a certificate"), ("not a key", cert_pem)):
         with pytest.raises(ConfigurationError, match="could not be read"):
             CertificateCredential(key, cert)
@@ -41,7 +40,7 @@ def test_unreadable_certificate_or_key_fails_at_start_up() -> None:
     "kwargs",
     [
         {},
-        {"client_secret": "x", "certificate": CertificateCredential(*self_signed())},
+        {"client_secret": "x", "certificate": CertificateCredential(*self_signed_text())},
     ],
 )
 def test_exactly_one_credential_is_required(kwargs: dict[str, object]) -> None:
@@ -50,7 +49,7 @@ def test_exactly_one_credential_is_required(kwargs: dict[str, object]) -> None:
 
 
 def test_certificate_goes_to_msal_with_its_certificate_for_a_sha256_thumbprint() -> None:
-    key_pem, cert_pem = self_signed()
+    key_pem, cert_pem = self_signed_text()
     credentials = AppCredentials("t", "a", certificate=CertificateCredential(key_pem, cert_pem))
     assert credentials.to_msal() == {"private_key": key_pem, "public_certificate": cert_pem}
 

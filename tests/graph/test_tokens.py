@@ -22,8 +22,9 @@ from integrations.graph import (
     GraphClient,
 )
 from integrations.sandbox import Sandbox
+from tests.certificates import self_signed_text
 
-from .conftest import ClientFor, sandbox_cloud, secret_credentials, self_signed
+from .conftest import ClientFor, sandbox_cloud, secret_credentials
 
 ADELE = "/users/adele.vance@contoso.com"
 
@@ -56,7 +57,7 @@ async def test_concurrent_cold_requests_share_one_token_request(
 async def test_certificate_credential_signs_in_with_a_client_assertion(
     sandbox: Sandbox, http: httpx.AsyncClient
 ) -> None:
-    key_pem, cert_pem = self_signed()
+    key_pem, cert_pem = self_signed_text()
     registration = sandbox.tenant("contoso")
     registration.register_certificate(cert_pem.encode())
     credentials = AppCredentials(

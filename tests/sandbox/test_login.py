@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from typing import Any
 
 import httpx
@@ -11,36 +10,12 @@ import jwt
 import msal
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import hashes
 
 from integrations.sandbox import Sandbox
+from tests.certificates import self_signed
 
 from .conftest import GRAPH_SCOPE, request_token
-
-
-def _certificate() -> tuple[bytes, bytes]:
-    """A self-signed RSA certificate and its key (PEM), as an app registration would hold."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "deskhand-test")])
-    now = dt.datetime.now(dt.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    return certificate.public_bytes(serialization.Encoding.PEM), key_pem
 
 
 def _aadsts(response: httpx.Response) -> int:
@@ -199,7 +174,7 @@ async def test_msal_gets_a_token_with_a_client_secret(sandbox: Sandbox) -> None:
 
 async def test_msal_gets_a_token_with_a_registered_certificate(sandbox: Sandbox) -> None:
     contoso = sandbox.tenant("contoso")
-    certificate_pem, key_pem = _certificate()
+    key_pem, certificate_pem = self_signed()
     contoso.register_certificate(certificate_pem)
     by_sha256 = {"private_key": key_pem.decode(), "public_certificate": certificate_pem.decode()}
     sha1 = x509.load_pem_x509_certificate(certificate_pem).fingerprint(hashes.SHA1()).hex()
@@ -213,7 +188,7 @@ async def test_msal_gets_a_token_with_a_registered_certificate(sandbox: Sandbox)
 async def test_assertion_signed_by_an_unregistered_certificate_is_refused(
     sandbox: Sandbox,
 ) -> None:
-    certificate_pem, key_pem = _certificate()
+    key_pem, certificate_pem = self_signed()
     credential = {"private_key": key_pem.decode(), "public_certificate": certificate_pem.decode()}
 
     result = await asyncio.to_thread(_msal_token, sandbox, "contoso.com", credential)
@@ -226,7 +201,7 @@ async def test_expired_assertion_is_refused(
     sandbox: Sandbox, sandbox_http: httpx.AsyncClient
 ) -> None:
     contoso = sandbox.tenant("contoso")
-    certificate_pem, key_pem = _certificate()
+    key_pem, certificate_pem = self_signed()
     contoso.register_certificate(certificate_pem)
     certificate = x509.load_pem_x509_certificate(certificate_pem)
     endpoint = f"{sandbox.url}/{contoso.tenant_id}/oauth2/v2.0/token"
