@@ -171,6 +171,8 @@ async def start_server(
         await private.cleanup()
         if teams is not None:
             await teams.close()
+        if slack is not None:
+            await slack.close()
 
 
 def _url(runner: web.AppRunner) -> str:

@@ -15,13 +15,19 @@ log = structlog.get_logger("deskhand.tasks")
 
 
 class WorkGroup:
-    """At most `limit` pieces of work run at once; the rest wait their turn, so a burst of
-    commands cannot crowd out the acks the event loop owes the chat platforms."""
+    """At most `limit` pieces of work run at once and at most `backlog` wait their turn, so a
+    burst of commands cannot crowd out the acks the event loop owes the chat platforms; past
+    that, `has_room` is false and channels tell people to try again."""
 
-    def __init__(self, limit: int = 8) -> None:
+    def __init__(self, limit: int = 8, backlog: int = 256) -> None:
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
         self._slots = asyncio.Semaphore(limit)
+        self._capacity = limit + backlog
+
+    @property
+    def has_room(self) -> bool:
+        return not self._closing and len(self._tasks) < self._capacity
 
     def spawn(self, work: Coroutine[Any, Any, None], *, name: str) -> None:
         """Run `work` in the background; refuses new work once shutdown has begun."""

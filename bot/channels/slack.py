@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 import structlog
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
@@ -33,12 +34,13 @@ from cards.blockkit import BUTTON_ACTION_PREFIX, FORM_CALLBACK_PREFIX
 from cards.reply import Reply
 from core.errors import ConfigurationError, DeskhandError
 
-__all__ = ["SlackChannel", "plain_text"]
+__all__ = ["BUSY", "SlackChannel", "plain_text"]
 
 log = structlog.get_logger("deskhand.slack")
 
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
 _DELIVERY = "deskhand_delivery_key"
+BUSY = "Deskhand is busy right now and did not run that; try again in a minute."
 _LINK = re.compile(r"<(?:mailto:)?([^<>|]+)(?:\|([^<>]+))?>")
 
 
@@ -90,9 +92,14 @@ class SlackChannel:
         self._register()
 
     async def start(self) -> None:
-        """Learn which workspace and bot user this token belongs to."""
+        """Open the Web API connection pool; learn the token's workspace."""
+        self.client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
         answer = await self.client.auth_test()
         self._identities = SlackIdentities(self.client, str(answer["team_id"]))
+
+    async def close(self) -> None:
+        if self.client.session is not None:
+            await self.client.session.close()
 
     async def connect_socket_mode(self) -> AsyncSocketModeHandler:
         """Receive Slack's requests over a WebSocket (installs without public ingress)."""
@@ -129,6 +136,10 @@ class SlackChannel:
     async def _on_command(
         self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
     ) -> None:
+        if not self._work.has_room:
+            # The ack itself carries the answer: nothing queued, nothing lost.
+            await ack(text=BUSY)
+            return
         await ack()
         command, text = str(body["command"]), plain_text(str(body.get("text", "")))
         line = text if command == self._settings.command else f"{command} {text}"
@@ -187,6 +198,9 @@ class SlackChannel:
         )
 
     def _spawn(self, request: _Request) -> None:
+        if not self._work.has_room:
+            log.warning("slack.busy_dropped", channel=request.origin.channel_id)
+            return
         self._work.spawn(self._serve(request), name="slack request")
 
     async def _serve(self, request: _Request) -> None:

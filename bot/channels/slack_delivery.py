@@ -69,7 +69,7 @@ class SlackDelivery:
         """Only the requester sees these; they are not kept in the channel's history."""
         for message in messages:
             if origin.response_url:
-                webhook = AsyncWebhookClient(origin.response_url)
+                webhook = AsyncWebhookClient(origin.response_url, session=self._client.session)
                 answer = await webhook.send(
                     text=message.text,
                     blocks=list(message.blocks),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
+from bot.channels.slack import BUSY
 from bot.server import Listener, start_server
 from tests.fakes.slack_api import GUEST, LOCKED_CHANNEL, OUTSIDER, SHARED_CHANNEL, TESS
 from tests.slack.conftest import SlackBot
@@ -149,3 +151,16 @@ async def test_a_request_replayed_to_another_replica_is_acked_but_runs_once(
     await slack_bot.server.work.drain(5)
     assert (first.status_code, second.status_code) == (200, 200)
     assert len(slack_bot.slack.called("chat.postMessage")) == 1
+
+
+async def test_when_the_backlog_is_full_the_ack_says_to_try_again(slack_bot: SlackBot) -> None:
+    release = asyncio.Event()
+    work = slack_bot.server.work
+    while work.has_room:
+        work.spawn(release.wait(), name="held")  # type: ignore[arg-type]
+    response = await slack_bot.command("user adele.vance@contoso.com")
+    release.set()
+    assert response.status_code == 200
+    assert BUSY in response.text
+    await work.drain(5)
+    assert slack_bot.slack.called("users.info") == []
