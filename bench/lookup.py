@@ -12,28 +12,21 @@ trips, and at least 3x faster than each baseline. Prints a table, then one line 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
-import sys
-import tempfile
 from collections.abc import Mapping, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from rich.console import Console
 from rich.table import Table
 
-from bench.measure import BenchmarkFailed, Case, json_line, median_seconds, ratio
+from bench.measure import BenchmarkFailed, Case, median_seconds, ratio, run_benchmark
 from bot.config import load_settings
 from bot.invocation import Invocation
-from bot.logs import configure_logging
 from bot.runtime import Runtime, open_runtime
 from commands.context import Actor
 from commands.people import CANDIDATE_FIELDS, candidate_query, find_candidates, user_path
 from commands.user import screen_requests
-from core.errors import DeskhandError
 from integrations.graph import GraphClient
 from integrations.sandbox import Sandbox, SandboxOptions
 
@@ -198,16 +191,12 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> None:
     options = _parse(argv)
-    configure_logging(sys.stderr, level=logging.WARNING)
-    with tempfile.TemporaryDirectory(prefix="deskhand-bench-") as home:
-        try:
-            figures = asyncio.run(
-                measure_lookup(Path(home), latency=options.latency, runs=options.runs)
-            )
-        except (BenchmarkFailed, DeskhandError) as failure:
-            sys.exit(f"bench.lookup failed: {failure}")
-    Console().print(render_table(figures))
-    print(json_line(figures_json(figures)))
+    run_benchmark(
+        "bench.lookup",
+        partial(measure_lookup, latency=options.latency, runs=options.runs),
+        render_table,
+        figures_json,
+    )
 
 
 if __name__ == "__main__":

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import statistics
+import sys
+import tempfile
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
 
-__all__ = ["BenchmarkFailed", "Case", "json_line", "median_seconds", "ratio"]
+from rich.console import Console, RenderableType
+
+from bot.logs import configure_logging
+from core.errors import DeskhandError
+
+__all__ = ["BenchmarkFailed", "Case", "json_line", "median_seconds", "ratio", "run_benchmark"]
+
+F = TypeVar("F")
 
 Case = Callable[[], Awaitable[object]]
 
@@ -46,3 +59,20 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
 def json_line(figures: Mapping[str, object]) -> str:
     """The one line of JSON a benchmark ends with, keys in the order given (ratios first)."""
     return json.dumps(figures, separators=(", ", ": "))
+
+
+def run_benchmark(
+    name: str,
+    measure: Callable[[Path], Coroutine[Any, Any, F]],
+    table: Callable[[F], RenderableType],
+    figures: Callable[[F], Mapping[str, object]],
+) -> None:
+    """Measure in a fresh Deskhand home, then print the table and, last, the JSON line."""
+    configure_logging(sys.stderr, level=logging.WARNING)
+    with tempfile.TemporaryDirectory(prefix="deskhand-bench-") as home:
+        try:
+            measured: F = asyncio.run(measure(Path(home)))
+        except (BenchmarkFailed, DeskhandError) as failure:
+            sys.exit(f"{name} failed: {failure}")
+    Console().print(table(measured))
+    print(json_line(figures(measured)))

@@ -16,21 +16,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import aiohttp
-from rich.console import Console
 from rich.table import Table
 
-from bench.measure import BenchmarkFailed, json_line, ratio
+from bench.measure import BenchmarkFailed, ratio, run_benchmark
 from bench.sandbox_process import sandbox_process
 from bench.slack_load import COMMAND_TEXT, SECRET_VARIABLE, LoadRun, signed_command
 from bench.slack_targets import (
@@ -41,9 +39,7 @@ from bench.slack_targets import (
     serve_bolt,
     serve_deskhand,
 )
-from bot.logs import configure_logging
 from bot.tasks import WorkGroup
-from core.errors import DeskhandError
 
 __all__ = ["AckFigures", "Acks", "Backlog", "main", "measure_acks", "quick"]
 
@@ -60,13 +56,15 @@ class Acks:
     latencies: tuple[float, ...]
     failures: int
     seconds: float
+    busy: int
 
     @classmethod
     def of(cls, runs: Sequence[LoadRun]) -> Acks:
         latencies = tuple(sorted(latency for run in runs for latency in run.latencies))
         if len(latencies) < 2:
             raise BenchmarkFailed("fewer than two requests were acked; nothing to measure")
-        return cls(latencies, sum(run.failures for run in runs), sum(run.elapsed for run in runs))
+        failures, busy = sum(run.failures for run in runs), sum(run.busy for run in runs)
+        return cls(latencies, failures, sum(run.elapsed for run in runs), busy)
 
     @property
     def per_second(self) -> float:
@@ -241,6 +239,7 @@ def figures_json(figures: AckFigures) -> dict[str, object]:
         out[f"{name}_acks"] = len(acks.latencies)
         out[f"{name}_failures"] = acks.failures
     out["commands_answered"] = backlog.answered
+    out["commands_told_busy"] = deskhand.busy
     out["commands_answered_under_load"] = backlog.answered_under_load
     out["peak_backlog"] = backlog.peak
     out["max_loop_lag_ms"] = round(backlog.max_loop_lag * 1000, 1)
@@ -259,7 +258,8 @@ def render_table(figures: AckFigures) -> Table:
         caption="goals: throughput ≥ 0.9x bare bolt, p99 ≤ 1.5x bare bolt\n"
         f"Deskhand answered {backlog.answered} of {len(deskhand.latencies)} acked commands "
         f"({backlog.answered_under_load} under load; the rest within {backlog.settle_seconds:.1f} s"
-        f" after); peak backlog {backlog.peak}; event loop up to "
+        f" after) and told {deskhand.busy} it was busy; peak backlog {backlog.peak}; event loop "
+        "up to "
         f"{backlog.max_loop_lag * 1000:.0f} ms late",
     )
     table.add_column("target", no_wrap=True)
@@ -303,21 +303,10 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> None:
     options = _parse(argv)
-    configure_logging(sys.stderr, level=logging.WARNING)
-    with tempfile.TemporaryDirectory(prefix="deskhand-bench-") as home:
-        try:
-            figures = asyncio.run(
-                measure_acks(
-                    Path(home),
-                    senders=options.senders,
-                    seconds=options.seconds,
-                    rounds=options.rounds,
-                )
-            )
-        except (BenchmarkFailed, DeskhandError) as failure:
-            sys.exit(f"bench.slack_ack failed: {failure}")
-    Console().print(render_table(figures))
-    print(json_line(figures_json(figures)))
+    measure = partial(
+        measure_acks, senders=options.senders, seconds=options.seconds, rounds=options.rounds
+    )
+    run_benchmark("bench.slack_ack", measure, render_table, figures_json)
 
 
 def quick(argv: Sequence[str]) -> None:

@@ -24,6 +24,8 @@ from urllib.parse import urlencode
 
 import aiohttp
 
+from bot.channels.slack import BUSY
+
 __all__ = ["SECRET_VARIABLE", "LoadRun", "closed_loop", "main", "signed_command"]
 
 SECRET_VARIABLE = "SLACK_SIGNING_SECRET"
@@ -78,16 +80,24 @@ class LoadRun:
     latencies: tuple[float, ...]
     failures: int
     elapsed: float
+    busy: int = 0
+    """Acks that said the bot was too busy to run the command (nothing queued)."""
 
     def to_json(self) -> str:
         return json.dumps(
-            {"latencies": self.latencies, "failures": self.failures, "elapsed": self.elapsed}
+            {
+                "latencies": self.latencies,
+                "failures": self.failures,
+                "elapsed": self.elapsed,
+                "busy": self.busy,
+            }
         )
 
     @classmethod
     def from_json(cls, text: str) -> LoadRun:
         data = json.loads(text)
-        return cls(tuple(map(float, data["latencies"])), int(data["failures"]), data["elapsed"])
+        latencies = tuple(map(float, data["latencies"]))
+        return cls(latencies, int(data["failures"]), data["elapsed"], int(data.get("busy", 0)))
 
 
 @dataclass(frozen=True)
@@ -112,14 +122,14 @@ async def closed_loop(
         )
         elapsed = time.perf_counter() - started
     latencies = tuple(latency for run in runs for latency in run[0])
-    return LoadRun(latencies, sum(run[1] for run in runs), elapsed)
+    return LoadRun(latencies, sum(run[1] for run in runs), elapsed, sum(run[2] for run in runs))
 
 
 async def _send_until(
     session: aiohttp.ClientSession, target: _Target, sender: int, deadline: float
-) -> tuple[list[float], int]:
+) -> tuple[list[float], int, int]:
     latencies: list[float] = []
-    failures = 0
+    failures = busy = 0
     sequence = 0
     while time.perf_counter() < deadline:
         sequence += 1
@@ -131,15 +141,16 @@ async def _send_until(
         started = time.perf_counter()
         try:
             async with session.post(target.url, data=body, headers=headers) as response:
-                await response.read()
+                answer = await response.read()
                 ok = response.status == 200
+                busy += ok and BUSY.encode() in answer
         except (aiohttp.ClientError, TimeoutError):
             ok = False
         if ok:
             latencies.append(time.perf_counter() - started)
         else:
             failures += 1
-    return latencies, failures
+    return latencies, failures, busy
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
