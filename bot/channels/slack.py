@@ -78,7 +78,10 @@ class SlackChannel:
         self._router = router
         self._work = work
         self.client = AsyncWebClient(token=token, base_url=settings.api_url)
-        self._gate = SlackGate(secret, store) if secret else None
+        # Without a signing secret (Socket Mode) HTTP is refused, but deliveries are still
+        # claimed once, so a retried event never runs twice.
+        self._gate = SlackGate(secret or "", store)
+        self._http = secret is not None
         # The client carries the token; bolt warns at start-up when given both.
         self.app = AsyncApp(
             signing_secret=secret,
@@ -112,7 +115,7 @@ class SlackChannel:
     async def handle_http(self, request: web.Request) -> web.Response:
         """`POST /slack/events`: slash commands, events, clicks and form submissions."""
         body = await request.text()
-        if self._gate is None:
+        if not self._http:
             return web.json_response({"error": "Slack over HTTP is not configured"}, status=404)
         key, refusal = self._gate.admit(body, request.headers)
         if refusal:
@@ -205,11 +208,10 @@ class SlackChannel:
 
     async def _serve(self, request: _Request) -> None:
         """Runs after the ack: once per delivery across replicas, then answers."""
-        if self._gate is not None:
-            for key in request.claims:
-                if not await self._gate.first_time(key):
-                    log.info("slack.duplicate_dropped")
-                    return
+        for key in request.claims:
+            if not await self._gate.first_time(key):
+                log.info("slack.duplicate_dropped")
+                return
         try:
             reply = await self._answer(
                 request.team_id, request.origin, request.line, request.action
