@@ -130,7 +130,7 @@ class TeamsChannel(ActivityHandler):
     async def post(self, conversation_id: str, reply: Reply) -> None:
         """Send a reply into a conversation Deskhand has seen before, without being asked."""
         async with self._store.engine.connect() as conn:
-            stored = await load_reference(conn, _CHANNEL, conversation_id)
+            stored = await load_reference(conn, _CHANNEL, _key(conversation_id))
         if stored is None:
             raise NotFound(
                 f"Deskhand has no Teams conversation {conversation_id!r} on record; "
@@ -139,6 +139,9 @@ class TeamsChannel(ActivityHandler):
         reference = ConversationReference.model_validate(stored)
 
         async def send(turn_context: TurnContext) -> None:
+            # The SDK gives the continuation event a random id and would send a "reply" to it;
+            # a proactive post is a new message in the conversation.
+            turn_context.activity.id = None
             await self._send(turn_context, reply)
 
         await self.adapter.continue_conversation(
@@ -199,20 +202,26 @@ class TeamsChannel(ActivityHandler):
         if activity.conversation is None or not activity.service_url:
             return
         reference = activity.get_conversation_reference()
+        # Kept per conversation, not per thread: a later post starts a new thread there.
+        key = _key(str(activity.conversation.id))
+        if reference.conversation is not None:
+            reference.conversation.id = key
+        reference.activity_id = None
         async with self._store.engine.begin() as conn:
             await save_reference(
                 conn,
                 _CHANNEL,
-                str(activity.conversation.id),
+                key,
                 reference.model_dump(mode="json", by_alias=True, exclude_none=True),
                 datetime.now(UTC),
             )
 
 
-def _card_activity(card: dict[str, Any], text: str) -> Activity:
+def _card_activity(card: dict[str, Any], summary: str) -> Activity:
+    # The card holds the content; a text beside it would show everything twice.
     return Activity(
         type=ActivityTypes.message,
-        text=text or None,
+        summary=summary or None,
         attachments=[Attachment(content_type=ADAPTIVE_CARD, content=card)],
     )
 
