@@ -1,20 +1,62 @@
-"""The audit log: every command, who ran it where, on what, and how it ended. Append-only."""
+"""The audit log: every command, who ran it where, on what, and how it ended. Append-only.
+
+Rows are hash-chained: each row's `hash` is the SHA-256 of its canonical JSON (`row_hash`),
+which includes the previous row's hash, so editing, removing or inserting a row anywhere but
+at the end breaks every hash after it. Appends are serialised so two writers never chain onto
+the same head; publishing the head elsewhere (`chain_head`) makes rewriting the whole table
+detectable too.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import RowMapping, func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.store.tables import audit_log
 
-__all__ = ["AuditEntry", "AuditRecord", "GraphRequestIds", "append_audit", "list_audit"]
+__all__ = [
+    "GENESIS_HASH",
+    "AuditEntry",
+    "AuditLogReader",
+    "AuditRecord",
+    "ChainHead",
+    "GraphRequestIds",
+    "append_audit",
+    "audit_rows_in_order",
+    "chain_head",
+    "count_audit",
+    "list_audit",
+    "row_hash",
+]
 
 DETAIL_MAX = 500
 TARGET_MAX = 512
+GENESIS_HASH = "0" * 64
+"""The `prev_hash` of the first row."""
+# The same constant in every replica; distinct from the migration lock's.
+_PG_APPEND_LOCK = 0x6175646974636861
+_HASHED = (
+    "at",
+    "actor",
+    "channel",
+    "tenant",
+    "command",
+    "target",
+    "outcome",
+    "detail",
+    "graph_request_ids",
+    "correlation_id",
+    "approval",
+    "reason",
+    "prev_hash",
+)
 
 
 @dataclass(frozen=True)
@@ -39,6 +81,8 @@ class AuditEntry:
     detail: str = ""
     graph_request_ids: tuple[GraphRequestIds, ...] = ()
     at: datetime | None = None
+    approval: str | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,10 +98,39 @@ class AuditRecord:
     detail: str
     correlation_id: str
     graph_request_ids: tuple[GraphRequestIds, ...]
+    approval: str | None
+    reason: str | None
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """The newest row: publish `hash` elsewhere and a rewritten table no longer matches it."""
+
+    id: int
+    hash: str
+    at: datetime
+
+
+def row_hash(row: Mapping[str, Any]) -> str:
+    """SHA-256 of the row's canonical JSON: sorted keys, no whitespace, UTC microsecond times.
+
+    The id is left out (it is the database's, not the event's); `prev_hash` is in.
+    """
+    content = {name: row[name] for name in _HASHED}
+    content["at"] = row["at"].astimezone(UTC).isoformat(timespec="microseconds")
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 async def append_audit(conn: AsyncConnection, entry: AuditEntry) -> AuditRecord:
-    """Write one entry (stamped now unless it carries its time) and return it as stored."""
+    """Write one entry (stamped now unless it carries its time) and return it as stored.
+
+    Call it first in its transaction: on SQLite the chain's lock is the database's write
+    lock, which a transaction that has already read may not be able to take.
+    """
+    await _lock_chain(conn)
     values: dict[str, Any] = {
         "at": entry.at or datetime.now(UTC),
         "actor": entry.actor,
@@ -72,9 +145,64 @@ async def append_audit(conn: AsyncConnection, entry: AuditEntry) -> AuditRecord:
             for ids in entry.graph_request_ids
         ],
         "correlation_id": entry.correlation_id,
+        "approval": entry.approval,
+        "reason": entry.reason,
+        "prev_hash": await _head_hash(conn),
     }
+    values["hash"] = row_hash(values)
     result = await conn.execute(insert(audit_log).values(values).returning(*audit_log.c))
     return _record(result.mappings().one())
+
+
+async def chain_head(conn: AsyncConnection) -> ChainHead | None:
+    """The newest row's id, hash and time; None while the log is empty."""
+    query = select(audit_log.c.id, audit_log.c.hash, audit_log.c.at)
+    row = (await conn.execute(query.order_by(audit_log.c.id.desc()).limit(1))).first()
+    return None if row is None else ChainHead(id=row.id, hash=row.hash, at=row.at)
+
+
+async def count_audit(conn: AsyncConnection) -> int:
+    return int((await conn.execute(select(func.count()).select_from(audit_log))).scalar_one())
+
+
+async def audit_rows_in_order(conn: AsyncConnection) -> AsyncIterator[AuditRecord]:
+    """Every row, oldest first, streamed so a long log is not held in memory."""
+    result = await conn.stream(select(audit_log).order_by(audit_log.c.id))
+    async for row in result.mappings():
+        yield _record(row)
+
+
+@dataclass(frozen=True)
+class AuditLogReader:
+    """`/audit`'s view of the log: each read in a short transaction of its own."""
+
+    engine: AsyncEngine
+
+    async def recent(
+        self,
+        *,
+        tenant: str | None,
+        actor: str | None,
+        since: datetime | None,
+        limit: int,
+    ) -> list[AuditRecord]:
+        async with self.engine.connect() as conn:
+            return await list_audit(conn, tenant=tenant, actor=actor, since=since, limit=limit)
+
+
+async def _lock_chain(conn: AsyncConnection) -> None:
+    """Hold the chain until commit, so the head read next is still the head at insert."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_APPEND_LOCK})
+    else:
+        # A write statement takes SQLite's write lock (waiting out the busy timeout) even
+        # when it matches no row, which makes this deferred transaction an immediate one.
+        await conn.execute(text("DELETE FROM audit_log WHERE 0"))
+
+
+async def _head_hash(conn: AsyncConnection) -> str:
+    head = await chain_head(conn)
+    return GENESIS_HASH if head is None else head.hash
 
 
 async def list_audit(
@@ -117,4 +245,8 @@ def _record(row: RowMapping) -> AuditRecord:
             GraphRequestIds(item["request_id"], item.get("client_request_id", ""))
             for item in row["graph_request_ids"]
         ),
+        approval=row["approval"],
+        reason=row["reason"],
+        prev_hash=row["prev_hash"],
+        hash=row["hash"],
     )

@@ -85,6 +85,13 @@ audit_log = Table(
     Column("detail", Text(), nullable=False),
     Column("graph_request_ids", JSON(), nullable=False),
     Column("correlation_id", String(64), nullable=False),
+    # Who approved or denied the action, and why, when it needed approval.
+    Column("approval", String(320), nullable=True),
+    Column("reason", Text(), nullable=True),
+    # The hash chain (bot/store/audit.py): a row edited, removed or inserted breaks it.
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_audit_log_hash", "hash", unique=True),
     # `/audit --tenant --user --since`: each filter narrows by equality, then by time.
     Index("ix_audit_log_at", "at"),
     Index("ix_audit_log_tenant_at", "tenant", "at"),
