@@ -16,7 +16,7 @@ from bot.store import open_store
 from bot.store.audit import (
     GENESIS_HASH,
     AuditRecord,
-    audit_rows_in_order,
+    audit_rows_after,
     chain_head,
     count_audit,
     row_hash,
@@ -24,6 +24,7 @@ from bot.store.audit import (
 
 __all__ = ["ChainReport", "export_head", "verify_chain", "verify_store"]
 
+PAGE = 1000
 EDITED = "its hash does not match its content: the row was edited"
 RELINKED = "it does not follow the row before it: a row was deleted or inserted before it"
 
@@ -46,12 +47,15 @@ async def verify_chain(conn: AsyncConnection) -> ChainReport:
     """Recompute every row's hash, oldest first, and stop at the first that does not hold."""
     previous = GENESIS_HASH
     checked = 0
-    async for record in audit_rows_in_order(conn):
-        checked += 1
-        problem = _problem(record, previous)
-        if problem:
-            return ChainReport(rows=checked, broken_id=record.id, problem=problem)
-        previous = record.hash
+    last_id = 0
+    while page := await audit_rows_after(conn, last_id, PAGE):
+        for record in page:
+            checked += 1
+            problem = _problem(record, previous)
+            if problem:
+                return ChainReport(rows=checked, broken_id=record.id, problem=problem)
+            previous = record.hash
+        last_id = page[-1].id
     return ChainReport(rows=checked, head_hash=previous)
 
 

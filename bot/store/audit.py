@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -29,7 +29,7 @@ __all__ = [
     "ChainHead",
     "GraphRequestIds",
     "append_audit",
-    "audit_rows_in_order",
+    "audit_rows_after",
     "chain_head",
     "count_audit",
     "list_audit",
@@ -165,11 +165,11 @@ async def count_audit(conn: AsyncConnection) -> int:
     return int((await conn.execute(select(func.count()).select_from(audit_log))).scalar_one())
 
 
-async def audit_rows_in_order(conn: AsyncConnection) -> AsyncIterator[AuditRecord]:
-    """Every row, oldest first, streamed so a long log is not held in memory."""
-    result = await conn.stream(select(audit_log).order_by(audit_log.c.id))
-    async for row in result.mappings():
-        yield _record(row)
+async def audit_rows_after(conn: AsyncConnection, after_id: int, limit: int) -> list[AuditRecord]:
+    """Up to `limit` rows with ids above `after_id`, oldest first: the log a page at a time."""
+    query = select(audit_log).where(audit_log.c.id > after_id).order_by(audit_log.c.id)
+    result = await conn.execute(query.limit(limit))
+    return [_record(row) for row in result.mappings()]
 
 
 @dataclass(frozen=True)
