@@ -183,11 +183,14 @@ class AuditLogReader:
         *,
         tenant: str | None,
         actor: str | None,
+        target: str | None,
         since: datetime | None,
         limit: int,
     ) -> list[AuditRecord]:
         async with self.engine.connect() as conn:
-            return await list_audit(conn, tenant=tenant, actor=actor, since=since, limit=limit)
+            return await list_audit(
+                conn, tenant=tenant, actor=actor, target=target, since=since, limit=limit
+            )
 
 
 async def _lock_chain(conn: AsyncConnection) -> None:
