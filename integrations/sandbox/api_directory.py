@@ -1,26 +1,27 @@
-"""Memberships, roles, licences, domains and the organization object."""
+"""Memberships, licences, domains and the organization object."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from .api_users import find_user
-from .entities import member_of, role_json, stamp
+from .entities import directory_user_json, member_of, stamp
 from .graph_call import GraphCall, GraphResult, Route, ok
-from .model import Directory, DirectoryRole, RoleAssignment
-from .query import page, parse_collection_query, project
+from .graph_errors import not_found
+from .query import filtered_page
 
-__all__ = ["ROUTES"]
+__all__ = ["DIRECTORY_READ", "ROUTES"]
 
 DIRECTORY_READ = ("Directory.Read.All", "Directory.ReadWrite.All")
-ROLE_READ = (
-    "RoleManagement.Read.Directory",
-    "RoleManagement.Read.All",
-    *DIRECTORY_READ,
-    "RoleManagement.ReadWrite.Directory",
-)
 ORGANIZATION_READ = ("Organization.Read.All", *DIRECTORY_READ, "Organization.ReadWrite.All")
 SKU_READ = ("Organization.Read.All", "LicenseAssignment.Read.All", *ORGANIZATION_READ)
+MEMBERS_READ = (
+    "GroupMember.Read.All",
+    "Group.Read.All",
+    "GroupMember.ReadWrite.All",
+    "Group.ReadWrite.All",
+    *DIRECTORY_READ,
+)
 DOMAIN_READ = ("Domain.Read.All", "Domain.ReadWrite.All", *DIRECTORY_READ)
 
 # The service each plan belongs to, as organization.assignedPlans names it.
@@ -35,11 +36,7 @@ _PLAN_SERVICES = {
 
 
 def _collection(call: GraphCall, items: list[dict[str, Any]], context: str) -> GraphResult:
-    query = parse_collection_query(call, context)
-    matching = [i for i in items if query.filter is None or query.filter.matches(i)]
-    if query.select is not None:
-        matching = [project(i, query.select, (), with_id=True) for i in matching]
-    return ok(page(call, matching, query, context=context))
+    return ok(filtered_page(call, items, context))
 
 
 async def list_member_of(call: GraphCall) -> GraphResult:
@@ -48,53 +45,16 @@ async def list_member_of(call: GraphCall) -> GraphResult:
     return _collection(call, member_of(call.tenant.directory, user), "directoryObjects")
 
 
-def _definition_json(role: DirectoryRole) -> dict[str, Any]:
-    return {
-        "id": role.template_id,
-        "description": role.description,
-        "displayName": role.display_name,
-        "isBuiltIn": role.is_built_in,
-        "isEnabled": True,
-        "templateId": role.template_id,
-        "version": "1",
-    }
-
-
-def _assignment_json(
-    directory: Directory, assignment: RoleAssignment, expand: bool
-) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "id": assignment.id,
-        "principalId": assignment.principal_id,
-        "resourceScope": "/",
-        "directoryScopeId": "/",
-        "roleDefinitionId": assignment.role_template_id,
-    }
-    if expand:
-        body["roleDefinition"] = _definition_json(directory.roles[assignment.role_template_id])
-    return body
-
-
-async def list_role_assignments(call: GraphCall) -> GraphResult:
-    call.require(*ROLE_READ)
+async def list_group_members(call: GraphCall) -> GraphResult:
+    """Direct user members, typed as the polymorphic directoryObject collection is."""
+    call.require(*MEMBERS_READ)
     directory = call.tenant.directory
-    expand = call.query.get("$expand", "") == "roleDefinition"
-    items = [_assignment_json(directory, a, expand) for a in directory.role_assignments]
-    return _collection(call, items, "roleManagement/directory/roleAssignments")
-
-
-async def list_role_definitions(call: GraphCall) -> GraphResult:
-    call.require(*ROLE_READ)
-    items = [_definition_json(role) for role in call.tenant.directory.roles.values()]
-    return _collection(call, items, "roleManagement/directory/roleDefinitions")
-
-
-async def list_directory_roles(call: GraphCall) -> GraphResult:
-    call.require(*ROLE_READ)
-    directory = call.tenant.directory
-    active = {a.role_template_id for a in directory.role_assignments}
-    items = [role_json(directory.roles[template]) for template in sorted(active)]
-    return _collection(call, items, "directoryRoles")
+    group = directory.groups.get(call.params["group"].lower())
+    if group is None:
+        raise not_found(call.params["group"])
+    members = [directory.users[m] for m in sorted(group.member_ids) if m in directory.users]
+    items = [directory_user_json(user) for user in members]
+    return _collection(call, items, "directoryObjects")
 
 
 async def list_domains(call: GraphCall) -> GraphResult:
@@ -190,9 +150,7 @@ async def list_organization(call: GraphCall) -> GraphResult:
 
 ROUTES = (
     Route("GET", "/users/{user}/memberOf", list_member_of),
-    Route("GET", "/roleManagement/directory/roleAssignments", list_role_assignments),
-    Route("GET", "/roleManagement/directory/roleDefinitions", list_role_definitions),
-    Route("GET", "/directoryRoles", list_directory_roles),
+    Route("GET", "/groups/{group}/members", list_group_members),
     Route("GET", "/domains", list_domains),
     Route("GET", "/subscribedSkus", list_subscribed_skus),
     Route("GET", "/organization", list_organization),

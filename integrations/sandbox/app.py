@@ -12,7 +12,7 @@ import uuid
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from . import api_authentication, api_directory, api_users, login
+from . import api_actions, api_authentication, api_directory, api_roles, api_users, login
 from .batch import BatchEndpoint
 from .graph_call import Route
 from .graph_endpoint import VERSIONS, GraphEndpoint, error_result, to_response, unresolved
@@ -24,6 +24,8 @@ __all__ = ["ROUTES", "build_app"]
 ROUTES: tuple[Route, ...] = (
     *api_users.ROUTES,
     *api_directory.ROUTES,
+    *api_roles.ROUTES,
+    *api_actions.ROUTES,
     *api_authentication.ROUTES,
 )
 

@@ -33,7 +33,7 @@ from .graph_endpoint import (
     unresolved,
 )
 from .graph_errors import GraphError, bad_request
-from .recording import RecordedRequest, safe_headers
+from .recording import RecordedRequest, safe_body, safe_headers
 from .state import CLIENT_REQUEST_ID, REQUEST_ID, STATE
 
 __all__ = ["MAX_REQUESTS", "BatchEndpoint"]
@@ -186,7 +186,7 @@ class _BatchRun:
                 path=url.path if url else inner.url,
                 query=dict(url.query) if url else {},
                 headers=safe_headers(inner.headers),
-                body=inner.body,
+                body=safe_body(inner.body),
                 status=result.status,
                 batch=self.batch_id,
             )

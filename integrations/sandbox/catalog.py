@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from .model import DirectoryRole, ServicePlan
 
-__all__ = ["PLANS", "ROLE_TEMPLATES", "SKU_IDS", "SKU_PLANS", "role_templates"]
+__all__ = [
+    "PLANS",
+    "PRIVILEGED_ROLES",
+    "ROLE_TEMPLATES",
+    "SKU_IDS",
+    "SKU_PLANS",
+    "role_templates",
+]
 
 PLANS = {
     "AAD_PREMIUM": ServicePlan("41781fb2-bc02-4b7c-bd55-b576c07bb09d", "AAD_PREMIUM"),
@@ -76,12 +83,35 @@ ROLE_TEMPLATES = {
         "Can access to view, set and reset authentication method information for any "
         "non-admin user.",
     ),
+    "Password Administrator": (
+        "966707d0-3269-4727-9be2-8c3a10f19b9d",
+        "Can reset passwords for non-administrators and Password Administrators.",
+    ),
+    "Privileged Role Administrator": (
+        "e8611ab8-c189-46e8-94e1-60213ab1f814",
+        "Can manage role assignments in Microsoft Entra ID, and all aspects of Privileged "
+        "Identity Management.",
+    ),
+    "Privileged Authentication Administrator": (
+        "7be44c8a-adaf-4e2a-84d6-ab2649e08a13",
+        "Can access to view, set and reset authentication method information for any user "
+        "(admin or non-admin).",
+    ),
 }
+
+# The roles Microsoft labels PRIVILEGED in the built-in roles reference (isPrivileged on beta).
+PRIVILEGED_ROLES = frozenset(ROLE_TEMPLATES) - {"Exchange Administrator"}
 
 
 def role_templates(object_id_for: dict[str, str]) -> dict[str, DirectoryRole]:
     """The built-in roles keyed by template id; `object_id_for` maps names to object ids."""
     return {
-        template: DirectoryRole(template, object_id_for[name], name, description)
+        template: DirectoryRole(
+            template,
+            object_id_for[name],
+            name,
+            description,
+            is_privileged=name in PRIVILEGED_ROLES,
+        )
         for name, (template, description) in ROLE_TEMPLATES.items()
     }

@@ -12,6 +12,7 @@ __all__ = [
     "NEVER",
     "USER_DEFAULT_PROPERTIES",
     "USER_PROPERTIES",
+    "directory_user_json",
     "group_json",
     "member_of",
     "method_json",
@@ -79,8 +80,23 @@ def user_json(user: User) -> dict[str, Any]:
         "onPremisesSyncEnabled": True if user.on_premises_sync else None,
         "onPremisesSamAccountName": user.given_name if user.on_premises_sync else None,
         "onPremisesLastSyncDateTime": stamp(user.created) if user.on_premises_sync else None,
-        "lastPasswordChangeDateTime": stamp(user.created),
+        "lastPasswordChangeDateTime": stamp(user.password_changed or user.created),
+        "signInSessionsValidFromDateTime": stamp(user.sessions_valid_from or user.created),
+        "passwordProfile": {
+            "password": None,  # Graph never returns it
+            "forceChangePasswordNextSignIn": user.force_change_password,
+            "forceChangePasswordNextSignInWithMfa": user.force_change_password_with_mfa,
+        },
         "signInActivity": sign_in_activity(user),
+    }
+
+
+def directory_user_json(user: User) -> dict[str, Any]:
+    """A user inside a directoryObject collection: typed, with the default properties."""
+    full = user_json(user)
+    return {
+        "@odata.type": "#microsoft.graph.user",
+        **{name: full[name] for name in USER_DEFAULT_PROPERTIES},
     }
 
 
@@ -122,6 +138,7 @@ def group_json(group: Group) -> dict[str, Any]:
         "description": group.description,
         "displayName": group.display_name,
         "groupTypes": list(group.group_types),
+        "isAssignableToRole": group.is_assignable_to_role,
         "mail": group.mail,
         "mailEnabled": group.mail_enabled,
         "mailNickname": group.mail_nickname,

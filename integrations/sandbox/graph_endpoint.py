@@ -16,6 +16,7 @@ from aiohttp import web
 from .faults import apply_fault
 from .graph_call import GraphCall, GraphResult, Route
 from .graph_errors import GraphError, bad_request, error_body
+from .recording import safe_body
 from .state import BODY, CLIENT_REQUEST_ID, REQUEST_ID, STATE, TENANT_NAME, SandboxState
 from .tenant import SandboxTenant
 from .tokens import GRAPH_AUDIENCES
@@ -73,7 +74,7 @@ async def read_json(request: web.Request) -> Any:
             "Unable to read JSON request payload. Please ensure Content-Type header is set "
             "and payload is of valid JSON format."
         ) from None
-    request[BODY] = body
+    request[BODY] = safe_body(body)
     return body
 
 

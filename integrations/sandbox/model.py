@@ -13,6 +13,7 @@ __all__ = [
     "Domain",
     "Group",
     "RoleAssignment",
+    "RoleEligibility",
     "Sku",
     "User",
 ]
@@ -55,6 +56,10 @@ class User:
     usage_location: str | None = "US"
     employee_id: str | None = None
     company_name: str | None = None
+    password_changed: datetime | None = None
+    force_change_password: bool = False
+    force_change_password_with_mfa: bool = False
+    sessions_valid_from: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,7 @@ class Group:
     group_types: tuple[str, ...]
     created: datetime
     member_ids: frozenset[str]
+    is_assignable_to_role: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,7 @@ class DirectoryRole:
     display_name: str
     description: str
     is_built_in: bool = True
+    is_privileged: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,16 @@ class RoleAssignment:
     id: str
     principal_id: str
     role_template_id: str
+
+
+@dataclass(frozen=True)
+class RoleEligibility:
+    """A PIM eligibility: the principal may activate the role, but does not hold it now."""
+
+    id: str
+    principal_id: str
+    role_template_id: str
+    start: datetime
 
 
 @dataclass(frozen=True)
@@ -125,6 +142,7 @@ class Directory:
     groups: dict[str, Group] = field(default_factory=dict)
     roles: dict[str, DirectoryRole] = field(default_factory=dict)
     role_assignments: list[RoleAssignment] = field(default_factory=list)
+    role_eligibilities: list[RoleEligibility] = field(default_factory=list)
     skus: list[Sku] = field(default_factory=list)
     domains: list[Domain] = field(default_factory=list)
     upn_index: dict[str, str] = field(default_factory=dict, repr=False)
@@ -149,5 +167,15 @@ class Directory:
     def consumed_units(self, sku_id: str) -> int:
         return sum(1 for user in self.users.values() if sku_id in user.sku_ids)
 
+    def active_roles(self, user_id: str) -> frozenset[str]:
+        """Role template ids the user holds now: assigned directly or through a group."""
+        principals = {user_id} | {g.id for g in self.groups.values() if user_id in g.member_ids}
+        return frozenset(
+            a.role_template_id for a in self.role_assignments if a.principal_id in principals
+        )
+
     def admin_ids(self) -> frozenset[str]:
-        return frozenset(a.principal_id for a in self.role_assignments)
+        """Users holding any role now, directly or as members of a role-assigned group."""
+        principals = {a.principal_id for a in self.role_assignments}
+        via_groups = (self.groups[p].member_ids for p in principals if p in self.groups)
+        return frozenset(principals - self.groups.keys()).union(*via_groups)

@@ -20,7 +20,14 @@ from .graph_errors import bad_request, unsupported_query
 from .odata_filter import Filter, parse_filter
 from .search import Search, parse_search
 
-__all__ = ["CollectionQuery", "page", "parse_collection_query", "project", "sort_key"]
+__all__ = [
+    "CollectionQuery",
+    "filtered_page",
+    "page",
+    "parse_collection_query",
+    "project",
+    "sort_key",
+]
 
 _ADVANCED_HINT = (
     "Try adding $count=true query parameter and ConsistencyLevel:eventual header. "
@@ -109,6 +116,15 @@ def page(
     if end < len(items):
         body["@odata.nextLink"] = _next_link(call, end)
     return body
+
+
+def filtered_page(call: GraphCall, items: list[dict[str, Any]], context: str) -> dict[str, Any]:
+    """A small collection with `$filter`, `$select` (plus `id`) and paging applied."""
+    query = parse_collection_query(call, context)
+    matching = [i for i in items if query.filter is None or query.filter.matches(i)]
+    if query.select is not None:
+        matching = [project(i, query.select, (), with_id=True) for i in matching]
+    return page(call, matching, query, context=context)
 
 
 def sort_key(orderby: tuple[str, bool] | None) -> Callable[[Mapping[str, Any]], Any] | None:

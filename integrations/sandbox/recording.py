@@ -9,6 +9,9 @@ from typing import Any
 __all__ = ["RecordedRequest", "RequestLog"]
 
 _SECRET_FIELDS = frozenset({"client_secret", "client_assertion"})
+# JSON body keys whose values are secrets wherever they appear (passwordProfile.password).
+_SECRET_KEYS = frozenset({"password"})
+_MASK = "***"
 
 
 @dataclass(frozen=True)
@@ -37,4 +40,16 @@ def safe_headers(headers: Mapping[str, str]) -> dict[str, str]:
 
 def safe_form(form: Mapping[str, str]) -> dict[str, str]:
     """A token request's form with its secrets masked."""
-    return {k: ("***" if k in _SECRET_FIELDS else v) for k, v in form.items()}
+    return {k: (_MASK if k in _SECRET_FIELDS else v) for k, v in form.items()}
+
+
+def safe_body(body: Any) -> Any:
+    """A JSON body with every secret value masked, at any depth (for `$batch` bodies too)."""
+    if isinstance(body, dict):
+        return {
+            k: (_MASK if k in _SECRET_KEYS and v is not None else safe_body(v))
+            for k, v in body.items()
+        }
+    if isinstance(body, list):
+        return [safe_body(item) for item in body]
+    return body

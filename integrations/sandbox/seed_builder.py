@@ -12,7 +12,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from .catalog import PLANS, ROLE_TEMPLATES, SKU_IDS, SKU_PLANS, role_templates
-from .model import AuthMethod, Directory, Domain, Group, RoleAssignment, Sku, User
+from .model import (
+    AuthMethod,
+    Directory,
+    Domain,
+    Group,
+    RoleAssignment,
+    RoleEligibility,
+    Sku,
+    User,
+)
 
 __all__ = ["GroupSpec", "Person", "TenantBuilder", "object_id"]
 
@@ -59,6 +68,7 @@ class GroupSpec:
     kind: str  # "m365" | "security" | "mail-security" | "distribution"
     members: tuple[str, ...]
     description: str = ""
+    role_assignable: bool = False
 
 
 _GROUP_FLAGS = {  # mailEnabled, securityEnabled, groupTypes
@@ -137,13 +147,28 @@ class TenantBuilder:
             group_types=group_types,
             created=self.now - timedelta(days=900),
             member_ids=frozenset(self.id("user", key) for key in spec.members),
+            is_assignable_to_role=spec.role_assignable,
         )
 
-    def assign_role(self, person_key: str, role_name: str) -> None:
+    def assign_role(self, person_key: str, role_name: str, *, kind: str = "user") -> None:
+        """An active assignment to a user, or with `kind="group"` to a role-assignable group."""
         template = ROLE_TEMPLATES[role_name][0]
-        principal = self.id("user", person_key)
+        principal = self.id(kind, person_key)
         self.directory.role_assignments.append(
             RoleAssignment(_assignment_id(template, principal), principal, template)
+        )
+
+    def make_eligible(self, person_key: str, role_name: str, days_ago: float = 30.0) -> None:
+        """A PIM eligibility without expiry, granted `days_ago`."""
+        template = ROLE_TEMPLATES[role_name][0]
+        principal = self.id("user", person_key)
+        self.directory.role_eligibilities.append(
+            RoleEligibility(
+                self.id("eligibility", f"{person_key}:{template}"),
+                principal,
+                template,
+                self.now - timedelta(days=days_ago),
+            )
         )
 
     def add_sku(self, part_number: str, prepaid: int) -> None:

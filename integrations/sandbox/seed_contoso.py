@@ -3,9 +3,11 @@
 The fixed users are the ones a technician meets; tests and the demo rely on them:
 adele.vance (licensed, MFA registered, active), lynne.robbins (no MFA method),
 megan.bowen (no sign-in for 120 days), alex.wilber (sign-in blocked), diego.siciliani
-(never signed in, created 60 days ago), admin and breakglass (Global Administrators),
-lee.gu (synced from on-premises AD), sean.obrien (Sean O'Brien), jordan.miller (guest),
-reception (shared mailbox: disabled, unlicensed), isaiah.langer and joni.sherman (per-user MFA).
+(never signed in, created 60 days ago), admin and breakglass (active Global Administrators),
+allan.deyoung (User and Helpdesk Administrator, PIM-eligible for Privileged Role Administrator),
+lee.gu (synced from on-premises AD), sean.obrien (Sean O'Brien; Helpdesk Administrator through
+the role-assignable group "Helpdesk Admins"), jordan.miller (guest), reception (shared mailbox:
+disabled, unlicensed), isaiah.langer and joni.sherman (per-user MFA).
 """
 
 from __future__ import annotations
@@ -339,6 +341,14 @@ CONTOSO_GROUPS = (
         "ithelpdesk", "IT Helpdesk", "mail-security", ("admin", "allan.deyoung", "sean.obrien")
     ),
     GroupSpec(
+        "helpdeskadmins",
+        "Helpdesk Admins",
+        "security",
+        ("sean.obrien",),
+        "Holds the Helpdesk Administrator role for its members",
+        role_assignable=True,
+    ),
+    GroupSpec(
         "announcements",
         "Contoso Announcements",
         "distribution",
@@ -353,6 +363,8 @@ CONTOSO_ROLES = (
     ("allan.deyoung", "Helpdesk Administrator"),
     ("nestor.wilke", "Global Reader"),
 )
+CONTOSO_GROUP_ROLES = (("helpdeskadmins", "Helpdesk Administrator"),)
+CONTOSO_ELIGIBLE_ROLES = (("allan.deyoung", "Privileged Role Administrator"),)
 
 # (part number, prepaid units); SPE_E3 is nearly exhausted on purpose.
 CONTOSO_SKUS = (
@@ -372,6 +384,10 @@ def contoso(now: datetime) -> Directory:
         builder.add_group(group)
     for person_key, role in CONTOSO_ROLES:
         builder.assign_role(person_key, role)
+    for group_key, role in CONTOSO_GROUP_ROLES:
+        builder.assign_role(group_key, role, kind="group")
+    for person_key, role in CONTOSO_ELIGIBLE_ROLES:
+        builder.make_eligible(person_key, role)
     for part_number, prepaid in CONTOSO_SKUS:
         builder.add_sku(part_number, prepaid)
     return builder.directory

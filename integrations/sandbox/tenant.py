@@ -13,9 +13,9 @@ from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from .model import Directory
 from .seed_builder import object_id
 
-__all__ = ["DEFAULT_PERMISSIONS", "SandboxTenant"]
+__all__ = ["DEFAULT_APP_ROLES", "DEFAULT_PERMISSIONS", "SandboxTenant"]
 
-# What Deskhand's read side consents to; tests remove entries to provoke 403s.
+# What Deskhand consents to; tests remove entries to provoke 403s.
 DEFAULT_PERMISSIONS = frozenset(
     {
         "User.Read.All",
@@ -26,8 +26,15 @@ DEFAULT_PERMISSIONS = frozenset(
         "RoleManagement.Read.Directory",
         "Domain.Read.All",
         "Policy.Read.All",
+        # The actions' least-privileged permissions (block, reset password, revoke sessions).
+        "User.EnableDisableAccount.All",
+        "User-PasswordProfile.ReadWrite.All",
+        "User.RevokeSessions.All",
     }
 )
+
+# Directory roles of the app's service principal: password resets need one (user-update.md).
+DEFAULT_APP_ROLES = frozenset({"User Administrator"})
 
 
 def _thumbprint(certificate: x509.Certificate, algorithm: hashes.HashAlgorithm) -> str:
@@ -36,13 +43,15 @@ def _thumbprint(certificate: x509.Certificate, algorithm: hashes.HashAlgorithm) 
 
 @dataclass
 class SandboxTenant:
-    """`permissions` is the app's granted application permissions (the token's roles claim)."""
+    """`permissions` is the app's granted application permissions (the token's roles claim);
+    `app_roles` the directory roles (by display name) its service principal holds."""
 
     name: str
     domain: str
     directory: Directory
     client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(30), repr=False)
     permissions: set[str] = field(default_factory=lambda: set(DEFAULT_PERMISSIONS))
+    app_roles: set[str] = field(default_factory=lambda: set(DEFAULT_APP_ROLES))
     certificates: dict[str, PublicKeyTypes] = field(default_factory=dict, repr=False)
 
     @property
