@@ -129,11 +129,11 @@ def _changes(call: GraphCall, user: User, body: dict[str, Any]) -> dict[str, Any
 
 async def update_user(call: GraphCall) -> GraphResult:
     """204 No Content on success, as user-update.md documents."""
-    user = find_user(call)
     body = call.body
     if not isinstance(body, dict) or not body:
         raise bad_request("Empty Payload. JSON content expected.")
     _check_permissions(call, body)
+    user = find_user(call)
     if user.on_premises_sync and not set(body) <= _CLOUD_ONLY:
         raise _synced_refusal()
     call.tenant.directory.add_user(replace(user, **_changes(call, user, body)))
