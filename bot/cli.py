@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +22,8 @@ licenses_app = typer.Typer(no_args_is_help=True, help="The licence product-name 
 app.add_typer(licenses_app, name="licenses")
 manifest_app = typer.Typer(no_args_is_help=True, help="App manifests for the chat platforms.")
 app.add_typer(manifest_app, name="manifest")
+audit_app = typer.Typer(no_args_is_help=True, help="The hash-chained audit log.")
+app.add_typer(audit_app, name="audit")
 
 TenantOption = Annotated[
     str | None, typer.Option("--tenant", "-t", help="Customer tenant, when the command names none.")
@@ -68,12 +72,12 @@ def console() -> None:
 def run(
     command: Annotated[str, typer.Argument(help='A command line, e.g. "/user adele".')],
     tenant: TenantOption = None,
-    json: Annotated[bool, typer.Option("--json", help="Print the reply as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the reply as JSON.")] = False,
 ) -> None:
     """Run one command and exit: 0 on success, 1 with a one-line message on error."""
     from bot.channels.console import run_command
 
-    raise typer.Exit(_exit_on_error(lambda: asyncio.run(run_command(command, tenant, json))))
+    raise typer.Exit(_exit_on_error(lambda: asyncio.run(run_command(command, tenant, as_json))))
 
 
 @licenses_app.command("refresh")
@@ -146,6 +150,34 @@ def manifest_teams(
     Console().print(f"Wrote {_exit_on_error(build)}")
 
 
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check every row of the audit log against its hash chain; exit 1 if it was altered."""
+    from bot.audit_chain import verify_store
+    from bot.config import load_settings
+
+    report = _exit_on_error(lambda: asyncio.run(verify_store(load_settings().store_url)))
+    if report.intact:
+        Console().print(f"Audit chain intact: {report.rows} rows, head {report.head_hash}.")
+        return
+    Console(stderr=True).print(
+        f"[bold red]Audit chain broken at row {report.broken_id}:[/] {report.problem} "
+        f"({report.rows} rows checked).",
+        highlight=False,
+    )
+    raise typer.Exit(1)
+
+
+@audit_app.command("head")
+def audit_head() -> None:
+    """Print the chain head (id, hash, time, rows) as JSON, to keep or post elsewhere."""
+    from bot.audit_chain import export_head
+    from bot.config import load_settings
+
+    head = _exit_on_error(lambda: asyncio.run(export_head(load_settings().store_url)))
+    print(json.dumps(head))
+
+
 def _exit_on_error(work: Callable[[], T]) -> T:
     try:
         return work()
@@ -157,6 +189,10 @@ def _exit_on_error(work: Callable[[], T]) -> T:
 
 
 def main() -> None:
+    # Commands that do not set up logging themselves keep the library's chatter off stdout.
+    from bot.logs import configure_logging
+
+    configure_logging(sys.stderr, level=logging.WARNING)
     sys.exit(app())
 
 

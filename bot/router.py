@@ -19,6 +19,7 @@ from bot.middleware import Call, Middleware, Next
 from bot.tenants import TenantDirectory
 from cards.reply import Reply
 from commands.arguments import bind_arguments, split_command_line
+from commands.audit import AuditReader
 from commands.context import CommandContext, Progress, silent_progress
 from commands.registry import CommandSpec, Registry
 from core.errors import DeskhandError, NotFound, UsageError, UserError
@@ -45,12 +46,14 @@ class Router:
         products: ProductCatalog,
         middleware: Sequence[Middleware] = (),
         follow_ups: FollowUpBook | None = None,
+        audit_reader: AuditReader | None = None,
     ) -> None:
         self.registry = registry
         self.tenants = tenants
         self.policy = policy
         self.products = products
         self.follow_ups = follow_ups
+        self.audit_reader = audit_reader
         chain: Next = self._dispatch
         for layer in reversed(middleware):
             chain = partial(layer, next_=chain)
@@ -107,6 +110,7 @@ class Router:
             tenants=self.tenants.tenants,
             allowed_commands=partial(self.allowed_commands, call),
             products=self.products,
+            audit_reader=self.audit_reader,
             tenant=call.tenant,
             graph_client=self.tenants.client(call.tenant) if call.tenant else None,
             progress=call.progress,

@@ -19,6 +19,7 @@ from bot.metrics import Metrics
 from bot.middleware import AccessCheck, AuditTrail, Call, log_requests
 from bot.router import Router
 from bot.store import AuditEntry, Store, append_audit, open_store
+from bot.store.audit import AuditLogReader
 from bot.tenants import TenantDirectory
 from commands import REGISTRY
 from commands.context import Actor, TenantInfo
@@ -125,6 +126,7 @@ async def open_runtime(
                 FollowUpButtons(follow_ups),
             ),
             follow_ups=follow_ups,
+            audit_reader=AuditLogReader(store.engine),
         )
         yield Runtime(settings, router, store, sandbox, metrics)
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 from core.errors import UserError
 
 if TYPE_CHECKING:
+    from commands.audit import AuditReader
     from commands.registry import CommandSpec
     from integrations.graph import GraphClient
     from integrations.graph.products import ProductCatalog
@@ -67,6 +68,7 @@ class CommandContext:
     products: ProductCatalog
     tenant: TenantInfo | None = None
     graph_client: GraphClient | None = None
+    audit_reader: AuditReader | None = None
     progress: Progress = silent_progress
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     request_id: str = ""
@@ -77,6 +79,12 @@ class CommandContext:
         if self.tenant is None:
             raise UserError("This command needs a tenant: add --tenant NAME (see /tenants).")
         return self.tenant
+
+    @property
+    def audit(self) -> AuditReader:
+        if self.audit_reader is None:
+            raise UserError("This Deskhand keeps no audit log.")
+        return self.audit_reader
 
     @property
     def graph(self) -> GraphClient:

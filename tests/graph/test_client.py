@@ -157,12 +157,12 @@ async def test_next_links_to_another_host_are_not_followed(
 async def test_request_maps_a_refused_write_and_does_not_repeat_it(
     contoso: GraphClient, sandbox: Sandbox
 ) -> None:
-    # The sandbox serves reads only, so Graph's answer to an unknown segment stands in.
-    path = f"{ADELE}/revokeSignInSessions"
+    # Lee Gu is synced from on-premises AD: Graph refuses to block him in the cloud.
+    path = "/users/lee.gu@contoso.com"
     with pytest.raises(Rejected) as failure:
-        await contoso.request("POST", path, json={})
-    assert failure.value.code == "BadRequest" and "revokeSignInSessions" in failure.value.message
-    assert [r.method for r in sandbox.requests if r.path == f"/v1.0{path}"] == ["POST"]
+        await contoso.request("PATCH", path, json={"accountEnabled": False})
+    assert failure.value.status == 400
+    assert [r.method for r in sandbox.requests if r.path == f"/v1.0{path}"] == ["PATCH"]
 
 
 async def test_request_returns_the_json_answer(contoso: GraphClient) -> None:
