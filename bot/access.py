@@ -46,7 +46,9 @@ class AccessPolicy:
                 for person in who
                 for place in (tenant.name, ALL_TENANTS)
             ]
-        return self._everyone.union(*held)
+        # The sandbox rule never reaches a customer tenant, whatever the configuration.
+        everyone = self._everyone if tenant is None or tenant.sandbox else frozenset()
+        return everyone.union(*held)
 
     def allows(self, actor: Actor, spec: CommandSpec, tenant: TenantInfo | None) -> bool:
         return bool(self.roles(actor, tenant) & spec.roles)

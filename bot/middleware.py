@@ -6,6 +6,7 @@ logging outermost, so every outcome is logged; audit before access, so denials a
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -81,6 +82,10 @@ async def observed(call: Call, next_: Next, observer: Observer) -> Reply:
     """Run the rest of the pipeline and tell `observer` the outcome, whatever it was."""
     try:
         reply = await next_(call)
+    except asyncio.CancelledError:
+        # Cut off at shutdown: it may have changed something, so it is still recorded.
+        await asyncio.shield(observer("cancelled", None))
+        raise
     except Exception as error:
         await observer(outcome_of(error, None), error)
         raise

@@ -20,9 +20,9 @@ from bot.tenants import TenantDirectory
 from cards.reply import Reply
 from commands.arguments import bind_arguments, split_command_line
 from commands.audit import AuditReader
-from commands.context import CommandContext, Progress, silent_progress
+from commands.context import CommandContext, Progress, TenantInfo, silent_progress
 from commands.registry import CommandSpec, Registry
-from core.errors import DeskhandError, NotFound, UsageError, UserError
+from core.errors import AccessDenied, DeskhandError, NotFound, UsageError, UserError
 from integrations.graph.products import ProductCatalog
 
 __all__ = ["Router", "describe_error"]
@@ -68,8 +68,8 @@ class Router:
         except Exception:
             log.exception("command.crashed", request_id=invocation.request_id)
             return Reply.error(
-                "Something went wrong inside Deskhand; nothing was changed. If it happens "
-                f"again, give your Deskhand admin this reference: {invocation.request_id}."
+                "Something went wrong inside Deskhand. If it happens again, give your "
+                f"Deskhand admin this reference: {invocation.request_id}."
             )
 
     async def _command_line(self, invocation: Invocation) -> str:
@@ -87,9 +87,15 @@ class Router:
         name, words = split_command_line(line)
         spec = self.lookup(name)
         args = bind_arguments(spec, words)
+        if spec.destructive:
+            # Fails closed until destructive commands go through confirmation and approval.
+            raise AccessDenied(f"/{spec.name} changes a tenant and needs a confirmation step.")
         tenant = None
         if spec.needs_tenant:
-            tenant = self.tenants.resolve(getattr(args, "tenant", None), invocation.tenant_hint)
+            visible = self.visible_tenants(invocation)
+            tenant = self.tenants.resolve(
+                getattr(args, "tenant", None), invocation.tenant_hint, among=visible
+            )
         return Call(invocation, spec, args, tenant, progress)
 
     def lookup(self, name: str) -> CommandSpec:
@@ -102,12 +108,17 @@ class Router:
 
     def allowed_commands(self, call: Call) -> list[CommandSpec]:
         actor = call.invocation.actor
-        return [spec for spec in self.registry if self.policy.allows(actor, spec, None)]
+        return [spec for spec in self.registry if self.policy.allows(actor, spec, call.tenant)]
+
+    def visible_tenants(self, invocation: Invocation) -> tuple[TenantInfo, ...]:
+        """The tenants the actor holds a role in: no one learns of the other customers."""
+        actor = invocation.actor
+        return tuple(t for t in self.tenants.tenants if self.policy.roles(actor, t))
 
     async def _dispatch(self, call: Call) -> Reply:
         context = CommandContext(
             actor=call.invocation.actor,
-            tenants=self.tenants.tenants,
+            tenants=self.visible_tenants(call.invocation),
             allowed_commands=partial(self.allowed_commands, call),
             products=self.products,
             audit_reader=self.audit_reader,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -22,32 +22,35 @@ class TenantDirectory:
     clients: Mapping[str, GraphClient]
     default: str | None = None
 
-    def resolve(self, name: str | None, hint: str | None = None) -> TenantInfo:
-        """`--tenant` wins, then the conversation's tenant, the default, or the only tenant."""
+    def resolve(
+        self, name: str | None, hint: str | None = None, *, among: Sequence[TenantInfo] = ()
+    ) -> TenantInfo:
+        """`--tenant` wins, then the conversation's tenant, the default, or the only tenant.
+
+        Messages name only the tenants in `among` (those the person may use), so nobody
+        learns the names of the other customers from a typo.
+        """
         wanted = name or hint or self.default
         if wanted:
-            return self._find(wanted)
+            return self._find(wanted, among)
         if len(self.tenants) == 1:
             return self.tenants[0]
-        raise UsageError(f"Say which tenant with --tenant ({self._names()}).")
+        raise UsageError(f"Say which tenant with --tenant{_listing(among, ' ({})')}.")
 
     def client(self, tenant: TenantInfo) -> GraphClient | None:
         return self.clients.get(tenant.name)
 
-    def _find(self, wanted: str) -> TenantInfo:
+    def _find(self, wanted: str, among: Sequence[TenantInfo]) -> TenantInfo:
         key = wanted.strip().lower()
         for tenant in self.tenants:
-            keys = (
-                tenant.name,
-                tenant.domain.lower(),
-                tenant.tenant_id,
-                tenant.display_name.lower(),
-            )
-            if key in keys:
+            names = (tenant.name, tenant.domain, tenant.tenant_id, tenant.display_name)
+            if key in (name.lower() for name in names):
                 return tenant
-        close = difflib.get_close_matches(key, [t.name for t in self.tenants], n=1)
+        close = difflib.get_close_matches(key, [t.name for t in among], n=1)
         hint = f" Did you mean {close[0]}?" if close else ""
-        raise NotFound(f"No tenant called {wanted!r}.{hint} Known tenants: {self._names()}.")
+        known = _listing(among, " Known tenants: {}.") or " You have no role in any tenant yet."
+        raise NotFound(f"No tenant called {wanted!r}.{hint}{known}")
 
-    def _names(self) -> str:
-        return ", ".join(tenant.name for tenant in self.tenants)
+
+def _listing(tenants: Sequence[TenantInfo], template: str) -> str:
+    return template.format(", ".join(t.name for t in tenants)) if tenants else ""

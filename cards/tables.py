@@ -15,7 +15,9 @@ from cards.reply import Block, File, Reply, Table
 __all__ = [
     "MAX_TABLE_ROWS",
     "csv_name",
+    "printable",
     "render_blocks",
+    "spreadsheet_text",
     "table_caption",
     "table_csv",
     "unique_name",
@@ -23,6 +25,7 @@ __all__ = [
 
 MAX_TABLE_ROWS = 40
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 Rendered = TypeVar("Rendered")
 
@@ -89,10 +92,17 @@ def table_csv(table: Table, filename: str) -> File:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(table.columns)
-    writer.writerows(tuple(map(_inert, row)) for row in table.rows)
+    writer.writerows(tuple(map(spreadsheet_text, row)) for row in table.rows)
     return File(filename, "text/csv", buffer.getvalue().encode("utf-8"))
 
 
-def _inert(value: str) -> str:
-    """Spreadsheets run cells starting with these as formulas; a name must stay text."""
+def printable(value: str) -> str:
+    """Without the control characters spreadsheets refuse (directory data can hold them)."""
+    return _CONTROL.sub("", value)
+
+
+def spreadsheet_text(value: str) -> str:
+    """A CSV cell that stays text: spreadsheets run cells starting with `=`, `+`, `-` or `@`
+    as formulas."""
+    value = printable(value)
     return "'" + value if value.startswith(_FORMULA_START) else value

@@ -6,7 +6,7 @@ Filters Graph can apply itself (enabled, guests, department) go into `$filter`; 
 
 from __future__ import annotations
 
-import csv
+import asyncio
 import io
 from collections.abc import Callable
 from datetime import datetime
@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from pydantic import BaseModel, Field, model_validator
 
 from cards.reply import Block, File, Level, Notice, Reply, Table
+from cards.tables import printable, table_csv
 from commands.context import CommandContext
 from commands.formatting import ago, days_since
 from commands.registry import command
@@ -123,7 +124,7 @@ async def users_command(ctx: CommandContext, args: UsersArgs) -> Reply:
         blocks.append(Notice(Level.INFO, f"Last active: {roster.sign_ins_problem}."))
     if len(rows) > SHOWN_ROWS and args.export is None:
         blocks.append(Notice(Level.INFO, "Add --export xlsx (or csv) to get every row."))
-    files = (_export(args.export, header, rows),) if args.export else ()
+    files = (await asyncio.to_thread(_export, args.export, header, rows),) if args.export else ()
     return Reply(
         title=f"{len(rows)} user{'' if len(rows) == 1 else 's'}", blocks=tuple(blocks), files=files
     )
@@ -163,25 +164,17 @@ def _last_active(member: Member, now: datetime) -> str:
     return ago(member.sign_ins.last_activity, now)
 
 
-def _inert(value: str) -> str:
-    """Spreadsheets run cells starting with these as formulas; a name must stay text."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _export(kind: str, header: tuple[str, ...], rows: tuple[tuple[str, ...], ...]) -> File:
-    rows = tuple(tuple(_inert(value) for value in row) for row in rows)
     if kind == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(header)
-        writer.writerows(rows)
-        return File("users.csv", "text/csv", buffer.getvalue().encode("utf-8"))
+        return table_csv(Table(header, rows), "users.csv")
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Users"
     sheet.append(header)
     for row in rows:
-        sheet.append(row)
+        sheet.append(tuple(map(printable, row)))
+        for cell in sheet[sheet.max_row]:
+            cell.data_type = "s"  # a name like "=HYPERLINK(…)" stays text, never a formula
     sheet.auto_filter.ref = sheet.dimensions
     sheet.freeze_panes = "A2"
     output = io.BytesIO()

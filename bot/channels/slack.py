@@ -219,6 +219,8 @@ class SlackChannel:
             await self._delivery.deliver(reply, request.origin)
         except DeskhandError as error:
             log.warning("slack.delivery_failed", error=error.message)
+        except Exception:  # Slack's or aiohttp's own errors: logged, never a traceback in chat
+            log.exception("slack.delivery_crashed")
 
     async def _answer(self, team_id: str, origin: Origin, line: str, action: str) -> Reply:
         assert self._identities is not None, "start() first"

@@ -30,12 +30,13 @@ from microsoft_agents.hosting.core import ActivityHandler, OutboundHostValidator
 from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration, Connections
 
 from bot.channels.teams_files import FileConsents
-from bot.channels.teams_identity import TeamsIdentities
+from bot.channels.teams_identity import TeamsIdentities, activity_tenant
 from bot.config.teams import TeamsSettings, conversation_key
 from bot.invocation import Invocation
 from bot.router import Router
 from bot.store import Store
 from bot.store.conversations import load_reference, save_reference
+from bot.store.deliveries import claim_delivery
 from cards.adaptive import EXECUTE_VERB, TeamsRender, render_adaptive
 from cards.reply import Reply
 from core.errors import DeskhandError, NotFound
@@ -78,7 +79,8 @@ class TeamsChannel(ActivityHandler):
             anonymous_allowed=settings.anonymous,
             validate_issuer=True,
         )
-        self._identities = TeamsIdentities(frozenset(settings.home_tenants))
+        self._home = frozenset(t.lower() for t in settings.home_tenants)
+        self._identities = TeamsIdentities(self._home)
         self._private = frozenset(_key(c) for c in settings.private_conversations)
         self._files = FileConsents()
 
@@ -91,7 +93,14 @@ class TeamsChannel(ActivityHandler):
         await self._files.close()
 
     async def on_turn(self, turn_context: TurnContext) -> None:  # type: ignore[override]
-        await self._remember(turn_context.activity)
+        activity = turn_context.activity
+        if activity_tenant(activity) not in self._home:
+            await super().on_turn(turn_context)  # refused by identity, nothing remembered
+            return
+        if activity.id and not await self._first_time(activity):
+            log.info("teams.duplicate_dropped")  # Teams resends what took too long to answer
+            return
+        await self._remember(activity)
         await super().on_turn(turn_context)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:  # type: ignore[override]
@@ -115,8 +124,11 @@ class TeamsChannel(ActivityHandler):
         else:
             reply = await self._answer(turn_context, action=clicked)
         rendered = render_adaptive(reply)
-        if not reply.failed and rendered.cards and turn_context.activity.reply_to_id:
+        activity = turn_context.activity
+        shared = not self._is_private(activity) and not _is_personal(activity)
+        if not reply.failed and rendered.cards and activity.reply_to_id and shared:
             await self._edit_for_everyone(turn_context, rendered)
+        await self._send_private_parts(turn_context, rendered)
         card = (
             rendered.cards[0] if rendered.cards else render_adaptive(Reply(title="Done")).cards[0]
         )
@@ -171,6 +183,10 @@ class TeamsChannel(ActivityHandler):
         rendered = render_adaptive(reply)
         for card in rendered.cards:
             await turn_context.send_activity(_card_activity(card, rendered.text))
+        await self._send_private_parts(turn_context, rendered)
+
+    async def _send_private_parts(self, turn_context: TurnContext, rendered: TeamsRender) -> None:
+        """Secrets and files: in a 1:1 chat with the requester, else a pointer there."""
         personal = _is_personal(turn_context.activity)
         if rendered.secret_card is not None:
             if personal:
@@ -197,6 +213,10 @@ class TeamsChannel(ActivityHandler):
             await turn_context.update_activity(edited)
         except Exception:  # the clicker still sees the result in the invoke response
             log.warning("teams.edit_failed")
+
+    async def _first_time(self, activity: Activity) -> bool:
+        async with self._store.engine.begin() as conn:
+            return await claim_delivery(conn, f"teams-activity:{activity.id}", datetime.now(UTC))
 
     async def _remember(self, activity: Activity) -> None:
         if activity.conversation is None or not activity.service_url:

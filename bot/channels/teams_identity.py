@@ -14,7 +14,7 @@ from microsoft_agents.hosting.core import TurnContext
 from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
 from commands.context import Actor
-from core.errors import AccessDenied
+from core.errors import AccessDenied, DeliveryError
 
 __all__ = ["TeamsIdentities", "activity_tenant"]
 
@@ -57,23 +57,36 @@ class TeamsIdentities:
         key = (tenant, object_id.lower())
         entry = self._cache.get(key)
         if entry is None or entry.until < time.monotonic():
-            upn = await _principal_name(context, str(sender.id))
+            upn = await self._principal_name(context, str(sender.id))
             actor = Actor(f"teams:{tenant}:{object_id.lower()}", sender.name or upn, upn)
             entry = _Entry(actor, time.monotonic() + _TTL)
             self._cache[key] = entry
         return entry.actor
 
+    async def _principal_name(self, context: TurnContext, member_id: str) -> str:
+        """The sender's UPN from the roster; people of other tenants and guests are refused.
 
-async def _principal_name(context: TurnContext, member_id: str) -> str:
-    connector = context.turn_state.get(_CONNECTOR_KEY)
-    conversation = context.activity.conversation
-    if not isinstance(connector, ConnectorClientBase) or conversation is None:
-        raise AccessDenied("Teams did not say who you are; try again.")
-    member = await connector.conversations.get_conversation_member(str(conversation.id), member_id)
-    extra = member.model_extra or {}
-    upn = str(extra.get("userPrincipalName") or extra.get("email") or "").lower()
-    if not upn:
-        raise AccessDenied(
-            "Teams did not share your sign-in name, so Deskhand cannot tell who you are."
-        )
-    return upn
+        A shared channel's conversation carries the host's tenant, so the member's own record
+        decides; the e-mail there is not used, as another organisation's admin sets it.
+        """
+        connector = context.turn_state.get(_CONNECTOR_KEY)
+        conversation = context.activity.conversation
+        if not isinstance(connector, ConnectorClientBase) or conversation is None:
+            raise AccessDenied("Teams did not say who you are; try again.")
+        try:
+            member = await connector.conversations.get_conversation_member(
+                str(conversation.id), member_id
+            )
+        except Exception:  # the SDK raises its HTTP client's errors as they come
+            raise DeliveryError("Teams did not say who you are; try again in a minute.") from None
+        extra = member.model_extra or {}
+        if str(member.tenant_id or "").lower() not in self._home:
+            raise AccessDenied("Deskhand only answers people of its own organisation.")
+        if str(extra.get("userRole") or "").lower() == "guest":
+            raise AccessDenied("Guest accounts cannot use Deskhand.")
+        upn = str(extra.get("userPrincipalName") or "").lower()
+        if not upn:
+            raise AccessDenied(
+                "Teams did not share your sign-in name, so Deskhand cannot tell who you are."
+            )
+        return upn

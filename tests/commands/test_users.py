@@ -93,9 +93,15 @@ async def test_csv_export_holds_every_row_and_defuses_formulas(ask: Ask, runtime
     assert ['\'=HYPERLINK("http://evil")', "adele.vance@contoso.com"] in rows
 
 
-async def test_xlsx_export_is_a_real_workbook(ask: Ask) -> None:
+async def test_xlsx_export_is_a_real_workbook(ask: Ask, runtime: Runtime) -> None:
+    assert runtime.sandbox is not None
+    contoso = runtime.sandbox.tenant("contoso").directory
+    adele = next(u for u in contoso.users.values() if u.display_name == "Adele Vance")
+    contoso.users[adele.id] = replace(adele, display_name="=SUM(1,2)\x07")
     reply = await ask("/users --export xlsx --columns name,upn")
     workbook = openpyxl.load_workbook(io.BytesIO(reply.files[0].content))
     sheet = workbook["Users"]
     assert [cell.value for cell in sheet[1]] == ["name", "upn"]
     assert sheet.max_row - 1 == tables(reply)[0].total
+    names = {row[0].value: row[0].data_type for row in sheet.iter_rows(min_row=2)}
+    assert names["=SUM(1,2)"] == "s"

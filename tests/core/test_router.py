@@ -213,4 +213,25 @@ def test_grants_follow_the_verified_email_and_everyone_is_opt_in() -> None:
     assert policy.roles(TECH, CONTOSO) == {Role.TECHNICIAN}
     assert policy.roles(TECH, FABRIKAM) == frozenset()
     sandbox = AccessPolicy(everyone=frozenset({Role.TECHNICIAN}))
-    assert sandbox.roles(STRANGER, FABRIKAM) == {Role.TECHNICIAN}
+    playground = TenantInfo("contoso", "Contoso", "contoso.com", CONTOSO.tenant_id, sandbox=True)
+    assert sandbox.roles(STRANGER, playground) == {Role.TECHNICIAN}
+    assert sandbox.roles(STRANGER, FABRIKAM) == frozenset()  # a real tenant: never
+
+
+async def test_tenant_errors_name_only_the_tenants_you_may_use(router: Router) -> None:
+    reply = await run(router, "/whoami adele --tenant initech", actor=READER)
+    assert "Known tenants: contoso." in text_of(reply)
+    assert "fabrikam" not in text_of(reply)
+
+
+async def test_destructive_commands_fail_closed_until_confirmation_exists(
+    router: Router,
+) -> None:
+    reply = await run(router, "/wipe adele", actor=TECH)
+    assert reply.failed and "needs a confirmation step" in text_of(reply)
+
+
+@command("wipe", args=TargetArgs, destructive=True, registry=registry)
+async def wipe(ctx: CommandContext, args: TargetArgs) -> Reply:
+    """Pretends to delete someone."""
+    raise AssertionError("a destructive handler must never run unconfirmed")

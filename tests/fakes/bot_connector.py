@@ -37,6 +37,11 @@ MEMBERS = {
     "29:tess": {"id": "29:tess", "name": "Tess Tech", "aadObjectId": "aad-tess",
                 "userPrincipalName": "tess@msp.example", "email": "tess@msp.example",
                 "tenantId": HOME_TENANT},
+    "29:gus": {"id": "29:gus", "name": "Gus Guest", "aadObjectId": "aad-gus",
+               "userPrincipalName": "gus_elsewhere.example#EXT#@msp.example",
+               "userRole": "guest", "tenantId": HOME_TENANT},
+    "29:olga": {"id": "29:olga", "name": "Olga Outside", "aadObjectId": "aad-olga",
+                "userPrincipalName": "olga@other.example", "tenantId": OTHER_TENANT},
 }  # fmt: skip
 
 

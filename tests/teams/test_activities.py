@@ -142,3 +142,24 @@ async def test_a_private_conversation_gets_no_answer_in_it(teams_bot: TeamsBot) 
     reply = (await teams_bot.connector.wait_for("reply"))[0].body
     assert "only in a 1:1 chat" in card_text(reply)
     assert "Adele" not in card_text(reply)
+
+
+async def test_guests_and_shared_channel_outsiders_are_refused(teams_bot: TeamsBot) -> None:
+    for member, name in (("29:gus", "Gus Guest"), ("29:olga", "Olga Outside")):
+        activity = documented("message")
+        activity["from"] = {"id": member, "name": name, "aadObjectId": f"aad-{member[3:]}"}
+        activity["id"] = f"from-{member}"
+        await teams_bot.post(activity)
+    replies = await teams_bot.connector.wait_for("reply", count=2)
+    texts = " | ".join(card_text(r.body) for r in replies)
+    assert "Guest accounts cannot use Deskhand." in texts
+    assert "own organisation" in texts
+    assert "Adele" not in texts
+
+
+async def test_a_resent_activity_runs_once(teams_bot: TeamsBot) -> None:
+    activity = documented("message")
+    await teams_bot.post(dict(activity))
+    await teams_bot.post(dict(activity))
+    await teams_bot.connector.wait_for("reply")
+    assert len(teams_bot.connector.sent("reply")) == 1
