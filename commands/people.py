@@ -6,6 +6,7 @@ short list to choose from; none gives the closest names.
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import re
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ __all__ = [
 _GUID = re.compile(r"^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$", re.IGNORECASE)
 CANDIDATE_FIELDS = ("id", "displayName", "userPrincipalName", "mail", "accountEnabled")
 _MAX_CANDIDATES = 10
-_SUGGESTION_SCAN = 5000
+_SUGGESTION_SCAN = 2000
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,10 @@ async def suggest_names(graph: GraphClient, query: str, limit: int = 3) -> list[
         scanned += 1
         if scanned >= _SUGGESTION_SCAN:
             break
-    close = difflib.get_close_matches(query.lower(), list(labels), n=limit * 2, cutoff=0.6)
+    # Thousands of names: matched in a thread, not on the event loop.
+    close = await asyncio.to_thread(
+        difflib.get_close_matches, query.lower(), list(labels), limit * 2, 0.6
+    )
     return list(dict.fromkeys(labels[key] for key in close))[:limit]
 
 

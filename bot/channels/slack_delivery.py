@@ -55,7 +55,10 @@ class SlackDelivery:
             await self.ephemeral(origin, rendered.messages)
             return
         if rendered.modal is not None and origin.trigger_id:
-            await self._call("views.open", trigger_id=origin.trigger_id, view=rendered.modal)
+            try:
+                await self._call("views.open", trigger_id=origin.trigger_id, view=rendered.modal)
+            except DeliveryError as error:  # a trigger id lasts 3 s; the rest still goes out
+                log.warning("slack.modal_failed", error=error.message)
         if rendered.messages and await self._may_post_publicly(origin.channel_id):
             await self._post(origin, rendered.messages)
         elif rendered.messages:

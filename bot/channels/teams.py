@@ -82,7 +82,7 @@ class TeamsChannel(ActivityHandler):
         self._home = frozenset(t.lower() for t in settings.home_tenants)
         self._identities = TeamsIdentities(self._home)
         self._private = frozenset(_key(c) for c in settings.private_conversations)
-        self._files = FileConsents()
+        self._files = FileConsents(outbound.hosts)
 
     async def handle_http(self, request: web.Request) -> web.StreamResponse:
         """`POST /api/messages`, behind the SDK's JWT check (see bot/server.py)."""

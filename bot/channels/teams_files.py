@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import httpx
 from microsoft_agents.activity import Activity, ActivityTypes, Attachment, InvokeResponse
-from microsoft_agents.hosting.core import TurnContext
+from microsoft_agents.hosting.core import OutboundHostValidator, TurnContext
 
 from cards.reply import File
 
@@ -31,7 +31,9 @@ class _Offer:
 
 
 class FileConsents:
-    def __init__(self) -> None:
+    def __init__(self, hosts: OutboundHostValidator) -> None:
+        """`hosts` says where an upload may go: Microsoft's OneDrive/SharePoint hosts."""
+        self._hosts = hosts
         self._offers: dict[str, _Offer] = {}
         self._http = httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=10.0))
 
@@ -73,11 +75,21 @@ class FileConsents:
         self, turn_context: TurnContext, file: File, upload: dict[str, object]
     ) -> None:
         size = len(file.content)
-        response = await self._http.put(
-            str(upload.get("uploadUrl", "")),
-            content=file.content,
-            headers={"Content-Range": f"bytes 0-{size - 1}/{size}"},
-        )
+        url = str(upload.get("uploadUrl", ""))
+        if not self._hosts.is_allowed(url):
+            await turn_context.send_activity(
+                "Teams sent an unexpected upload address; nothing sent."
+            )
+            return
+        try:
+            response = await self._http.put(
+                url, content=file.content, headers={"Content-Range": f"bytes 0-{size - 1}/{size}"}
+            )
+        except httpx.HTTPError:
+            await turn_context.send_activity(
+                f"Teams could not be reached to take {file.filename}; try the export again."
+            )
+            return
         if response.status_code >= 400:
             status = response.status_code
             await turn_context.send_activity(
