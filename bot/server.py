@@ -14,7 +14,7 @@ import signal
 import sys
 import warnings
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 import structlog
@@ -138,41 +138,37 @@ async def start_server(
     """
     work = WorkGroup()
     settings = runtime.settings
-    slack = None
-    if settings.slack.enabled:
-        slack = SlackChannel(
-            settings=settings.slack, router=runtime.router, store=runtime.store, work=work
-        )
-        await slack.start()
-    teams = None
-    if settings.teams.enabled:
-        teams = TeamsChannel(
-            settings=settings.teams,
-            router=runtime.router,
-            store=runtime.store,
-            outbound=teams_calls or teams_outbound(settings.teams),
-        )
-    public = web.AppRunner(build_app(runtime, slack, teams), access_log=None)
-    private = web.AppRunner(_metrics_app(runtime), access_log=None)
-    await public.setup()
-    await private.setup()
-    socket = None
-    try:
+    # Closed in reverse: stop listening, let the work finish, then close the clients.
+    async with AsyncExitStack() as stack:
+        slack = None
+        if settings.slack.enabled:
+            slack = SlackChannel(
+                settings=settings.slack, router=runtime.router, store=runtime.store, work=work
+            )
+            stack.push_async_callback(slack.close)
+            await slack.start()
+        teams = None
+        if settings.teams.enabled:
+            teams = TeamsChannel(
+                settings=settings.teams,
+                router=runtime.router,
+                store=runtime.store,
+                outbound=teams_calls or teams_outbound(settings.teams),
+            )
+            stack.push_async_callback(teams.close)
+        private = web.AppRunner(_metrics_app(runtime), access_log=None)
+        await private.setup()
+        stack.push_async_callback(private.cleanup)
+        stack.push_async_callback(work.drain, SHUTDOWN_GRACE)
+        public = web.AppRunner(build_app(runtime, slack, teams), access_log=None)
+        await public.setup()
+        stack.push_async_callback(public.cleanup)
         await web.TCPSite(public, listener.host, listener.port).start()
         await web.TCPSite(private, listener.metrics_host, listener.metrics_port).start()
         if listener.socket_mode and slack is not None:
             socket = await slack.connect_socket_mode()
+            stack.push_async_callback(socket.close_async)
         yield RunningServer(_url(public), _url(private), work, slack, teams)
-    finally:
-        if socket is not None:
-            await socket.close_async()  # type: ignore[no-untyped-call]
-        await public.cleanup()
-        await work.drain(SHUTDOWN_GRACE)
-        await private.cleanup()
-        if teams is not None:
-            await teams.close()
-        if slack is not None:
-            await slack.close()
 
 
 def _url(runner: web.AppRunner) -> str:

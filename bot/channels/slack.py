@@ -201,9 +201,7 @@ class SlackChannel:
         )
 
     def _spawn(self, request: _Request) -> None:
-        if not self._work.has_room:
-            log.warning("slack.busy_dropped", channel=request.origin.channel_id)
-            return
+        # Only a slash command's ack can say "busy"; mentions and clicks always queue.
         self._work.spawn(self._serve(request), name="slack request")
 
     async def _serve(self, request: _Request) -> None:
