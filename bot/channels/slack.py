@@ -61,9 +61,14 @@ class _Request:
     action: str = ""
 
 
-def _claims(context: AsyncBoltContext) -> tuple[str, ...]:
+def _claims(context: AsyncBoltContext, body: dict[str, Any]) -> tuple[str, ...]:
+    """What makes this delivery unique: its signature over HTTP, else (Socket Mode) the
+    interaction's trigger id, which Slack makes anew for every command and click."""
     key = context.get(_DELIVERY)
-    return (key,) if isinstance(key, str) and key else ()
+    if isinstance(key, str) and key:
+        return (key,)
+    trigger = body.get("trigger_id")
+    return (f"slack-trigger:{trigger}",) if isinstance(trigger, str) and trigger else ()
 
 
 class SlackChannel:
@@ -152,7 +157,9 @@ class SlackChannel:
             response_url=str(body.get("response_url", "")),
             trigger_id=str(body.get("trigger_id", "")),
         )
-        self._spawn(_Request(str(body["team_id"]), origin, _claims(context), line=line or "help"))
+        self._spawn(
+            _Request(str(body["team_id"]), origin, _claims(context, body), line=line or "help")
+        )
 
     async def _on_mention(
         self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
@@ -164,7 +171,7 @@ class SlackChannel:
             thread_ts=str(event.get("thread_ts") or event.get("ts", "")),
         )
         # Slack retries an event with a new signature but the same event id.
-        claims = (*_claims(context), event_key(str(body.get("event_id"))))
+        claims = (*_claims(context, body), event_key(str(body.get("event_id"))))
         team = str(event.get("user_team") or body["team_id"])
         self._spawn(_Request(team, origin, claims, line=text or "help"))
 
@@ -184,7 +191,9 @@ class SlackChannel:
             thread_ts=str(message.get("thread_ts", "")),
         )
         team = str(user.get("team_id") or (body.get("team") or {}).get("id", ""))
-        self._spawn(_Request(team, origin, _claims(context), action=str(action.get("value", ""))))
+        self._spawn(
+            _Request(team, origin, _claims(context, body), action=str(action.get("value", "")))
+        )
 
     async def _on_form(
         self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
@@ -197,7 +206,7 @@ class SlackChannel:
         )
         form_id = str(view.get("callback_id", "")).removeprefix(FORM_CALLBACK_PREFIX)
         self._spawn(
-            _Request(str(user.get("team_id", "")), origin, _claims(context), action=form_id)
+            _Request(str(user.get("team_id", "")), origin, _claims(context, body), action=form_id)
         )
 
     def _spawn(self, request: _Request) -> None:
