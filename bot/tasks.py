@@ -19,7 +19,7 @@ class WorkGroup:
     burst of commands cannot crowd out the acks the event loop owes the chat platforms; past
     that, `has_room` is false and channels tell people to try again."""
 
-    def __init__(self, limit: int = 8, backlog: int = 256) -> None:
+    def __init__(self, limit: int = 4, backlog: int = 256) -> None:
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
         self._slots = asyncio.Semaphore(limit)
