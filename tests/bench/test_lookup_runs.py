@@ -5,17 +5,11 @@ Nothing here times anything: the numbers belong to `python -m bench.lookup`, not
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from dataclasses import dataclass
 from importlib.util import find_spec
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.runs import Finished, run_benchmark
 
 RATIOS = [
     "upn_over_round_trip",
@@ -36,25 +30,9 @@ MEDIANS = [
 ]
 
 
-@dataclass(frozen=True)
-class Finished:
-    stdout: str
-    figures: dict[str, Any]
-
-
 @pytest.fixture(scope="module")
 def finished() -> Finished:
-    # A separate process: the benchmark configures logging for the whole interpreter.
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.lookup", "--runs", "1", "--latency", "0"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=100,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return Finished(done.stdout, json.loads(done.stdout.strip().splitlines()[-1]))
+    return run_benchmark("bench.lookup", "--runs", "1", "--latency", "0")
 
 
 def test_lookup_benchmark_ends_with_its_figures_as_json_ratios_first(finished: Finished) -> None:

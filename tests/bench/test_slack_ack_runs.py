@@ -5,20 +5,11 @@ Nothing here times anything: the numbers belong to `python -m bench.slack_ack`, 
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-
 import pytest
 from aiohttp import web
 
 from bench.slack_load import SECRET_VARIABLE, LoadRun, closed_loop, signed_command
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.runs import Finished, run_benchmark
 
 RATIOS = ["throughput_ratio", "p99_ratio", "p50_ratio"]
 FIGURES = [
@@ -36,27 +27,11 @@ FIGURES = [
 ]
 
 
-@dataclass(frozen=True)
-class Finished:
-    stdout: str
-    figures: dict[str, Any]
-
-
 @pytest.fixture(scope="module")
 def finished() -> Finished:
-    # A separate process: the benchmark configures logging for the whole interpreter.
-    environment = {k: v for k, v in os.environ.items() if k != SECRET_VARIABLE}
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.slack_ack", "--senders", "2", "--seconds", "1"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=100,
-        check=False,
+    return run_benchmark(
+        "bench.slack_ack", "--senders", "2", "--seconds", "1", drop_env=(SECRET_VARIABLE,)
     )
-    assert done.returncode == 0, done.stderr
-    return Finished(done.stdout, json.loads(done.stdout.strip().splitlines()[-1]))
 
 
 def test_slack_ack_benchmark_ends_with_its_figures_as_json_ratios_first(
