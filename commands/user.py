@@ -218,7 +218,7 @@ def render_user_screen(screen: UserScreen, ctx: CommandContext) -> Reply:
     catalog = ctx.products
     licences = [catalog.name(sku, screen.sku_names.get(sku, "")) for sku in user.sku_ids]
     blocks: list[Block] = [
-        Notice(_verdict_level(screen, now), verdict(screen, now)),
+        verdict(screen, now),
         Facts(
             (
                 ("Sign-in", "enabled" if user.enabled else "blocked"),
@@ -310,8 +310,9 @@ def _sign_in_facts(part: Part[SignIns], now: datetime) -> tuple[tuple[str, str],
     )
 
 
-def verdict(screen: UserScreen, now: datetime) -> str:
-    """One line a technician can act on: "inactive 120 days, still licensed"."""
+def verdict(screen: UserScreen, now: datetime) -> Notice:
+    """One line a technician can act on ("inactive 120 days, still licensed"); only an active
+    account with MFA registered is good news."""
     user = screen.user
     sign_ins = screen.sign_ins.value
     idle = False
@@ -327,14 +328,8 @@ def verdict(screen: UserScreen, now: datetime) -> str:
     else:
         activity = "active"
     if idle and user.licensed:
-        return f"{activity}, still licensed"
+        return Notice(Level.WARNING, f"{activity}, still licensed")
     registered = mfa_registered(screen)
     mfa = {True: "MFA registered", False: "MFA not registered", None: "MFA unknown"}[registered]
-    return f"{activity}, {mfa}"
-
-
-def _verdict_level(screen: UserScreen, now: datetime) -> Level:
-    text = verdict(screen, now)
-    if text.startswith("active, MFA registered"):
-        return Level.SUCCESS
-    return Level.WARNING
+    good = activity == "active" and registered is True
+    return Notice(Level.SUCCESS if good else Level.WARNING, f"{activity}, {mfa}")
