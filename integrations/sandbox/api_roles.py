@@ -6,6 +6,7 @@ document it, and Microsoft's privileged-roles page lists them with the beta cmdl
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -161,26 +162,25 @@ async def list_role_definitions(call: GraphCall) -> GraphResult:
     return _collection(call, items, "roleManagement/directory/roleDefinitions")
 
 
-async def list_eligibility_schedules(call: GraphCall) -> GraphResult:
-    call.require(*ELIGIBILITY_READ)
-    items = [_schedule_json(e) for e in call.tenant.directory.role_eligibilities]
-    return _expanded_collection(
-        call,
-        "unifiedRoleEligibilitySchedule",
-        items,
-        "roleManagement/directory/roleEligibilitySchedules",
-    )
+def _eligibilities(
+    as_json: Callable[[RoleEligibility], dict[str, Any]], kind: str, segment: str
+) -> Callable[[GraphCall], Awaitable[GraphResult]]:
+    """PIM eligibility as schedules or as their instances: one listing, two shapes."""
+
+    async def handler(call: GraphCall) -> GraphResult:
+        call.require(*ELIGIBILITY_READ)
+        items = [as_json(e) for e in call.tenant.directory.role_eligibilities]
+        return _expanded_collection(call, kind, items, f"roleManagement/directory/{segment}")
+
+    return handler
 
 
-async def list_eligibility_instances(call: GraphCall) -> GraphResult:
-    call.require(*ELIGIBILITY_READ)
-    items = [_instance_json(e) for e in call.tenant.directory.role_eligibilities]
-    return _expanded_collection(
-        call,
-        "unifiedRoleEligibilityScheduleInstance",
-        items,
-        "roleManagement/directory/roleEligibilityScheduleInstances",
-    )
+list_eligibility_schedules = _eligibilities(
+    _schedule_json, "unifiedRoleEligibilitySchedule", "roleEligibilitySchedules"
+)
+list_eligibility_instances = _eligibilities(
+    _instance_json, "unifiedRoleEligibilityScheduleInstance", "roleEligibilityScheduleInstances"
+)
 
 
 async def list_directory_roles(call: GraphCall) -> GraphResult:
