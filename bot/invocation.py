@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from commands.context import Actor
@@ -28,3 +29,8 @@ class Invocation:
     handle: object = field(default=None, repr=False, compare=False)
     """Opaque to everyone but the adapter that built it (a response_url, a conversation ref)."""
     request_id: str = field(default_factory=new_request_id)
+    private: bool = False
+    """Only the requester sees what they typed (console, a direct chat, a slash command)."""
+    return_address: Mapping[str, str] = field(default_factory=dict, compare=False)
+    """Where this adapter can tell the requester something later (an outcome, a secret):
+    plain strings only it reads, kept with a pending action so any replica can use them."""

@@ -10,12 +10,20 @@ from typing import TYPE_CHECKING, Protocol
 from core.errors import UserError
 
 if TYPE_CHECKING:
+    from cards.reply import Reply
     from commands.audit import AuditReader
     from commands.registry import CommandSpec
     from integrations.graph import GraphClient
     from integrations.graph.products import ProductCatalog
 
-__all__ = ["Actor", "CommandContext", "Progress", "TenantInfo", "silent_progress"]
+__all__ = [
+    "Actor",
+    "Approvals",
+    "CommandContext",
+    "Progress",
+    "TenantInfo",
+    "silent_progress",
+]
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,18 @@ class _SilentProgress:
 silent_progress: Progress = _SilentProgress()
 
 
+class Approvals(Protocol):
+    """The pending-action desk, as commands such as /approve and /pending see it."""
+
+    async def decide(self, action_id: str, verb: str, ctx: CommandContext, note: str) -> Reply:
+        """`verb` is confirm, cancel, approve or deny; `note` is a denial's reason."""
+        ...
+
+    async def waiting(self, ctx: CommandContext) -> Reply:
+        """The actions waiting on, or started by, the person asking."""
+        ...
+
+
 @dataclass(frozen=True)
 class CommandContext:
     actor: Actor
@@ -72,6 +92,11 @@ class CommandContext:
     progress: Progress = silent_progress
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     request_id: str = ""
+    private: bool = False
+    """Only the requester sees this conversation: a typed secret may be accepted here."""
+    protected_accounts: frozenset[str] = frozenset()
+    """The current tenant's configured break-glass accounts (lower-case UPNs or object ids)."""
+    approvals: Approvals | None = None
 
     @property
     def current_tenant(self) -> TenantInfo:
@@ -85,6 +110,12 @@ class CommandContext:
         if self.audit_reader is None:
             raise UserError("This Deskhand keeps no audit log.")
         return self.audit_reader
+
+    @property
+    def desk(self) -> Approvals:
+        if self.approvals is None:
+            raise UserError("This Deskhand runs no destructive commands, so nothing awaits you.")
+        return self.approvals
 
     @property
     def graph(self) -> GraphClient:

@@ -18,6 +18,7 @@ from pydantic.fields import FieldInfo
 
 if TYPE_CHECKING:
     from cards.reply import Reply
+    from commands.plan import Planner
 
 __all__ = [
     "ANYONE",
@@ -70,8 +71,13 @@ class CommandSpec:
     help: str
     roles: frozenset[Role]
     permissions: tuple[str, ...]
-    destructive: bool
     aliases: tuple[str, ...] = ()
+    planner: Planner | None = None
+    """Set for destructive commands: the handler then runs only from a confirmed plan."""
+
+    @property
+    def destructive(self) -> bool:
+        return self.planner is not None
 
     @property
     def needs_tenant(self) -> bool:
@@ -111,10 +117,13 @@ def command(
     args: type[BaseModel],
     roles: frozenset[Role] = ANYONE,
     permissions: tuple[str, ...] = (),
-    destructive: bool = False,
+    plan: Planner | None = None,
     aliases: tuple[str, ...] = (),
     registry: Registry = REGISTRY,
 ) -> Callable[[H], H]:
+    """Registers `handler`; with `plan`, the command is destructive and `handler` is its
+    executor, `async (ctx, args, plan) -> Reply`, run only from a confirmed pending action."""
+
     def register(handler: H) -> H:
         doc = inspect.cleandoc(handler.__doc__ or "")
         summary, _, rest = doc.partition("\n")
@@ -127,8 +136,8 @@ def command(
                 help=rest.strip(),
                 roles=roles,
                 permissions=permissions,
-                destructive=destructive,
                 aliases=aliases,
+                planner=plan,
             )
         )
         return handler

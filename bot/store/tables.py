@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Dialect,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 
 __all__ = [
@@ -31,6 +33,9 @@ __all__ = [
     "deliveries",
     "follow_ups",
     "metadata",
+    "pending_actions",
+    "role_grants",
+    "tenant_guards",
 ]
 
 metadata = MetaData(
@@ -132,4 +137,66 @@ conversation_references = Table(
     Column("conversation_id", String(512), primary_key=True),
     Column("reference", JSON(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+pending_actions = Table(
+    "pending_actions",
+    metadata,
+    # Destructive commands waiting for a confirmation or an approval (bot/approvals.py). The id
+    # is unguessable: a button carries only it. Every state move is one compare-and-set UPDATE.
+    Column("id", String(64), primary_key=True),
+    Column("command", String(64), nullable=False),
+    # The validated arguments, never a secret (a typed password is not kept here).
+    Column("args", JSON(), nullable=False),
+    Column("tenant", String(64), nullable=False),
+    Column("requester", String(320), nullable=False),
+    Column("requester_email", String(320), nullable=False),
+    Column("requester_name", String(256), nullable=False),
+    Column("channel", String(32), nullable=False),
+    # Where the requester is told the outcome: the channel adapter's own, opaque address.
+    Column("return_address", JSON(), nullable=False),
+    Column("plan", JSON(), nullable=False),
+    Column("policy", String(16), nullable=False),
+    Column("reason", Text(), nullable=True),
+    Column("state", String(16), nullable=False),
+    Column("decided_by", String(320), nullable=True),
+    Column("decided_via", String(32), nullable=True),
+    Column("decision_reason", Text(), nullable=True),
+    Column("decided_at", UtcDateTime(), nullable=True),
+    Column("result", Text(), nullable=True),
+    # The approval cards posted for it (adapter-opaque references), edited as it moves on.
+    Column("cards", JSON(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("reminded_at", UtcDateTime(), nullable=True),
+    # Expiry sweeps read by state and time; rate limits count by requester or tenant and time.
+    Index("ix_pending_actions_state_expires_at", "state", "expires_at"),
+    Index("ix_pending_actions_requester_created_at", "requester", "created_at"),
+    Index("ix_pending_actions_tenant_created_at", "tenant", "created_at"),
+)
+
+role_grants = Table(
+    "role_grants",
+    metadata,
+    # Roles given with `/grant`, beside those in the configuration; `who` is an e-mail address
+    # (lower case) or an actor id, `tenant` a tenant name or "*".
+    Column("who", String(320), nullable=False),
+    Column("tenant", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("granted_by", String(320), nullable=False),
+    Column("granted_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("who", "tenant", "role"),
+    Index("ix_role_grants_who", "who"),
+)
+
+tenant_guards = Table(
+    "tenant_guards",
+    metadata,
+    # A tenant listed here with `destructive_enabled` false refuses every destructive action.
+    Column("tenant", String(64), primary_key=True),
+    Column("destructive_enabled", Boolean(), nullable=False),
+    Column("changed_by", String(320), nullable=False),
+    Column("changed_at", UtcDateTime(), nullable=False),
+    Column("note", Text(), nullable=False),
 )

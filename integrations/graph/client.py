@@ -26,6 +26,7 @@ from .errors import GraphCall, error_for_status, error_for_transport
 from .odata import encode_path, query_string
 from .retry import RETRY_STATUSES, RetryPolicy, is_idempotent, parse_retry_after
 from .tokens import BearerAuth, TokenSource
+from .trace import GraphWrite, note_write
 
 __all__ = ["GraphClient"]
 
@@ -203,6 +204,8 @@ class GraphClient:
                 error: IntegrationError = error_for_transport(request.call, exc)
                 retryable = request.idempotent or isinstance(exc, httpx.ConnectError)
             else:
+                if not request.idempotent:
+                    _note(request.call, response)
                 if response.status_code < 400:
                     return response
                 error = error_for_status(
@@ -225,6 +228,19 @@ class GraphClient:
             )
             await asyncio.sleep(delay)
             attempt, waited = attempt + 1, waited + delay
+
+
+def _note(call: GraphCall, response: httpx.Response) -> None:
+    headers = response.headers
+    note_write(
+        GraphWrite(
+            call.method,
+            call.path,
+            response.status_code,
+            headers.get("request-id", ""),
+            headers.get("client-request-id") or call.client_request_id,
+        )
+    )
 
 
 def _with_select(params: Mapping[str, str] | None, select: Sequence[str]) -> dict[str, str]:
