@@ -24,6 +24,8 @@ class Invocation:
     conversation: str = ""
     action: str = ""
     """The id a clicked button or a submitted form carried."""
+    values: Mapping[str, str] = field(default_factory=dict)
+    """What was typed into a submitted form, by input name; validated again like any input."""
     tenant_hint: str | None = None
     """The tenant the conversation is mapped to, used when the command names none."""
     handle: object = field(default=None, repr=False, compare=False)

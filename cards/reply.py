@@ -133,6 +133,10 @@ class Reply:
     files: tuple[File, ...] = ()
     form: Form | None = None
     level: Level = Level.INFO
+    private: bool = False
+    """Only the requester should see it (a confirmation card); renderers keep it so."""
+    mentions: tuple[str, ...] = ()
+    """People to notify, by e-mail address (approvers on an approval card)."""
 
     @property
     def failed(self) -> bool:

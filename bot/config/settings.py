@@ -38,6 +38,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.access import ALL_TENANTS
+from bot.config.approvals import ApprovalSettings
 from bot.config.slack import SLACK_ENVIRONMENT, SlackSettings
 from bot.config.teams import TEAMS_ENVIRONMENT, TeamsSettings
 from bot.config.tenant import SECRET_KEYS, TenantSettings, secret_advice
@@ -121,6 +122,7 @@ class Settings(BaseSettings):
     slack: SlackSettings = Field(default_factory=SlackSettings)
     teams: TeamsSettings = Field(default_factory=TeamsSettings)
     grants: list[GrantSettings] = Field(default_factory=list)
+    approvals: ApprovalSettings = Field(default_factory=ApprovalSettings)
 
     @classmethod
     def settings_customise_sources(
