@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .api_users import find_user
-from .entities import directory_user_json, member_of, stamp
+from .entities import directory_user_json, group_json, member_of, role_json, stamp
 from .graph_call import GraphCall, GraphResult, Route, ok
 from .graph_errors import not_found
 from .query import filtered_page
@@ -43,6 +43,33 @@ async def list_member_of(call: GraphCall) -> GraphResult:
     call.require(*DIRECTORY_READ)
     user = find_user(call)
     return _collection(call, member_of(call.tenant.directory, user), "directoryObjects")
+
+
+# user-list-transitivememberof.md: application permissions, least to most privileged.
+TRANSITIVE_READ = ("User.Read.All", "GroupMember.Read.All", "Group.Read.All", *DIRECTORY_READ)
+
+
+async def list_transitive_member_of(call: GraphCall) -> GraphResult:
+    """Groups reached directly or through nested groups, then the roles held through any of
+    them or directly. Without OData cast or `$filter` (which need ConsistencyLevel)."""
+    call.require(*TRANSITIVE_READ)
+    directory = call.tenant.directory
+    user = find_user(call)
+    reached: dict[str, None] = {}
+    frontier = {user.id}
+    while frontier:
+        found = [
+            g.id
+            for g in directory.groups.values()
+            if g.member_ids & frontier and g.id not in reached
+        ]
+        reached.update(dict.fromkeys(found))
+        frontier = set(found)
+    groups = [group_json(directory.groups[g]) for g in reached]
+    role_type = {"@odata.type": "#microsoft.graph.directoryRole"}
+    held = sorted(directory.active_roles(user.id))
+    roles = [{**role_type, **role_json(directory.roles[template])} for template in held]
+    return _collection(call, groups + roles, "directoryObjects")
 
 
 async def list_group_members(call: GraphCall) -> GraphResult:
@@ -150,6 +177,7 @@ async def list_organization(call: GraphCall) -> GraphResult:
 
 ROUTES = (
     Route("GET", "/users/{user}/memberOf", list_member_of),
+    Route("GET", "/users/{user}/transitiveMemberOf", list_transitive_member_of),
     Route("GET", "/groups/{group}/members", list_group_members),
     Route("GET", "/domains", list_domains),
     Route("GET", "/subscribedSkus", list_subscribed_skus),
