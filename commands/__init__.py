@@ -1,6 +1,16 @@
 """Deskhand's commands, one module per family; importing this package registers them all."""
 
-from commands import audit, help, licenses, tenants, user, users
+from commands import audit, help, licenses, password, signin, tenants, user, users
 from commands.registry import REGISTRY
 
-__all__ = ["REGISTRY", "audit", "help", "licenses", "tenants", "user", "users"]
+__all__ = [
+    "REGISTRY",
+    "audit",
+    "help",
+    "licenses",
+    "password",
+    "signin",
+    "tenants",
+    "user",
+    "users",
+]

@@ -1,0 +1,264 @@
+"""/reset-password: a new password, generated or typed, shown once and only to the requester.
+
+App-only resets are `PATCH /users/{id}` `{"passwordProfile": {...}}` (user-update.md): the app
+needs User-PasswordProfile.ReadWrite.All and a directory role that may reset the target's
+password (User Administrator for users without admin roles and for limited admins; only
+Privileged Authentication Administrator for privileged admins).
+
+The generated password is made inside the executor, never in the planner or the plan, so it
+never reaches the store; it leaves only in `Reply.secret`. A typed password is accepted only
+where no one else reads the conversation.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from pydantic import Field, SecretStr
+
+from cards.reply import Facts, Level, Notice, Reply
+from commands.context import CommandContext
+from commands.plan import ActionArgs, Plan
+from commands.protection import protection_of
+from commands.registry import Role, command, positional
+from commands.targets import find_target, read_target
+from core.errors import Forbidden, IntegrationError, Rejected, RemoteContext, UserError
+
+__all__ = [
+    "GENERATED_LENGTH",
+    "ResetPasswordArgs",
+    "generate_password",
+    "meets_complexity",
+    "plan_reset_password",
+    "reset_password",
+]
+
+GENERATED_LENGTH = 20
+# Look-alike characters (0/O, 1/l/I) left out so the password can be read out; the symbols are
+# Entra-allowed ones that chat markup leaves alone.
+_LOWER = "abcdefghijkmnopqrstuvwxyz"
+_UPPER = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+_DIGITS = "23456789"
+_SYMBOLS = "!@#$%+=?"
+_MIN_LENGTH, _MAX_LENGTH = 8, 256
+_PASSWORD_PERMISSION = "User-PasswordProfile.ReadWrite.All"
+
+
+class ResetPasswordArgs(ActionArgs):
+    user: str = positional("a UPN, e-mail address, object id or part of a name", rest=True)
+    password: SecretStr | None = Field(
+        None,
+        description=(
+            "a password you choose; only in a direct message with Deskhand or the console "
+            "(leave it out to get a generated one)"
+        ),
+        json_schema_extra={"secret": True},
+    )
+    no_force_change: bool = Field(
+        False, description="do not make the user choose a new password at next sign-in"
+    )
+
+
+def generate_password(length: int = GENERATED_LENGTH) -> str:
+    """A random password with all four character classes Entra counts."""
+    classes = (_LOWER, _UPPER, _DIGITS, _SYMBOLS)
+    alphabet = "".join(classes)
+    chars = [secrets.choice(c) for c in classes]
+    chars += [secrets.choice(alphabet) for _ in range(length - len(classes))]
+    secrets.SystemRandom().shuffle(chars)
+    return "".join(chars)
+
+
+def meets_complexity(password: str) -> bool:
+    """Entra's rule for cloud accounts: 8 to 256 characters from three of lower case, upper
+    case, digits and symbols. (The tenant's banned-password list is checked by Entra only.)"""
+    if not _MIN_LENGTH <= len(password) <= _MAX_LENGTH:
+        return False
+    tests = (str.islower, str.isupper, str.isdigit, lambda c: not c.isalnum())
+    return sum(any(test(c) for c in password) for test in tests) >= 3
+
+
+def _check_typed(ctx: CommandContext, password: SecretStr) -> None:
+    if not ctx.private:
+        raise UserError(
+            "Others can read this conversation, so Deskhand does not accept a typed password "
+            "here; do not use the one you typed. Run /reset-password in a direct message with "
+            "Deskhand or in the console, or leave out --password to get a generated password "
+            "shown only to you."
+        )
+    if not meets_complexity(password.get_secret_value()):
+        raise UserError(
+            "That password does not meet Microsoft Entra's rules: 8 to 256 characters, with "
+            "at least three of lower case, upper case, digits and symbols. Choose another, or "
+            "leave out --password to get a generated one."
+        )
+
+
+async def plan_reset_password(ctx: CommandContext, args: ResetPasswordArgs) -> Plan:
+    if args.password is not None:
+        _check_typed(ctx, args.password)
+    target = await find_target(ctx, args.user)
+    tenant = ctx.current_tenant.display_name
+    if target.synced:
+        raise UserError(
+            f"{target.label} is synced from on-premises Active Directory: its password is "
+            "mastered there, and Deskhand cannot assume password writeback is set up. Reset "
+            "the password in on-premises Active Directory; /revoke-sessions works for synced "
+            "users and ends their sessions now."
+        )
+    typed = args.password is not None
+    force = not args.no_force_change
+    source = "the password you typed" if typed else "a generated 20-character password"
+    return Plan(
+        summary=f"Reset the password of {target.label} in {tenant}",
+        effects=(
+            f"Set {source} on {target.upn}",
+            f"{'Require' if force else 'Do not require'} a new password at next sign-in",
+        ),
+        target=target.upn,
+        target_id=target.id,
+        state=target.state(
+            lastPasswordChangeDateTime=target.password_changed,
+            passwordSource="typed" if typed else "generated",
+            forceChangePasswordNextSignIn=force,
+        ),
+        protection=await protection_of(ctx, target.id, target.upn),
+        notes=(
+            "The new password is shown once, only to you; Deskhand neither logs nor stores it.",
+            "Sessions that did not sign in with the password can stay signed in: add "
+            "/revoke-sessions to sign the user out everywhere.",
+        ),
+    )
+
+
+@command(
+    "reset-password",
+    args=ResetPasswordArgs,
+    roles=frozenset({Role.TECHNICIAN, Role.ADMIN}),
+    permissions=(
+        _PASSWORD_PERMISSION,
+        "User.Read.All",
+        "RoleManagement.Read.Directory",
+        "Entra role: User Administrator",
+    ),
+    plan=plan_reset_password,
+)
+async def reset_password(ctx: CommandContext, args: ResetPasswordArgs, plan: Plan) -> Reply:
+    """Reset a user's password: generated, or typed in a private conversation.
+
+    The new password is shown once, only to you, and the user must change it at next sign-in
+    unless --no-force-change is given. Refused for accounts synced from on-premises AD.
+    """
+    typed = plan.state.get("passwordSource") == "typed"
+    if typed != (args.password is not None):
+        # The store keeps no secret: a typed password exists only in the request that had it.
+        return Reply.error(
+            f"The password typed for {plan.target} is no longer available (Deskhand never "
+            "stores one), so nothing was changed. Run /reset-password again."
+        )
+    password = args.password.get_secret_value() if args.password else generate_password()
+    force = plan.state.get("forceChangePasswordNextSignIn") is not False
+    profile = {"forceChangePasswordNextSignIn": force, "password": password}
+    try:
+        await ctx.graph.request(
+            "PATCH", f"/users/{plan.target_id}", json={"passwordProfile": profile}
+        )
+    except Forbidden as error:
+        raise _needs_role(error, plan) from None
+    except Rejected as error:
+        raise _refused(error, plan, typed=typed) from None
+    secret = "" if typed else password
+    problem = await _check(ctx, plan)
+    facts = Facts(
+        (
+            ("Password", "the one you typed" if typed else "generated, shown only to you"),
+            ("Change at next sign-in", "required" if force else "not required"),
+        )
+    )
+    if problem:
+        return Reply(
+            title=f"Password reset, check failed: {plan.target}",
+            blocks=(facts, Notice(Level.ERROR, f"Graph accepted the new password, but {problem}")),
+            secret=secret,
+            level=Level.ERROR,
+        )
+    shown = (
+        "The password you typed is set; Deskhand did not keep it."
+        if typed
+        else "The new password is shown only to you, this once; pass it to the user privately."
+    )
+    return Reply(
+        title=f"Password reset: {plan.target}",
+        blocks=(
+            facts,
+            Notice(
+                Level.SUCCESS,
+                f"Reset the password of {plan.target} in {ctx.current_tenant.display_name}. "
+                + shown,
+            ),
+        ),
+        secret=secret,
+        level=Level.SUCCESS,
+    )
+
+
+async def _check(ctx: CommandContext, plan: Plan) -> str:
+    """Why the reset cannot be seen on the user, or "" when `lastPasswordChangeDateTime` moved."""
+    try:
+        after = await read_target(ctx, plan.target_id)
+    except IntegrationError as error:
+        return f"reading the user back failed: {error.message}"
+    if not after.password_changed or after.password_changed == plan.state.get(
+        "lastPasswordChangeDateTime"
+    ):
+        return "the user's last password change time has not moved yet. Check again shortly."
+    return ""
+
+
+def _context(error: IntegrationError) -> RemoteContext:
+    context = RemoteContext(
+        service=error.service,
+        host=error.host,
+        code=error.code,
+        request_id=error.request_id,
+        client_request_id=error.client_request_id,
+    )
+    if error.status is not None:
+        context["status"] = error.status
+    return context
+
+
+def _needs_role(error: Forbidden, plan: Plan) -> Forbidden:
+    """403 on a reset: a missing permission, or (more often) a directory role too weak for
+    this user. Entra does not say which, so name both."""
+    if plan.protection:
+        role = (
+            f"{plan.target} holds a privileged role ({'; '.join(plan.protection.reasons)}), "
+            "so the app needs Privileged Authentication Administrator"
+        )
+    else:
+        role = "the app needs User Administrator (or Helpdesk or Password Administrator)"
+    return Forbidden(
+        f"Microsoft Graph refused to reset the password of {plan.target}. An app resets "
+        f"passwords with {_PASSWORD_PERMISSION} and a Microsoft Entra role that reaches the user: "
+        f"{role}. Grant the role to Deskhand's app in the Entra admin center, or reset the "
+        "password there. Nothing was changed.",
+        permission=_PASSWORD_PERMISSION,
+        **_context(error),
+    )
+
+
+def _refused(error: Rejected, plan: Plan, *, typed: bool) -> Rejected:
+    if error.status != 400:
+        return error
+    hint = (
+        "Choose another password, or leave out --password to get a generated one."
+        if typed
+        else "Run /reset-password again for a new generated password."
+    )
+    return Rejected(
+        f"Microsoft Entra refused the new password for {plan.target}: it may break the tenant's "
+        f"password rules (length, complexity, banned or recent passwords). {hint} Nothing was "
+        f"changed. ({error.message})",
+        **_context(error),
+    )

@@ -1,0 +1,272 @@
+"""/block, /unblock and /revoke-sessions: stop or allow a user's sign-ins, end their sessions.
+
+Block is `PATCH /users/{id}` `{"accountEnabled": false}` and then
+`POST /users/{id}/revokeSignInSessions` (user-update.md, user-revokesigninsessions.md): the
+account first, so no new refresh token is issued after the old ones are revoked. Each executor
+acts on the planned object id only and reads the user back to check its change.
+
+Accounts synced from on-premises AD are refused for block and unblock: the next sync would
+overwrite `accountEnabled`. Revoking sessions works for them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from cards.reply import Facts, Level, Notice, Reply
+from commands.context import CommandContext
+from commands.plan import ActionArgs, Plan
+from commands.protection import protection_of
+from commands.registry import Role, command, positional
+from commands.targets import Target, find_target
+from core.errors import IntegrationError, UserError
+
+__all__ = [
+    "ACCESS_TOKEN_NOTE",
+    "SignInArgs",
+    "block",
+    "plan_block",
+    "plan_revoke_sessions",
+    "plan_unblock",
+    "revoke_sessions",
+    "unblock",
+]
+
+ACTION_ROLES = frozenset({Role.TECHNICIAN, Role.ADMIN})
+ACCESS_TOKEN_NOTE = (
+    "Already-issued access tokens stay valid up to about an hour unless the app supports "
+    "continuous access evaluation."
+)
+_ROLE_READ = ("RoleManagement.Read.Directory",)
+"""Protection checks read role assignments, PIM eligibilities and role definitions."""
+_SESSIONS_FIELD = "signInSessionsValidFromDateTime"
+
+
+class SignInArgs(ActionArgs):
+    user: str = positional("a UPN, e-mail address, object id or part of a name", rest=True)
+
+
+def _refuse_synced(target: Target, verb: str) -> None:
+    if target.synced:
+        raise UserError(
+            f"{target.label} is synced from on-premises Active Directory, and the next sync "
+            f"would overwrite a change made here. {verb} the account in on-premises Active "
+            "Directory instead; the change reaches Microsoft 365 at the next sync. "
+            "/revoke-sessions works for synced users and ends their sessions now."
+        )
+
+
+async def plan_block(ctx: CommandContext, args: SignInArgs) -> Plan:
+    target = await find_target(ctx, args.user)
+    tenant = ctx.current_tenant.display_name
+    _refuse_synced(target, "Disable")
+    if not target.enabled:
+        raise UserError(
+            f"Sign-in for {target.label} is already blocked in {tenant}; nothing to do. "
+            "To end their sessions too, use /revoke-sessions."
+        )
+    return Plan(
+        summary=f"Block sign-in for {target.label} in {tenant} and revoke their refresh tokens",
+        effects=(
+            f"Block sign-in: set accountEnabled to false on {target.upn}",
+            f"Revoke {target.upn}'s refresh tokens and session cookies (revokeSignInSessions)",
+        ),
+        target=target.upn,
+        target_id=target.id,
+        state=target.state(),
+        protection=await protection_of(ctx, target.id, target.upn),
+        notes=(ACCESS_TOKEN_NOTE,),
+    )
+
+
+@command(
+    "block",
+    args=SignInArgs,
+    roles=ACTION_ROLES,
+    permissions=(
+        "User.EnableDisableAccount.All",
+        "User.Read.All",
+        "User.RevokeSessions.All",
+        *_ROLE_READ,
+    ),
+    plan=plan_block,
+)
+async def block(ctx: CommandContext, args: SignInArgs, plan: Plan) -> Reply:
+    """Block a user's sign-in and revoke their refresh tokens.
+
+    Refused for accounts synced from on-premises AD (disable them there). Tokens already issued
+    stay valid up to about an hour unless the app supports continuous access evaluation.
+    """
+    path = f"/users/{plan.target_id}"
+    await ctx.graph.request("PATCH", path, json={"accountEnabled": False})
+    try:
+        revoked = await ctx.graph.request("POST", f"{path}/revokeSignInSessions")
+    except IntegrationError as error:
+        return Reply(
+            title=f"Sign-in blocked, sessions not revoked: {plan.target}",
+            blocks=(
+                Notice(
+                    Level.ERROR,
+                    f"Blocked sign-in for {plan.target}, but revoking their sessions failed: "
+                    f"{error.message} Existing sessions stay signed in until their tokens "
+                    f"expire: run /revoke-sessions {plan.target} now.",
+                ),
+            ),
+            level=Level.ERROR,
+        )
+    after = await _read_back(ctx, plan.target_id, ("accountEnabled", _SESSIONS_FIELD))
+    if isinstance(after, str) or after.get("accountEnabled") is not False:
+        problem = after if isinstance(after, str) else "Graph still reports sign-in enabled"
+        return _check_failed(plan, f"Sent the block for {plan.target}, but {problem}.")
+    if revoked.get("value") is not True:
+        return _check_failed(
+            plan, f"Blocked sign-in for {plan.target}, but Graph did not confirm the revocation."
+        )
+    return Reply(
+        title=f"Sign-in blocked: {plan.target}",
+        blocks=(
+            Facts((("Sign-in", "blocked"), ("Sessions valid from", _sessions_from(after)))),
+            Notice(
+                Level.SUCCESS,
+                f"Blocked sign-in for {plan.target} in {ctx.current_tenant.display_name} and "
+                f"revoked their refresh tokens. {ACCESS_TOKEN_NOTE}",
+            ),
+        ),
+        level=Level.SUCCESS,
+    )
+
+
+async def plan_unblock(ctx: CommandContext, args: SignInArgs) -> Plan:
+    target = await find_target(ctx, args.user)
+    tenant = ctx.current_tenant.display_name
+    _refuse_synced(target, "Enable")
+    if target.enabled:
+        raise UserError(
+            f"Sign-in for {target.label} is already enabled in {tenant}; nothing to do."
+        )
+    return Plan(
+        summary=f"Allow sign-in again for {target.label} in {tenant}",
+        effects=(f"Unblock sign-in: set accountEnabled to true on {target.upn}",),
+        target=target.upn,
+        target_id=target.id,
+        state=target.state(),
+        protection=await protection_of(ctx, target.id, target.upn),
+        notes=(
+            "If the account was blocked because it was compromised, reset its password and "
+            "review its MFA methods before unblocking it.",
+        ),
+    )
+
+
+@command(
+    "unblock",
+    args=SignInArgs,
+    roles=ACTION_ROLES,
+    permissions=("User.EnableDisableAccount.All", "User.Read.All", *_ROLE_READ),
+    plan=plan_unblock,
+)
+async def unblock(ctx: CommandContext, args: SignInArgs, plan: Plan) -> Reply:
+    """Allow a blocked user to sign in again.
+
+    Refused for accounts synced from on-premises AD (enable them there).
+    """
+    await ctx.graph.request("PATCH", f"/users/{plan.target_id}", json={"accountEnabled": True})
+    after = await _read_back(ctx, plan.target_id, ("accountEnabled",))
+    if isinstance(after, str) or after.get("accountEnabled") is not True:
+        problem = after if isinstance(after, str) else "Graph still reports sign-in blocked"
+        return _check_failed(plan, f"Sent the unblock for {plan.target}, but {problem}.")
+    return Reply(
+        title=f"Sign-in allowed: {plan.target}",
+        blocks=(
+            Facts((("Sign-in", "enabled"),)),
+            Notice(
+                Level.SUCCESS,
+                f"{plan.target} can sign in to {ctx.current_tenant.display_name} again.",
+            ),
+        ),
+        level=Level.SUCCESS,
+    )
+
+
+async def plan_revoke_sessions(ctx: CommandContext, args: SignInArgs) -> Plan:
+    target = await find_target(ctx, args.user)
+    tenant = ctx.current_tenant.display_name
+    return Plan(
+        summary=f"Revoke the refresh tokens and sessions of {target.label} in {tenant}",
+        effects=(
+            f"Revoke {target.upn}'s refresh tokens and session cookies for every app "
+            "(revokeSignInSessions): they must sign in again everywhere",
+        ),
+        target=target.upn,
+        target_id=target.id,
+        state=target.state(),
+        protection=await protection_of(ctx, target.id, target.upn),
+        notes=(ACCESS_TOKEN_NOTE,),
+    )
+
+
+@command(
+    "revoke-sessions",
+    args=SignInArgs,
+    roles=ACTION_ROLES,
+    permissions=("User.RevokeSessions.All", "User.Read.All", *_ROLE_READ),
+    plan=plan_revoke_sessions,
+)
+async def revoke_sessions(ctx: CommandContext, args: SignInArgs, plan: Plan) -> Reply:
+    """Sign a user out everywhere by revoking their refresh tokens and session cookies.
+
+    Works for accounts synced from on-premises AD too. Tokens already issued stay valid up to
+    about an hour unless the app supports continuous access evaluation.
+    """
+    answer = await ctx.graph.request("POST", f"/users/{plan.target_id}/revokeSignInSessions")
+    if answer.get("value") is not True:
+        return _check_failed(plan, f"Graph did not confirm revoking {plan.target}'s sessions.")
+    after = await _read_back(ctx, plan.target_id, (_SESSIONS_FIELD,))
+    if isinstance(after, str):
+        return _check_failed(plan, f"Revoked {plan.target}'s sessions, but {after}.")
+    return Reply(
+        title=f"Sessions revoked: {plan.target}",
+        blocks=(
+            Facts((("Sessions valid from", _sessions_from(after)),)),
+            Notice(
+                Level.SUCCESS,
+                f"Revoked the refresh tokens and sessions of {plan.target}: they must sign in "
+                f"again everywhere. {ACCESS_TOKEN_NOTE}",
+            ),
+        ),
+        level=Level.SUCCESS,
+    )
+
+
+async def _read_back(
+    ctx: CommandContext, user_id: str, fields: tuple[str, ...]
+) -> dict[str, Any] | str:
+    """The user's fields after the change, or why they could not be read."""
+    try:
+        return await ctx.graph.get(f"/users/{user_id}", select=fields)
+    except IntegrationError as error:
+        return f"reading the user back to check failed: {error.message}"
+
+
+def _sessions_from(after: dict[str, Any]) -> str:
+    """When the user's sessions start counting again, as Graph reports it."""
+    value = after.get(_SESSIONS_FIELD)
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return "not reported"
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC"
+
+
+def _check_failed(plan: Plan, text: str) -> Reply:
+    return Reply(
+        title=f"Check failed: {plan.target}",
+        blocks=(
+            Notice(
+                Level.ERROR,
+                f"{text} Look at the user with /user {plan.target} before trying again.",
+            ),
+        ),
+        level=Level.ERROR,
+    )
