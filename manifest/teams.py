@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from jsonschema import Draft7Validator, validators  # type: ignore[import-untyped]
 from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped]
 
-from commands.registry import Registry
+from commands.registry import CommandSpec, Registry
 from core.errors import ConfigurationError, UserError
 from core.ids import entra_id
 from manifest.icons import COLOR_ICON, OUTLINE_ICON
@@ -58,6 +58,20 @@ SCHEMA_URL = (
 )
 BOT_SCOPES = ("personal", "team", "groupChat")
 MAX_MENU_COMMANDS = 12
+MENU_ORDER = (
+    "help",
+    "user",
+    "users",
+    "block",
+    "unblock",
+    "reset-password",
+    "revoke-sessions",
+    "licenses",
+    "pending",
+    "audit",
+    "tenants",
+)
+CARD_ONLY = frozenset({"confirm", "cancel", "approve", "deny"})
 """Teams shows at most this many commands in a bot's menu for one scope."""
 
 PLACEHOLDER_SITE = "https://www.example.com"
@@ -67,7 +81,6 @@ NAME = "Deskhand"
 FULL_NAME = "Deskhand for Microsoft 365"
 DEVELOPER = "Deskhand"
 SHORT_DESCRIPTION = "Microsoft 365 user lookups and actions for your customers' tenants."
-FIRST_COMMAND = "help"
 
 # Teams cuts a menu entry's description at 128 characters; the schema would allow 4,000.
 _MENU_DESCRIPTION = 128
@@ -206,8 +219,14 @@ def _command_lists(registry: Registry) -> list[dict[str, Any]]:
 
 
 def _menu(registry: Registry) -> list[dict[str, str]]:
-    """Help first, since it lists everything the menu has no room for; then by name."""
-    specs = sorted(registry, key=lambda spec: (spec.name != FIRST_COMMAND, spec.name))
+    """Help first, since it lists everything the menu has no room for; then what technicians
+    start with; then the rest by name. Decisions come from cards' buttons, not the menu."""
+
+    def rank(spec: CommandSpec) -> tuple[int, str]:
+        known = spec.name in MENU_ORDER
+        return (MENU_ORDER.index(spec.name) if known else len(MENU_ORDER), spec.name)
+
+    specs = sorted((s for s in registry if s.name not in CARD_ONLY), key=rank)
     return [
         {"title": spec.name, "description": fit(spec.summary, _MENU_DESCRIPTION)}
         for spec in specs[:MAX_MENU_COMMANDS]

@@ -27,6 +27,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from bot.approval_cards import action_button, parse_action
 from bot.config import Settings, load_settings
 from bot.invocation import Invocation
 from bot.logs import configure_logging
@@ -91,8 +92,30 @@ class ConsoleSession:
         self, text: str, *, tenant: str | None = None, as_json: bool = False, terse: bool = False
     ) -> Reply:
         """Run one line and show the reply; `terse` puts an error on one line, for scripts."""
-        invocation = Invocation("console", self.actor, text, tenant_hint=tenant)
+        invocation = Invocation("console", self.actor, text, tenant_hint=tenant, private=True)
         reply = await self.router.handle(invocation, progress=_BarProgress(self.err))
+        self._show(reply, as_json=as_json, terse=terse)
+        return reply
+
+    async def click(self, action: str, *, as_json: bool = False, terse: bool = False) -> Reply:
+        """What a button does in chat: the console's answer to a confirmation prompt."""
+        invocation = Invocation("console", self.actor, "", action=action, private=True)
+        reply = await self.router.handle(invocation)
+        self._show(reply, as_json=as_json, terse=terse)
+        return reply
+
+    async def settle(self, reply: Reply, *, confirm: bool | None, as_json: bool = False) -> Reply:
+        """Confirmations become prompts: `confirm` answers for scripts (--yes); None asks."""
+        action_id = _confirmation(reply)
+        if action_id is None:
+            return reply
+        if confirm is None:
+            answer = await PromptSession[str]().prompt_async("Confirm? Type yes to go ahead: ")
+            confirm = answer.strip().lower() in ("y", "yes")
+        verb = "confirm" if confirm else "cancel"
+        return await self.click(action_button(action_id, verb), as_json=as_json, terse=True)
+
+    def _show(self, reply: Reply, *, as_json: bool, terse: bool) -> None:
         if as_json:
             self.out.print_json(reply_to_json(reply))
         elif reply.failed and terse:
@@ -102,11 +125,15 @@ class ConsoleSession:
             (self.err if reply.failed else self.out).print(render_text(reply))
         for path in self._save_files(reply):
             self.err.print(f"Saved {path}", highlight=False)
-        return reply
 
-    async def run_once(self, text: str, *, tenant: str | None, as_json: bool) -> int:
-        """One command for scripts: exit status 0 on success, 1 on any error."""
+    async def run_once(
+        self, text: str, *, tenant: str | None, as_json: bool, confirm: bool = False
+    ) -> int:
+        """One command for scripts: exit status 0 on success, 1 on any error. A destructive
+        command is confirmed with `confirm` (--yes), else left pending with how to confirm."""
         reply = await self.run_line(text, tenant=tenant, as_json=as_json, terse=True)
+        if confirm:
+            reply = await self.settle(reply, confirm=True, as_json=as_json)
         return 1 if reply.failed else 0
 
     async def interactive(self, history_file: Path) -> None:
@@ -127,7 +154,7 @@ class ConsoleSession:
             if line.strip() in {"exit", "quit", "/exit", "/quit"}:
                 return
             if line.strip():
-                await self.run_line(line)
+                await self.settle(await self.run_line(line), confirm=None)
 
     def _save_files(self, reply: Reply) -> Iterator[Path]:
         if not reply.files:
@@ -167,6 +194,15 @@ class _CommandCompleter(Completer):
             yield from _matching(option_choices(spec, previous), current)
 
 
+def _confirmation(reply: Reply) -> str | None:
+    """The pending action behind a confirmation card's Confirm button, if the reply is one."""
+    for button in reply.buttons:
+        decision = parse_action(button.action_id)
+        if decision is not None and decision[1] == "confirm":
+            return decision[0]
+    return None
+
+
 def _texts(reply: Reply) -> list[str]:
     return [block.text for block in reply.blocks if isinstance(block, Notice | Text)]
 
@@ -177,13 +213,15 @@ def _matching(candidates: Iterable[str], prefix: str) -> Iterator[Completion]:
             yield Completion(candidate, start_position=-len(prefix))
 
 
-async def run_command(text: str, tenant: str | None, as_json: bool) -> int:
+async def run_command(
+    text: str, tenant: str | None, as_json: bool, *, confirm: bool = False
+) -> int:
     """`deskhand run`: one command; the exit status says whether it worked."""
     settings = load_settings()
     async with AsyncExitStack() as stack:
         runtime = await stack.enter_async_context(_runtime(settings, stack))
         session = _session(runtime, settings, Console(), Console(stderr=True))
-        status = await session.run_once(text, tenant=tenant, as_json=as_json)
+        status = await session.run_once(text, tenant=tenant, as_json=as_json, confirm=confirm)
     return status
 
 

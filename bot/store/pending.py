@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import RowMapping, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store.tables import pending_actions
@@ -25,8 +25,10 @@ __all__ = [
     "count_started_since",
     "due_for_reminder",
     "insert_action",
+    "interrupted_actions",
     "list_actions",
     "load_action",
+    "mark_reminded",
     "move",
     "new_action_id",
     "save_cards",
@@ -189,8 +191,32 @@ async def list_actions(
     return [_action(row) for row in (await conn.execute(query)).mappings()]
 
 
-def _action(row: Mapping[str, Any]) -> PendingAction:
+def _action(row: RowMapping) -> PendingAction:
     values = dict(row)
     values["state"] = ActionState(values["state"])
     values["cards"] = tuple(values["cards"] or ())
     return PendingAction(**values)
+
+
+async def mark_reminded(conn: AsyncConnection, action_id: str, now: datetime) -> bool:
+    """True for the one caller (of all replicas) that gets to send the reminder."""
+    query = (
+        update(pending_actions)
+        .where(pending_actions.c.id == action_id)
+        .where(pending_actions.c.reminded_at.is_(None))
+        .values(reminded_at=now)
+    )
+    return (await conn.execute(query)).rowcount == 1
+
+
+async def interrupted_actions(
+    conn: AsyncConnection, before: datetime, limit: int = 100
+) -> list[str]:
+    """Actions left running since before `before`: their process stopped mid-way."""
+    query = (
+        select(pending_actions.c.id)
+        .where(pending_actions.c.state == ActionState.RUNNING.value)
+        .where(pending_actions.c.updated_at <= before)
+        .limit(limit)
+    )
+    return [str(row[0]) for row in await conn.execute(query)]

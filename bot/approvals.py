@@ -1,0 +1,700 @@
+"""Confirm before destroy: pending actions, four-eyes approvals, expiry and the final run.
+
+A destructive command never runs from the line that asked for it. `propose` works out its plan
+from the target's current state, stores it as a `PendingAction` and answers with a card that
+only the requester sees. Then, each move an atomic compare-and-set in the store:
+
+    pending ──confirm──> approved ──> running ──> done | failed          (policy "confirm")
+    pending ──confirm──> awaiting ──approve──> approved ──> running ...  ("four-eyes", "admin")
+    pending | awaiting ──> cancelled (requester) | denied (approver) | expired (clock)
+
+Right before running, the plan is made again; if the target changed (deleted, already
+blocked, now protected) the action stops and says so. A typed secret (a password) is never
+stored: it waits in this process's memory only, so an action that needs one must be
+confirmed by the same Deskhand process that received it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+import structlog
+from pydantic import BaseModel, SecretStr
+
+from bot.approval_cards import approval_card, confirmation_card, deny_form, settled_card
+from bot.config.approvals import ApprovalMode, ApprovalSettings
+from bot.notify import Notifiers, Posted
+from bot.store import AuditEntry, GraphRequestIds, Store, append_audit
+from bot.store.pending import (
+    ActionState,
+    PendingAction,
+    count_started_since,
+    due_for_reminder,
+    insert_action,
+    interrupted_actions,
+    list_actions,
+    load_action,
+    mark_reminded,
+    move,
+    new_action_id,
+    save_cards,
+    stale_actions,
+)
+from cards.reply import Level, Notice, Reply, Table, Text
+from commands.context import Actor, CommandContext, TenantInfo
+from commands.plan import Plan, Protection, plan_changes
+from commands.registry import CommandSpec, Registry, Role
+from core.errors import AccessDenied, DeliveryError, DeskhandError, NotFound, UsageError, UserError
+from integrations.graph.trace import GraphWrite, traced_writes
+
+__all__ = ["ApprovalDesk", "ContextFactory", "GuardCheck", "RoleLookup", "sweeping"]
+
+log = structlog.get_logger("deskhand.approvals")
+
+ADMIN_POLICY = "admin"
+"""Stored policy of an action on a protected account: an admin other than the requester."""
+_INTERRUPTED_AFTER = timedelta(minutes=10)
+_VIA = "deskhand_channel"
+"""Key of a stored card address naming the channel that posted it."""
+
+
+class Roles(Protocol):
+    def roles(self, tenant: TenantInfo | None) -> frozenset[Role]: ...
+
+
+class RoleLookup(Protocol):
+    """The access policy: one person's roles, read afresh for each decision."""
+
+    async def for_actor(self, actor: Actor) -> Roles: ...
+
+
+class GuardCheck(Protocol):
+    async def destructive_allowed(self, tenant: str) -> bool: ...
+
+
+class ContextFactory(Protocol):
+    def __call__(
+        self, actor: Actor, tenant: TenantInfo, *, request_id: str, channel: str, private: bool
+    ) -> CommandContext: ...
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def secret_fields(model: type[BaseModel]) -> frozenset[str]:
+    """Argument fields marked `json_schema_extra={"secret": True}`: never stored."""
+    return frozenset(
+        name
+        for name, info in model.model_fields.items()
+        if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get("secret")
+    )
+
+
+def _plan_json(plan: Plan, *, private: bool) -> dict[str, Any]:
+    data = dataclasses.asdict(plan)
+    data["private"] = private
+    return data
+
+
+def _plan_of(data: Mapping[str, Any]) -> Plan:
+    protection = Protection(tuple((data.get("protection") or {}).get("reasons") or ()))
+    return Plan(
+        summary=str(data.get("summary", "")),
+        effects=tuple(data.get("effects") or ()),
+        target=str(data.get("target", "")),
+        target_id=str(data.get("target_id", "")),
+        state=dict(data.get("state") or {}),
+        protection=protection,
+        notes=tuple(data.get("notes") or ()),
+    )
+
+
+@dataclass
+class ApprovalDesk:
+    store: Store
+    settings: ApprovalSettings
+    registry: Registry
+    tenants: tuple[TenantInfo, ...]
+    access: RoleLookup
+    contexts: ContextFactory
+    notifiers: Notifiers = field(default_factory=Notifiers)
+    guards: GuardCheck | None = None
+    clock: Any = _now
+    _secrets: dict[str, dict[str, SecretStr]] = field(default_factory=dict, repr=False)
+
+    # -- asking ------------------------------------------------------------------------------
+
+    async def propose(
+        self,
+        spec: CommandSpec,
+        args: BaseModel,
+        ctx: CommandContext,
+        return_address: Mapping[str, str],
+    ) -> Reply:
+        """Plans a destructive command and stores it; the requester must confirm it."""
+        assert spec.planner is not None, "only destructive commands are proposed"
+        tenant, actor, now = ctx.current_tenant, ctx.actor, self.clock()
+        policy = self.settings.policy(spec.name, tenant.name)
+        reason = getattr(args, "reason", None)
+        if policy.reason and not (reason and reason.strip()):
+            raise UsageError(
+                f"/{spec.name} in {tenant.name} needs a reason or ticket number: add "
+                '--reason "T-1234 leaver" and run it again.'
+            )
+        await self._check_guards(tenant.name)
+        await self._check_rate(actor, tenant.name, now)
+        plan = await spec.planner(ctx, args)
+        mode = ADMIN_POLICY if plan.protection else policy.approval.value
+        secret_names = secret_fields(spec.args)
+        held = {name: getattr(args, name) for name in secret_names if getattr(args, name)}
+        action = PendingAction(
+            id=new_action_id(),
+            command=spec.name,
+            args=args.model_dump(mode="json", exclude=set(secret_names)),
+            tenant=tenant.name,
+            requester=actor.id,
+            requester_email=actor.email.lower(),
+            requester_name=actor.display_name,
+            channel=ctx.channel,
+            return_address=dict(return_address),
+            plan={**_plan_json(plan, private=ctx.private), "secret_typed": bool(held)},
+            policy=mode,
+            reason=reason,
+            state=ActionState.PENDING,
+            created_at=now,
+            expires_at=now + self.settings.confirm_within,
+            updated_at=now,
+        )
+        async with self.store.engine.begin() as conn:
+            await insert_action(conn, action)
+        if held:
+            self._secrets[action.id] = held
+        await self._audit(action, "proposed", actor, ctx, plan.summary)
+        return confirmation_card(action, now, needs_approval=mode != ApprovalMode.CONFIRM.value)
+
+    async def _check_guards(self, tenant: str) -> None:
+        if not self.settings.route(tenant).destructive:
+            raise AccessDenied(
+                f"Destructive commands are switched off for {tenant} in Deskhand's "
+                "configuration (approvals.tenants)."
+            )
+        if self.guards is not None and not await self.guards.destructive_allowed(tenant):
+            raise AccessDenied(
+                f"Destructive commands are switched off for {tenant} (/guard). An admin can "
+                f"switch them on again with /guard on --tenant {tenant}."
+            )
+
+    async def _check_rate(self, actor: Actor, tenant: str, now: datetime) -> None:
+        since = now - timedelta(hours=1)
+        async with self.store.engine.connect() as conn:
+            mine = await count_started_since(conn, since, requester=actor.id)
+            theirs = await count_started_since(conn, since, tenant=tenant)
+        if mine >= self.settings.per_technician_per_hour:
+            raise UserError(
+                f"You started {mine} destructive actions in the last hour, the most Deskhand "
+                "allows one person; wait a while, or ask a Deskhand admin to raise "
+                "approvals.per_technician_per_hour."
+            )
+        if theirs >= self.settings.per_tenant_per_hour:
+            raise UserError(
+                f"{theirs} destructive actions were started in {tenant} in the last hour, the "
+                "most Deskhand allows one tenant; wait a while, or ask a Deskhand admin to "
+                "raise approvals.per_tenant_per_hour."
+            )
+
+    # -- deciding ----------------------------------------------------------------------------
+
+    async def decide(self, action_id: str, verb: str, ctx: CommandContext, note: str) -> Reply:
+        action = await self._visible(action_id, ctx.actor)
+        now = self.clock()
+        if action.state.open and action.expires_at <= now:
+            await self._expire(action.id, now)
+            action = await self._load(action.id)
+        if verb in ("confirm", "cancel"):
+            self._require_requester(action, ctx.actor, verb)
+        else:
+            await self._require_approver(action, ctx)
+        if verb == "deny" and not note.strip():
+            if action.state is not ActionState.AWAITING:
+                return self._not_open(action, now)
+            return deny_form(action)
+        handlers = {
+            "confirm": self._confirm,
+            "cancel": self._cancel,
+            "approve": self._approve,
+            "deny": self._deny,
+        }
+        return await handlers[verb](action, ctx, now, note.strip())
+
+    async def _confirm(
+        self, action: PendingAction, ctx: CommandContext, now: datetime, _: str
+    ) -> Reply:
+        if action.policy == ApprovalMode.CONFIRM.value:
+            moved = await self._move(
+                action, (ActionState.PENDING,), ActionState.APPROVED, now, ctx, unexpired=True
+            )
+            if not moved:
+                return self._not_open(await self._load(action.id), now)
+            return await self._run(await self._load(action.id), ctx)
+        moved = await self._move(
+            action,
+            (ActionState.PENDING,),
+            ActionState.AWAITING,
+            now,
+            ctx,
+            unexpired=True,
+            expires_at=now + self.settings.approve_within,
+        )
+        if not moved:
+            return self._not_open(await self._load(action.id), now)
+        action = await self._load(action.id)
+        await self._audit(action, "confirmed", ctx.actor, ctx, "sent for approval")
+        where = await self._post_approval(action, now)
+        return Reply(
+            title=f"/{action.command} is waiting for approval",
+            blocks=(
+                *settled_card(action, now).blocks,
+                Text(where),
+            ),
+        )
+
+    async def _cancel(
+        self, action: PendingAction, ctx: CommandContext, now: datetime, _: str
+    ) -> Reply:
+        if not await self._move(
+            action, (ActionState.PENDING, ActionState.AWAITING), ActionState.CANCELLED, now, ctx
+        ):
+            return self._not_open(await self._load(action.id), now)
+        return await self._settle(action.id, "cancelled", ctx, now)
+
+    async def _approve(
+        self, action: PendingAction, ctx: CommandContext, now: datetime, _: str
+    ) -> Reply:
+        if not await self._move(
+            action, (ActionState.AWAITING,), ActionState.APPROVED, now, ctx, unexpired=True
+        ):
+            return self._not_open(await self._load(action.id), now)
+        action = await self._load(action.id)
+        await self._audit(action, "approved", ctx.actor, ctx, "")
+        return await self._run(action, ctx)
+
+    async def _deny(
+        self, action: PendingAction, ctx: CommandContext, now: datetime, note: str
+    ) -> Reply:
+        if not await self._move(
+            action,
+            (ActionState.AWAITING,),
+            ActionState.DENIED,
+            now,
+            ctx,
+            decision_reason=note[:1000],
+        ):
+            return self._not_open(await self._load(action.id), now)
+        return await self._settle(action.id, "denied", ctx, now)
+
+    async def _settle(
+        self, action_id: str, outcome: str, ctx: CommandContext, now: datetime
+    ) -> Reply:
+        """After a move that ends the action without running it: audit, cards, requester."""
+        action = await self._load(action_id)
+        self._secrets.pop(action.id, None)
+        await self._audit(action, outcome, ctx.actor, ctx, action.decision_reason or "")
+        card = settled_card(action, now)
+        await self._update_cards(action, card)
+        if ctx.actor.id != action.requester:
+            await self._tell_requester(action, card)
+        return card
+
+    # -- running -----------------------------------------------------------------------------
+
+    async def _run(self, action: PendingAction, ctx: CommandContext) -> Reply:
+        now = self.clock()
+        if not await self._move(action, (ActionState.APPROVED,), ActionState.RUNNING, now, None):
+            return self._not_open(await self._load(action.id), now)
+        writes: list[GraphWrite] = []
+        try:
+            with traced_writes() as writes:
+                reply = await self._execute(action, ctx)
+        except DeskhandError as error:
+            reply = Reply.error(f"Not run: {error.message}" if not writes else error.message)
+        except Exception:
+            log.exception("action.crashed", action=action.id, request_id=ctx.request_id)
+            reply = Reply.error(
+                "Something went wrong inside Deskhand while running it; check the target before "
+                f"trying again. Reference for your Deskhand admin: {ctx.request_id}."
+            )
+        finally:
+            self._secrets.pop(action.id, None)
+        state = ActionState.FAILED if reply.failed else ActionState.DONE
+        result = _summary(reply)
+        await self._finish(action, state, result, now)
+        action = await self._load(action.id)
+        await self._audit(action, state.value, ctx.actor, ctx, result, writes)
+        card = settled_card(action, self.clock())
+        await self._update_cards(action, card)
+        if ctx.actor.id == action.requester:
+            return reply
+        # The requester learns the outcome, a secret included, where only they can read it.
+        await self._tell_requester(action, dataclasses.replace(reply, private=True))
+        return dataclasses.replace(card, secret="")
+
+    async def _execute(self, action: PendingAction, decider: CommandContext) -> Reply:
+        spec = self.registry.get(action.command)
+        if spec is None or spec.planner is None:
+            raise UserError(f"/{action.command} no longer exists in this Deskhand.")
+        await self._check_guards(action.tenant)
+        tenant = self._tenant(action.tenant)
+        args = self._arguments(spec, action)
+        requester = Actor(action.requester, action.requester_name, action.requester_email)
+        ctx = self.contexts(
+            requester,
+            tenant,
+            request_id=decider.request_id,
+            channel=action.channel,
+            private=bool(action.plan.get("private")),
+        )
+        planned = _plan_of(action.plan)
+        fresh = await spec.planner(ctx, args)
+        changed = plan_changes(planned, fresh)
+        if changed:
+            raise UserError(
+                f"{planned.target} changed since the action was planned "
+                f"({', '.join(changed)}). Run /{action.command} again to see the new plan."
+            )
+        reply: Reply = await spec.handler(ctx, args, fresh)
+        return reply
+
+    def _arguments(self, spec: CommandSpec, action: PendingAction) -> BaseModel:
+        held = self._secrets.get(action.id, {})
+        if action.plan.get("secret_typed") and not held:
+            raise UserError(
+                "The password you typed was kept only in the memory of the Deskhand process "
+                "that received it, which no longer has it. Run the command again."
+            )
+        return spec.args.model_validate({**action.args, **held})
+
+    async def _finish(
+        self, action: PendingAction, state: ActionState, result: str, now: datetime
+    ) -> None:
+        async with self.store.engine.begin() as conn:
+            await move(
+                conn,
+                action.id,
+                leaving=(ActionState.RUNNING,),
+                to=state,
+                now=self.clock(),
+                result=result[:1000],
+            )
+
+    # -- the clock ---------------------------------------------------------------------------
+
+    async def sweep(self) -> int:
+        """Expires what nobody decided in time, reminds approvers before expiry, and fails
+        actions whose process stopped mid-run. Safe to call from every replica at once."""
+        now = self.clock()
+        async with self.store.engine.connect() as conn:
+            stale = await stale_actions(conn, now)
+            due = await due_for_reminder(conn, now, now + self.settings.remind_before)
+            stuck = await interrupted_actions(conn, now - _INTERRUPTED_AFTER)
+        for action_id in stale:
+            await self._expire(action_id, now)
+        for action in due:
+            await self._remind(action, now)
+        for action_id in stuck:
+            await self._interrupted(action_id, now)
+        return len(stale) + len(due) + len(stuck)
+
+    async def _expire(self, action_id: str, now: datetime) -> None:
+        async with self.store.engine.begin() as conn:
+            moved = await move(
+                conn,
+                action_id,
+                leaving=(ActionState.PENDING, ActionState.AWAITING),
+                to=ActionState.EXPIRED,
+                now=now,
+            )
+        if not moved:
+            return
+        action = await self._load(action_id)
+        self._secrets.pop(action_id, None)
+        await self._audit(action, "expired", None, None, "nobody decided in time")
+        card = settled_card(action, now)
+        await self._update_cards(action, card)
+        await self._tell_requester(action, card)
+
+    async def _remind(self, action: PendingAction, now: datetime) -> None:
+        async with self.store.engine.begin() as conn:
+            if not await mark_reminded(conn, action.id, now):
+                return
+        route = self.settings.route(action.tenant)
+        card = approval_card(action, now, route.approvers)
+        reminder = dataclasses.replace(card, title=f"Reminder: {card.title}")
+        await self._post_everywhere(action, reminder)
+
+    async def _interrupted(self, action_id: str, now: datetime) -> None:
+        async with self.store.engine.begin() as conn:
+            moved = await move(
+                conn,
+                action_id,
+                leaving=(ActionState.RUNNING,),
+                to=ActionState.FAILED,
+                now=now,
+                result="Interrupted: Deskhand stopped while running it. Check the target "
+                "before trying again.",
+            )
+        if moved:
+            action = await self._load(action_id)
+            await self._audit(action, "failed", None, None, action.result or "")
+            await self._update_cards(action, settled_card(action, now))
+
+    # -- listing -----------------------------------------------------------------------------
+
+    async def waiting(self, ctx: CommandContext) -> Reply:
+        names = [tenant.name for tenant in ctx.tenants]
+        async with self.store.engine.connect() as conn:
+            actions = await list_actions(
+                conn, states=(ActionState.PENDING, ActionState.AWAITING), tenants=names
+            )
+        now = self.clock()
+        rows = tuple(
+            (
+                action.id,
+                f"/{action.command}",
+                str(action.plan.get("target", "")),
+                action.tenant,
+                "to confirm" if action.state is ActionState.PENDING else "to approve",
+                action.requester_name or action.requester,
+                f"{max(0, int((action.expires_at - now).total_seconds() // 60))} min",
+            )
+            for action in actions
+            if action.expires_at > now
+        )
+        if not rows:
+            return Reply(title="Pending actions", blocks=(Text("Nothing is waiting."),))
+        columns = ("id", "command", "target", "tenant", "waiting", "requested by", "expires in")
+        return Reply(
+            title="Pending actions",
+            blocks=(
+                Table(columns, rows),
+                Text("/confirm ID or /cancel ID for yours; /approve ID or /deny ID --reason WHY."),
+            ),
+        )
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    async def _visible(self, action_id: str, actor: Actor) -> PendingAction:
+        """The action, if the actor holds any role in its tenant; otherwise it does not exist."""
+        async with self.store.engine.connect() as conn:
+            action = await load_action(conn, action_id.strip())
+        if action is None or not await self._roles(actor, action.tenant):
+            raise NotFound(
+                f"There is no pending action {action_id!r}. Check the id, or type /pending to "
+                "see what waits for you."
+            )
+        return action
+
+    async def _load(self, action_id: str) -> PendingAction:
+        async with self.store.engine.connect() as conn:
+            action = await load_action(conn, action_id)
+        assert action is not None, "pending actions are never deleted"
+        return action
+
+    async def _roles(self, actor: Actor, tenant: str) -> frozenset[Role]:
+        known = [t for t in self.tenants if t.name == tenant]
+        if not known:
+            return frozenset()
+        return (await self.access.for_actor(actor)).roles(known[0])
+
+    def _tenant(self, name: str) -> TenantInfo:
+        for tenant in self.tenants:
+            if tenant.name == name:
+                return tenant
+        raise UserError(f"Tenant {name} is no longer configured in this Deskhand.")
+
+    def _require_requester(self, action: PendingAction, actor: Actor, verb: str) -> None:
+        if not _same_person(actor, action.requester, action.requester_email):
+            raise AccessDenied(
+                f"Only {action.requester_name or action.requester}, who asked for it, can {verb} "
+                "this action."
+            )
+
+    async def _require_approver(self, action: PendingAction, ctx: CommandContext) -> None:
+        if _same_person(ctx.actor, action.requester, action.requester_email):
+            raise AccessDenied(
+                "You asked for this action, so someone else must approve or deny it (four-eyes)."
+            )
+        roles = await self._roles(ctx.actor, action.tenant)
+        needed = {Role.ADMIN} if action.policy == ADMIN_POLICY else {Role.APPROVER, Role.ADMIN}
+        if not roles & needed:
+            who = "an admin" if action.policy == ADMIN_POLICY else "an approver or admin"
+            raise AccessDenied(
+                f"Only {who} of {action.tenant} can decide this action"
+                + (
+                    " (the target is a protected account)."
+                    if action.policy == ADMIN_POLICY
+                    else "."
+                )
+            )
+        policy = self.settings.policy(action.command, action.tenant)
+        if ctx.channel == "console" and not policy.console:
+            raise AccessDenied(
+                f"Approvals typed in the console are not accepted for /{action.command} in "
+                f"{action.tenant}; decide from the card in Slack or Teams."
+            )
+
+    def _not_open(self, action: PendingAction, now: datetime) -> Reply:
+        said = {
+            ActionState.PENDING: "is still waiting for its requester to confirm it",
+            ActionState.AWAITING: "is waiting for an approver",
+            ActionState.APPROVED: "is approved and about to run",
+            ActionState.RUNNING: "is running now",
+            ActionState.DONE: "has already run",
+            ActionState.FAILED: "has already run and failed",
+            ActionState.DENIED: "was denied",
+            ActionState.EXPIRED: "has expired; run the command again",
+            ActionState.CANCELLED: "was cancelled",
+        }[action.state]
+        return Reply(
+            blocks=(Notice(Level.WARNING, f"Action {action.id} {said}; nothing more was done."),),
+            level=Level.WARNING,
+        )
+
+    async def _move(
+        self,
+        action: PendingAction,
+        leaving: tuple[ActionState, ...],
+        to: ActionState,
+        now: datetime,
+        ctx: CommandContext | None,
+        *,
+        unexpired: bool = False,
+        **values: Any,
+    ) -> bool:
+        if ctx is not None:
+            values |= {
+                "decided_by": ctx.actor.email or ctx.actor.id,
+                "decided_via": ctx.channel,
+                "decided_at": now,
+            }
+        async with self.store.engine.begin() as conn:
+            return await move(
+                conn, action.id, leaving=leaving, to=to, now=now, unexpired=unexpired, **values
+            )
+
+    async def _post_approval(self, action: PendingAction, now: datetime) -> str:
+        """Posts the approval card where the tenant's approvers are; says where it went."""
+        route = self.settings.route(action.tenant)
+        posted = await self._post_everywhere(action, approval_card(action, now, route.approvers))
+        if posted:
+            return f"Sent to the approvers of {action.tenant}; you will be told the outcome."
+        return (
+            f"No approvers' channel could be reached for {action.tenant} "
+            f"(approvals.tenants.{action.tenant}.slack_channel or teams_conversation): ask an "
+            f"approver to type /approve {action.id}."
+        )
+
+    async def _post_everywhere(self, action: PendingAction, card: Reply) -> list[Posted]:
+        route = self.settings.route(action.tenant)
+        places = (("slack", route.slack_channel), ("teams", route.teams_conversation))
+        posted: list[Posted] = []
+        for channel, destination in places:
+            notifier = self.notifiers.get(channel)
+            if not destination or notifier is None:
+                continue
+            try:
+                posted.append(await notifier.post(destination, card))
+            except DeliveryError as error:
+                log.warning("approval.post_failed", action=action.id, error=error.message)
+        if posted:
+            cards = [*action.cards, *({**p.address, _VIA: p.channel} for p in posted)]
+            async with self.store.engine.begin() as conn:
+                await save_cards(conn, action.id, cards)
+        return posted
+
+    async def _update_cards(self, action: PendingAction, card: Reply) -> None:
+        for stored in action.cards:
+            address = dict(stored)
+            channel = address.pop(_VIA, "")
+            notifier = self.notifiers.get(channel)
+            if notifier is None:
+                continue
+            try:
+                await notifier.update(Posted(channel, address), card)
+            except DeliveryError as error:
+                log.warning("approval.update_failed", action=action.id, error=error.message)
+
+    async def _tell_requester(self, action: PendingAction, reply: Reply) -> None:
+        notifier = self.notifiers.get(action.channel)
+        if notifier is None or not action.return_address:
+            return
+        try:
+            await notifier.tell(action.return_address, reply)
+        except DeliveryError as error:
+            log.warning("approval.tell_failed", action=action.id, error=error.message)
+
+    async def _audit(
+        self,
+        action: PendingAction,
+        outcome: str,
+        actor: Actor | None,
+        ctx: CommandContext | None,
+        detail: str,
+        writes: list[GraphWrite] | tuple[GraphWrite, ...] = (),
+    ) -> None:
+        approval = action.decided_by if action.policy != ApprovalMode.CONFIRM.value else None
+        entry = AuditEntry(
+            actor=actor.id if actor else "deskhand",
+            channel=ctx.channel if ctx else "deskhand",
+            command=action.command,
+            outcome=outcome,
+            correlation_id=ctx.request_id if ctx and ctx.request_id else action.id,
+            tenant=action.tenant,
+            target=str(action.plan.get("target", "")) or None,
+            detail=f"action {action.id}: {detail}"[:500],
+            graph_request_ids=tuple(
+                GraphRequestIds(w.request_id, w.client_request_id) for w in writes
+            ),
+            approval=approval,
+            reason=action.reason,
+        )
+        async with self.store.engine.begin() as conn:
+            await append_audit(conn, entry)
+
+
+@asynccontextmanager
+async def sweeping(desk: ApprovalDesk, every: float = 30.0) -> AsyncIterator[None]:
+    """Runs `desk.sweep()` every `every` seconds while the block runs; stops with it."""
+
+    async def loop() -> None:
+        while True:
+            try:
+                await desk.sweep()
+            except Exception:  # a store hiccup must not end the sweeps for good
+                log.exception("approvals.sweep_failed")
+            await asyncio.sleep(every)
+
+    task = asyncio.create_task(loop(), name="approvals sweep")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def _same_person(actor: Actor, requester: str, email: str) -> bool:
+    return actor.id == requester or bool(email and actor.email.lower() == email)
+
+
+def _summary(reply: Reply) -> str:
+    """One line for the action's result and the audit log: what the reply's notices say."""
+    texts = [block.text for block in reply.blocks if isinstance(block, Notice | Text)]
+    return " ".join(" ".join(texts).split())[:500] or reply.title
