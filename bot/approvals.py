@@ -16,11 +16,8 @@ confirmed by the same Deskhand process that received it.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import dataclasses
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -54,7 +51,7 @@ from commands.registry import CommandSpec, Registry, Role
 from core.errors import AccessDenied, DeliveryError, DeskhandError, NotFound, UsageError, UserError
 from integrations.graph.trace import GraphWrite, traced_writes
 
-__all__ = ["ApprovalDesk", "ContextFactory", "GuardCheck", "RoleLookup", "sweeping"]
+__all__ = ["ApprovalDesk", "ContextFactory", "GuardCheck", "RoleLookup"]
 
 log = structlog.get_logger("deskhand.approvals")
 
@@ -667,27 +664,6 @@ class ApprovalDesk:
         )
         async with self.store.engine.begin() as conn:
             await append_audit(conn, entry)
-
-
-@asynccontextmanager
-async def sweeping(desk: ApprovalDesk, every: float = 30.0) -> AsyncIterator[None]:
-    """Runs `desk.sweep()` every `every` seconds while the block runs; stops with it."""
-
-    async def loop() -> None:
-        while True:
-            try:
-                await desk.sweep()
-            except Exception:  # a store hiccup must not end the sweeps for good
-                log.exception("approvals.sweep_failed")
-            await asyncio.sleep(every)
-
-    task = asyncio.create_task(loop(), name="approvals sweep")
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 def _same_person(actor: Actor, requester: str, email: str) -> bool:

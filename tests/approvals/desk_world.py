@@ -14,9 +14,9 @@ from pydantic import Field, SecretStr
 
 from bot.notify import Posted
 from cards.reply import Level, Notice, Reply
+from commands import REGISTRY
 from commands.context import Actor, CommandContext, TenantInfo
 from commands.plan import ActionArgs, Plan, Protection
-from commands import REGISTRY
 from commands.registry import Registry, Role, command, positional
 from core.errors import NotFound, UserError
 
