@@ -13,6 +13,7 @@ parses no mentions there.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +35,7 @@ from cards.blockkit_text import (
     mrkdwn,
     mrkdwn_sections,
     plain,
+    section,
 )
 from cards.reply import Block, Facts, File, Heading, Level, Notice, Reply, Table, Text
 from cards.summary import shorten, summary
@@ -44,6 +46,7 @@ __all__ = [
     "FORM_CALLBACK_PREFIX",
     "SlackMessage",
     "SlackRender",
+    "mention_line",
     "render_blockkit",
 ]
 
@@ -76,16 +79,35 @@ class SlackRender:
     """A `views.open` view (type "modal") for Reply.form."""
 
 
-def render_blockkit(reply: Reply) -> SlackRender:
-    """Render a Reply; raises ValueError for a button or form that no Slack limit admits."""
+def render_blockkit(reply: Reply, mentions: Mapping[str, str] | None = None) -> SlackRender:
+    """Render a Reply; raises ValueError for a button or form that no Slack limit admits.
+
+    `mentions` maps the e-mail addresses of `reply.mentions` to Slack user ids (the channel
+    looks them up); an address without one is shown as text.
+    """
     blocks, tables = _body(reply)
     blocks.extend(actions_blocks(reply.buttons))
+    line = mention_line(reply.mentions, mentions or {})
+    text = _short(summary(reply))
+    if line:
+        blocks.insert(0, section(line))
+        text = f"{line} {text}"
     return SlackRender(
-        messages=_pages(blocks, _short(summary(reply))),
+        messages=_pages(blocks, text),
         files=(*reply.files, *tables),
         secret=_secret(reply) if reply.secret else None,
         modal=modal_view(reply.form) if reply.form else None,
     )
+
+
+def mention_line(emails: tuple[str, ...], user_ids: Mapping[str, str]) -> str:
+    """`<@U123>` for each address Slack knows, the address itself (escaped) for the rest."""
+    parts = []
+    for email in emails:
+        user_id = user_ids.get(email.lower())
+        # An id from Slack is letters and digits; anything else would not be a mention.
+        parts.append(f"<@{user_id}>" if user_id and user_id.isalnum() else escape(email))
+    return " ".join(parts)
 
 
 def _body(reply: Reply) -> tuple[list[SlackBlock], list[File]]:

@@ -7,7 +7,7 @@ come from code, so one that passes a Slack limit is a programming error (ValueEr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from cards.blockkit_text import (
@@ -27,6 +27,7 @@ __all__ = [
     "FORM_CALLBACK_PREFIX",
     "actions_blocks",
     "modal_view",
+    "submitted_values",
 ]
 
 BUTTON_ACTION_PREFIX = "deskhand:"
@@ -116,6 +117,22 @@ def modal_view(form: Form) -> dict[str, Any]:
         "close": plain(_CLOSE_LABEL),
         "blocks": blocks,
     }
+
+
+def submitted_values(state: Mapping[str, Any]) -> dict[str, str]:
+    """What a `view_submission` carries (`view.state.values`: block_id → action_id → element
+    state) as `Input.name` → value, the inverse of `modal_view`: each input's block and
+    element are both named for it. Empty inputs and anything not drawn by it are left out."""
+    values: dict[str, str] = {}
+    for block_id, elements in state.items():
+        element = elements.get(block_id) if isinstance(elements, Mapping) else None
+        if not isinstance(element, Mapping):
+            continue
+        selected = element.get("selected_option")
+        value = selected.get("value") if isinstance(selected, Mapping) else element.get("value")
+        if isinstance(value, str) and value:
+            values[block_id] = value
+    return values
 
 
 def _input(field: Input) -> Block:

@@ -22,7 +22,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.channels.slack_delivery import Origin, SlackDelivery
+from bot.channels.slack_delivery import Origin, SlackDelivery, is_direct, read_form_metadata
 from bot.channels.slack_gate import SlackGate, event_key
 from bot.channels.slack_identity import SlackIdentities
 from bot.config.slack import SlackSettings
@@ -31,6 +31,7 @@ from bot.router import Router
 from bot.store import Store
 from bot.tasks import WorkGroup
 from cards.blockkit import BUTTON_ACTION_PREFIX, FORM_CALLBACK_PREFIX
+from cards.blockkit_controls import submitted_values
 from cards.reply import Reply
 from core.errors import ConfigurationError, DeskhandError
 
@@ -156,6 +157,7 @@ class SlackChannel:
             user_id=str(body["user_id"]),
             response_url=str(body.get("response_url", "")),
             trigger_id=str(body.get("trigger_id", "")),
+            private=True,  # Slack shows no one else what was typed after a slash command
         )
         self._spawn(
             _Request(str(body["team_id"]), origin, _claims(context, body), line=line or "help")
@@ -169,6 +171,7 @@ class SlackChannel:
             channel_id=str(event["channel"]),
             user_id=str(event["user"]),
             thread_ts=str(event.get("thread_ts") or event.get("ts", "")),
+            private=is_direct(str(event["channel"])),
         )
         # Slack retries an event with a new signature but the same event id.
         claims = (*_claims(context, body), event_key(str(body.get("event_id"))))
@@ -183,12 +186,18 @@ class SlackChannel:
         user = body.get("user") or {}
         channel = body.get("channel") or {}
         message = body.get("message") or {}
+        container = body.get("container") or {}
+        ephemeral = bool(container.get("is_ephemeral"))
+        channel_id = str(channel.get("id") or container.get("channel_id", ""))
         origin = Origin(
-            channel_id=str(channel.get("id", "")),
+            channel_id=channel_id,
             user_id=str(user.get("id", "")),
             response_url=str(body.get("response_url", "")),
             trigger_id=str(body.get("trigger_id", "")),
             thread_ts=str(message.get("thread_ts", "")),
+            message_ts=str(container.get("message_ts") or message.get("ts", "")),
+            ephemeral=ephemeral,
+            private=ephemeral or is_direct(channel_id),
         )
         team = str(user.get("team_id") or (body.get("team") or {}).get("id", ""))
         self._spawn(
@@ -201,8 +210,15 @@ class SlackChannel:
         await ack()
         view = body.get("view") or {}
         user = body.get("user") or {}
+        place = read_form_metadata(str(view.get("private_metadata", "")))
         origin = Origin(
-            channel_id=str(view.get("private_metadata", "")), user_id=str(user.get("id"))
+            channel_id=place.get("channel", ""),
+            user_id=str(user.get("id")),
+            thread_ts=place.get("thread_ts", ""),
+            message_ts=place.get("ts", ""),
+            ephemeral=bool(place.get("ephemeral")),
+            private=True,  # typed into a modal only the submitter sees
+            values=tuple(submitted_values((view.get("state") or {}).get("values") or {}).items()),
         )
         form_id = str(view.get("callback_id", "")).removeprefix(FORM_CALLBACK_PREFIX)
         self._spawn(
@@ -243,6 +259,9 @@ class SlackChannel:
             tenant_hint=self._tenant_of(origin.channel_id),
             action=action,
             handle=origin,
+            private=origin.private,
+            values=dict(origin.values),
+            return_address=origin.return_address(team_id),
         )
         return await self._router.handle(invocation)
 

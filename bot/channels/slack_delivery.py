@@ -5,12 +5,18 @@
 - Errors, usage help and secrets are ephemeral to the requester, never posted.
 - Files (exports) go to the requester's direct messages.
 - When the bot may not post in a channel, the result goes to the requester's DMs instead.
-`response_url` is used only for the immediate ephemeral answer to a slash command or click
-(Slack allows it five times in thirty minutes).
+- A private reply (a confirmation card) is ephemeral to the requester.
+- The answer to a click replaces the card clicked, in place: through the click's
+  `response_url` (`replace_original`, which also works for ephemeral messages), else with
+  `chat.update`. A private answer never replaces a card others can see, and errors never
+  replace a card: they come ephemeral, and the card stays usable.
+`response_url` is used only for the immediate answer to a slash command or click (Slack allows
+it five times in thirty minutes).
 """
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 
@@ -20,11 +26,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.channels.slack_api import slack_error_code
+from bot.channels.slack_mentions import SlackMentions
 from cards.blockkit import SlackMessage, render_blockkit
 from cards.reply import File, Reply
 from core.errors import DeliveryError
 
-__all__ = ["Origin", "SlackDelivery"]
+__all__ = ["Origin", "SlackDelivery", "form_metadata", "is_direct", "read_form_metadata"]
 
 log = structlog.get_logger("deskhand.slack")
 
@@ -34,35 +41,95 @@ _SHARING_TTL = 300.0
 
 @dataclass(frozen=True)
 class Origin:
-    """Where a Slack request came from: enough to answer it in the right place."""
+    """Where a Slack request came from: enough to answer it in the right place.
+
+    Plain fields only: it crosses to worker processes as JSON with the request.
+    """
 
     channel_id: str
     user_id: str
     response_url: str = ""
     trigger_id: str = ""
     thread_ts: str = ""
+    message_ts: str = ""
+    """The message whose button was clicked (or whose button opened the submitted form)."""
+    ephemeral: bool = False
+    """That message was ephemeral: only `response_url` can replace it."""
+    private: bool = False
+    """Only the requester saw what they typed or clicked (slash command, DM, ephemeral card)."""
+    values: tuple[tuple[str, str], ...] = ()
+    """A submitted form's inputs, by input name."""
+
+    def return_address(self, team_id: str) -> dict[str, str]:
+        """Where `SlackNotifier.tell` finds the requester later: ids only, nothing secret
+        (a `response_url` can post into the channel, so it stays out)."""
+        address = {
+            "team": team_id,
+            "user": self.user_id,
+            "channel": self.channel_id,
+            "thread_ts": self.thread_ts,
+        }
+        return {key: value for key, value in address.items() if value}
+
+
+def form_metadata(origin: Origin) -> str:
+    """What a modal carries back in `private_metadata`: where the form was asked for, so the
+    submission is answered there (and replaces the card whose button opened it)."""
+    place = {"channel": origin.channel_id, "thread_ts": origin.thread_ts}
+    if origin.message_ts:
+        place.update(ts=origin.message_ts, ephemeral="1" if origin.ephemeral else "")
+    return json.dumps({key: value for key, value in place.items() if value})
+
+
+def read_form_metadata(text: str) -> dict[str, str]:
+    """`form_metadata` read back; a bare channel id (older modals) is still understood."""
+    try:
+        data = json.loads(text) if text.startswith("{") else {"channel": text}
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(key): str(value) for key, value in data.items() if isinstance(value, str)}
+
+
+def is_direct(channel_id: str) -> bool:
+    """A direct message with Deskhand: only the requester reads it."""
+    return channel_id.startswith("D")
 
 
 class SlackDelivery:
-    def __init__(self, client: AsyncWebClient, private_channels: frozenset[str]) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        private_channels: frozenset[str],
+        mentions: SlackMentions | None = None,
+    ) -> None:
         self._client = client
         self._private = private_channels
+        self._mentions = mentions or SlackMentions(client)
         self._public_cache: dict[str, tuple[bool, float]] = {}
 
     async def deliver(self, reply: Reply, origin: Origin) -> None:
-        rendered = render_blockkit(reply)
+        user_ids = await self._mentions.user_ids(reply.mentions) if reply.mentions else {}
+        rendered = render_blockkit(reply, user_ids)
         if reply.failed:
             await self.ephemeral(origin, rendered.messages)
             return
         if rendered.modal is not None and origin.trigger_id:
+            view = {**rendered.modal, "private_metadata": form_metadata(origin)}
             try:
-                await self._call("views.open", trigger_id=origin.trigger_id, view=rendered.modal)
+                await self._call("views.open", trigger_id=origin.trigger_id, view=view)
             except DeliveryError as error:  # a trigger id lasts 3 s; the rest still goes out
                 log.warning("slack.modal_failed", error=error.message)
-        if rendered.messages and await self._may_post_publicly(origin.channel_id):
-            await self._post(origin, rendered.messages)
-        elif rendered.messages:
-            await self.ephemeral(origin, rendered.messages)
+        messages = rendered.messages
+        # A form opened from a card is for the clicker: the card stays for everyone else.
+        private = reply.private or (reply.form is not None and bool(origin.message_ts))
+        if messages and reply.form is None and await self._replace(origin, messages[0], private):
+            messages = messages[1:]
+        if messages and not private and await self._may_post_publicly(origin.channel_id):
+            await self._post(origin, messages)
+        elif messages:
+            await self.ephemeral(origin, messages)
         if rendered.secret is not None:
             await self.ephemeral(origin, (rendered.secret,))
         if rendered.files:
@@ -90,6 +157,35 @@ class SlackDelivery:
                     blocks=list(message.blocks),
                     **({"thread_ts": origin.thread_ts} if origin.thread_ts else {}),
                 )
+
+    async def _replace(self, origin: Origin, message: SlackMessage, private: bool) -> bool:
+        """The answer to a click, in place of the card clicked; False when it must not or
+        cannot go there (then it is sent as any answer is)."""
+        if not origin.message_ts:
+            return False
+        if not origin.ephemeral and (
+            (private and not is_direct(origin.channel_id))
+            or not await self._may_post_publicly(origin.channel_id)
+        ):
+            return False
+        if origin.response_url:
+            webhook = AsyncWebhookClient(origin.response_url, session=self._client.session)
+            answer = await webhook.send(
+                text=message.text, blocks=list(message.blocks), replace_original=True
+            )
+            if answer.status_code < 400:
+                return True
+            log.warning("slack.replace_failed", status=answer.status_code)
+        if origin.ephemeral:
+            return False  # chat.update cannot reach an ephemeral message
+        await self._call(
+            "chat.update",
+            channel=origin.channel_id,
+            ts=origin.message_ts,
+            text=message.text,
+            blocks=list(message.blocks),
+        )
+        return True
 
     async def _post(self, origin: Origin, messages: tuple[SlackMessage, ...]) -> None:
         channel = origin.channel_id

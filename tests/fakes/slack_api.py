@@ -22,6 +22,7 @@ TOKEN = "xoxb-test-token"
 TESS = "U0TESS"
 GUEST = "U0GUEST"
 OUTSIDER = "U0OUT"
+APPROVER = "U0ADA"
 OPEN_CHANNEL = "C0OPEN"
 SHARED_CHANNEL = "C0SHARED"
 LOCKED_CHANNEL = "C0LOCKED"
@@ -33,6 +34,8 @@ USERS: dict[str, dict[str, Any]] = {
             "is_restricted": True, "profile": {"email": "gus@elsewhere.example"}},
     OUTSIDER: {"id": OUTSIDER, "team_id": "T0999", "name": "olga", "real_name": "Olga Outside",
                "profile": {"email": "olga@other.example"}},
+    APPROVER: {"id": APPROVER, "team_id": TEAM, "name": "ada", "real_name": "Ada Approver",
+               "profile": {"email": "ada@msp.example"}},
 }  # fmt: skip
 CHANNELS: dict[str, dict[str, Any]] = {
     OPEN_CHANNEL: {"id": OPEN_CHANNEL, "name": "helpdesk", "is_ext_shared": False},
@@ -52,6 +55,8 @@ class FakeSlack:
     url: str = ""
     calls: list[SlackCall] = field(default_factory=list)
     uploads: dict[str, bytes] = field(default_factory=dict)
+    rate_limited: dict[str, int] = field(default_factory=dict)
+    """Method → how many calls to answer with HTTP 429 `ratelimited` before answering."""
     _arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     @property
@@ -80,6 +85,12 @@ class FakeSlack:
             return web.json_response({"ok": False, "error": "invalid_auth"})
         args = await _arguments(request)
         await self._record(method, args)
+        if self.rate_limited.get(method, 0) > 0:
+            # Slack's documented rate-limit answer: 429 with the seconds to wait.
+            self.rate_limited[method] -= 1
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "0"}
+            )
         return web.json_response(self._answer(method, args))
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -88,7 +99,9 @@ class FakeSlack:
             "users.info": self._users_info,
             "conversations.info": self._conversations_info,
             "chat.postMessage": self._post_message,
-            "chat.postEphemeral": lambda a: {"ok": True, "message_ts": "1700000000.000001"},
+            "chat.postEphemeral": self._post_ephemeral,
+            "chat.update": self._update,
+            "users.lookupByEmail": self._lookup_by_email,
             "conversations.open": lambda a: {"ok": True, "channel": {"id": f"D{a.get('users')}"}},
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
@@ -113,6 +126,24 @@ class FakeSlack:
         if args.get("channel") == LOCKED_CHANNEL:
             return {"ok": False, "error": "not_in_channel"}
         return {"ok": True, "channel": args.get("channel"), "ts": f"1700000000.{len(self.calls)}"}
+
+    def _post_ephemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        if args.get("channel") == LOCKED_CHANNEL:
+            return {"ok": False, "error": "channel_not_found"}
+        return {"ok": True, "message_ts": "1700000000.000001"}
+
+    def _update(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = args.get("channel"), args.get("ts")
+        if not channel or not ts:
+            return {"ok": False, "error": "message_not_found"}
+        return {"ok": True, "channel": channel, "ts": ts, "text": args.get("text", "")}
+
+    def _lookup_by_email(self, args: dict[str, Any]) -> dict[str, Any]:
+        email = str(args.get("email", "")).lower()
+        for user in USERS.values():
+            if user["profile"]["email"] == email:
+                return {"ok": True, "user": user}
+        return {"ok": False, "error": "users_not_found"}
 
     def _upload_url(self, args: dict[str, Any]) -> dict[str, Any]:
         file_id = f"F{len(self.called('files.getUploadURLExternal')):04d}"

@@ -60,11 +60,36 @@ class SlackBot:
         payload["event"].update(text=text, **event)
         return await self.send(json.dumps(payload), "application/json")
 
-    async def click(self, value: str, **user: str) -> httpx.Response:
+    async def click(
+        self,
+        value: str,
+        *,
+        container: dict[str, Any] | None = None,
+        response_url: bool = True,
+        **user: str,
+    ) -> httpx.Response:
         payload = documented("block_actions")
         payload["actions"][0].update(action_id="deskhand:1", value=value)
         payload["user"].update(user)
-        payload["response_url"] = self.slack.response_url("click")
+        payload["container"].update(container or {})
+        if payload["container"]["is_ephemeral"]:
+            # Slack sends no `message` for a click on an ephemeral message.
+            payload.pop("message")
+        payload["channel"]["id"] = payload["container"]["channel_id"]
+        payload["response_url"] = self.slack.response_url("click") if response_url else ""
+        body = urllib.parse.urlencode({"payload": json.dumps(payload)})
+        return await self.send(body, "application/x-www-form-urlencoded")
+
+    async def submit(
+        self, form_id: str, values: dict[str, Any], private_metadata: str
+    ) -> httpx.Response:
+        """A modal's submission; `values` is `view.state.values` as Slack sends it."""
+        payload = documented("view_submission")
+        payload["view"].update(
+            callback_id=f"deskhand-form:{form_id}",
+            private_metadata=private_metadata,
+            state={"values": values},
+        )
         body = urllib.parse.urlencode({"payload": json.dumps(payload)})
         return await self.send(body, "application/x-www-form-urlencoded")
 

@@ -107,7 +107,7 @@ async def test_a_retried_event_runs_once(slack_bot: SlackBot) -> None:
     assert len(slack_bot.slack.called("chat.postMessage")) == 1
 
 
-async def test_a_button_click_runs_its_follow_up_for_the_clicker(slack_bot: SlackBot) -> None:
+async def test_a_button_click_runs_its_follow_up_in_place_of_the_card(slack_bot: SlackBot) -> None:
     await slack_bot.command("user a")
     posted = (await slack_bot.slack.wait_for("chat.postMessage"))[0].args
     buttons = [
@@ -119,8 +119,11 @@ async def test_a_button_click_runs_its_follow_up_for_the_clicker(slack_bot: Slac
     adele = next(b for b in buttons if b["text"]["text"] == "Adele Vance")
     assert adele["value"].startswith("f:") and "adele" not in adele["value"]
     await slack_bot.click(adele["value"])
-    shown = (await slack_bot.slack.wait_for("chat.postMessage", count=2))[1].args
+    # The answer takes the clicked card's place (the click's response_url, replace_original).
+    shown = (await slack_bot.slack.wait_for("response_url"))[0].args
+    assert shown["replace_original"] is True
     assert "Adele Vance (adele.vance@contoso.com)" in block_text(shown["blocks"])
+    assert len(slack_bot.slack.called("chat.postMessage")) == 1
 
 
 async def test_a_forged_or_foreign_click_changes_nothing(slack_bot: SlackBot) -> None:

@@ -1,0 +1,218 @@
+"""`SlackNotifier`: what Deskhand says in Slack without being asked (approval cards, outcomes).
+
+- `post` puts a normal message in a channel (approvers mentioned by e-mail, looked up with
+  `users.lookupByEmail`) and returns its channel and ts.
+- `update` edits that message with `chat.update`. Slack allows about one update a second per
+  channel, so calls to one channel are spaced a second apart, and a `ratelimited` answer is
+  retried after the Retry-After Slack sends.
+- `tell` reaches the requester privately: ephemeral in the channel they asked from, else in
+  their direct messages with Deskhand. A secret is only ever ephemeral (in that channel or in
+  the DM): never kept in a conversation's history, never posted where others can read it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import structlog
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.channels.slack_api import slack_error_code
+from bot.channels.slack_delivery import is_direct
+from bot.channels.slack_mentions import SlackMentions
+from bot.notify import Posted
+from cards.blockkit import SlackMessage, render_blockkit
+from cards.reply import Reply
+from core.errors import DeliveryError
+
+__all__ = ["SlackNotifier"]
+
+log = structlog.get_logger("deskhand.slack")
+
+CHANNEL = "slack"
+_RETRIES = 3
+_LONGEST_WAIT = 30.0
+_SECRET_LOST = (
+    "Deskhand could not show you the secret privately, so it is not shown at all. "
+    "Run the command again to get a new one."
+)
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class SlackNotifier:
+    channel = CHANNEL
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        mentions: SlackMentions | None = None,
+        spacing: float = 1.0,
+        sleep: Sleep = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """`spacing` is the least time between two calls that write to one channel."""
+        self._client = client
+        self._mentions = mentions or SlackMentions(client)
+        self._spacing = spacing
+        self._sleep = sleep
+        self._clock = clock
+        self._next_slot: dict[str, float] = {}
+
+    async def post(self, destination: str, reply: Reply) -> Posted:
+        messages = await self._render(reply)
+        first: dict[str, str] = {}
+        for message in messages:
+            answer = await self._write(
+                destination,
+                "chat.postMessage",
+                channel=destination,
+                text=message.text,
+                blocks=list(message.blocks),
+            )
+            # Buttons sit on the last page, but a card that pages is not a card to edit:
+            # the first message stands for the post.
+            first = first or {
+                "channel": str(answer.get("channel") or destination),
+                "ts": str(answer.get("ts", "")),
+            }
+        if not first.get("ts"):
+            raise DeliveryError(f"Slack did not say where it posted in {destination}.")
+        return Posted(CHANNEL, first)
+
+    async def update(self, posted: Posted, reply: Reply) -> None:
+        channel, ts = posted.address.get("channel", ""), posted.address.get("ts", "")
+        if not channel or not ts:
+            raise DeliveryError("That Slack message has no channel and ts on record.")
+        message = (await self._render(reply))[0]
+        await self._write(
+            channel,
+            "chat.update",
+            channel=channel,
+            ts=ts,
+            text=message.text,
+            blocks=list(message.blocks),
+        )
+
+    async def tell(self, address: Mapping[str, str], reply: Reply) -> None:
+        user = address.get("user", "")
+        if not user:
+            raise DeliveryError("Deskhand does not know who to tell in Slack.")
+        rendered = render_blockkit(reply)
+        where = {"channel": address.get("channel", ""), "thread_ts": address.get("thread_ts", "")}
+        told = False
+        if where["channel"]:
+            try:
+                for message in rendered.messages:
+                    await self._ephemeral(where, user, message)
+                told = True
+            except DeliveryError as error:
+                log.info("slack.tell_ephemeral_failed", error=error.message)
+        direct: dict[str, str] | None = None
+        if not told:
+            direct = {"channel": await self._direct_channel(user), "thread_ts": ""}
+            for message in rendered.messages:
+                await self._write(
+                    direct["channel"],
+                    "chat.postMessage",
+                    channel=direct["channel"],
+                    text=message.text,
+                    blocks=list(message.blocks),
+                )
+        if rendered.secret is not None:
+            await self._tell_secret(where if told else direct, user, rendered.secret)
+        if rendered.files:
+            log.warning("slack.tell_files_dropped", count=len(rendered.files))
+
+    async def _tell_secret(
+        self, where: Mapping[str, str] | None, user: str, secret: SlackMessage
+    ) -> None:
+        """Ephemeral where the rest went, else ephemeral in the DM, else nowhere (and said so)."""
+        if where is not None:
+            try:
+                await self._ephemeral(where, user, secret)
+                return
+            except DeliveryError as error:
+                log.info("slack.tell_secret_failed", error=error.message)
+            if is_direct(where["channel"]):
+                await self._say(where["channel"], _SECRET_LOST)
+                return
+        direct = await self._direct_channel(user)
+        try:
+            await self._ephemeral({"channel": direct}, user, secret)
+        except DeliveryError as error:
+            log.info("slack.tell_secret_failed", error=error.message)
+            await self._say(direct, _SECRET_LOST)
+
+    async def _say(self, channel: str, text: str) -> None:
+        await self._write(channel, "chat.postMessage", channel=channel, text=text)
+
+    async def _ephemeral(self, where: Mapping[str, str], user: str, message: SlackMessage) -> None:
+        thread = {"thread_ts": where["thread_ts"]} if where.get("thread_ts") else {}
+        await self._write(
+            where["channel"],
+            "chat.postEphemeral",
+            channel=where["channel"],
+            user=user,
+            text=message.text,
+            blocks=list(message.blocks),
+            **thread,
+        )
+
+    async def _render(self, reply: Reply) -> tuple[SlackMessage, ...]:
+        if reply.secret or reply.files:
+            # Notifications are seen by a channel: a secret or a file never goes with them.
+            log.warning("slack.notify_private_parts_dropped")
+        user_ids = await self._mentions.user_ids(reply.mentions) if reply.mentions else {}
+        messages = render_blockkit(reply, user_ids).messages
+        if not messages:
+            raise DeliveryError("There was nothing to post in Slack.")
+        return messages
+
+    async def _direct_channel(self, user: str) -> str:
+        answer = await self._write("", "conversations.open", users=user)
+        channel = answer.get("channel")
+        if not isinstance(channel, dict) or not channel.get("id"):
+            raise DeliveryError("Slack did not open a direct message with the requester.")
+        return str(channel["id"])
+
+    async def _write(self, lane: str, method: str, /, **args: Any) -> dict[str, Any]:
+        """One Web API call, spaced from the last one to the channel `lane`, retried when
+        Slack says `ratelimited` (after its Retry-After, capped)."""
+        for attempt in range(_RETRIES + 1):
+            await self._wait_turn(lane)
+            try:
+                answer = await self._client.api_call(method, json=args)
+            except SlackApiError as error:
+                code = slack_error_code(error)
+                if attempt == _RETRIES or code not in ("ratelimited", "http_429"):
+                    raise DeliveryError(f"Slack refused the message ({code}).") from None
+                await self._sleep(_retry_after(error))
+                continue
+            return dict(answer.data) if isinstance(answer.data, dict) else {}
+        raise AssertionError("unreachable")
+
+    async def _wait_turn(self, channel: str) -> None:
+        if not channel or self._spacing <= 0:
+            return
+        now = self._clock()
+        slot = max(now, self._next_slot.get(channel, now))
+        self._next_slot[channel] = slot + self._spacing
+        if slot > now:
+            await self._sleep(slot - now)
+
+
+def _retry_after(error: SlackApiError) -> float:
+    headers = error.response.headers or {}
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), "1")
+    if isinstance(value, list):
+        value = value[0] if value else "1"
+    try:
+        return min(max(float(value), 0.0), _LONGEST_WAIT)
+    except ValueError:
+        return 1.0
