@@ -246,7 +246,7 @@ async def _read_back(
     try:
         return await ctx.graph.get(f"/users/{user_id}", select=fields)
     except IntegrationError as error:
-        return f"reading the user back to check failed: {error.message}"
+        return f"reading the user back to check failed: {error.message.rstrip('.')}"
 
 
 def _sessions_from(after: dict[str, Any]) -> str:
