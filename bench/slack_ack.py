@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Protocol
 
 import aiohttp
 from rich.table import Table
@@ -39,7 +40,6 @@ from bench.slack_targets import (
     serve_bolt,
     serve_deskhand,
 )
-from bot.tasks import WorkGroup
 
 __all__ = ["AckFigures", "Acks", "Backlog", "main", "measure_acks", "quick"]
 
@@ -47,6 +47,13 @@ _ROOT = Path(__file__).resolve().parents[1]
 _UPN = COMMAND_TEXT.split()[-1]
 _SETTLE_LIMIT = 120.0
 _SAMPLE_EVERY = 0.01
+
+
+class _Work(Protocol):
+    @property
+    def running(self) -> int:
+        """Commands accepted and not finished yet."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -121,7 +128,9 @@ async def measure_acks(home: Path, *, senders: int, seconds: float, rounds: int)
         serve_deskhand(home, slack, sandbox) as server,
     ):
         deskhand_url = server.url + EVENTS_PATH
-        await _check_answer(deskhand_url, slack, server.work)
+        # Where the commands run: `deskhand serve`'s worker processes by default.
+        work: _Work = server.workers or server.work
+        await _check_answer(deskhand_url, slack, work)
         await _check_answer(bolt_url, slack, None)
         bolt_runs: list[LoadRun] = []
         turns: list[_Turn] = []
@@ -130,9 +139,7 @@ async def measure_acks(home: Path, *, senders: int, seconds: float, rounds: int)
                 if target == "bolt":
                     bolt_runs.append(await _load(bolt_url, slack, senders, turn_seconds))
                 else:
-                    turn = await _deskhand_turn(
-                        deskhand_url, slack, server.work, senders, turn_seconds
-                    )
+                    turn = await _deskhand_turn(deskhand_url, slack, work, senders, turn_seconds)
                     turns.append(turn)
     backlog = Backlog(
         answered_under_load=sum(t.answered_under_load for t in turns),
@@ -145,7 +152,7 @@ async def measure_acks(home: Path, *, senders: int, seconds: float, rounds: int)
     return AckFigures(deskhand, Acks.of(bolt_runs), backlog, senders, seconds, rounds)
 
 
-async def _check_answer(url: str, slack: FakeSlackApi, work: WorkGroup | None) -> None:
+async def _check_answer(url: str, slack: FakeSlackApi, work: _Work | None) -> None:
     """One command, untimed: connections and caches warm, and proof the target works."""
     replies = slack.replies
     body, headers = signed_command(
@@ -166,7 +173,7 @@ async def _check_answer(url: str, slack: FakeSlackApi, work: WorkGroup | None) -
 
 
 async def _deskhand_turn(
-    url: str, slack: FakeSlackApi, work: WorkGroup, senders: int, seconds: float
+    url: str, slack: FakeSlackApi, work: _Work, senders: int, seconds: float
 ) -> _Turn:
     replies = slack.replies
     stop = asyncio.Event()
@@ -181,7 +188,7 @@ async def _deskhand_turn(
     return _Turn(run, under_load, slack.replies - replies, peak, lag, settle_seconds)
 
 
-async def _watch(work: WorkGroup, stop: asyncio.Event) -> tuple[int, float]:
+async def _watch(work: _Work, stop: asyncio.Event) -> tuple[int, float]:
     """The most commands running at once, and the longest the event loop was late to wake."""
     peak, lag = 0, 0.0
     while not stop.is_set():
@@ -192,7 +199,7 @@ async def _watch(work: WorkGroup, stop: asyncio.Event) -> tuple[int, float]:
     return peak, lag
 
 
-async def _settle(work: WorkGroup) -> float:
+async def _settle(work: _Work) -> float:
     """Seconds until the commands in the background have finished."""
     started = time.perf_counter()
     while work.running:

@@ -5,15 +5,23 @@ It wires the runtime (store, Graph clients, router) to the channels and serves
 process is up) and `/readyz` (the store answers). Metrics have their own listener, on loopback
 by default, never on the public one. On SIGTERM it stops taking requests and lets the work in
 flight finish.
+
+Slack's commands run in worker processes (`bot.workers`) at a lower CPU priority, so this
+process's event loop does nothing but take requests and ack them; each worker opens its own
+runtime here, in `slack_job`. With the embedded sandbox they run in this process, whose
+sandbox (and its state) the commands must share; `Listener.workers` overrides either.
+Teams stays here: its invoke responses wait for the command.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import signal
 import sys
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
@@ -23,16 +31,19 @@ from microsoft_agents.authentication.msal import MsalConnectionManager
 from microsoft_agents.hosting.aiohttp import jwt_authorization_decorator
 from microsoft_agents.hosting.core import OutboundHostValidator
 from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration, AuthTypes
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.channels.slack import SlackChannel
 from bot.channels.teams import TeamsChannel, TeamsOutbound
-from bot.config import load_settings
+from bot.config import Settings, load_settings
 from bot.config.teams import TeamsSettings
 from bot.logs import configure_logging
+from bot.metrics_merge import merge_metrics
 from bot.runtime import Runtime, open_runtime
 from bot.tasks import WorkGroup
+from bot.workers import Job, LogTarget, WorkerPool
 
 __all__ = [
     "Listener",
@@ -40,12 +51,16 @@ __all__ = [
     "build_app",
     "run_server",
     "serve_forever",
+    "slack_job",
     "start_server",
+    "worker_count",
 ]
 
 log = structlog.get_logger("deskhand.server")
 
 SHUTDOWN_GRACE = 30.0
+SLACK_JOB = "bot.server:slack_job"
+_QUIET_WORKERS = LogTarget(level=logging.WARNING)
 
 
 @dataclass(frozen=True)
@@ -57,6 +72,8 @@ class Listener:
     metrics_port: int = 9464
     socket_mode: bool = False
     """Take Slack's events over Socket Mode (SLACK_APP_TOKEN) instead of HTTP."""
+    workers: int | None = None
+    """Worker processes for Slack's commands; 0 runs them here; None: see `worker_count`."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +83,8 @@ class RunningServer:
     work: WorkGroup
     slack: SlackChannel | None
     teams: TeamsChannel | None
+    workers: WorkerPool | None = None
+    """Where Slack's commands run, when not in `work`."""
 
 
 def build_app(
@@ -99,10 +118,44 @@ def build_app(
     return app
 
 
-def _metrics_app(runtime: Runtime) -> web.Application:
+def _metrics_app(runtime: Runtime, workers: WorkerPool | None) -> web.Application:
     app = web.Application()
-    app.router.add_get("/metrics", runtime.metrics.handler())
+    if workers is None:
+        app.router.add_get("/metrics", runtime.metrics.handler())
+        return app
+
+    async def metrics(request: web.Request) -> web.Response:
+        """This process's metrics (requests, acks) and the workers' (commands, Graph)."""
+        own = generate_latest(runtime.metrics.registry).decode()
+        merged = merge_metrics([own, *await workers.metrics()])
+        return web.Response(body=merged, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    app.router.add_get("/metrics", metrics)
     return app
+
+
+def worker_count(listener: Listener, settings: Settings) -> int:
+    """`listener.workers`, else none on the embedded sandbox and one per two cores otherwise
+    (a command is mostly waiting on Microsoft; one process runs sixteen at a time)."""
+    if listener.workers is not None:
+        return listener.workers
+    if settings.uses_sandbox:
+        return 0
+    return max(1, (os.cpu_count() or 2) // 2)
+
+
+@asynccontextmanager
+async def slack_job(settings: Settings) -> AsyncIterator[Job]:
+    """A worker's half of the Slack channel: its own runtime, serving handed-off requests."""
+    async with open_runtime(settings) as runtime:
+        slack = SlackChannel(
+            settings=settings.slack, router=runtime.router, store=runtime.store, work=WorkGroup()
+        )
+        await slack.start()
+        try:
+            yield Job(slack.serve, runtime.metrics.registry)
+        finally:
+            await slack.close()
 
 
 def teams_outbound(settings: TeamsSettings) -> TeamsOutbound:
@@ -129,21 +182,36 @@ def teams_outbound(settings: TeamsSettings) -> TeamsOutbound:
 
 @asynccontextmanager
 async def start_server(
-    runtime: Runtime, listener: Listener, *, teams_calls: TeamsOutbound | None = None
+    runtime: Runtime,
+    listener: Listener,
+    *,
+    teams_calls: TeamsOutbound | None = None,
+    worker_logs: LogTarget = _QUIET_WORKERS,
 ) -> AsyncIterator[RunningServer]:
     """Serve until the block ends; then stop listening and let in-flight work finish.
 
     `teams_calls` is how outbound Teams calls are signed and checked (`teams_outbound` by
-    default).
+    default); `worker_logs` where worker processes log.
     """
     work = WorkGroup()
     settings = runtime.settings
     # Closed in reverse: stop listening, let the work finish, then close the clients.
     async with AsyncExitStack() as stack:
         slack = None
+        workers: WorkerPool | None = None
+        drains: list[Callable[[float], Awaitable[None]]] = [work.drain]
         if settings.slack.enabled:
+            count = worker_count(listener, settings)
+            if count:
+                workers = WorkerPool(SLACK_JOB, settings, workers=count, logs=worker_logs)
+                await workers.start()
+                drains.append(workers.drain)
             slack = SlackChannel(
-                settings=settings.slack, router=runtime.router, store=runtime.store, work=work
+                settings=settings.slack,
+                router=runtime.router,
+                store=runtime.store,
+                work=work,
+                handoff=workers,
             )
             stack.push_async_callback(slack.close)
             await slack.start()
@@ -156,10 +224,11 @@ async def start_server(
                 outbound=teams_calls or teams_outbound(settings.teams),
             )
             stack.push_async_callback(teams.close)
-        private = web.AppRunner(_metrics_app(runtime), access_log=None)
+        private = web.AppRunner(_metrics_app(runtime, workers), access_log=None)
         await private.setup()
         stack.push_async_callback(private.cleanup)
-        stack.push_async_callback(work.drain, SHUTDOWN_GRACE)
+        for drain in drains:
+            stack.push_async_callback(drain, SHUTDOWN_GRACE)
         public = web.AppRunner(build_app(runtime, slack, teams), access_log=None)
         await public.setup()
         stack.push_async_callback(public.cleanup)
@@ -168,7 +237,7 @@ async def start_server(
         if listener.socket_mode and slack is not None:
             socket = await slack.connect_socket_mode()
             stack.push_async_callback(socket.close_async)
-        yield RunningServer(_url(public), _url(private), work, slack, teams)
+        yield RunningServer(_url(public), _url(private), work, slack, teams, workers)
 
 
 def _url(runner: web.AppRunner) -> str:
@@ -190,7 +259,14 @@ async def run_server(runtime: Runtime, listener: Listener) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with start_server(runtime, listener) as server:
-        log.info("server.started", url=server.url, metrics=server.metrics_url)
+    logs = LogTarget("stdout", logging.INFO)
+    async with start_server(runtime, listener, worker_logs=logs) as server:
+        log.info(
+            "server.started",
+            url=server.url,
+            metrics=server.metrics_url,
+            workers=len(server.workers.pids) if server.workers else 0,
+        )
         await stop.wait()
-        log.info("server.stopping", in_flight=server.work.running)
+        in_flight = server.work.running + (server.workers.running if server.workers else 0)
+        log.info("server.stopping", in_flight=in_flight)

@@ -1,8 +1,9 @@
 """The Slack channel: slack-bolt listeners turn Slack's requests into Invocations, and
 Replies go back through `SlackDelivery`.
 
-Every listener acks at once and hands the work to Deskhand's work group, so Slack gets its
-answer within its three seconds and shutdown still lets the command finish.
+Every listener acks at once and hands the request, as JSON, to a hand-off (`bot.handoff`):
+Deskhand's work group here, or worker processes (`bot.workers`) that call `serve` with it. So
+Slack gets its answer within its three seconds, and shutdown still lets the command finish.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import aiohttp
 import structlog
 from aiohttp import web
+from pydantic import TypeAdapter
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
@@ -26,6 +28,7 @@ from bot.channels.slack_delivery import Origin, SlackDelivery, is_direct, read_f
 from bot.channels.slack_gate import SlackGate, event_key
 from bot.channels.slack_identity import SlackIdentities
 from bot.config.slack import SlackSettings
+from bot.handoff import Handoff, InProcess
 from bot.invocation import Invocation
 from bot.router import Router
 from bot.store import Store
@@ -52,7 +55,7 @@ def plain_text(text: str) -> str:
 
 @dataclass(frozen=True)
 class _Request:
-    """A Slack request to serve after its ack."""
+    """A Slack request to serve after its ack; crosses to worker processes as JSON."""
 
     team_id: str
     origin: Origin
@@ -60,6 +63,9 @@ class _Request:
     """Delivery keys to claim first, so it runs once across replicas."""
     line: str = ""
     action: str = ""
+
+
+_REQUESTS = TypeAdapter(_Request)
 
 
 def _claims(context: AsyncBoltContext, body: dict[str, Any]) -> tuple[str, ...]:
@@ -74,15 +80,22 @@ def _claims(context: AsyncBoltContext, body: dict[str, Any]) -> tuple[str, ...]:
 
 class SlackChannel:
     def __init__(
-        self, *, settings: SlackSettings, router: Router, store: Store, work: WorkGroup
+        self,
+        *,
+        settings: SlackSettings,
+        router: Router,
+        store: Store,
+        work: WorkGroup,
+        handoff: Handoff | None = None,
     ) -> None:
+        """Requests run in `work` after their ack, unless `handoff` takes them elsewhere."""
         if settings.bot_token is None:
             raise ValueError("SlackChannel needs SLACK_BOT_TOKEN")
         token = settings.bot_token.get_secret_value()
         secret = settings.signing_secret.get_secret_value() if settings.signing_secret else None
         self._settings = settings
         self._router = router
-        self._work = work
+        self._work: Handoff = handoff or InProcess(work, self.serve, name="slack request")
         self.client = AsyncWebClient(token=token, base_url=settings.api_url)
         # Without a signing secret (Socket Mode) HTTP is refused, but deliveries are still
         # claimed once, so a retried event never runs twice.
@@ -227,7 +240,11 @@ class SlackChannel:
 
     def _spawn(self, request: _Request) -> None:
         # Only a slash command's ack can say "busy"; mentions and clicks always queue.
-        self._work.spawn(self._serve(request), name="slack request")
+        self._work.submit(_REQUESTS.dump_json(request).decode())
+
+    async def serve(self, payload: str) -> None:
+        """A handed-off request, here or in a worker process: the JSON `_spawn` sent."""
+        await self._serve(_REQUESTS.validate_json(payload))
 
     async def _serve(self, request: _Request) -> None:
         """Runs after the ack: once per delivery across replicas, then answers."""
