@@ -100,6 +100,19 @@ class Registry:
         canonical = self._names.get(name.lower())
         return self._specs[canonical] if canonical else None
 
+    def find(self, name: str, words: list[str]) -> tuple[CommandSpec | None, list[str]]:
+        """The command a line names, and the words left for its arguments. A two-word name
+        (`/forwarding show`) wins over a one-word one."""
+        if words:
+            spec = self.get(f"{name} {words[0]}")
+            if spec is not None:
+                return spec, words[1:]
+        return self.get(name), words
+
+    def family(self, name: str) -> list[str]:
+        """The two-word commands starting with `name` ("mfa" → ["mfa reregister", ...])."""
+        return sorted(key for key in self._names if key.startswith(f"{name.lower()} "))
+
     def names(self) -> list[str]:
         """Every name and alias, for suggestions and completion."""
         return sorted(self._names)
