@@ -10,12 +10,12 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import structlog
 from pydantic import BaseModel
 
-from bot.access import AccessPolicy
+from bot.auth import Access
 from bot.invocation import Invocation
 from cards.reply import Reply
 from commands.context import Progress, TenantInfo, silent_progress
@@ -27,6 +27,7 @@ __all__ = [
     "AuditSink",
     "AuditTrail",
     "Call",
+    "DescribesChange",
     "Middleware",
     "Next",
     "log_requests",
@@ -46,6 +47,8 @@ class Call:
     args: BaseModel
     tenant: TenantInfo | None
     progress: Progress = field(default=silent_progress, compare=False)
+    access: Access = field(default_factory=Access, compare=False)
+    """The asker's roles, read once at the start of this request; none unless given."""
 
     @property
     def target(self) -> str:
@@ -54,6 +57,19 @@ class Call:
             if positional_kind(info):
                 return str(getattr(self.args, name) or "")
         return ""
+
+    @property
+    def change(self) -> str:
+        """What a successful run changed, for commands whose arguments can say so."""
+        return self.args.describe_change() if isinstance(self.args, DescribesChange) else ""
+
+
+@runtime_checkable
+class DescribesChange(Protocol):
+    """Arguments of commands that change Deskhand itself (/grant, /guard): what a successful
+    run changed, for the audit log's detail."""
+
+    def describe_change(self) -> str: ...
 
 
 Next = Callable[[Call], Awaitable[Reply]]
@@ -116,10 +132,10 @@ async def log_requests(call: Call, next_: Next) -> Reply:
 
 @dataclass(frozen=True)
 class AccessCheck:
-    policy: AccessPolicy
+    """Fails closed: the roles are the request's `Access` snapshot (bot/auth.py)."""
 
     async def __call__(self, call: Call, next_: Next) -> Reply:
-        if not self.policy.allows(call.invocation.actor, call.spec, call.tenant):
+        if not call.access.allows(call.spec, call.tenant):
             where = f" on {call.tenant.name}" if call.tenant else ""
             raise AccessDenied(
                 f"You may not run /{call.spec.name}{where}. Ask a Deskhand admin to grant you "
@@ -141,6 +157,8 @@ class AuditTrail:
     async def __call__(self, call: Call, next_: Next) -> Reply:
         async def record(outcome: str, error: Exception | None) -> None:
             detail = error.message if isinstance(error, DeskhandError) else ""
+            if outcome == "ok":
+                detail = call.change
             await self.sink.record(call, outcome, detail[:500])
 
         return await observed(call, next_, record)

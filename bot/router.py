@@ -11,9 +11,11 @@ from collections.abc import Sequence
 from functools import partial
 
 import structlog
+from pydantic import BaseModel
 
-from bot.access import AccessPolicy
+from bot.auth import ALL_TENANTS, Access, AccessPolicy
 from bot.follow_ups import FollowUpBook
+from bot.guards import TenantGuards
 from bot.invocation import Invocation
 from bot.middleware import Call, Middleware, Next
 from bot.tenants import TenantDirectory
@@ -47,6 +49,7 @@ class Router:
         middleware: Sequence[Middleware] = (),
         follow_ups: FollowUpBook | None = None,
         audit_reader: AuditReader | None = None,
+        guards: TenantGuards | None = None,
     ) -> None:
         self.registry = registry
         self.tenants = tenants
@@ -54,6 +57,7 @@ class Router:
         self.products = products
         self.follow_ups = follow_ups
         self.audit_reader = audit_reader
+        self.guards = guards
         chain: Next = self._dispatch
         for layer in reversed(middleware):
             chain = partial(layer, next_=chain)
@@ -61,7 +65,10 @@ class Router:
 
     async def handle(self, invocation: Invocation, progress: Progress = silent_progress) -> Reply:
         try:
-            call = self._prepare(invocation, await self._command_line(invocation), progress)
+            # Roles are read once per request, so a grant or revoke holds on every replica at once.
+            access = await self.policy.for_actor(invocation.actor)
+            line = await self._command_line(invocation)
+            call = self._prepare(invocation, line, progress, access)
             return await self._chain(call)
         except DeskhandError as error:
             return Reply.error(describe_error(error))
@@ -83,7 +90,9 @@ class Router:
             )
         return line
 
-    def _prepare(self, invocation: Invocation, line: str, progress: Progress) -> Call:
+    def _prepare(
+        self, invocation: Invocation, line: str, progress: Progress, access: Access
+    ) -> Call:
         name, words = split_command_line(line)
         spec = self.lookup(name)
         args = bind_arguments(spec, words)
@@ -91,12 +100,12 @@ class Router:
             # Fails closed until destructive commands go through confirmation and approval.
             raise AccessDenied(f"/{spec.name} changes a tenant and needs a confirmation step.")
         tenant = None
-        if spec.needs_tenant:
-            visible = self.visible_tenants(invocation)
+        if spec.needs_tenant and not _every_tenant(spec, args):
+            visible = self.visible_tenants(access)
             tenant = self.tenants.resolve(
                 getattr(args, "tenant", None), invocation.tenant_hint, among=visible
             )
-        return Call(invocation, spec, args, tenant, progress)
+        return Call(invocation, spec, args, tenant, progress, access)
 
     def lookup(self, name: str) -> CommandSpec:
         spec = self.registry.get(name)
@@ -107,18 +116,16 @@ class Router:
         return spec
 
     def allowed_commands(self, call: Call) -> list[CommandSpec]:
-        actor = call.invocation.actor
-        return [spec for spec in self.registry if self.policy.allows(actor, spec, call.tenant)]
+        return [spec for spec in self.registry if call.access.allows(spec, call.tenant)]
 
-    def visible_tenants(self, invocation: Invocation) -> tuple[TenantInfo, ...]:
+    def visible_tenants(self, access: Access) -> tuple[TenantInfo, ...]:
         """The tenants the actor holds a role in: no one learns of the other customers."""
-        actor = invocation.actor
-        return tuple(t for t in self.tenants.tenants if self.policy.roles(actor, t))
+        return access.visible(self.tenants.tenants)
 
     async def _dispatch(self, call: Call) -> Reply:
         context = CommandContext(
             actor=call.invocation.actor,
-            tenants=self.visible_tenants(call.invocation),
+            tenants=self.visible_tenants(call.access),
             allowed_commands=partial(self.allowed_commands, call),
             products=self.products,
             audit_reader=self.audit_reader,
@@ -126,5 +133,14 @@ class Router:
             graph_client=self.tenants.client(call.tenant) if call.tenant else None,
             progress=call.progress,
             request_id=call.invocation.request_id,
+            grants=self.policy,
+            guards=self.guards,
         )
         return await call.spec.handler(context, call.args)
+
+
+def _every_tenant(spec: CommandSpec, args: BaseModel) -> bool:
+    """Commands about Deskhand itself (/grants, /guard) mark their arguments `every_tenant`:
+    for them `--tenant *`, or no tenant, means every tenant, and they check roles per tenant."""
+    wanted = getattr(args, "tenant", None)
+    return bool(getattr(spec.args, "every_tenant", False)) and wanted in (None, ALL_TENANTS)

@@ -12,9 +12,10 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.access import ALL_TENANTS, AccessPolicy, Grant
+from bot.auth import ALL_TENANTS, AccessPolicy, Grant
 from bot.config import ClientSecret, Settings, TenantSettings
 from bot.follow_ups import FollowUpButtons, StoreFollowUps
+from bot.guards import TenantGuards
 from bot.metrics import Metrics
 from bot.middleware import AccessCheck, AuditTrail, Call, log_requests
 from bot.router import Router
@@ -109,7 +110,7 @@ async def open_runtime(
             clients=clients,
             default=tenants[0].info.name if sandbox and tenants else None,
         )
-        policy = _access_policy(settings, operators, sandbox=sandbox is not None)
+        policy = _access_policy(settings, operators, store, sandbox=sandbox is not None)
         metrics = Metrics()
         http.event_hooks["response"].append(metrics.count_graph_response)
         follow_ups = StoreFollowUps(store)
@@ -122,24 +123,30 @@ async def open_runtime(
                 log_requests,
                 metrics.count_commands,
                 AuditTrail(StoreAuditSink(store)),
-                AccessCheck(policy),
+                AccessCheck(),
                 FollowUpButtons(follow_ups),
             ),
             follow_ups=follow_ups,
             audit_reader=AuditLogReader(store.engine),
+            guards=TenantGuards(store),
         )
         yield Runtime(settings, router, store, sandbox, metrics)
 
 
 def _access_policy(
-    settings: Settings, operators: Sequence[Actor], *, sandbox: bool
+    settings: Settings, operators: Sequence[Actor], store: Store, *, sandbox: bool
 ) -> AccessPolicy:
-    """Configured grants, every role for the local operators, and on the embedded sandbox the
-    technician role for any verified chat user, so a fresh install can be tried at once."""
+    """Configured grants, every role for the local operators, the grants stored with /grant,
+    and on the embedded sandbox the technician role for any verified chat user, so a fresh
+    install can be tried at once."""
     grants = [Grant(g.who, g.tenant, role) for g in settings.grants for role in g.roles]
-    grants += [Grant(actor.id, ALL_TENANTS, role) for actor in operators for role in Role]
+    grants += [
+        Grant(actor.id, ALL_TENANTS, role, origin="operator")
+        for actor in operators
+        for role in Role
+    ]
     everyone = frozenset({Role.TECHNICIAN}) if sandbox else frozenset()
-    return AccessPolicy(grants, everyone=everyone)
+    return AccessPolicy(grants, everyone=everyone, store=store)
 
 
 def _sandbox_tenants(sandbox: Sandbox) -> list[_Tenant]:

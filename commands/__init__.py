@@ -1,15 +1,15 @@
 """Deskhand's commands, one module per family; importing this package registers them all."""
 
-from commands import audit, help, licenses, password, signin, tenants, user, users
+from commands import audit, grants, guard, help, licenses, tenants, user, users
 from commands.registry import REGISTRY
 
 __all__ = [
     "REGISTRY",
     "audit",
+    "grants",
+    "guard",
     "help",
     "licenses",
-    "password",
-    "signin",
     "tenants",
     "user",
     "users",

@@ -12,6 +12,8 @@ from core.errors import UserError
 if TYPE_CHECKING:
     from cards.reply import Reply
     from commands.audit import AuditReader
+    from commands.grants import GrantBook
+    from commands.guard import GuardBook
     from commands.registry import CommandSpec
     from integrations.graph import GraphClient
     from integrations.graph.products import ProductCatalog
@@ -97,6 +99,10 @@ class CommandContext:
     protected_accounts: frozenset[str] = frozenset()
     """The current tenant's configured break-glass accounts (lower-case UPNs or object ids)."""
     approvals: Approvals | None = None
+    grants: GrantBook | None = None
+    """Configured and stored roles, for /grant, /revoke-grant, /grants and /guard."""
+    guards: GuardBook | None = None
+    """The tenants' destructive-action switches, for /guard."""
 
     @property
     def current_tenant(self) -> TenantInfo:

@@ -37,7 +37,7 @@ from pydantic_settings import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from bot.access import ALL_TENANTS
+from bot.auth import ALL_TENANTS
 from bot.config.approvals import ApprovalSettings
 from bot.config.slack import SLACK_ENVIRONMENT, SlackSettings
 from bot.config.teams import TEAMS_ENVIRONMENT, TeamsSettings

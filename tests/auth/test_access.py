@@ -1,0 +1,53 @@
+"""The policy itself: stored rows read per request, the sandbox rule kept to the sandbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.auth import Access, AccessPolicy
+from bot.store import Store
+from bot.store.grants import add_grant
+from commands.registry import Role
+from tests.auth.conftest import BOB, CONFIGURED, CONTOSO, FABRIKAM, PLAYGROUND, MakeRouter, run
+from tests.commands.replies import text
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+async def test_everyone_on_the_sandbox_never_reaches_a_real_tenant(
+    make_router: MakeRouter,
+) -> None:
+    router = make_router(everyone=frozenset({Role.TECHNICIAN}))
+
+    assert (await run(router, BOB, "/fix --tenant playground")).title == "fixed"
+    refused = await run(router, BOB, "/fix --tenant contoso")
+    assert refused.failed and "may not run /fix on contoso" in text(refused)
+    shown = text(await run(router, BOB, "/tenants"))
+    assert "playground" in shown and "contoso" not in shown and "fabrikam" not in shown
+
+
+async def test_stored_grants_are_read_for_each_request(store: Store) -> None:
+    policy = AccessPolicy(CONFIGURED, store=store)
+    before = await policy.for_actor(BOB)
+    async with store.engine.begin() as conn:
+        await add_grant(
+            conn, who="bob@msp.example", tenant="fabrikam", role="approver", granted_by="x", now=NOW
+        )
+        await add_grant(
+            conn, who=BOB.id, tenant="contoso", role="no-such-role", granted_by="x", now=NOW
+        )
+
+    after = await policy.for_actor(BOB)
+
+    assert before.roles(FABRIKAM) == frozenset()
+    assert after.roles(FABRIKAM) == {Role.APPROVER}
+    assert after.roles(CONTOSO) == frozenset()  # an unknown role in a row gives nothing
+    assert await policy.roles(BOB, FABRIKAM) == {Role.APPROVER}
+
+
+def test_an_empty_snapshot_denies_everything() -> None:
+    nobody = Access()
+
+    assert nobody.roles(None) == frozenset()
+    assert nobody.roles(PLAYGROUND) == frozenset()
+    assert nobody.visible((CONTOSO, PLAYGROUND)) == ()
