@@ -1,6 +1,6 @@
 """Deskhand's commands, one module per family; importing this package registers them all."""
 
-from commands import audit, grants, guard, help, licenses, tenants, user, users
+from commands import audit, grants, guard, help, licenses, password, signin, tenants, user, users
 from commands.registry import REGISTRY
 
 __all__ = [
@@ -10,6 +10,8 @@ __all__ = [
     "guard",
     "help",
     "licenses",
+    "password",
+    "signin",
     "tenants",
     "user",
     "users",
