@@ -52,11 +52,21 @@ def serve(
     socket_mode: Annotated[
         bool, typer.Option("--socket-mode", help="Take Slack events over Socket Mode.")
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Processes running Slack's commands at low CPU priority; 0 runs them in the "
+            "server. Default: one per two cores, none on the embedded sandbox.",
+        ),
+    ] = None,
 ) -> None:
     """Run the bot server: Slack (and Teams) requests, /healthz, /readyz and metrics."""
     from bot.server import Listener, serve_forever
 
-    listener = Listener(host, port, metrics_port=metrics_port, socket_mode=socket_mode)
+    listener = Listener(
+        host, port, metrics_port=metrics_port, socket_mode=socket_mode, workers=workers
+    )
     _exit_on_error(lambda: asyncio.run(serve_forever(listener)))
 
 
@@ -73,11 +83,20 @@ def run(
     command: Annotated[str, typer.Argument(help='A command line, e.g. "/user adele".')],
     tenant: TenantOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the reply as JSON.")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Confirm a destructive command without asking.")
+    ] = False,
 ) -> None:
-    """Run one command and exit: 0 on success, 1 with a one-line message on error."""
+    """Run one command and exit: 0 on success, 1 with a one-line message on error.
+
+    A destructive command prints its plan and asks for confirmation (or takes --yes); where
+    policy wants an approver, it stays pending for one.
+    """
     from bot.channels.console import run_command
 
-    raise typer.Exit(_exit_on_error(lambda: asyncio.run(run_command(command, tenant, as_json))))
+    raise typer.Exit(
+        _exit_on_error(lambda: asyncio.run(run_command(command, tenant, as_json, confirm=yes)))
+    )
 
 
 @licenses_app.command("refresh")

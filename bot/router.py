@@ -13,7 +13,10 @@ from functools import partial
 import structlog
 from pydantic import BaseModel
 
+from bot.approval_cards import parse_action
+from bot.approvals import ApprovalDesk
 from bot.auth import ALL_TENANTS, Access, AccessPolicy
+from bot.config.approvals import ApprovalSettings
 from bot.follow_ups import FollowUpBook
 from bot.guards import TenantGuards
 from bot.invocation import Invocation
@@ -22,7 +25,13 @@ from bot.tenants import TenantDirectory
 from cards.reply import Reply
 from commands.arguments import bind_arguments, split_command_line
 from commands.audit import AuditReader
-from commands.context import CommandContext, Progress, TenantInfo, silent_progress
+from commands.context import (
+    Actor,
+    CommandContext,
+    Progress,
+    TenantInfo,
+    silent_progress,
+)
 from commands.registry import CommandSpec, Registry
 from core.errors import AccessDenied, DeskhandError, NotFound, UsageError, UserError
 from integrations.graph.products import ProductCatalog
@@ -50,6 +59,7 @@ class Router:
         follow_ups: FollowUpBook | None = None,
         audit_reader: AuditReader | None = None,
         guards: TenantGuards | None = None,
+        approval_settings: ApprovalSettings | None = None,
     ) -> None:
         self.registry = registry
         self.tenants = tenants
@@ -58,6 +68,9 @@ class Router:
         self.follow_ups = follow_ups
         self.audit_reader = audit_reader
         self.guards = guards
+        self.approval_settings = approval_settings
+        self.desk: ApprovalDesk | None = None
+        """Set by the runtime: the desk needs this router to build the contexts actions run in."""
         chain: Next = self._dispatch
         for layer in reversed(middleware):
             chain = partial(layer, next_=chain)
@@ -80,9 +93,14 @@ class Router:
             )
 
     async def _command_line(self, invocation: Invocation) -> str:
-        """The typed line, or for a click the line its follow-up stored."""
+        """The typed line; for a click on a pending action's card, the decision it stands for
+        (`approve ID`); for any other click, the line its follow-up stored."""
         if not invocation.action:
             return invocation.text
+        decision = parse_action(invocation.action)
+        if decision is not None:
+            action_id, verb = decision
+            return f"{verb} {action_id}"
         line = await self.follow_ups.command_for(invocation.action) if self.follow_ups else None
         if line is None:
             raise UserError(
@@ -94,11 +112,14 @@ class Router:
         self, invocation: Invocation, line: str, progress: Progress, access: Access
     ) -> Call:
         name, words = split_command_line(line)
-        spec = self.lookup(name)
+        found, words = self.registry.find(name, words)
+        spec = found or self.lookup(name)
         args = bind_arguments(spec, words)
-        if spec.destructive:
-            # Fails closed until destructive commands go through confirmation and approval.
-            raise AccessDenied(f"/{spec.name} changes a tenant and needs a confirmation step.")
+        if invocation.values and parse_action(invocation.action):
+            # A submitted deny form: its reason is validated by the argument model, never
+            # spliced into the command line.
+            fields = {k: v for k, v in invocation.values.items() if k in spec.args.model_fields}
+            args = spec.args.model_validate({**args.model_dump(), **fields})
         tenant = None
         if spec.needs_tenant and not _every_tenant(spec, args):
             visible = self.visible_tenants(access)
@@ -109,6 +130,10 @@ class Router:
 
     def lookup(self, name: str) -> CommandSpec:
         spec = self.registry.get(name)
+        family = self.registry.family(name)
+        if spec is None and family:
+            choices = " or ".join(f"/{member}" for member in family)
+            raise UsageError(f"/{name} needs one more word: {choices}. Type /help {name}.")
         if spec is None:
             close = difflib.get_close_matches(name, self.registry.names(), n=1)
             hint = f"Did you mean /{close[0]}? " if close else ""
@@ -123,7 +148,37 @@ class Router:
         return access.visible(self.tenants.tenants)
 
     async def _dispatch(self, call: Call) -> Reply:
-        context = CommandContext(
+        context = self._context(call)
+        if not call.spec.destructive:
+            return await call.spec.handler(context, call.args)
+        if self.desk is None:
+            raise AccessDenied(
+                f"/{call.spec.name} changes a tenant, and this Deskhand has no "
+                "approvals desk to confirm it with."
+            )
+        invocation = call.invocation
+        return await self.desk.propose(call.spec, call.args, context, invocation.return_address)
+
+    def context_for(
+        self, actor: Actor, tenant: TenantInfo, *, request_id: str, channel: str, private: bool
+    ) -> CommandContext:
+        """The context a confirmed action is planned again and run in: its requester, in its
+        tenant. Roles were checked when it was asked for and decided."""
+        return CommandContext(
+            actor=actor,
+            tenants=(tenant,),
+            allowed_commands=list,
+            products=self.products,
+            tenant=tenant,
+            graph_client=self.tenants.client(tenant),
+            request_id=request_id,
+            channel=channel,
+            private=private,
+            protected_accounts=self.protected_accounts(tenant),
+        )
+
+    def _context(self, call: Call) -> CommandContext:
+        return CommandContext(
             actor=call.invocation.actor,
             tenants=self.visible_tenants(call.access),
             allowed_commands=partial(self.allowed_commands, call),
@@ -133,10 +188,18 @@ class Router:
             graph_client=self.tenants.client(call.tenant) if call.tenant else None,
             progress=call.progress,
             request_id=call.invocation.request_id,
+            channel=call.invocation.channel,
+            private=call.invocation.private,
+            protected_accounts=self.protected_accounts(call.tenant),
+            approvals=self.desk,
             grants=self.policy,
             guards=self.guards,
         )
-        return await call.spec.handler(context, call.args)
+
+    def protected_accounts(self, tenant: TenantInfo | None) -> frozenset[str]:
+        if tenant is None or self.approval_settings is None:
+            return frozenset()
+        return frozenset(self.approval_settings.route(tenant.name).break_glass)
 
 
 def _every_tenant(spec: CommandSpec, args: BaseModel) -> bool:

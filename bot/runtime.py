@@ -10,14 +10,19 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
+from bot.approvals import ApprovalDesk
+from bot.audit_post import post_head
 from bot.auth import ALL_TENANTS, AccessPolicy, Grant
 from bot.config import ClientSecret, Settings, TenantSettings
 from bot.follow_ups import FollowUpButtons, StoreFollowUps
 from bot.guards import TenantGuards
 from bot.metrics import Metrics
 from bot.middleware import AccessCheck, AuditTrail, Call, log_requests
+from bot.notify import Notifiers
+from bot.periodic import repeating
 from bot.router import Router
 from bot.store import AuditEntry, Store, append_audit, open_store
 from bot.store.audit import AuditLogReader
@@ -45,6 +50,8 @@ class Runtime:
     store: Store
     sandbox: Sandbox | None
     metrics: Metrics
+    notifiers: Notifiers
+    """Chat channels that can post on their own add themselves here as they start."""
 
 
 @dataclass(frozen=True)
@@ -129,8 +136,25 @@ async def open_runtime(
             follow_ups=follow_ups,
             audit_reader=AuditLogReader(store.engine),
             guards=TenantGuards(store),
+            approval_settings=settings.approvals,
         )
-        yield Runtime(settings, router, store, sandbox, metrics)
+        notifiers = Notifiers()
+        router.desk = ApprovalDesk(
+            store=store,
+            settings=settings.approvals,
+            registry=REGISTRY,
+            tenants=directory.tenants,
+            access=policy,
+            contexts=router.context_for,
+            notifiers=notifiers,
+            guards=router.guards,
+        )
+        await stack.enter_async_context(repeating(router.desk.sweep, every=30, name="approvals"))
+        if settings.audit.destinations:
+            post = partial(post_head, store, notifiers, settings.audit)
+            every = settings.audit.post_every_minutes * 60
+            await stack.enter_async_context(repeating(post, every=every, name="audit head"))
+        yield Runtime(settings, router, store, sandbox, metrics, notifiers)
 
 
 def _access_policy(

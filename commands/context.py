@@ -94,6 +94,8 @@ class CommandContext:
     progress: Progress = silent_progress
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     request_id: str = ""
+    channel: str = ""
+    """Where the request came from: console, slack or teams."""
     private: bool = False
     """Only the requester sees this conversation: a typed secret may be accepted here."""
     protected_accounts: frozenset[str] = frozenset()

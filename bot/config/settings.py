@@ -39,6 +39,7 @@ from sqlalchemy.exc import ArgumentError
 
 from bot.auth import ALL_TENANTS
 from bot.config.approvals import ApprovalSettings
+from bot.config.audit import AuditPostSettings
 from bot.config.slack import SLACK_ENVIRONMENT, SlackSettings
 from bot.config.teams import TEAMS_ENVIRONMENT, TeamsSettings
 from bot.config.tenant import SECRET_KEYS, TenantSettings, secret_advice
@@ -123,6 +124,7 @@ class Settings(BaseSettings):
     teams: TeamsSettings = Field(default_factory=TeamsSettings)
     grants: list[GrantSettings] = Field(default_factory=list)
     approvals: ApprovalSettings = Field(default_factory=ApprovalSettings)
+    audit: AuditPostSettings = Field(default_factory=AuditPostSettings)
 
     @classmethod
     def settings_customise_sources(

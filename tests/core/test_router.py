@@ -12,6 +12,7 @@ from bot.router import Router
 from bot.tenants import TenantDirectory
 from cards.reply import Facts, Level, Reply
 from commands.context import Actor, CommandContext, TenantInfo
+from commands.plan import Plan
 from commands.registry import ANYONE, Registry, Role, command, positional
 from core.errors import Forbidden, RemoteNotFound
 from integrations.graph.products import load_catalog
@@ -224,14 +225,18 @@ async def test_tenant_errors_name_only_the_tenants_you_may_use(router: Router) -
     assert "fabrikam" not in text_of(reply)
 
 
-async def test_destructive_commands_fail_closed_until_confirmation_exists(
+async def test_destructive_commands_fail_closed_without_an_approvals_desk(
     router: Router,
 ) -> None:
     reply = await run(router, "/wipe adele", actor=TECH)
-    assert reply.failed and "needs a confirmation step" in text_of(reply)
+    assert reply.failed and "no approvals desk" in text_of(reply)
 
 
-@command("wipe", args=TargetArgs, destructive=True, registry=registry)
-async def wipe(ctx: CommandContext, args: TargetArgs) -> Reply:
+async def _plan_wipe(ctx: CommandContext, args: TargetArgs) -> Plan:
+    raise AssertionError("without a desk nothing is even planned")
+
+
+@command("wipe", args=TargetArgs, plan=_plan_wipe, registry=registry)
+async def wipe(ctx: CommandContext, args: TargetArgs, plan: Plan) -> Reply:
     """Pretends to delete someone."""
     raise AssertionError("a destructive handler must never run unconfirmed")
