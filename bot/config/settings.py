@@ -214,6 +214,18 @@ class Settings(BaseSettings):
             for number, grant in enumerate(self.grants, start=1)
             if grant.tenant != ALL_TENANTS and grant.tenant not in self.tenants
         ]
+        problems += [
+            f"approvals.tenants.{name}: no tenant called {name!r} is configured; tenants: "
+            f"{', '.join(known)}"
+            for name in self.approvals.tenants
+            if name not in self.tenants
+        ]
+        problems += [
+            f"approvals policy {number}, tenant: {rule.tenant!r} is not configured; use one of "
+            f'{", ".join(known)} or "{ALL_TENANTS}"'
+            for number, rule in enumerate(self.approvals.policies, start=1)
+            if rule.tenant != ALL_TENANTS and rule.tenant not in self.tenants
+        ]
         if problems:
             raise ValueError("\n".join(problems))
         return self
