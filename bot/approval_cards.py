@@ -11,7 +11,19 @@ from datetime import datetime
 from typing import Any
 
 from bot.store.pending import ActionState, PendingAction
-from cards.reply import Block, Button, Facts, Form, Heading, Input, Level, Notice, Reply, Text
+from cards.reply import (
+    Block,
+    Button,
+    Facts,
+    Form,
+    Heading,
+    Input,
+    Level,
+    Notice,
+    Reply,
+    Table,
+    Text,
+)
 from commands.formatting import when
 
 __all__ = [
@@ -21,6 +33,7 @@ __all__ = [
     "confirmation_card",
     "deny_form",
     "parse_action",
+    "pending_list",
     "settled_card",
 ]
 
@@ -148,6 +161,33 @@ def settled_card(action: PendingAction, now: datetime) -> Reply:
         title=f"/{action.command} in {action.tenant}: {action.state.value}",
         blocks=(*_plan_blocks(action, now)[:3], Notice(level, " ".join(lines))),
         level=level,
+    )
+
+
+def pending_list(actions: Sequence[PendingAction], now: datetime) -> Reply:
+    """/pending: what waits to be confirmed or approved, soonest expiry last."""
+    rows = tuple(
+        (
+            action.id,
+            f"/{action.command}",
+            str(action.plan.get("target", "")),
+            action.tenant,
+            "to confirm" if action.state is ActionState.PENDING else "to approve",
+            action.requester_name or action.requester,
+            f"{max(0, int((action.expires_at - now).total_seconds() // 60))} min",
+        )
+        for action in actions
+        if action.expires_at > now
+    )
+    if not rows:
+        return Reply(title="Pending actions", blocks=(Text("Nothing is waiting."),))
+    columns = ("id", "command", "target", "tenant", "waiting", "requested by", "expires in")
+    return Reply(
+        title="Pending actions",
+        blocks=(
+            Table(columns, rows),
+            Text("/confirm ID or /cancel ID for yours; /approve ID or /deny ID --reason WHY."),
+        ),
     )
 
 

@@ -25,14 +25,21 @@ from typing import Any, Protocol
 import structlog
 from pydantic import BaseModel, SecretStr
 
-from bot.approval_cards import approval_card, confirmation_card, deny_form, settled_card
+from bot.approval_cards import (
+    approval_card,
+    confirmation_card,
+    deny_form,
+    pending_list,
+    settled_card,
+)
+from bot.approval_news import ActionNews
+from bot.approval_rules import ADMIN_POLICY, ActionRules, GuardCheck
 from bot.config.approvals import ApprovalMode, ApprovalSettings
-from bot.notify import Notifiers, Posted
-from bot.store import AuditEntry, GraphRequestIds, Store, append_audit
+from bot.notify import Notifiers
+from bot.store import Store
 from bot.store.pending import (
     ActionState,
     PendingAction,
-    count_started_since,
     due_for_reminder,
     insert_action,
     interrupted_actions,
@@ -41,25 +48,20 @@ from bot.store.pending import (
     mark_reminded,
     move,
     new_action_id,
-    save_cards,
     stale_actions,
 )
-from cards.reply import Level, Notice, Reply, Table, Text
+from cards.reply import Notice, Reply, Text
 from commands.context import Actor, CommandContext, TenantInfo
-from commands.plan import Plan, Protection, plan_changes
+from commands.plan import plan_changes, plan_from_json, plan_to_json, secret_fields
 from commands.registry import CommandSpec, Registry, Role
-from core.errors import AccessDenied, DeliveryError, DeskhandError, NotFound, UsageError, UserError
+from core.errors import DeskhandError, NotFound, UsageError, UserError
 from integrations.graph.trace import GraphWrite, traced_writes
 
 __all__ = ["ApprovalDesk", "ContextFactory", "GuardCheck", "RoleLookup"]
 
 log = structlog.get_logger("deskhand.approvals")
 
-ADMIN_POLICY = "admin"
-"""Stored policy of an action on a protected account: an admin other than the requester."""
 _INTERRUPTED_AFTER = timedelta(minutes=10)
-_VIA = "deskhand_channel"
-"""Key of a stored card address naming the channel that posted it."""
 
 
 class Roles(Protocol):
@@ -72,10 +74,6 @@ class RoleLookup(Protocol):
     async def for_actor(self, actor: Actor) -> Roles: ...
 
 
-class GuardCheck(Protocol):
-    async def destructive_allowed(self, tenant: str) -> bool: ...
-
-
 class ContextFactory(Protocol):
     def __call__(
         self, actor: Actor, tenant: TenantInfo, *, request_id: str, channel: str, private: bool
@@ -84,34 +82,6 @@ class ContextFactory(Protocol):
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def secret_fields(model: type[BaseModel]) -> frozenset[str]:
-    """Argument fields marked `json_schema_extra={"secret": True}`: never stored."""
-    return frozenset(
-        name
-        for name, info in model.model_fields.items()
-        if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get("secret")
-    )
-
-
-def _plan_json(plan: Plan, *, private: bool) -> dict[str, Any]:
-    data = dataclasses.asdict(plan)
-    data["private"] = private
-    return data
-
-
-def _plan_of(data: Mapping[str, Any]) -> Plan:
-    protection = Protection(tuple((data.get("protection") or {}).get("reasons") or ()))
-    return Plan(
-        summary=str(data.get("summary", "")),
-        effects=tuple(data.get("effects") or ()),
-        target=str(data.get("target", "")),
-        target_id=str(data.get("target_id", "")),
-        state=dict(data.get("state") or {}),
-        protection=protection,
-        notes=tuple(data.get("notes") or ()),
-    )
 
 
 @dataclass
@@ -126,6 +96,12 @@ class ApprovalDesk:
     guards: GuardCheck | None = None
     clock: Any = _now
     _secrets: dict[str, dict[str, SecretStr]] = field(default_factory=dict, repr=False)
+    rules: ActionRules = field(init=False)
+    news: ActionNews = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rules = ActionRules(self.store, self.settings, self._roles, self.guards)
+        self.news = ActionNews(self.store, self.settings, self.notifiers)
 
     # -- asking ------------------------------------------------------------------------------
 
@@ -146,8 +122,8 @@ class ApprovalDesk:
                 f"/{spec.name} in {tenant.name} needs a reason or ticket number: add "
                 '--reason "T-1234 leaver" and run it again.'
             )
-        await self._check_guards(tenant.name)
-        await self._check_rate(actor, tenant.name, now)
+        await self.rules.check_guards(tenant.name)
+        await self.rules.check_rate(actor, tenant.name, now)
         plan = await spec.planner(ctx, args)
         mode = ADMIN_POLICY if plan.protection else policy.approval.value
         secret_names = secret_fields(spec.args)
@@ -162,7 +138,7 @@ class ApprovalDesk:
             requester_name=actor.display_name,
             channel=ctx.channel,
             return_address=dict(return_address),
-            plan={**_plan_json(plan, private=ctx.private), "secret_typed": bool(held)},
+            plan={**plan_to_json(plan, private=ctx.private), "secret_typed": bool(held)},
             policy=mode,
             reason=reason,
             state=ActionState.PENDING,
@@ -174,38 +150,8 @@ class ApprovalDesk:
             await insert_action(conn, action)
         if held:
             self._secrets[action.id] = held
-        await self._audit(action, "proposed", actor, ctx, plan.summary)
+        await self.news.audit(action, "proposed", actor, ctx, plan.summary)
         return confirmation_card(action, now, needs_approval=mode != ApprovalMode.CONFIRM.value)
-
-    async def _check_guards(self, tenant: str) -> None:
-        if not self.settings.route(tenant).destructive:
-            raise AccessDenied(
-                f"Destructive commands are switched off for {tenant} in Deskhand's "
-                "configuration (approvals.tenants)."
-            )
-        if self.guards is not None and not await self.guards.destructive_allowed(tenant):
-            raise AccessDenied(
-                f"Destructive commands are switched off for {tenant} (/guard). An admin can "
-                f"switch them on again with /guard on --tenant {tenant}."
-            )
-
-    async def _check_rate(self, actor: Actor, tenant: str, now: datetime) -> None:
-        since = now - timedelta(hours=1)
-        async with self.store.engine.connect() as conn:
-            mine = await count_started_since(conn, since, requester=actor.id)
-            theirs = await count_started_since(conn, since, tenant=tenant)
-        if mine >= self.settings.per_technician_per_hour:
-            raise UserError(
-                f"You started {mine} destructive actions in the last hour, the most Deskhand "
-                "allows one person; wait a while, or ask a Deskhand admin to raise "
-                "approvals.per_technician_per_hour."
-            )
-        if theirs >= self.settings.per_tenant_per_hour:
-            raise UserError(
-                f"{theirs} destructive actions were started in {tenant} in the last hour, the "
-                "most Deskhand allows one tenant; wait a while, or ask a Deskhand admin to "
-                "raise approvals.per_tenant_per_hour."
-            )
 
     # -- deciding ----------------------------------------------------------------------------
 
@@ -216,12 +162,12 @@ class ApprovalDesk:
             await self._expire(action.id, now)
             action = await self._load(action.id)
         if verb in ("confirm", "cancel"):
-            self._require_requester(action, ctx.actor, verb)
+            self.rules.require_requester(action, ctx.actor, verb)
         else:
-            await self._require_approver(action, ctx)
+            await self.rules.require_approver(action, ctx)
         if verb == "deny" and not note.strip():
             if action.state is not ActionState.AWAITING:
-                return self._not_open(action, now)
+                return self.rules.not_open(action)
             return deny_form(action)
         handlers = {
             "confirm": self._confirm,
@@ -239,7 +185,7 @@ class ApprovalDesk:
                 action, (ActionState.PENDING,), ActionState.APPROVED, now, ctx, unexpired=True
             )
             if not moved:
-                return self._not_open(await self._load(action.id), now)
+                return self.rules.not_open(await self._load(action.id))
             return await self._run(await self._load(action.id), ctx)
         moved = await self._move(
             action,
@@ -251,10 +197,10 @@ class ApprovalDesk:
             expires_at=now + self.settings.approve_within,
         )
         if not moved:
-            return self._not_open(await self._load(action.id), now)
+            return self.rules.not_open(await self._load(action.id))
         action = await self._load(action.id)
-        await self._audit(action, "confirmed", ctx.actor, ctx, "sent for approval")
-        where = await self._post_approval(action, now)
+        await self.news.audit(action, "confirmed", ctx.actor, ctx, "sent for approval")
+        where = await self.news.post_approval(action, now)
         return Reply(
             title=f"/{action.command} is waiting for approval",
             blocks=(
@@ -269,7 +215,7 @@ class ApprovalDesk:
         if not await self._move(
             action, (ActionState.PENDING, ActionState.AWAITING), ActionState.CANCELLED, now, ctx
         ):
-            return self._not_open(await self._load(action.id), now)
+            return self.rules.not_open(await self._load(action.id))
         return await self._settle(action.id, "cancelled", ctx, now)
 
     async def _approve(
@@ -278,9 +224,9 @@ class ApprovalDesk:
         if not await self._move(
             action, (ActionState.AWAITING,), ActionState.APPROVED, now, ctx, unexpired=True
         ):
-            return self._not_open(await self._load(action.id), now)
+            return self.rules.not_open(await self._load(action.id))
         action = await self._load(action.id)
-        await self._audit(action, "approved", ctx.actor, ctx, "")
+        await self.news.audit(action, "approved", ctx.actor, ctx, "")
         return await self._run(action, ctx)
 
     async def _deny(
@@ -294,7 +240,7 @@ class ApprovalDesk:
             ctx,
             decision_reason=note[:1000],
         ):
-            return self._not_open(await self._load(action.id), now)
+            return self.rules.not_open(await self._load(action.id))
         return await self._settle(action.id, "denied", ctx, now)
 
     async def _settle(
@@ -303,11 +249,11 @@ class ApprovalDesk:
         """After a move that ends the action without running it: audit, cards, requester."""
         action = await self._load(action_id)
         self._secrets.pop(action.id, None)
-        await self._audit(action, outcome, ctx.actor, ctx, action.decision_reason or "")
+        await self.news.audit(action, outcome, ctx.actor, ctx, action.decision_reason or "")
         card = settled_card(action, now)
-        await self._update_cards(action, card)
+        await self.news.update_cards(action, card)
         if ctx.actor.id != action.requester:
-            await self._tell_requester(action, card)
+            await self.news.tell_requester(action, card)
         return card
 
     # -- running -----------------------------------------------------------------------------
@@ -315,7 +261,7 @@ class ApprovalDesk:
     async def _run(self, action: PendingAction, ctx: CommandContext) -> Reply:
         now = self.clock()
         if not await self._move(action, (ActionState.APPROVED,), ActionState.RUNNING, now, None):
-            return self._not_open(await self._load(action.id), now)
+            return self.rules.not_open(await self._load(action.id))
         writes: list[GraphWrite] = []
         try:
             with traced_writes() as writes:
@@ -334,20 +280,20 @@ class ApprovalDesk:
         result = _summary(reply)
         await self._finish(action, state, result, now)
         action = await self._load(action.id)
-        await self._audit(action, state.value, ctx.actor, ctx, result, writes)
+        await self.news.audit(action, state.value, ctx.actor, ctx, result, writes)
         card = settled_card(action, self.clock())
-        await self._update_cards(action, card)
+        await self.news.update_cards(action, card)
         if ctx.actor.id == action.requester:
             return reply
         # The requester learns the outcome, a secret included, where only they can read it.
-        await self._tell_requester(action, dataclasses.replace(reply, private=True))
+        await self.news.tell_requester(action, dataclasses.replace(reply, private=True))
         return dataclasses.replace(card, secret="")
 
     async def _execute(self, action: PendingAction, decider: CommandContext) -> Reply:
         spec = self.registry.get(action.command)
         if spec is None or spec.planner is None:
             raise UserError(f"/{action.command} no longer exists in this Deskhand.")
-        await self._check_guards(action.tenant)
+        await self.rules.check_guards(action.tenant)
         tenant = self._tenant(action.tenant)
         args = self._arguments(spec, action)
         requester = Actor(action.requester, action.requester_name, action.requester_email)
@@ -358,7 +304,7 @@ class ApprovalDesk:
             channel=action.channel,
             private=bool(action.plan.get("private")),
         )
-        planned = _plan_of(action.plan)
+        planned = plan_from_json(action.plan)
         fresh = await spec.planner(ctx, args)
         changed = plan_changes(planned, fresh)
         if changed:
@@ -422,10 +368,10 @@ class ApprovalDesk:
             return
         action = await self._load(action_id)
         self._secrets.pop(action_id, None)
-        await self._audit(action, "expired", None, None, "nobody decided in time")
+        await self.news.audit(action, "expired", None, None, "nobody decided in time")
         card = settled_card(action, now)
-        await self._update_cards(action, card)
-        await self._tell_requester(action, card)
+        await self.news.update_cards(action, card)
+        await self.news.tell_requester(action, card)
 
     async def _remind(self, action: PendingAction, now: datetime) -> None:
         async with self.store.engine.begin() as conn:
@@ -434,7 +380,7 @@ class ApprovalDesk:
         route = self.settings.route(action.tenant)
         card = approval_card(action, now, route.approvers)
         reminder = dataclasses.replace(card, title=f"Reminder: {card.title}")
-        await self._post_everywhere(action, reminder)
+        await self.news.post_everywhere(action, reminder)
 
     async def _interrupted(self, action_id: str, now: datetime) -> None:
         async with self.store.engine.begin() as conn:
@@ -449,8 +395,8 @@ class ApprovalDesk:
             )
         if moved:
             action = await self._load(action_id)
-            await self._audit(action, "failed", None, None, action.result or "")
-            await self._update_cards(action, settled_card(action, now))
+            await self.news.audit(action, "failed", None, None, action.result or "")
+            await self.news.update_cards(action, settled_card(action, now))
 
     # -- listing -----------------------------------------------------------------------------
 
@@ -460,30 +406,7 @@ class ApprovalDesk:
             actions = await list_actions(
                 conn, states=(ActionState.PENDING, ActionState.AWAITING), tenants=names
             )
-        now = self.clock()
-        rows = tuple(
-            (
-                action.id,
-                f"/{action.command}",
-                str(action.plan.get("target", "")),
-                action.tenant,
-                "to confirm" if action.state is ActionState.PENDING else "to approve",
-                action.requester_name or action.requester,
-                f"{max(0, int((action.expires_at - now).total_seconds() // 60))} min",
-            )
-            for action in actions
-            if action.expires_at > now
-        )
-        if not rows:
-            return Reply(title="Pending actions", blocks=(Text("Nothing is waiting."),))
-        columns = ("id", "command", "target", "tenant", "waiting", "requested by", "expires in")
-        return Reply(
-            title="Pending actions",
-            blocks=(
-                Table(columns, rows),
-                Text("/confirm ID or /cancel ID for yours; /approve ID or /deny ID --reason WHY."),
-            ),
-        )
+        return pending_list(actions, self.clock())
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -516,54 +439,6 @@ class ApprovalDesk:
                 return tenant
         raise UserError(f"Tenant {name} is no longer configured in this Deskhand.")
 
-    def _require_requester(self, action: PendingAction, actor: Actor, verb: str) -> None:
-        if not _same_person(actor, action.requester, action.requester_email):
-            raise AccessDenied(
-                f"Only {action.requester_name or action.requester}, who asked for it, can {verb} "
-                "this action."
-            )
-
-    async def _require_approver(self, action: PendingAction, ctx: CommandContext) -> None:
-        if _same_person(ctx.actor, action.requester, action.requester_email):
-            raise AccessDenied(
-                "You asked for this action, so someone else must approve or deny it (four-eyes)."
-            )
-        roles = await self._roles(ctx.actor, action.tenant)
-        needed = {Role.ADMIN} if action.policy == ADMIN_POLICY else {Role.APPROVER, Role.ADMIN}
-        if not roles & needed:
-            who = "an admin" if action.policy == ADMIN_POLICY else "an approver or admin"
-            raise AccessDenied(
-                f"Only {who} of {action.tenant} can decide this action"
-                + (
-                    " (the target is a protected account)."
-                    if action.policy == ADMIN_POLICY
-                    else "."
-                )
-            )
-        policy = self.settings.policy(action.command, action.tenant)
-        if ctx.channel == "console" and not policy.console:
-            raise AccessDenied(
-                f"Approvals typed in the console are not accepted for /{action.command} in "
-                f"{action.tenant}; decide from the card in Slack or Teams."
-            )
-
-    def _not_open(self, action: PendingAction, now: datetime) -> Reply:
-        said = {
-            ActionState.PENDING: "is still waiting for its requester to confirm it",
-            ActionState.AWAITING: "is waiting for an approver",
-            ActionState.APPROVED: "is approved and about to run",
-            ActionState.RUNNING: "is running now",
-            ActionState.DONE: "has already run",
-            ActionState.FAILED: "has already run and failed",
-            ActionState.DENIED: "was denied",
-            ActionState.EXPIRED: "has expired; run the command again",
-            ActionState.CANCELLED: "was cancelled",
-        }[action.state]
-        return Reply(
-            blocks=(Notice(Level.WARNING, f"Action {action.id} {said}; nothing more was done."),),
-            level=Level.WARNING,
-        )
-
     async def _move(
         self,
         action: PendingAction,
@@ -585,89 +460,6 @@ class ApprovalDesk:
             return await move(
                 conn, action.id, leaving=leaving, to=to, now=now, unexpired=unexpired, **values
             )
-
-    async def _post_approval(self, action: PendingAction, now: datetime) -> str:
-        """Posts the approval card where the tenant's approvers are; says where it went."""
-        route = self.settings.route(action.tenant)
-        posted = await self._post_everywhere(action, approval_card(action, now, route.approvers))
-        if posted:
-            return f"Sent to the approvers of {action.tenant}; you will be told the outcome."
-        return (
-            f"No approvers' channel could be reached for {action.tenant} "
-            f"(approvals.tenants.{action.tenant}.slack_channel or teams_conversation): ask an "
-            f"approver to type /approve {action.id}."
-        )
-
-    async def _post_everywhere(self, action: PendingAction, card: Reply) -> list[Posted]:
-        route = self.settings.route(action.tenant)
-        places = (("slack", route.slack_channel), ("teams", route.teams_conversation))
-        posted: list[Posted] = []
-        for channel, destination in places:
-            notifier = self.notifiers.get(channel)
-            if not destination or notifier is None:
-                continue
-            try:
-                posted.append(await notifier.post(destination, card))
-            except DeliveryError as error:
-                log.warning("approval.post_failed", action=action.id, error=error.message)
-        if posted:
-            cards = [*action.cards, *({**p.address, _VIA: p.channel} for p in posted)]
-            async with self.store.engine.begin() as conn:
-                await save_cards(conn, action.id, cards)
-        return posted
-
-    async def _update_cards(self, action: PendingAction, card: Reply) -> None:
-        for stored in action.cards:
-            address = dict(stored)
-            channel = address.pop(_VIA, "")
-            notifier = self.notifiers.get(channel)
-            if notifier is None:
-                continue
-            try:
-                await notifier.update(Posted(channel, address), card)
-            except DeliveryError as error:
-                log.warning("approval.update_failed", action=action.id, error=error.message)
-
-    async def _tell_requester(self, action: PendingAction, reply: Reply) -> None:
-        notifier = self.notifiers.get(action.channel)
-        if notifier is None or not action.return_address:
-            return
-        try:
-            await notifier.tell(action.return_address, reply)
-        except DeliveryError as error:
-            log.warning("approval.tell_failed", action=action.id, error=error.message)
-
-    async def _audit(
-        self,
-        action: PendingAction,
-        outcome: str,
-        actor: Actor | None,
-        ctx: CommandContext | None,
-        detail: str,
-        writes: list[GraphWrite] | tuple[GraphWrite, ...] = (),
-    ) -> None:
-        approval = action.decided_by if action.policy != ApprovalMode.CONFIRM.value else None
-        entry = AuditEntry(
-            actor=actor.id if actor else "deskhand",
-            channel=ctx.channel if ctx else "deskhand",
-            command=action.command,
-            outcome=outcome,
-            correlation_id=ctx.request_id if ctx and ctx.request_id else action.id,
-            tenant=action.tenant,
-            target=str(action.plan.get("target", "")) or None,
-            detail=f"action {action.id}: {detail}"[:500],
-            graph_request_ids=tuple(
-                GraphRequestIds(w.request_id, w.client_request_id) for w in writes
-            ),
-            approval=approval,
-            reason=action.reason,
-        )
-        async with self.store.engine.begin() as conn:
-            await append_audit(conn, entry)
-
-
-def _same_person(actor: Actor, requester: str, email: str) -> bool:
-    return actor.id == requester or bool(email and actor.email.lower() == email)
 
 
 def _summary(reply: Reply) -> str:

@@ -10,6 +10,7 @@ protected).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,18 @@ from pydantic import BaseModel, Field
 if TYPE_CHECKING:
     from cards.reply import Reply
 
-__all__ = ["ActionArgs", "Executor", "Plan", "Planner", "Protection", "json_state", "plan_changes"]
+__all__ = [
+    "ActionArgs",
+    "Executor",
+    "Plan",
+    "Planner",
+    "Protection",
+    "json_state",
+    "plan_changes",
+    "plan_from_json",
+    "plan_to_json",
+    "secret_fields",
+]
 
 Json = str | int | float | bool | None
 
@@ -82,3 +94,32 @@ def json_state(values: Mapping[str, Any]) -> dict[str, Json]:
         if not isinstance(value, str | int | float | bool | type(None)):
             raise TypeError(f"plan state {key!r} must be a JSON scalar, got {type(value)}")
     return dict(values)
+
+
+def secret_fields(model: type[BaseModel]) -> frozenset[str]:
+    """Argument fields marked `json_schema_extra={"secret": True}`: never stored."""
+    return frozenset(
+        name
+        for name, info in model.model_fields.items()
+        if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get("secret")
+    )
+
+
+def plan_to_json(plan: Plan, *, private: bool) -> dict[str, Any]:
+    """The plan as stored with its pending action; `private` says where it was asked for."""
+    data = dataclasses.asdict(plan)
+    data["private"] = private
+    return data
+
+
+def plan_from_json(data: Mapping[str, Any]) -> Plan:
+    protection = Protection(tuple((data.get("protection") or {}).get("reasons") or ()))
+    return Plan(
+        summary=str(data.get("summary", "")),
+        effects=tuple(data.get("effects") or ()),
+        target=str(data.get("target", "")),
+        target_id=str(data.get("target_id", "")),
+        state=dict(data.get("state") or {}),
+        protection=protection,
+        notes=tuple(data.get("notes") or ()),
+    )
