@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bench.measure import BenchmarkFailed
 
-__all__ = ["SandboxProcess", "SandboxTenant", "sandbox_process"]
+__all__ = ["SandboxProcess", "SandboxTenant", "first_line", "sandbox_process", "stop_process"]
 
 _ROOT = Path(__file__).resolve().parents[1]
 # `bot.cli` has no `__main__` guard, so `-m bot.cli` would run nothing.
@@ -71,7 +71,7 @@ async def sandbox_process(directory: Path) -> AsyncIterator[SandboxProcess]:
         lines = await _description(process)
         yield _parse(lines, ca_file)
     finally:
-        await _stop(process)
+        await stop_process(process)
 
 
 async def _description(process: asyncio.subprocess.Process) -> list[str]:
@@ -123,7 +123,21 @@ def _parse(lines: list[str], ca_file: Path) -> SandboxProcess:
     return SandboxProcess(url, ca_file, tenants)
 
 
-async def _stop(process: asyncio.subprocess.Process) -> None:
+async def first_line(process: asyncio.subprocess.Process, name: str) -> str:
+    """The first line `process` prints, within `_START_LIMIT`; `name` says who for errors."""
+    assert process.stdout is not None
+    try:
+        async with asyncio.timeout(_START_LIMIT):
+            line = await process.stdout.readline()
+    except TimeoutError:
+        raise BenchmarkFailed(f"{name} did not start within {_START_LIMIT:.0f} s") from None
+    if not line:
+        raise BenchmarkFailed(f"{name} stopped before it was ready (status {await process.wait()})")
+    return line.decode().strip()
+
+
+async def stop_process(process: asyncio.subprocess.Process) -> None:
+    """Ask `process` to stop (SIGTERM); kill it if it has not within `_STOP_LIMIT`."""
     if process.returncode is None:
         with suppress(ProcessLookupError):
             process.terminate()

@@ -1,11 +1,9 @@
-"""What `bench.slack_ack` measures, each on its own loopback port: Deskhand serving Slack, a
-bare slack-bolt app whose only listener acks, and the Slack Web API both talk to.
+"""What `bench.slack_ack` measures, each on its own loopback port: Deskhand serving Slack, and
+a bare slack-bolt app whose only listener acks.
 
 Deskhand is configured as for a customer tenant in a non-public cloud: its Graph and login
-hosts are the sandbox's, which runs in a process of its own (`bench.sandbox_process`).
-
-The Web API here is the least that lets `/deskhand user …` run to its reply: one workspace,
-one technician, one channel not shared with anyone. It counts the replies Deskhand delivers.
+hosts are the sandbox's, which runs in a process of its own (`bench.sandbox_process`); the
+Slack Web API both talk to has its own process too (`bench.slack_web_api`).
 """
 
 from __future__ import annotations
@@ -13,7 +11,6 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
@@ -22,17 +19,15 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bench.sandbox_process import SandboxProcess
+from bench.slack_web_api import TECHNICIAN_EMAIL, SlackWebApi
 from bot.config import load_settings
 from bot.runtime import open_runtime
 from bot.server import Listener, RunningServer, start_server
 
 __all__ = [
     "SIGNING_SECRET",
-    "TECHNICIAN_EMAIL",
     "TENANT",
     "TOKEN",
-    "FakeSlackApi",
-    "fake_slack_api",
     "serve_bolt",
     "serve_deskhand",
 ]
@@ -40,64 +35,8 @@ __all__ = [
 TOKEN = "xoxb-bench-token"
 SIGNING_SECRET = "bench-signing-secret-8f742231b10e"
 EVENTS_PATH = "/slack/events"
-TECHNICIAN_EMAIL = "tess@msp.example"
 TENANT = "contoso"
 _SECRET_VARIABLE = "BENCH_CONTOSO_SECRET"
-
-_TEAM = "T0001"
-_TECHNICIAN = {
-    "id": "U0TESS",
-    "team_id": _TEAM,
-    "name": "tess",
-    "real_name": "Tess Tech",
-    "profile": {"email": TECHNICIAN_EMAIL},
-}
-_CHANNEL = {"id": "C0HELPDESK1", "name": "helpdesk", "is_ext_shared": False}
-_ANSWERS: dict[str, dict[str, object]] = {
-    "auth.test": {"team_id": _TEAM, "user_id": "UBOT", "bot_id": "B0BOT", "team": "MSP"},
-    "users.info": {"user": _TECHNICIAN},
-    "conversations.info": {"channel": _CHANNEL},
-    "chat.postMessage": {"channel": _CHANNEL["id"], "ts": "1700000000.000100"},
-    "chat.postEphemeral": {"message_ts": "1700000000.000200"},
-}
-_DELIVERIES = {"chat.postMessage", "chat.postEphemeral"}
-
-
-@dataclass
-class FakeSlackApi:
-    """Slack's Web API answered for one workspace; remembers the replies it was sent."""
-
-    url: str = ""
-    replies: int = 0
-    last_reply: str = ""
-
-    @property
-    def api_url(self) -> str:
-        return f"{self.url}/api/"
-
-    @property
-    def response_url(self) -> str:
-        return f"{self.url}/response"
-
-    async def api(self, request: web.Request) -> web.Response:
-        method = request.match_info["method"]
-        answer = _ANSWERS.get(method)
-        if answer is None:
-            return web.json_response({"ok": False, "error": "unknown_method"})
-        if method in _DELIVERIES:
-            await self._count(request)
-        return web.json_response({"ok": True, **answer})
-
-    async def respond(self, request: web.Request) -> web.Response:
-        await self._count(request)
-        return web.Response(text="ok")
-
-    async def _count(self, request: web.Request) -> None:
-        self.replies += 1
-        if request.content_type == "application/json":
-            self.last_reply = str((await request.json()).get("text", ""))
-        else:
-            self.last_reply = str((await request.post()).get("text", ""))
 
 
 @asynccontextmanager
@@ -114,18 +53,7 @@ async def _serving(app: web.Application) -> AsyncIterator[str]:
 
 
 @asynccontextmanager
-async def fake_slack_api() -> AsyncIterator[FakeSlackApi]:
-    slack = FakeSlackApi()
-    app = web.Application()
-    app.router.add_route("*", "/api/{method}", slack.api)
-    app.router.add_post("/response", slack.respond)
-    async with _serving(app) as url:
-        slack.url = url
-        yield slack
-
-
-@asynccontextmanager
-async def serve_bolt(slack: FakeSlackApi) -> AsyncIterator[str]:
+async def serve_bolt(slack: SlackWebApi) -> AsyncIterator[str]:
     """The baseline: slack-bolt's documented aiohttp adapter, one listener that only acks.
 
     Yields the URL Slack would post to.
@@ -152,7 +80,7 @@ async def serve_bolt(slack: FakeSlackApi) -> AsyncIterator[str]:
 
 @asynccontextmanager
 async def serve_deskhand(
-    home: Path, slack: FakeSlackApi, sandbox: SandboxProcess
+    home: Path, slack: SlackWebApi, sandbox: SandboxProcess
 ) -> AsyncIterator[RunningServer]:
     """`deskhand serve` with one customer tenant behind `sandbox`'s hosts, SQLite in `home`.
 

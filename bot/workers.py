@@ -245,9 +245,9 @@ class WorkerPool:
                 cwd=_ROOT,
                 pass_fds=(child.fileno(),),
                 stdin=asyncio.subprocess.DEVNULL,
-                # Out of the terminal's process group: Ctrl-C reaches the server, which then
-                # drains and stops its workers itself.
-                start_new_session=True,
+                # Not a session of its own: with the kernel's autogroup scheduling, a new
+                # session would be weighed apart from this one and its niceness not count.
+                # Ctrl-C reaches the worker too, which ignores it and waits to be stopped.
             )
         finally:
             child.close()
