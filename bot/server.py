@@ -36,11 +36,14 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.channels.slack import SlackChannel
+from bot.channels.slack_notify import SlackNotifier
 from bot.channels.teams import TeamsChannel, TeamsOutbound
+from bot.channels.teams_notify import TeamsNotifier
 from bot.config import Settings, load_settings
 from bot.config.teams import TeamsSettings
 from bot.logs import configure_logging
 from bot.metrics_merge import merge_metrics
+from bot.notify import Notifier
 from bot.runtime import Runtime, open_runtime
 from bot.tasks import WorkGroup
 from bot.workers import Job, LogTarget, WorkerPool
@@ -152,6 +155,7 @@ async def slack_job(settings: Settings) -> AsyncIterator[Job]:
             settings=settings.slack, router=runtime.router, store=runtime.store, work=WorkGroup()
         )
         await slack.start()
+        runtime.notifiers.add(SlackNotifier(slack.client))
         try:
             yield Job(slack.serve, runtime.metrics.registry)
         finally:
@@ -215,6 +219,7 @@ async def start_server(
             )
             stack.push_async_callback(slack.close)
             await slack.start()
+            _notify_through(stack, runtime, SlackNotifier(slack.client))
         teams = None
         if settings.teams.enabled:
             teams = TeamsChannel(
@@ -224,6 +229,7 @@ async def start_server(
                 outbound=teams_calls or teams_outbound(settings.teams),
             )
             stack.push_async_callback(teams.close)
+            _notify_through(stack, runtime, TeamsNotifier(teams))
         private = web.AppRunner(_metrics_app(runtime, workers), access_log=None)
         await private.setup()
         stack.push_async_callback(private.cleanup)
@@ -238,6 +244,20 @@ async def start_server(
             socket = await slack.connect_socket_mode()
             stack.push_async_callback(socket.close_async)
         yield RunningServer(_url(public), _url(private), work, slack, teams, workers)
+
+
+def _notify_through(stack: AsyncExitStack, runtime: Runtime, notifier: Notifier) -> None:
+    """Approvals post through `notifier` while this server runs; then through the one before."""
+    before = runtime.notifiers.get(notifier.channel)
+    runtime.notifiers.add(notifier)
+
+    def restore() -> None:
+        if before is None:
+            runtime.notifiers.by_channel.pop(notifier.channel, None)
+        else:
+            runtime.notifiers.add(before)
+
+    stack.callback(restore)
 
 
 def _url(runner: web.AppRunner) -> str:

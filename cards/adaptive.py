@@ -17,6 +17,7 @@ All data goes into Markdown escaped (see `cards.adaptive_text`), so a display na
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,16 +29,34 @@ from cards.adaptive_controls import (
     form_container,
 )
 from cards.adaptive_table import render_table
-from cards.adaptive_text import ITEM_GAP, PIECE_BYTES, Element, json_size, markdown, text_blocks
+from cards.adaptive_text import (
+    ITEM_GAP,
+    PIECE_BYTES,
+    Element,
+    json_size,
+    markdown,
+    text_block,
+    text_blocks,
+)
 from cards.reply import Block, Facts, File, Heading, Level, Notice, Reply, Table, Text
 from cards.summary import shorten, summary
 from cards.tables import render_blocks
 
-__all__ = ["CARD_MAX_BYTES", "EXECUTE_VERB", "FORM_VERB", "TeamsRender", "render_adaptive"]
+__all__ = [
+    "CARD_MAX_BYTES",
+    "EXECUTE_VERB",
+    "FORM_VERB",
+    "TeamsRender",
+    "mention_entities",
+    "render_adaptive",
+]
 
 CARD_MAX_BYTES = 28_000
 """Teams refuses a message over about 28 KB; a card is measured as `json.dumps` writes it."""
 SCHEMA_URL = "http://adaptivecards.io/schemas/adaptive-card.json"
+
+# What Teams can mention by UPN; anything else is shown as text, never inside an <at> tag.
+_ADDRESS = re.compile(r"[A-Za-z0-9.'+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 
 _NOTICE_STYLE = {
     Level.INFO: ("\u2139\ufe0f", "Accent"),
@@ -66,12 +85,36 @@ def render_adaptive(reply: Reply) -> TeamsRender:
         body.append(form_container(reply.form))
     *groups, last = action_groups(reply.buttons) or [[]]
     body.extend(map(action_set, groups))
+    line, entities = mention_entities(reply.mentions)
+    if line:
+        body.insert(0, text_block(line))
+    cards = _pages(body, last)
+    if entities:
+        cards[0]["msteams"]["entities"] = entities
     return TeamsRender(
-        cards=_pages(body, last),
+        cards=cards,
         text=shorten(summary(reply)),
         secret_card=_secret_card(reply) if reply.secret else None,
         files=(*reply.files, *tables),
     )
+
+
+def mention_entities(emails: tuple[str, ...]) -> tuple[str, list[Element]]:
+    """A line of `<at>address</at>` mentions and the `msteams.entities` naming each person by
+    UPN (which Teams accepts as the mentioned id); an address that cannot be one is text.
+
+    Each mention's text is its own address, so no two entities share a text.
+    """
+    parts: list[str] = []
+    entities: list[Element] = []
+    for email in dict.fromkeys(e.strip().lower() for e in emails if e.strip()):
+        if not _ADDRESS.fullmatch(email):
+            parts.append(markdown(email))
+            continue
+        tag = f"<at>{email}</at>"
+        parts.append(tag)
+        entities.append({"type": "mention", "text": tag, "mentioned": {"id": email, "name": email}})
+    return " ".join(parts), entities
 
 
 def _body(reply: Reply) -> tuple[list[Element], list[File]]:

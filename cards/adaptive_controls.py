@@ -15,6 +15,7 @@ Labels and ids come from code, so a missing or oversized one is a programming er
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from cards.adaptive_text import Element, json_size, text_blocks
@@ -27,6 +28,7 @@ __all__ = [
     "action_groups",
     "action_set",
     "form_container",
+    "submitted_values",
 ]
 
 EXECUTE_VERB = "deskhand"
@@ -100,6 +102,16 @@ def form_container(form: Form) -> Element:
         action_set([submit]),
     ]
     return {"type": "Container", "items": items}
+
+
+def submitted_values(data: Mapping[str, Any]) -> dict[str, str]:
+    """The inputs an `Action.Execute` carried (`value.action.data`, where Teams merges them by
+    `Input.name` beside the ids): every text value but the button or form id itself."""
+    return {
+        name: value
+        for name, value in data.items()
+        if name not in _RESERVED_NAMES and isinstance(value, str) and value
+    }
 
 
 def _input(field: Input) -> Element:

@@ -11,6 +11,7 @@ Replies go back as Adaptive Cards.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -37,7 +38,8 @@ from bot.router import Router
 from bot.store import Store
 from bot.store.conversations import load_reference, save_reference
 from bot.store.deliveries import claim_delivery
-from cards.adaptive import EXECUTE_VERB, TeamsRender, render_adaptive
+from cards.adaptive import EXECUTE_VERB, FORM_VERB, TeamsRender, render_adaptive
+from cards.adaptive_controls import submitted_values
 from cards.reply import Reply
 from core.errors import DeskhandError, NotFound
 
@@ -118,15 +120,20 @@ class TeamsChannel(ActivityHandler):
     ) -> AdaptiveCardInvokeResponse:
         action = invoke_value.action
         data = action.data if isinstance(action.data, dict) else {}
-        clicked = data.get("action")
-        if action.verb != EXECUTE_VERB or not isinstance(clicked, str):
+        # A button sends its id as "action"; a form's submit sends "form" beside its inputs.
+        clicked = data.get({EXECUTE_VERB: "action", FORM_VERB: "form"}.get(action.verb or "", ""))
+        if not isinstance(clicked, str) or not clicked:
             reply = Reply.error("That card action is not Deskhand's; run the command again.")
         else:
-            reply = await self._answer(turn_context, action=clicked)
+            values = submitted_values(data) if action.verb == FORM_VERB else {}
+            reply = await self._answer(turn_context, action=clicked, values=values)
         rendered = render_adaptive(reply)
         activity = turn_context.activity
         shared = not self._is_private(activity) and not _is_personal(activity)
-        if not reply.failed and rendered.cards and activity.reply_to_id and shared:
+        # Everyone's copy changes only for an outcome meant for everyone: not an error, not a
+        # private reply, not a form (the other approvers still need the card's buttons).
+        for_everyone = not reply.failed and not reply.private and reply.form is None
+        if for_everyone and rendered.cards and activity.reply_to_id and shared:
             await self._edit_for_everyone(turn_context, rendered)
         await self._send_private_parts(turn_context, rendered)
         card = (
@@ -139,8 +146,43 @@ class TeamsChannel(ActivityHandler):
             return await self._files.answer(turn_context)
         return await super().on_invoke_activity(turn_context)
 
-    async def post(self, conversation_id: str, reply: Reply) -> None:
-        """Send a reply into a conversation Deskhand has seen before, without being asked."""
+    async def post(self, conversation_id: str, reply: Reply) -> list[str]:
+        """Send a reply into a conversation Deskhand has seen before, without being asked;
+        the ids of the messages sent, its cards first."""
+        sent: list[str] = []
+
+        async def send(turn_context: TurnContext) -> None:
+            # The SDK gives the continuation event a random id and would send a "reply" to it;
+            # a proactive post is a new message in the conversation.
+            turn_context.activity.id = None
+            sent.extend(await self._send(turn_context, reply))
+
+        await self._continue(conversation_id, send)
+        return sent
+
+    async def edit(self, conversation_id: str, activity_id: str, reply: Reply) -> None:
+        """Replace a card Deskhand posted (`post`) with the first card of `reply`."""
+        rendered = render_adaptive(reply)
+        if not rendered.cards:
+            raise ValueError("an edit needs a reply with something to show")
+
+        async def update(turn_context: TurnContext) -> None:
+            edited = _card_activity(rendered.cards[0], rendered.text)
+            edited.id = activity_id
+            await turn_context.update_activity(edited)
+
+        await self._continue(conversation_id, update)
+
+    async def personal_chat(self, user_object_id: str) -> str | None:
+        """The 1:1 chat Deskhand has had with this person (by Entra object id), if any."""
+        async with self._store.engine.connect() as conn:
+            stored = await load_reference(conn, _CHANNEL, _personal_key(user_object_id))
+        conversation = (stored or {}).get("conversation")
+        return str(conversation["id"]) if isinstance(conversation, dict) else None
+
+    async def _continue(
+        self, conversation_id: str, callback: Callable[[TurnContext], Awaitable[None]]
+    ) -> None:
         async with self._store.engine.connect() as conn:
             stored = await load_reference(conn, _CHANNEL, _key(conversation_id))
         if stored is None:
@@ -149,26 +191,24 @@ class TeamsChannel(ActivityHandler):
                 "add Deskhand to it and send it a message first."
             )
         reference = ConversationReference.model_validate(stored)
-
-        async def send(turn_context: TurnContext) -> None:
-            # The SDK gives the continuation event a random id and would send a "reply" to it;
-            # a proactive post is a new message in the conversation.
-            turn_context.activity.id = None
-            await self._send(turn_context, reply)
-
         await self.adapter.continue_conversation(
-            str(self._settings.app_id or ""), reference.get_continuation_activity(), send
+            str(self._settings.app_id or ""), reference.get_continuation_activity(), callback
         )
 
     async def _answer(
-        self, turn_context: TurnContext, *, line: str = "", action: str = ""
+        self,
+        turn_context: TurnContext,
+        *,
+        line: str = "",
+        action: str = "",
+        values: Mapping[str, str] | None = None,
     ) -> Reply:
         try:
             actor = await self._identities.actor(turn_context)
         except DeskhandError as refusal:
             return Reply.error(refusal.message)
-        conversation = turn_context.activity.conversation
-        conversation_id = str(conversation.id) if conversation else ""
+        activity = turn_context.activity
+        conversation_id = str(activity.conversation.id) if activity.conversation else ""
         invocation = Invocation(
             _CHANNEL,
             actor,
@@ -176,14 +216,23 @@ class TeamsChannel(ActivityHandler):
             conversation=conversation_id,
             tenant_hint=self._settings.conversation_tenants.get(_key(conversation_id)),
             action=action,
+            values=dict(values or {}),
+            # Only a 1:1 chat is read by the requester alone: Teams has no private messages.
+            private=_is_personal(activity),
+            return_address=_return_address(activity),
         )
         return await self._router.handle(invocation)
 
-    async def _send(self, turn_context: TurnContext, reply: Reply) -> None:
+    async def _send(self, turn_context: TurnContext, reply: Reply) -> list[str]:
+        """Send a reply's cards, then its private parts; the ids of the cards sent."""
         rendered = render_adaptive(reply)
+        sent: list[str] = []
         for card in rendered.cards:
-            await turn_context.send_activity(_card_activity(card, rendered.text))
+            answer = await turn_context.send_activity(_card_activity(card, rendered.text))
+            if answer is not None and answer.id:
+                sent.append(str(answer.id))
         await self._send_private_parts(turn_context, rendered)
+        return sent
 
     async def _send_private_parts(self, turn_context: TurnContext, rendered: TeamsRender) -> None:
         """Secrets and files: in a 1:1 chat with the requester, else a pointer there."""
@@ -227,23 +276,44 @@ class TeamsChannel(ActivityHandler):
         if reference.conversation is not None:
             reference.conversation.id = key
         reference.activity_id = None
+        stored = reference.model_dump(mode="json", by_alias=True, exclude_none=True)
+        sender = activity.from_property
+        keys = [key]
+        if _is_personal(activity) and sender is not None and sender.aad_object_id:
+            # So an outcome or a secret can reach this person later in their 1:1 chat.
+            keys.append(_personal_key(str(sender.aad_object_id)))
         async with self._store.engine.begin() as conn:
-            await save_reference(
-                conn,
-                _CHANNEL,
-                key,
-                reference.model_dump(mode="json", by_alias=True, exclude_none=True),
-                datetime.now(UTC),
-            )
+            for name in keys:
+                await save_reference(conn, _CHANNEL, name, stored, datetime.now(UTC))
 
 
 def _card_activity(card: dict[str, Any], summary: str) -> Activity:
-    # The card holds the content; a text beside it would show everything twice.
+    # The card holds the content; a text beside it would show everything twice. The SDK
+    # refuses a summary of None, so an empty one is left out.
     return Activity(
         type=ActivityTypes.message,
-        summary=summary or None,
         attachments=[Attachment(content_type=ADAPTIVE_CARD, content=card)],
+        **({"summary": summary} if summary else {}),
     )
+
+
+def _return_address(activity: Activity) -> dict[str, str]:
+    """Where `TeamsNotifier.tell` finds the requester later: plain ids, nothing secret."""
+    conversation = activity.conversation
+    sender = activity.from_property
+    key = _key(str(conversation.id)) if conversation else ""
+    address = {
+        "conversation": key,
+        "personal": key if _is_personal(activity) else "",
+        "user": str(sender.aad_object_id or "").lower() if sender else "",
+        "tenant": activity_tenant(activity),
+    }
+    return {name: value for name, value in address.items() if value}
+
+
+def _personal_key(user_object_id: str) -> str:
+    """Where a person's 1:1 chat reference is kept, beside the conversations' own ids."""
+    return f"personal:{user_object_id.lower()}"
 
 
 def _is_personal(activity: Activity) -> bool:

@@ -49,6 +49,15 @@ def checked(render: TeamsRender) -> TeamsRender:
     return render
 
 
+def assert_mentions_match(card: dict[str, Any]) -> None:
+    """Each mention entity's text appears in the card once; Teams matches them by text."""
+    text = json.dumps(card["body"], ensure_ascii=False)
+    texts = [entity["text"] for entity in card["msteams"].get("entities", [])]
+    assert len(set(texts)) == len(texts)
+    for mention in texts:
+        assert text.count(mention) == 1, mention
+
+
 def all_cards(render: TeamsRender) -> list[dict[str, Any]]:
     return [*render.cards, *([render.secret_card] if render.secret_card else [])]
 
@@ -56,7 +65,9 @@ def all_cards(render: TeamsRender) -> list[dict[str, Any]]:
 def assert_valid_card(card: dict[str, Any]) -> None:
     assert card["type"] == "AdaptiveCard"
     assert card["version"] == "1.5"
-    assert card["msteams"] == {"width": "Full"}
+    assert card["msteams"]["width"] == "Full"
+    assert set(card["msteams"]) <= {"width", "entities"}
+    assert_mentions_match(card)
     assert schema_errors(card) == []
     assert len(json.dumps(card).encode("utf-8")) <= MAX_CARD_BYTES
     compact = json.dumps(card, ensure_ascii=False, separators=(",", ":"))

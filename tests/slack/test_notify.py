@@ -15,6 +15,7 @@ from cards.reply import Button, Level, Notice, Reply, Text
 from core.errors import DeliveryError
 from tests.fakes.slack_api import APPROVER, LOCKED_CHANNEL, OPEN_CHANNEL, TESS, TOKEN, FakeSlack
 from tests.fakes.slack_api import fake_slack as serve_fake_slack
+from tests.slack.conftest import SlackBot
 
 SECRET = "Xq7#pL2!vR9$wM4z"
 APPROVAL = Reply(
@@ -183,3 +184,11 @@ async def test_a_secret_that_cannot_be_shown_privately_is_not_shown_at_all(
     assert all(method == "chat.postEphemeral" for method, _, _ in where_secret_went(fake_slack))
     said = [c.args.get("text", "") for c in fake_slack.called("chat.postMessage")]
     assert any("not shown at all" in text for text in said)
+
+
+async def test_the_server_registers_its_slack_notifier_while_it_runs(slack_bot: SlackBot) -> None:
+    notifier = slack_bot.runtime.notifiers.get("slack")
+    assert isinstance(notifier, SlackNotifier)
+    posted = await notifier.post(OPEN_CHANNEL, APPROVAL)
+    assert slack_bot.slack.called("chat.postMessage")[0].args["channel"] == OPEN_CHANNEL
+    assert posted.address["channel"] == OPEN_CHANNEL
