@@ -51,7 +51,7 @@ BOT_SCOPES = (
     "chat:write.public",  # post digests to public channels the bot was not invited to
     "app_mentions:read",  # @Deskhand mentions, the way to run commands in threads
     "users:read",  # users.info: the requester's name, time zone and guest/external flags
-    "users:read.email",  # users.info's e-mail, which grants and the audit log name
+    "users:read.email",  # users.info's e-mail (grants, audit log); users.lookupByEmail (approvers)
     "im:write",  # conversations.open: secrets and files go to the requester's DM
     "files:write",  # files.uploadV2: CSV and XLSX exports, charts
     "channels:read",  # conversations.info on public channels: shared with another org?
