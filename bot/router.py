@@ -24,7 +24,6 @@ from bot.middleware import Call, Middleware, Next
 from bot.tenants import TenantDirectory
 from cards.reply import Reply
 from commands.arguments import bind_arguments, split_command_line
-from commands.audit import AuditReader
 from commands.context import (
     Actor,
     CommandContext,
@@ -33,6 +32,7 @@ from commands.context import (
     silent_progress,
 )
 from commands.registry import CommandSpec, Registry
+from commands.services import AuditReader
 from core.errors import AccessDenied, DeskhandError, NotFound, UsageError, UserError
 from integrations.graph.products import ProductCatalog
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Protocol
 
@@ -12,8 +11,9 @@ from pydantic import BaseModel, BeforeValidator, Field
 from cards.reply import Block, Level, Notice, Reply, Table
 from commands.context import TenantInfo
 from commands.registry import Role, command
+from commands.services import AuditReader, AuditRow
 
-__all__ = ["AuditArgs", "AuditContext", "AuditReader", "AuditRow", "audit_command"]
+__all__ = ["AuditArgs", "AuditContext", "audit_command"]
 
 _RELATIVE = re.compile(r"(\d{1,4})([dh])")
 _UNITS = {"d": "days", "h": "hours"}
@@ -41,37 +41,6 @@ class AuditArgs(BaseModel):
     by: str | None = Field(None, description="only entries by this technician (their id)")
     since: Since | None = Field(None, description="7d, 12h or a date such as 2026-11-01")
     limit: int = Field(20, ge=1, le=200, description="how many entries, 20 unless given")
-
-
-class AuditRow(Protocol):
-    """What /audit shows of a stored entry."""
-
-    @property
-    def at(self) -> datetime: ...
-    @property
-    def actor(self) -> str: ...
-    @property
-    def command(self) -> str: ...
-    @property
-    def target(self) -> str | None: ...
-    @property
-    def outcome(self) -> str: ...
-    @property
-    def tenant(self) -> str | None: ...
-
-
-class AuditReader(Protocol):
-    """Reads the audit log, newest first, every filter given narrowing it."""
-
-    async def recent(
-        self,
-        *,
-        tenant: str | None,
-        actor: str | None,
-        target: str | None,
-        since: datetime | None,
-        limit: int,
-    ) -> Sequence[AuditRow]: ...
 
 
 class AuditContext(Protocol):

@@ -8,13 +8,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from core.errors import UserError
+from core.identity import Actor, TenantInfo
 
 if TYPE_CHECKING:
     from cards.reply import Reply
-    from commands.audit import AuditReader
-    from commands.grants import GrantBook
-    from commands.guard import GuardBook
     from commands.registry import CommandSpec
+    from commands.services import AuditReader, GrantBook, GuardBook
     from integrations.graph import GraphClient
     from integrations.graph.products import ProductCatalog
 
@@ -26,24 +25,6 @@ __all__ = [
     "TenantInfo",
     "silent_progress",
 ]
-
-
-@dataclass(frozen=True)
-class Actor:
-    """The person behind a request, as the channel verified them."""
-
-    id: str
-    display_name: str
-    email: str = ""
-
-
-@dataclass(frozen=True)
-class TenantInfo:
-    name: str
-    display_name: str
-    domain: str
-    tenant_id: str
-    sandbox: bool = False
 
 
 class Progress(Protocol):

@@ -11,26 +11,21 @@ A change that would change nothing is refused, so every audited success is a rea
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import ClassVar, Literal, Protocol
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
 from cards.reply import Level, Notice, Reply, Table
-from commands.context import Actor, CommandContext
+from commands.context import CommandContext
 from commands.formatting import when
 from commands.registry import Role, command, positional
+from commands.services import GrantBook
 from core.errors import AccessDenied, NotFound, UsageError, UserError
 
 __all__ = [
     "ALL_TENANTS",
     "GrantArgs",
-    "GrantBook",
-    "GrantEntry",
     "GrantsArgs",
-    "HeldRoles",
     "grant_command",
     "grants_command",
     "normalise_who",
@@ -44,45 +39,6 @@ ADMINS = frozenset({Role.ADMIN})
 _EMAIL = re.compile(r"^[^@\s:]+@[^@\s]+\.[^@\s]+$")
 _CONSOLE_USER = re.compile(r"^console:\S+$")
 RoleName = Literal["readonly", "technician", "approver", "admin"]
-
-
-@dataclass(frozen=True)
-class GrantEntry:
-    """One role held by one person in one tenant, as /grants lists it."""
-
-    who: str
-    tenant: str
-    role: str
-    source: str
-    """`config` (deskhand.toml or a console operator) or `granted` (with /grant)."""
-    granted_by: str
-    granted_at: datetime | None
-
-
-class HeldRoles(Protocol):
-    def granted(self, tenant: str) -> frozenset[Role]:
-        """Roles given for this tenant name, or for "*" those given in every tenant."""
-        ...
-
-
-class GrantBook(Protocol):
-    """Configured and stored roles, as the grant commands see them."""
-
-    async def for_actor(self, actor: Actor) -> HeldRoles: ...
-
-    def configured(self, who: str, tenant: str, role: Role) -> bool: ...
-
-    async def grant(self, who: str, tenant: str, role: Role, *, by: str, now: datetime) -> bool:
-        """False when the stored grant was already there."""
-        ...
-
-    async def revoke(self, who: str, tenant: str, role: Role) -> bool:
-        """False when there was no such stored grant."""
-        ...
-
-    async def listing(
-        self, *, tenants: Collection[str] | None, who: str | None
-    ) -> Sequence[GrantEntry]: ...
 
 
 def normalise_who(value: object) -> object:

@@ -7,9 +7,8 @@ plans and again before it runs), `/guard on --tenant T` allows them again; admin
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
 from datetime import datetime
-from typing import ClassVar, Literal, Protocol
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
@@ -17,30 +16,10 @@ from cards.reply import Level, Notice, Reply, Table
 from commands.context import CommandContext
 from commands.formatting import when
 from commands.registry import Role, command, positional
+from commands.services import GuardView
 from core.errors import AccessDenied, UsageError
 
-__all__ = ["GuardArgs", "GuardBook", "GuardView", "guard_command"]
-
-
-class GuardView(Protocol):
-    @property
-    def destructive_enabled(self) -> bool: ...
-    @property
-    def changed_by(self) -> str: ...
-    @property
-    def changed_at(self) -> datetime | None: ...
-    @property
-    def note(self) -> str: ...
-
-
-class GuardBook(Protocol):
-    """The tenants' switches; a tenant never switched is on."""
-
-    async def states(self, tenants: Collection[str]) -> Mapping[str, GuardView]: ...
-
-    async def switch(
-        self, tenant: str, *, enabled: bool, by: str, now: datetime, note: str
-    ) -> GuardView: ...
+__all__ = ["GuardArgs", "guard_command"]
 
 
 class GuardArgs(BaseModel):

@@ -10,9 +10,10 @@ from bot.store import Store
 from bot.store.audit import AuditEntry, AuditLogReader, append_audit
 from cards.reply import Reply
 from commands.arguments import bind_arguments
-from commands.audit import AuditArgs, AuditReader, audit_command
+from commands.audit import AuditArgs, audit_command
 from commands.context import TenantInfo
 from commands.registry import REGISTRY, Role
+from commands.services import AuditReader
 from core.errors import UsageError
 from tests.commands.replies import column, notices, tables
 

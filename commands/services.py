@@ -1,0 +1,116 @@
+"""What a command may reach besides Graph: the audit log, the role grants and the tenant guards.
+
+Each is a protocol the bot layer implements and the router hands over on the command context,
+so commands never import `bot/`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from commands.registry import Role
+from core.identity import Actor
+
+__all__ = [
+    "AuditReader",
+    "AuditRow",
+    "GrantBook",
+    "GrantEntry",
+    "GuardBook",
+    "GuardView",
+    "HeldRoles",
+]
+
+
+class AuditRow(Protocol):
+    """What /audit shows of a stored entry."""
+
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def command(self) -> str: ...
+    @property
+    def target(self) -> str | None: ...
+    @property
+    def outcome(self) -> str: ...
+    @property
+    def tenant(self) -> str | None: ...
+
+
+class AuditReader(Protocol):
+    """Reads the audit log, newest first, every filter given narrowing it."""
+
+    async def recent(
+        self,
+        *,
+        tenant: str | None,
+        actor: str | None,
+        target: str | None,
+        since: datetime | None,
+        limit: int,
+    ) -> Sequence[AuditRow]: ...
+
+
+@dataclass(frozen=True)
+class GrantEntry:
+    """One role held by one person in one tenant, as /grants lists it."""
+
+    who: str
+    tenant: str
+    role: str
+    source: str
+    """`config` (deskhand.toml or a console operator) or `granted` (with /grant)."""
+    granted_by: str
+    granted_at: datetime | None
+
+
+class HeldRoles(Protocol):
+    def granted(self, tenant: str) -> frozenset[Role]:
+        """Roles given for this tenant name, or for "*" those given in every tenant."""
+        ...
+
+
+class GrantBook(Protocol):
+    """Configured and stored roles, as the grant commands see them."""
+
+    async def for_actor(self, actor: Actor) -> HeldRoles: ...
+
+    def configured(self, who: str, tenant: str, role: Role) -> bool: ...
+
+    async def grant(self, who: str, tenant: str, role: Role, *, by: str, now: datetime) -> bool:
+        """False when the stored grant was already there."""
+        ...
+
+    async def revoke(self, who: str, tenant: str, role: Role) -> bool:
+        """False when there was no such stored grant."""
+        ...
+
+    async def listing(
+        self, *, tenants: Collection[str] | None, who: str | None
+    ) -> Sequence[GrantEntry]: ...
+
+
+class GuardView(Protocol):
+    @property
+    def destructive_enabled(self) -> bool: ...
+    @property
+    def changed_by(self) -> str: ...
+    @property
+    def changed_at(self) -> datetime | None: ...
+    @property
+    def note(self) -> str: ...
+
+
+class GuardBook(Protocol):
+    """The tenants' switches; a tenant never switched is on."""
+
+    async def states(self, tenants: Collection[str]) -> Mapping[str, GuardView]: ...
+
+    async def switch(
+        self, tenant: str, *, enabled: bool, by: str, now: datetime, note: str
+    ) -> GuardView: ...

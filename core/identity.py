@@ -1,0 +1,25 @@
+"""Who asks and for which customer: the two facts every layer passes along."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Actor", "TenantInfo"]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person behind a request, as the channel verified them."""
+
+    id: str
+    display_name: str
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class TenantInfo:
+    name: str
+    display_name: str
+    domain: str
+    tenant_id: str
+    sandbox: bool = False
