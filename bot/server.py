@@ -156,10 +156,20 @@ async def slack_job(settings: Settings) -> AsyncIterator[Job]:
         )
         await slack.start()
         runtime.notifiers.add(SlackNotifier(slack.client))
-        try:
+        async with AsyncExitStack() as stack:
+            stack.push_async_callback(slack.close)
+            if settings.teams.enabled:
+                # A Slack request may need to post an approval card in Teams, or tell a
+                # requester who asked there.
+                teams = TeamsChannel(
+                    settings=settings.teams,
+                    router=runtime.router,
+                    store=runtime.store,
+                    outbound=teams_outbound(settings.teams),
+                )
+                stack.push_async_callback(teams.close)
+                runtime.notifiers.add(TeamsNotifier(teams))
             yield Job(slack.serve, runtime.metrics.registry)
-        finally:
-            await slack.close()
 
 
 def teams_outbound(settings: TeamsSettings) -> TeamsOutbound:
