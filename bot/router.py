@@ -7,7 +7,7 @@ request id and the user sees only that id.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 
 import structlog
@@ -60,6 +60,7 @@ class Router:
         audit_reader: AuditReader | None = None,
         guards: TenantGuards | None = None,
         approval_settings: ApprovalSettings | None = None,
+        refusals: Callable[[str, str, str], Awaitable[None]] | None = None,
     ) -> None:
         self.registry = registry
         self.tenants = tenants
@@ -69,6 +70,7 @@ class Router:
         self.audit_reader = audit_reader
         self.guards = guards
         self.approval_settings = approval_settings
+        self._refusals = refusals
         self.desk: ApprovalDesk | None = None
         """Set by the runtime: the desk needs this router to build the contexts actions run in."""
         chain: Next = self._dispatch
@@ -91,6 +93,12 @@ class Router:
                 "Something went wrong inside Deskhand. If it happens again, give your "
                 f"Deskhand admin this reference: {invocation.request_id}."
             )
+
+    async def refuse(self, channel: str, who: str, message: str) -> Reply:
+        """A person the channel would not let in: audited, and told why."""
+        if self._refusals is not None:
+            await self._refusals(channel, who, message)
+        return Reply.error(message)
 
     async def _command_line(self, invocation: Invocation) -> str:
         """The typed line; for a click on a pending action's card, the decision it stands for

@@ -19,6 +19,7 @@ from bot.auth import ALL_TENANTS, AccessPolicy, Grant
 from bot.config import ClientSecret, Settings, TenantSettings
 from bot.follow_ups import FollowUpButtons, StoreFollowUps
 from bot.guards import TenantGuards
+from bot.invocation import new_request_id
 from bot.metrics import Metrics
 from bot.middleware import AccessCheck, AuditTrail, Call, log_requests
 from bot.notify import Notifiers
@@ -75,6 +76,19 @@ class StoreAuditSink:
         async with self.store.engine.begin() as conn:
             await append_audit(conn, entry)
 
+    async def refused(self, channel: str, who: str, detail: str) -> None:
+        """Someone the channel would not let in (a guest, another organisation)."""
+        entry = AuditEntry(
+            actor=who,
+            channel=channel,
+            command="(identity)",
+            outcome="denied",
+            correlation_id=new_request_id(),
+            detail=detail[:500],
+        )
+        async with self.store.engine.begin() as conn:
+            await append_audit(conn, entry)
+
 
 @dataclass(frozen=True)
 class _Tenant:
@@ -121,6 +135,7 @@ async def open_runtime(
         metrics = Metrics()
         http.event_hooks["response"].append(metrics.count_graph_response)
         follow_ups = StoreFollowUps(store)
+        sink = StoreAuditSink(store)
         router = Router(
             registry=REGISTRY,
             tenants=directory,
@@ -129,7 +144,7 @@ async def open_runtime(
             middleware=(
                 log_requests,
                 metrics.count_commands,
-                AuditTrail(StoreAuditSink(store)),
+                AuditTrail(sink),
                 AccessCheck(),
                 FollowUpButtons(follow_ups),
             ),
@@ -137,6 +152,7 @@ async def open_runtime(
             audit_reader=AuditLogReader(store.engine),
             guards=TenantGuards(store),
             approval_settings=settings.approvals,
+            refusals=sink.refused,
         )
         notifiers = Notifiers()
         router.desk = ApprovalDesk(

@@ -267,7 +267,8 @@ class SlackChannel:
         try:
             actor = await self._identities.actor(team_id, origin.user_id)
         except DeskhandError as refusal:
-            return Reply.error(refusal.message)
+            who = f"slack:{team_id}:{origin.user_id}"
+            return await self._router.refuse("slack", who, refusal.message)
         invocation = Invocation(
             "slack",
             actor,

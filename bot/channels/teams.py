@@ -206,7 +206,7 @@ class TeamsChannel(ActivityHandler):
         try:
             actor = await self._identities.actor(turn_context)
         except DeskhandError as refusal:
-            return Reply.error(refusal.message)
+            return await self._router.refuse(_CHANNEL, _sender(turn_context), refusal.message)
         activity = turn_context.activity
         conversation_id = str(activity.conversation.id) if activity.conversation else ""
         invocation = Invocation(
@@ -327,3 +327,10 @@ def _key(conversation_id: str) -> str:
         return conversation_key(conversation_id)
     except ValueError:
         return conversation_id
+
+
+def _sender(turn_context: TurnContext) -> str:
+    """Who sent a refused activity, as far as the activity itself says."""
+    sender = turn_context.activity.from_property
+    who = (sender.aad_object_id or sender.id) if sender else ""
+    return f"teams:{who or 'unknown'}"

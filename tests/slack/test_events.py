@@ -8,6 +8,7 @@ import time
 
 from bot.channels.slack import BUSY
 from bot.server import Listener, start_server
+from bot.store import list_audit
 from tests.fakes.slack_api import GUEST, LOCKED_CHANNEL, OUTSIDER, SHARED_CHANNEL, TESS
 from tests.slack.conftest import SlackBot
 
@@ -82,6 +83,12 @@ async def test_guests_and_other_organisations_are_refused(slack_bot: SlackBot) -
     assert "Guest accounts cannot use Deskhand." in texts
     assert "own organisation" in texts
     assert slack_bot.slack.called("chat.postMessage") == []
+    async with slack_bot.runtime.store.engine.connect() as conn:
+        refusals = [r for r in await list_audit(conn) if r.command == "(identity)"]
+    assert {(r.actor, r.outcome) for r in refusals} == {
+        (f"slack:T0001:{GUEST}", "denied"),
+        (f"slack:T0001:{OUTSIDER}", "denied"),
+    }
 
 
 async def test_forged_stale_and_replayed_requests_are_refused(slack_bot: SlackBot) -> None:

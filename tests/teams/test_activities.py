@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.store import list_audit
 from cards.reply import Reply
 from core.errors import NotFound
 from tests.fakes.bot_connector import OTHER_TENANT
@@ -43,6 +44,9 @@ async def test_people_of_another_organisation_are_refused(teams_bot: TeamsBot) -
     reply = (await teams_bot.connector.wait_for("reply"))[0].body
     assert "own organisation" in card_text(reply)
     assert "Adele Vance" not in card_text(reply)
+    async with teams_bot.runtime.store.engine.connect() as conn:
+        refusals = [r for r in await list_audit(conn) if r.command == "(identity)"]
+    assert [r.outcome for r in refusals] == ["denied"]
 
 
 async def test_action_execute_answers_the_clicker_and_edits_the_message(
