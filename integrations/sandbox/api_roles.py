@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from .api_directory import DIRECTORY_READ
+from .api_service_principals import app_role_assignments
 from .entities import directory_user_json, group_json, role_json, stamp
 from .graph_call import GraphCall, GraphResult, Route, ok
 from .graph_errors import bad_request
@@ -149,7 +150,8 @@ def _expanded_collection(
 
 async def list_role_assignments(call: GraphCall) -> GraphResult:
     call.require(*ROLE_READ)
-    items = [_assignment_json(a) for a in call.tenant.directory.role_assignments]
+    held = [*call.tenant.directory.role_assignments, *app_role_assignments(call.tenant)]
+    items = [_assignment_json(a) for a in held]
     return _expanded_collection(
         call, "unifiedRoleAssignment", items, "roleManagement/directory/roleAssignments"
     )

@@ -12,7 +12,16 @@ import uuid
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from . import api_actions, api_authentication, api_directory, api_roles, api_users, login
+from . import (
+    api_actions,
+    api_authentication,
+    api_deleted,
+    api_directory,
+    api_roles,
+    api_service_principals,
+    api_users,
+    login,
+)
 from .batch import BatchEndpoint
 from .graph_call import Route
 from .graph_endpoint import VERSIONS, GraphEndpoint, error_result, to_response, unresolved
@@ -27,6 +36,8 @@ ROUTES: tuple[Route, ...] = (
     *api_roles.ROUTES,
     *api_actions.ROUTES,
     *api_authentication.ROUTES,
+    *api_deleted.ROUTES,
+    *api_service_principals.ROUTES,
 )
 
 

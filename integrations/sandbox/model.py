@@ -8,6 +8,7 @@ from typing import Any
 
 __all__ = [
     "AuthMethod",
+    "DeletedUser",
     "Directory",
     "DirectoryRole",
     "Domain",
@@ -132,6 +133,17 @@ class Domain:
     supported_services: tuple[str, ...] = ("Email", "OfficeCommunicationsOnline")
 
 
+@dataclass(frozen=True)
+class DeletedUser:
+    """A soft-deleted user in deleted items, with what deleting took away (given back on
+    restore): group memberships and active role assignments."""
+
+    user: User
+    deleted: datetime
+    group_ids: frozenset[str] = frozenset()
+    role_assignments: tuple[RoleAssignment, ...] = ()
+
+
 @dataclass
 class Directory:
     """A tenant's objects. Mutable containers of frozen records, so writes can be added later."""
@@ -146,6 +158,8 @@ class Directory:
     skus: list[Sku] = field(default_factory=list)
     domains: list[Domain] = field(default_factory=list)
     upn_index: dict[str, str] = field(default_factory=dict, repr=False)
+    deleted_users: dict[str, DeletedUser] = field(default_factory=dict)
+    """Deleted items (users), by object id; purged 30 days after deletion."""
     street: str = "1 Microsoft Way"
     city: str = "Redmond"
     country_code: str = "US"

@@ -30,6 +30,8 @@ DEFAULT_PERMISSIONS = frozenset(
         "User.EnableDisableAccount.All",
         "User-PasswordProfile.ReadWrite.All",
         "User.RevokeSessions.All",
+        # delete-user and restore-user (also lists deleted users).
+        "User.DeleteRestore.All",
     }
 )
 
