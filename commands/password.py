@@ -19,9 +19,8 @@ from pydantic import Field, SecretStr
 from cards.reply import Facts, Level, Notice, Reply
 from commands.context import CommandContext
 from commands.plan import ActionArgs, Plan
-from commands.protection import protection_of
 from commands.registry import Role, command, positional
-from commands.targets import find_target, read_target
+from commands.targets import find_target, read_target, user_plan
 from core.errors import Forbidden, IntegrationError, Rejected, RemoteContext, UserError
 
 __all__ = [
@@ -109,25 +108,22 @@ async def plan_reset_password(ctx: CommandContext, args: ResetPasswordArgs) -> P
     typed = args.password is not None
     force = not args.no_force_change
     source = "the password you typed" if typed else "a generated 20-character password"
-    return Plan(
+    return await user_plan(
+        ctx,
+        target,
         summary=f"Reset the password of {target.label} in {tenant}",
         effects=(
             f"Set {source} on {target.upn}",
             f"{'Require' if force else 'Do not require'} a new password at next sign-in",
         ),
-        target=target.upn,
-        target_id=target.id,
-        state=target.state(
-            lastPasswordChangeDateTime=target.password_changed,
-            passwordSource="typed" if typed else "generated",
-            forceChangePasswordNextSignIn=force,
-        ),
-        protection=await protection_of(ctx, target.id, target.upn),
         notes=(
             "The new password is shown once, only to you; Deskhand neither logs nor stores it.",
             "Sessions that did not sign in with the password can stay signed in: add "
             "/revoke-sessions to sign the user out everywhere.",
         ),
+        lastPasswordChangeDateTime=target.password_changed,
+        passwordSource="typed" if typed else "generated",
+        forceChangePasswordNextSignIn=force,
     )
 
 

@@ -17,9 +17,8 @@ from typing import Any
 from cards.reply import Facts, Level, Notice, Reply
 from commands.context import CommandContext
 from commands.plan import ActionArgs, Plan
-from commands.protection import protection_of
 from commands.registry import Role, command, positional
-from commands.targets import Target, find_target
+from commands.targets import Target, find_target, user_plan
 from core.errors import IntegrationError, UserError
 
 __all__ = [
@@ -66,16 +65,14 @@ async def plan_block(ctx: CommandContext, args: SignInArgs) -> Plan:
             f"Sign-in for {target.label} is already blocked in {tenant}; nothing to do. "
             "To end their sessions too, use /revoke-sessions."
         )
-    return Plan(
+    return await user_plan(
+        ctx,
+        target,
         summary=f"Block sign-in for {target.label} in {tenant} and revoke their refresh tokens",
         effects=(
             f"Block sign-in: set accountEnabled to false on {target.upn}",
             f"Revoke {target.upn}'s refresh tokens and session cookies (revokeSignInSessions)",
         ),
-        target=target.upn,
-        target_id=target.id,
-        state=target.state(),
-        protection=await protection_of(ctx, target.id, target.upn),
         notes=(ACCESS_TOKEN_NOTE,),
     )
 
@@ -145,13 +142,11 @@ async def plan_unblock(ctx: CommandContext, args: SignInArgs) -> Plan:
         raise UserError(
             f"Sign-in for {target.label} is already enabled in {tenant}; nothing to do."
         )
-    return Plan(
+    return await user_plan(
+        ctx,
+        target,
         summary=f"Allow sign-in again for {target.label} in {tenant}",
         effects=(f"Unblock sign-in: set accountEnabled to true on {target.upn}",),
-        target=target.upn,
-        target_id=target.id,
-        state=target.state(),
-        protection=await protection_of(ctx, target.id, target.upn),
         notes=(
             "If the account was blocked because it was compromised, reset its password and "
             "review its MFA methods before unblocking it.",
@@ -192,16 +187,14 @@ async def unblock(ctx: CommandContext, args: SignInArgs, plan: Plan) -> Reply:
 async def plan_revoke_sessions(ctx: CommandContext, args: SignInArgs) -> Plan:
     target = await find_target(ctx, args.user)
     tenant = ctx.current_tenant.display_name
-    return Plan(
+    return await user_plan(
+        ctx,
+        target,
         summary=f"Revoke the refresh tokens and sessions of {target.label} in {tenant}",
         effects=(
             f"Revoke {target.upn}'s refresh tokens and session cookies for every app "
             "(revokeSignInSessions): they must sign in again everywhere",
         ),
-        target=target.upn,
-        target_id=target.id,
-        state=target.state(),
-        protection=await protection_of(ctx, target.id, target.upn),
         notes=(ACCESS_TOKEN_NOTE,),
     )
 

@@ -14,10 +14,11 @@ from typing import Any
 from commands.context import CommandContext
 from commands.formatting import first_few
 from commands.people import find_candidates, is_direct_key, no_user, user_path
-from commands.plan import Json, json_state
+from commands.plan import Json, Plan, json_state
+from commands.protection import protection_of
 from core.errors import RemoteNotFound, UserError
 
-__all__ = ["TARGET_FIELDS", "Target", "find_target", "read_target"]
+__all__ = ["TARGET_FIELDS", "Target", "find_target", "read_target", "user_plan"]
 
 TARGET_FIELDS = (
     "id",
@@ -107,3 +108,25 @@ async def find_target(ctx: CommandContext, query: str) -> Target:
 async def read_target(ctx: CommandContext, key: str) -> Target:
     """The user as Graph has it now (for the executor's check of its own change)."""
     return Target.from_graph(await ctx.graph.get(user_path(key), select=TARGET_FIELDS))
+
+
+async def user_plan(
+    ctx: CommandContext,
+    target: Target,
+    *,
+    summary: str,
+    effects: tuple[str, ...],
+    notes: tuple[str, ...] = (),
+    **state: Json,
+) -> Plan:
+    """The plan of an action on one user: its target, the state it rests on (plus `state`)
+    and whether the user is protected."""
+    return Plan(
+        summary=summary,
+        effects=effects,
+        target=target.upn,
+        target_id=target.id,
+        state=target.state(**state),
+        protection=await protection_of(ctx, target.id, target.upn),
+        notes=notes,
+    )
