@@ -7,7 +7,8 @@ authentication-list-methods, authenticationmethodsroot-list-userregistrationdeta
 subscribedsku-list, rbacapplication-list-roleassignments, authentication-get (beta),
 user-update, user-revokesigninsessions, user-assignlicense, group-delete-members,
 authentication-post-temporaryaccesspassmethods, user-post-users, signin-list, domain-list,
-user-update-mailboxsettings, mailfolder-list-messagerules, directory-deleteditems-restore).
+user-update-mailboxsettings, mailfolder-list-messagerules, directory-deleteditems-restore,
+user-delete, directory-deleteditems-list; User.DeleteRestore.All per What's new, January 2025).
 """
 
 from __future__ import annotations
@@ -78,6 +79,8 @@ _TABLE = (
     Requirement("POST", "/users/{id}/assignLicense", "LicenseAssignment.ReadWrite.All"),
     Requirement("DELETE", "/groups/{id}/members/{id}/$ref", "GroupMember.ReadWrite.All"),
     Requirement("POST", "/directory/deletedItems/{id}/restore", "User.DeleteRestore.All"),
+    Requirement("DELETE", "/users/{id}", "User.DeleteRestore.All"),
+    Requirement("GET", "/directory/deletedItems/microsoft.graph.user", "User.DeleteRestore.All"),
 )
 _COMPILED = tuple((row, row.pattern()) for row in _TABLE)
 

@@ -1,0 +1,348 @@
+"""/delete-user and /restore-user: soft delete, and restore from deleted items within 30 days.
+
+Delete is `DELETE /users/{id}` (user-delete.md, 204): the user goes to deleted items with its
+licences, mailbox and group memberships, and comes back with them if restored within 30 days.
+Restore is `POST /directory/deletedItems/{id}/restore` (directory-deleteditems-restore.md, 200
+with the user). Both need User.DeleteRestore.All, Microsoft's least-privileged permission for
+them; acting on holders of privileged roles also needs a stronger directory role for the app
+(Privileged Authentication Administrator), which Entra checks, not Deskhand.
+
+Accounts synced from on-premises AD are refused: deleted in the cloud they would come back at
+the next sync, so they are deleted (and restored) in on-premises AD.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from cards.reply import Facts, Level, Notice, Reply
+from commands.context import CommandContext
+from commands.deleted_users import DeletedUser, find_deleted, matching_deleted
+from commands.people import is_direct_key, user_path
+from commands.plan import ActionArgs, Plan, Protection
+from commands.protection import protection_of
+from commands.registry import Role, command, positional
+from commands.targets import Target, find_target, read_target
+from core.errors import (
+    Forbidden,
+    IntegrationError,
+    NotFound,
+    Rejected,
+    RemoteContext,
+    RemoteNotFound,
+    UserError,
+)
+
+__all__ = [
+    "DeleteUserArgs",
+    "RestoreUserArgs",
+    "delete_user",
+    "plan_delete_user",
+    "plan_restore_user",
+    "restore_user",
+]
+
+_ACTION_ROLES = frozenset({Role.TECHNICIAN, Role.ADMIN})
+_DELETE_RESTORE = "User.DeleteRestore.All"
+_STRONG_ROLE = "Privileged Authentication Administrator"
+
+
+class DeleteUserArgs(ActionArgs):
+    user: str = positional("a UPN, e-mail address, object id or part of a name", rest=True)
+
+
+class RestoreUserArgs(ActionArgs):
+    user: str = positional(
+        "the deleted user's former UPN, e-mail address, object id or part of its name", rest=True
+    )
+
+
+def _day(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d}" if moment else "an unknown date"
+
+
+# --- delete ----------------------------------------------------------------------------------
+
+
+async def _already_deleted(ctx: CommandContext, query: str, error: NotFound) -> UserError:
+    """A user that is not found may be in deleted items: say so, and how to undo it."""
+    try:
+        found = await matching_deleted(ctx, query) if query.strip() else []
+    except IntegrationError:
+        return error
+    if len(found) != 1:
+        return error
+    gone = found[0]
+    return UserError(
+        f"{gone.label} was already deleted on {_day(gone.deleted)}; nothing to do. It stays in "
+        f"deleted items until {_day(gone.purge_date())}: /restore-user {gone.upn} brings it back."
+    )
+
+
+async def _licence_names(ctx: CommandContext, user_id: str) -> list[str]:
+    """The product names of the user's licences, freed for others when it is deleted."""
+    user = await ctx.graph.get(f"/users/{user_id}", select=("assignedLicenses",))
+    sku_ids = [str(a.get("skuId") or "").lower() for a in user.get("assignedLicenses") or ()]
+    if not sku_ids:
+        return []
+    page = await ctx.graph.get("/subscribedSkus", select=("skuId", "skuPartNumber"))
+    parts = {
+        str(s.get("skuId") or "").lower(): str(s.get("skuPartNumber") or "")
+        for s in page.get("value") or ()
+    }
+    return [ctx.products.name(sku, parts.get(sku, "")) for sku in sku_ids]
+
+
+async def plan_delete_user(ctx: CommandContext, args: DeleteUserArgs) -> Plan:
+    try:
+        target = await find_target(ctx, args.user)
+    except NotFound as error:
+        raise await _already_deleted(ctx, args.user, error) from None
+    tenant = ctx.current_tenant.display_name
+    if target.synced:
+        raise UserError(
+            f"{target.label} is synced from on-premises Active Directory: deleted here, it would "
+            "come back at the next sync. Delete (or move out of the sync scope) the account in "
+            "on-premises Active Directory; Microsoft 365 follows at the next sync."
+        )
+    licences = await _licence_names(ctx, target.id)
+    freed = ", ".join(licences) if licences else "none"
+    return Plan(
+        summary=f"Delete {target.label} in {tenant} (restorable for 30 days)",
+        effects=(
+            f"Delete the user {target.upn}: it moves to deleted items and can no longer sign in",
+            f"Free its licences for others: {freed}",
+        ),
+        target=target.upn,
+        target_id=target.id,
+        state=target.state(licences=len(licences)),
+        protection=await protection_of(ctx, target.id, target.upn),
+        notes=(
+            "Restorable for 30 days from deleted items with /restore-user (with its mailbox, "
+            "group memberships and licences, where seats are still free); after that Entra "
+            "deletes it for good.",
+            "Mail sent to the user's address bounces while it is deleted.",
+        ),
+    )
+
+
+@command(
+    "delete-user",
+    args=DeleteUserArgs,
+    roles=_ACTION_ROLES,
+    permissions=(
+        _DELETE_RESTORE,
+        "User.Read.All",
+        "Organization.Read.All",
+        "RoleManagement.Read.Directory",
+    ),
+    plan=plan_delete_user,
+)
+async def delete_user(ctx: CommandContext, args: DeleteUserArgs, plan: Plan) -> Reply:
+    """Delete a user (soft delete: restorable for 30 days with /restore-user).
+
+    Frees its licences. Refused for accounts synced from on-premises AD (delete them there).
+    """
+    try:
+        await ctx.graph.request("DELETE", f"/users/{plan.target_id}")
+    except Forbidden as error:
+        raise _needs_role(error, plan.target, plan.protection, "delete") from None
+    except Rejected as error:
+        raise _refused(error, plan.target, "delete") from None
+    problem = await _check_deleted(ctx, plan.target_id)
+    if problem:
+        return _check_failed(plan.target, f"Graph accepted the deletion, but {problem}")
+    return Reply(
+        title=f"User deleted: {plan.target}",
+        blocks=(
+            Facts((("Deleted items", "until restored or for 30 days"),)),
+            Notice(
+                Level.SUCCESS,
+                f"Deleted {plan.target} in {ctx.current_tenant.display_name}. Undo within 30 "
+                f"days with /restore-user {plan.target}.",
+            ),
+        ),
+        level=Level.SUCCESS,
+    )
+
+
+async def _check_deleted(ctx: CommandContext, user_id: str) -> str:
+    """Why the deletion cannot be seen, or "" when the user is gone and in deleted items."""
+    try:
+        await ctx.graph.get(f"/users/{user_id}", select=("id",))
+    except RemoteNotFound:
+        pass
+    except IntegrationError as error:
+        return f"reading the user back failed: {error.message}"
+    else:
+        return "the user is still listed. Check again shortly."
+    try:
+        await ctx.graph.get(f"/directory/deletedItems/{user_id}", select=("id",))
+    except IntegrationError as error:
+        return f"it is not in deleted items ({error.message})"
+    return ""
+
+
+# --- restore ---------------------------------------------------------------------------------
+
+
+async def _active_user(ctx: CommandContext, key: str) -> Target | None:
+    if not is_direct_key(key.strip()):
+        return None
+    try:
+        return await read_target(ctx, key.strip())
+    except RemoteNotFound:
+        return None
+
+
+async def plan_restore_user(ctx: CommandContext, args: RestoreUserArgs) -> Plan:
+    tenant = ctx.current_tenant.display_name
+    try:
+        gone = await find_deleted(ctx, args.user)
+    except NotFound:
+        active = await _active_user(ctx, args.user)
+        if active is not None:
+            raise UserError(
+                f"{active.label} is not deleted in {tenant}; nothing to restore."
+            ) from None
+        raise
+    holder = await _active_user(ctx, gone.upn)
+    if holder is not None:
+        raise UserError(
+            f"{gone.label} cannot be restored: its UPN {gone.upn} now belongs to "
+            f"{holder.display_name}, another user in {tenant}. Rename or delete that user first, "
+            "or restore with a new UPN in the Microsoft Entra admin center (Users > Deleted "
+            "users)."
+        )
+    purge = gone.purge_date()
+    left = f"{max(0, (purge - ctx.now).days)} days left" if purge else "purge date unknown"
+    return Plan(
+        summary=f"Restore {gone.label} in {tenant} from deleted items",
+        effects=(
+            f"Restore the user {gone.upn}, deleted on {_day(gone.deleted)} ({left})",
+            "Its mailbox, group memberships and licences come back with it",
+        ),
+        target=gone.upn,
+        target_id=gone.id,
+        state={"userPrincipalName": gone.upn, "deletedDateTime": _day(gone.deleted)},
+        protection=_configured_protection(ctx, gone),
+        notes=(
+            "Sign-in is restored as it was before the deletion: block it with /block if the "
+            "account should stay closed.",
+            "A licence whose seats were all taken meanwhile is not given back: check with "
+            f"/user {gone.upn} afterwards.",
+        ),
+    )
+
+
+def _configured_protection(ctx: CommandContext, gone: DeletedUser) -> Protection:
+    """A deleted user holds no active role to check; configured break-glass accounts count."""
+    keys = {gone.id.lower(), gone.upn.lower()}
+    return Protection(("configured break-glass account",) if keys & ctx.protected_accounts else ())
+
+
+@command(
+    "restore-user",
+    args=RestoreUserArgs,
+    roles=_ACTION_ROLES,
+    permissions=(_DELETE_RESTORE, "User.Read.All"),
+    plan=plan_restore_user,
+)
+async def restore_user(ctx: CommandContext, args: RestoreUserArgs, plan: Plan) -> Reply:
+    """Restore a deleted user from deleted items (within 30 days of its deletion).
+
+    The user comes back with its mailbox, groups and licences. Refused when its UPN now
+    belongs to another user.
+    """
+    try:
+        await ctx.graph.request("POST", f"/directory/deletedItems/{plan.target_id}/restore")
+    except RemoteNotFound:
+        raise UserError(
+            f"{plan.target} is no longer in deleted items (restored or purged meanwhile); "
+            "nothing was changed. /user shows whether it is back."
+        ) from None
+    except Forbidden as error:
+        raise _needs_role(error, plan.target, plan.protection, "restore") from None
+    except Rejected as error:
+        raise _refused(error, plan.target, "restore") from None
+    after = await _read_back(ctx, plan.target_id)
+    if isinstance(after, str) or after.get("userPrincipalName", "").lower() != plan.target.lower():
+        problem = after if isinstance(after, str) else "it is listed under another UPN"
+        return _check_failed(plan.target, f"Graph accepted the restore, but {problem}.")
+    enabled = after.get("accountEnabled") is not False
+    return Reply(
+        title=f"User restored: {plan.target}",
+        blocks=(
+            Facts((("Sign-in", "enabled" if enabled else "blocked"),)),
+            Notice(
+                Level.SUCCESS,
+                f"Restored {plan.target} in {ctx.current_tenant.display_name} from deleted "
+                "items, with its mailbox and group memberships.",
+            ),
+        ),
+        level=Level.SUCCESS,
+    )
+
+
+async def _read_back(ctx: CommandContext, user_id: str) -> dict[str, Any] | str:
+    try:
+        return await ctx.graph.get(
+            user_path(user_id), select=("id", "userPrincipalName", "accountEnabled")
+        )
+    except IntegrationError as error:
+        return f"reading the user back failed: {error.message.rstrip('.')}"
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+
+def _context(error: IntegrationError) -> RemoteContext:
+    context = RemoteContext(
+        service=error.service,
+        host=error.host,
+        code=error.code,
+        request_id=error.request_id,
+        client_request_id=error.client_request_id,
+    )
+    if error.status is not None:
+        context["status"] = error.status
+    return context
+
+
+def _needs_role(error: Forbidden, target: str, protection: Protection, verb: str) -> Forbidden:
+    """403: the permission is missing, or the target holds a role the app's role cannot reach."""
+    if protection:
+        why = (
+            f"{target} holds a privileged role ({'; '.join(protection.reasons)}), so the app "
+            f"also needs the {_STRONG_ROLE} role"
+        )
+    else:
+        why = f"if {target} held an admin role, the app also needs the {_STRONG_ROLE} role"
+    return Forbidden(
+        f"Microsoft Graph refused to {verb} {target}. The app needs the application permission "
+        f"{_DELETE_RESTORE} with admin consent; {why}. Grant it in the Microsoft Entra admin "
+        f"center, or {verb} the user there. Nothing was changed.",
+        permission=_DELETE_RESTORE,
+        **_context(error),
+    )
+
+
+def _refused(error: Rejected, target: str, verb: str) -> Rejected:
+    if error.status != 400:
+        return error
+    return Rejected(
+        f"Microsoft Entra refused to {verb} {target}: {error.message} If another user now has "
+        "its UPN or e-mail address, rename or delete that user first. Nothing was changed.",
+        **_context(error),
+    )
+
+
+def _check_failed(target: str, text: str) -> Reply:
+    return Reply(
+        title=f"Check failed: {target}",
+        blocks=(
+            Notice(Level.ERROR, f"{text} Look at the user with /user {target} before retrying."),
+        ),
+        level=Level.ERROR,
+    )
