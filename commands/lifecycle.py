@@ -21,9 +21,8 @@ from commands.context import CommandContext
 from commands.deleted_users import DeletedUser, find_deleted, matching_deleted
 from commands.people import is_direct_key, user_path
 from commands.plan import ActionArgs, Plan, Protection
-from commands.protection import protection_of
 from commands.registry import Role, command, positional
-from commands.targets import Target, find_target, read_target
+from commands.targets import Target, find_target, read_target, user_plan
 from core.errors import (
     Forbidden,
     IntegrationError,
@@ -108,16 +107,15 @@ async def plan_delete_user(ctx: CommandContext, args: DeleteUserArgs) -> Plan:
         )
     licences = await _licence_names(ctx, target.id)
     freed = ", ".join(licences) if licences else "none"
-    return Plan(
+    return await user_plan(
+        ctx,
+        target,
         summary=f"Delete {target.label} in {tenant} (restorable for 30 days)",
         effects=(
             f"Delete the user {target.upn}: it moves to deleted items and can no longer sign in",
             f"Free its licences for others: {freed}",
         ),
-        target=target.upn,
-        target_id=target.id,
-        state=target.state(licences=len(licences)),
-        protection=await protection_of(ctx, target.id, target.upn),
+        licences=len(licences),
         notes=(
             "Restorable for 30 days from deleted items with /restore-user (with its mailbox, "
             "group memberships and licences, where seats are still free); after that Entra "
