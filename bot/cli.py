@@ -99,6 +99,35 @@ def run(
     )
 
 
+@app.command()
+def permissions(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the lists as JSON.")] = False,
+) -> None:
+    """Print the permissions and directory roles each command needs, and the union to grant."""
+    from bot.permissions_report import collect, print_report, report_json
+    from commands import REGISTRY
+
+    report = collect(REGISTRY)
+    if as_json:
+        print(json.dumps(report_json(report), indent=2))
+        return
+    print_report(report, Console())
+
+
+@app.command()
+def doctor(
+    tenant: Annotated[
+        str | None, typer.Option("--tenant", "-t", help="Check this tenant only.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the checklists as JSON.")] = False,
+) -> None:
+    """Check each tenant's sign-in, consent, roles, licences and TAP policy; exit 1 if any is
+    missing, saying how to fix it."""
+    from bot.doctor_run import run_doctor
+
+    raise typer.Exit(_exit_on_error(lambda: asyncio.run(run_doctor(tenant, as_json))))
+
+
 @licenses_app.command("refresh")
 def licenses_refresh(
     csv_file: Annotated[
