@@ -7,14 +7,17 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 from rich.console import Console
 
-from bot.doctor import Check, Status, TenantReport, check_tenant
+from bot.doctor import Check, Status, TenantReport, _tap_policy, _Tenant, check_tenant
 from bot.doctor_run import doctor_reports, print_reports
 from bot.permissions_report import collect
 from bot.runtime import Runtime
+from cards.reply import Reply
 from commands import REGISTRY
 from commands.context import TenantInfo
+from commands.registry import Registry, command
 from integrations.graph import AppCredentials, CloudEndpoints, GraphClient, create_http_client
 from integrations.sandbox import Sandbox
 from integrations.sandbox.tenant import SandboxTenant
@@ -192,3 +195,76 @@ def test_doctor_names_an_unknown_tenant(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert done.stderr.startswith("error: No tenant called 'initech'.")
     assert "Traceback" not in done.stderr
+
+
+async def test_exchange_permissions_are_read_from_an_exchange_token(
+    runtime: Runtime, initech: tuple[TenantInfo, GraphClient, SandboxTenant]
+) -> None:
+    info, client, tenant = initech
+    _configure_fully(tenant)
+    needs = collect([*REGISTRY, *_exchange_command()])
+    tenant.permissions.discard("Exchange.ManageAsApp")
+
+    missing = await check_tenant(info, client, needs, ca_bundle=_sandbox(runtime).ca_file)
+    tenant.permissions.add("Exchange.ManageAsApp")
+    granted = await check_tenant(info, client, needs, ca_bundle=_sandbox(runtime).ca_file)
+
+    before = _checks(missing)["Office 365 Exchange Online permissions"]
+    assert before.status is Status.MISSING
+    assert before.detail == "Not granted: Exchange.ManageAsApp (for /mailbox-test)"
+    assert "APIs my organization uses > Office 365 Exchange Online" in before.fix
+    assert _checks(granted)["Office 365 Exchange Online permissions"].status is Status.OK
+
+
+def _exchange_command() -> Registry:
+    registry = Registry()
+
+    async def handler(ctx: object, args: BaseModel) -> Reply:
+        raise NotImplementedError
+
+    command(
+        "mailbox-test", args=BaseModel, permissions=("Exchange.ManageAsApp",), registry=registry
+    )(handler)
+    return registry
+
+
+class _PolicyGraph:
+    """Answers the documented TAP policy read
+    (temporaryaccesspassauthenticationmethodconfiguration-get.md)."""
+
+    def __init__(self, state: str) -> None:
+        self.state = state
+
+    async def get(self, path: str, **_: object) -> dict[str, object]:
+        assert path == (
+            "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/"
+            "TemporaryAccessPass"
+        )
+        return {
+            "@odata.type": "#microsoft.graph.temporaryAccessPassAuthenticationMethodConfiguration",
+            "id": "TemporaryAccessPass",
+            "state": self.state,
+            "defaultLifetimeInMinutes": 60,
+            "defaultLength": 8,
+            "minimumLifetimeInMinutes": 60,
+            "maximumLifetimeInMinutes": 480,
+            "isUsableOnce": False,
+        }
+
+
+@pytest.mark.parametrize(
+    ("state", "status", "words"),
+    [
+        ("enabled", Status.OK, "Enabled (default lifetime 60 minutes): /tap can issue passes."),
+        ("disabled", Status.MISSING, "Disabled in Initech: /tap cannot issue passes."),
+    ],
+)
+async def test_the_tap_policy_state_is_reported(state: str, status: Status, words: str) -> None:
+    info = TenantInfo("initech", "Initech", "initech.com", "0" * 8 + "-0000-0000-0000-" + "0" * 12)
+    tenant = _Tenant(info, _PolicyGraph(state), collect(()), None, True)  # type: ignore[arg-type]
+
+    check = await _tap_policy(tenant)
+
+    assert (check.status, check.detail) == (status, words)
+    if status is Status.MISSING:
+        assert "Authentication methods > Policies > Temporary Access Pass > Enable" in check.fix
