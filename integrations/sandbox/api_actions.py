@@ -23,6 +23,10 @@ _READ_WRITE = ("User.ReadWrite.All", "Directory.ReadWrite.All")
 _ENABLE_DISABLE = "User.EnableDisableAccount.All"
 _PASSWORD = ("User-PasswordProfile.ReadWrite.All", "User.ReadWrite.All")
 _REVOKE = ("User.RevokeSessions.All", *_READ_WRITE)
+# user-update.md (2026): User.ReadUpdate.All is least privileged for profile properties,
+# User-Phone.ReadWrite.All for mobilePhone and businessPhones.
+_PROFILE = ("User.ReadUpdate.All", *_READ_WRITE)
+_PHONE = ("User-Phone.ReadWrite.All", *_READ_WRITE)
 
 # Writable profile properties -> the record's field. All but usageLocation are mastered
 # on-premises for synced users.
@@ -91,8 +95,10 @@ def _check_permissions(call: GraphCall, changes: dict[str, Any]) -> None:
                 call.require(*_READ_WRITE)
         elif name == _PASSWORD_PROFILE:
             call.require(*_PASSWORD)
+        elif name == "mobilePhone":
+            call.require(*_PHONE)
         elif name in _PROFILE_FIELDS:
-            call.require(*_READ_WRITE)
+            call.require(*_PROFILE)
         else:
             raise _not_a_property(name)
 

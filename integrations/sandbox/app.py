@@ -17,6 +17,9 @@ from . import (
     api_authentication,
     api_deleted,
     api_directory,
+    api_groups,
+    api_licenses,
+    api_manager,
     api_roles,
     api_service_principals,
     api_users,
@@ -38,6 +41,9 @@ ROUTES: tuple[Route, ...] = (
     *api_authentication.ROUTES,
     *api_deleted.ROUTES,
     *api_service_principals.ROUTES,
+    *api_groups.ROUTES,
+    *api_licenses.ROUTES,
+    *api_manager.ROUTES,
 )
 
 

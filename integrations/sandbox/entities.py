@@ -14,6 +14,7 @@ __all__ = [
     "USER_PROPERTIES",
     "directory_user_json",
     "group_json",
+    "license_assignment_states",
     "member_of",
     "method_json",
     "role_json",
@@ -76,7 +77,8 @@ def user_json(user: User) -> dict[str, Any]:
         "mailNickname": user.user_principal_name.split("@")[0].split("#")[0],
         "proxyAddresses": [f"SMTP:{user.mail}"] if user.mail and not guest else [],
         "otherMails": [user.mail] if guest and user.mail else [],
-        "assignedLicenses": [{"disabledPlans": [], "skuId": sku} for sku in user.sku_ids],
+        "assignedLicenses": [{"disabledPlans": [], "skuId": sku} for sku in _licence_ids(user)],
+        "licenseAssignmentStates": license_assignment_states(user),
         "onPremisesSyncEnabled": True if user.on_premises_sync else None,
         "onPremisesSamAccountName": user.given_name if user.on_premises_sync else None,
         "onPremisesLastSyncDateTime": stamp(user.created) if user.on_premises_sync else None,
@@ -89,6 +91,28 @@ def user_json(user: User) -> dict[str, Any]:
         },
         "signInActivity": sign_in_activity(user),
     }
+
+
+def _licence_ids(user: User) -> list[str]:
+    """Every SKU the user holds, directly or through a group, once each."""
+    return list(dict.fromkeys((*user.sku_ids, *(sku for sku, _ in user.inherited_licenses))))
+
+
+def license_assignment_states(user: User) -> list[dict[str, Any]]:
+    """One state per assignment (licenseassignmentstate.md): `assignedByGroup` is null for a
+    direct assignment and the group's id for one inherited through group-based licensing."""
+    assignments = [(sku, None) for sku in user.sku_ids] + list(user.inherited_licenses)
+    return [
+        {
+            "assignedByGroup": group_id,
+            "disabledPlans": [],
+            "error": "None",
+            "lastUpdatedDateTime": stamp(user.created),
+            "skuId": sku,
+            "state": "Active",
+        }
+        for sku, group_id in assignments
+    ]
 
 
 def directory_user_json(user: User) -> dict[str, Any]:
@@ -142,7 +166,9 @@ def group_json(group: Group) -> dict[str, Any]:
         "mail": group.mail,
         "mailEnabled": group.mail_enabled,
         "mailNickname": group.mail_nickname,
-        "onPremisesSyncEnabled": None,
+        "membershipRule": group.membership_rule,
+        "membershipRuleProcessingState": "On" if group.membership_rule else None,
+        "onPremisesSyncEnabled": True if group.on_premises_sync else None,
         "securityEnabled": group.security_enabled,
         "visibility": "Private" if unified else None,
     }

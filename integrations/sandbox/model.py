@@ -61,6 +61,8 @@ class User:
     force_change_password: bool = False
     force_change_password_with_mfa: bool = False
     sessions_valid_from: datetime | None = None
+    inherited_licenses: tuple[tuple[str, str], ...] = ()
+    """Licences held through group-based licensing: (skuId, group id) pairs."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,10 @@ class Group:
     created: datetime
     member_ids: frozenset[str]
     is_assignable_to_role: bool = False
+    on_premises_sync: bool = False
+    """Synced from on-premises AD: its members are managed there."""
+    membership_rule: str | None = None
+    """Set for dynamic groups (`groupTypes` holds "DynamicMembership")."""
 
 
 @dataclass(frozen=True)
@@ -179,7 +185,12 @@ class Directory:
         return any(plan.name == "AAD_PREMIUM" for sku in self.skus for plan in sku.service_plans)
 
     def consumed_units(self, sku_id: str) -> int:
-        return sum(1 for user in self.users.values() if sku_id in user.sku_ids)
+        """Users holding the SKU, directly or through a group (one seat each)."""
+        return sum(
+            1
+            for user in self.users.values()
+            if sku_id in user.sku_ids or any(s == sku_id for s, _ in user.inherited_licenses)
+        )
 
     def active_roles(self, user_id: str) -> frozenset[str]:
         """Role template ids the user holds now: assigned directly or through a group."""

@@ -32,6 +32,8 @@ DEFAULT_PERMISSIONS = frozenset(
         "User.RevokeSessions.All",
         # delete-user and restore-user (also lists deleted users).
         "User.DeleteRestore.All",
+        # license add/remove (group membership writes are granted where a test needs them).
+        "LicenseAssignment.ReadWrite.All",
     }
 )
 
