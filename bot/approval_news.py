@@ -78,14 +78,17 @@ class ActionNews:
             except DeliveryError as error:
                 log.warning("approval.update_failed", action=action.id, error=error.message)
 
-    async def tell_requester(self, action: PendingAction, reply: Reply) -> None:
+    async def tell_requester(self, action: PendingAction, reply: Reply) -> bool:
+        """True when the requester's channel took the message."""
         notifier = self.notifiers.get(action.channel)
         if notifier is None or not action.return_address:
-            return
+            return False
         try:
             await notifier.tell(action.return_address, reply)
         except DeliveryError as error:
             log.warning("approval.tell_failed", action=action.id, error=error.message)
+            return False
+        return True
 
     async def audit(
         self,

@@ -50,7 +50,7 @@ from bot.store.pending import (
     new_action_id,
     stale_actions,
 )
-from cards.reply import Notice, Reply, Text
+from cards.reply import Level, Notice, Reply, Text
 from commands.context import Actor, CommandContext, TenantInfo
 from commands.plan import plan_changes, plan_from_json, plan_to_json, secret_fields
 from commands.registry import CommandSpec, Registry, Role
@@ -286,7 +286,16 @@ class ApprovalDesk:
         if ctx.actor.id == action.requester:
             return reply
         # The requester learns the outcome, a secret included, where only they can read it.
-        await self.news.tell_requester(action, dataclasses.replace(reply, private=True))
+        told = await self.news.tell_requester(action, dataclasses.replace(reply, private=True))
+        if reply.secret and not told:
+            log.warning("approval.secret_undelivered", action=action.id)
+            lost = Notice(
+                Level.WARNING,
+                f"{action.requester_name or action.requester} could not be reached privately, "
+                "so the secret this action made was shown to no one. They should run the "
+                "command again from Slack or Teams.",
+            )
+            return dataclasses.replace(card, blocks=(*card.blocks, lost), secret="")
         return dataclasses.replace(card, secret="")
 
     async def _execute(self, action: PendingAction, decider: CommandContext) -> Reply:

@@ -296,3 +296,15 @@ async def test_pending_lists_what_waits(store: Store) -> None:
     await d.say("/wipe lynne")
     listing = await d.say("/pending", APPROVER)
     assert "lynne" in str(listing.blocks[0]) and "to confirm" in str(listing.blocks[0])
+
+
+async def test_a_secret_that_cannot_reach_the_requester_is_shown_to_no_one(
+    store: Store,
+) -> None:
+    d = make_desk(store, ApprovalSettings.model_validate({**FOUR_EYES, **ROUTE}))
+    card = await d.say("/wipe lynne --password Hunter2-Correct-Horse", channel="console")
+    await d.click(button(card, "confirm"), TECH)
+    approved = await d.click(button(d.slack.posts[0][1], "approve"), APPROVER)
+    assert WORLD["lynne"].wiped == 1
+    assert approved.secret == "" and "shown to no one" in text_of(approved)
+    assert "Hunter2" not in repr(approved) and d.slack.told == []
