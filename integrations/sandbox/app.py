@@ -20,6 +20,7 @@ from . import (
     api_groups,
     api_licenses,
     api_manager,
+    api_methods,
     api_roles,
     api_service_principals,
     api_users,
@@ -44,6 +45,7 @@ ROUTES: tuple[Route, ...] = (
     *api_groups.ROUTES,
     *api_licenses.ROUTES,
     *api_manager.ROUTES,
+    *api_methods.ROUTES,
 )
 
 

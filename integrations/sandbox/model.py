@@ -16,6 +16,7 @@ __all__ = [
     "RoleAssignment",
     "RoleEligibility",
     "Sku",
+    "TapPolicy",
     "User",
 ]
 
@@ -150,6 +151,21 @@ class DeletedUser:
     role_assignments: tuple[RoleAssignment, ...] = ()
 
 
+@dataclass(frozen=True)
+class TapPolicy:
+    """The tenant's Temporary Access Pass policy
+    (temporaryaccesspassauthenticationmethodconfiguration.md); off, as in a new tenant, until
+    a seed or a test turns it on. Lifetimes are minutes."""
+
+    state: str = "disabled"
+    default_lifetime: int = 60
+    default_length: int = 8
+    minimum_lifetime: int = 60
+    maximum_lifetime: int = 480
+    is_usable_once: bool = False
+    """True: every pass in the tenant is one-time use; False: passes may be either."""
+
+
 @dataclass
 class Directory:
     """A tenant's objects. Mutable containers of frozen records, so writes can be added later."""
@@ -166,6 +182,7 @@ class Directory:
     upn_index: dict[str, str] = field(default_factory=dict, repr=False)
     deleted_users: dict[str, DeletedUser] = field(default_factory=dict)
     """Deleted items (users), by object id; purged 30 days after deletion."""
+    tap_policy: TapPolicy = field(default_factory=TapPolicy)
     street: str = "1 Microsoft Way"
     city: str = "Redmond"
     country_code: str = "US"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .model import Directory
+from .model import Directory, TapPolicy
 from .seed_builder import GroupSpec, Person, TenantBuilder
 
 __all__ = ["STRONG", "contoso"]
@@ -390,4 +390,6 @@ def contoso(now: datetime) -> Directory:
         builder.make_eligible(person_key, role)
     for part_number, prepaid in CONTOSO_SKUS:
         builder.add_sku(part_number, prepaid)
+    # Contoso lets technicians issue Temporary Access Passes (Fabrikam keeps the policy off).
+    builder.directory.tap_policy = TapPolicy(state="enabled")
     return builder.directory
