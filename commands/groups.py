@@ -84,7 +84,11 @@ async def plan_group_add(ctx: CommandContext, args: GroupMemberArgs) -> Plan:
     if await _is_member(ctx, target, group):
         raise UserError(f"{target.label} is already a member of {group.label}; nothing to do.")
     effect = f"Add {target.upn} to the members of {group.label} (members/$ref)"
-    access = "Teams, SharePoint and mail of the group" if group.unified else "what the group grants"
+    access = (
+        "the group's Teams, SharePoint site and mail"
+        if group.unified
+        else "the apps, files and policies the group grants"
+    )
     return await _plan(
         ctx, target, group, adding=True, effects=(effect, f"{target.upn} gets {access}")
     )
@@ -109,9 +113,9 @@ async def group_add(ctx: CommandContext, args: GroupMemberArgs, plan: Plan) -> R
     try:
         await ctx.graph.request("POST", path, json=member_reference(ctx, plan.target_id))
     except Forbidden as error:
-        raise _needs_permission(error, plan, "add") from None
+        raise _needs_permission(error, plan, "add", "to") from None
     except Rejected as error:
-        raise _refused(error, plan, "add") from None
+        raise _refused(error, plan, "add", "to") from None
     return await _checked(ctx, plan, member=True)
 
 
@@ -150,9 +154,9 @@ async def group_remove(ctx: CommandContext, args: GroupMemberArgs, plan: Plan) -
             f"{plan.target} was no longer a member of the group; nothing was changed."
         ) from None
     except Forbidden as error:
-        raise _needs_permission(error, plan, "remove") from None
+        raise _needs_permission(error, plan, "remove", "from") from None
     except Rejected as error:
-        raise _refused(error, plan, "remove") from None
+        raise _refused(error, plan, "remove", "from") from None
     return await _checked(ctx, plan, member=False)
 
 
@@ -181,15 +185,15 @@ async def _checked(ctx: CommandContext, plan: Plan, *, member: bool) -> Reply:
     )
 
 
-def _needs_permission(error: Forbidden, plan: Plan, verb: str) -> Forbidden:
+def _needs_permission(error: Forbidden, plan: Plan, verb: str, where: str) -> Forbidden:
     extra = (
         f" This group is role-assignable, so the app also needs {ROLE_GROUP_PERMISSION}."
         if plan.state.get("groupRoleAssignable")
         else ""
     )
     return Forbidden(
-        f"Microsoft Graph refused to {verb} the membership of {plan.target}: the app needs the "
-        f"application permission {_MEMBERS_WRITE} with admin consent.{extra} Grant it in the "
+        f"Microsoft Graph refused to {verb} {plan.target} {where} {_group(plan)}: the app needs "
+        f"the application permission {_MEMBERS_WRITE} with admin consent.{extra} Grant it in the "
         "Microsoft Entra admin center (App registrations > API permissions). Nothing was changed.",
         permission=_MEMBERS_WRITE,
         service=error.service,
@@ -200,9 +204,9 @@ def _needs_permission(error: Forbidden, plan: Plan, verb: str) -> Forbidden:
     )
 
 
-def _refused(error: Rejected, plan: Plan, verb: str) -> Rejected:
+def _refused(error: Rejected, plan: Plan, verb: str, where: str) -> Rejected:
     return Rejected(
-        f"Microsoft Graph refused to {verb} the membership of {plan.target}: {error.message} "
+        f"Microsoft Graph refused to {verb} {plan.target} {where} {_group(plan)}: {error.message} "
         "Nothing was changed.",
         service=error.service,
         host=error.host,
@@ -210,6 +214,10 @@ def _refused(error: Rejected, plan: Plan, verb: str) -> Rejected:
         request_id=error.request_id,
         client_request_id=error.client_request_id,
     )
+
+
+def _group(plan: Plan) -> str:
+    return str(plan.state.get("groupName") or plan.state.get("groupId") or "the group")
 
 
 def _check_failed(plan: Plan, problem: str) -> Reply:
