@@ -266,3 +266,15 @@ async def test_group_add_through_the_router_with_confirmation(runtime: Runtime, 
     assert before == []
     assert done.level is Level.SUCCESS, text(done)
     assert _id(runtime, ADELE) in _group(runtime, "SG-Finance").member_ids
+
+
+async def test_group_remove_through_the_router_with_a_typed_confirm(
+    runtime: Runtime, ask: Ask
+) -> None:
+    card = await ask(f'/group remove {ADELE} "Sales and Marketing" --tenant contoso')
+    decision = parse_action(_confirm_button(card))
+    assert decision is not None
+    done = await ask(f"/confirm {decision[0]}")
+
+    assert done.level is Level.SUCCESS, text(done)
+    assert _id(runtime, ADELE) not in _group(runtime, "Sales and Marketing").member_ids

@@ -264,3 +264,16 @@ async def test_a_bad_usage_location_on_the_command_line_is_a_usage_error(ask: As
     assert reply.level is Level.ERROR
     assert "two-letter country code" in text(reply)
     assert "Usage: /license add" in text(reply)
+
+
+async def test_license_remove_through_the_router_with_confirmation(
+    runtime: Runtime, ask: Ask
+) -> None:
+    card = await ask(f"/license remove {ADELE} SPE_E3 --tenant contoso")
+    done = await runtime.router.handle(
+        Invocation("console", OPERATOR, "", action=_confirm_button(card))
+    )
+
+    assert "Remove Adele Vance (adele.vance@contoso.com)'s Microsoft 365 E3" in text(card)
+    assert done.level is Level.SUCCESS, text(done)
+    assert _user(runtime, ADELE).sku_ids == ()
