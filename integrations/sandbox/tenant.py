@@ -32,8 +32,9 @@ DEFAULT_PERMISSIONS = frozenset(
         "User.RevokeSessions.All",
         # delete-user and restore-user (also lists deleted users).
         "User.DeleteRestore.All",
-        # license add/remove (group membership writes are granted where a test needs them).
+        # license add/remove, group add/remove.
         "LicenseAssignment.ReadWrite.All",
+        "GroupMember.ReadWrite.All",
     }
 )
 

@@ -143,7 +143,8 @@ async def test_group_members_need_a_group_permission_and_a_known_group(
     sandbox: Sandbox, graph: httpx.AsyncClient
 ) -> None:
     unknown = await graph.get("/v1.0/groups/00000000-0000-0000-0000-000000000000/members")
-    sandbox.tenant("contoso").permissions.discard("Directory.Read.All")
+    for permission in ("Directory.Read.All", "GroupMember.ReadWrite.All"):
+        sandbox.tenant("contoso").permissions.discard(permission)
     refused = await graph.get("/v1.0/groups/00000000-0000-0000-0000-000000000000/members")
 
     assert (unknown.status_code, refused.status_code) == (404, 403)
