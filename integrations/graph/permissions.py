@@ -8,7 +8,11 @@ subscribedsku-list, rbacapplication-list-roleassignments, authentication-get (be
 user-update, user-revokesigninsessions, user-assignlicense, group-delete-members,
 authentication-post-temporaryaccesspassmethods, user-post-users, signin-list, domain-list,
 user-update-mailboxsettings, mailfolder-list-messagerules, directory-deleteditems-restore,
-user-delete, directory-deleteditems-list; User.DeleteRestore.All per What's new, January 2025).
+user-delete, directory-deleteditems-list, group-list, group-post-members, user-post-manager,
+organization-list, rbacapplication-list-roleeligibilityschedules,
+rbacapplication-list-roledefinitions, *authenticationmethod-delete,
+temporaryaccesspassauthenticationmethodconfiguration-get;
+User.DeleteRestore.All per What's new, January 2025).
 """
 
 from __future__ import annotations
@@ -78,6 +82,31 @@ _TABLE = (
     Requirement("POST", "/users/{id}/revokeSignInSessions", "User.RevokeSessions.All"),
     Requirement("POST", "/users/{id}/assignLicense", "LicenseAssignment.ReadWrite.All"),
     Requirement("DELETE", "/groups/{id}/members/{id}/$ref", "GroupMember.ReadWrite.All"),
+    Requirement("POST", "/groups/{id}/members/$ref", "GroupMember.ReadWrite.All"),
+    Requirement("GET", "/groups", "GroupMember.Read.All"),
+    Requirement("GET", "/groups/{id}", "GroupMember.Read.All"),
+    Requirement("GET", "/groups/{id}/members", "GroupMember.Read.All"),
+    Requirement("PUT", "/users/{id}/manager/$ref", "User.ReadWrite.All"),
+    Requirement("GET", "/organization", "Organization.Read.All"),
+    Requirement(
+        "GET", "/roleManagement/directory/roleEligibilitySchedules", "RoleManagement.Read.Directory"
+    ),
+    Requirement(
+        "GET", "/roleManagement/directory/roleDefinitions", "RoleManagement.Read.Directory"
+    ),
+    Requirement(
+        "GET",
+        "/users/{id}/authentication/temporaryAccessPassMethods",
+        "UserAuthenticationMethod.Read.All",
+    ),
+    Requirement(
+        "DELETE", "/users/{id}/authentication/{kind}/{id}", "UserAuthenticationMethod.ReadWrite.All"
+    ),
+    Requirement(
+        "GET",
+        "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/{id}",
+        "Policy.Read.AuthenticationMethod",
+    ),
     Requirement("POST", "/directory/deletedItems/{id}/restore", "User.DeleteRestore.All"),
     Requirement("DELETE", "/users/{id}", "User.DeleteRestore.All"),
     Requirement("GET", "/directory/deletedItems/microsoft.graph.user", "User.DeleteRestore.All"),
