@@ -58,6 +58,14 @@ class _Work(Protocol):
 
 
 @dataclass(frozen=True)
+class _Timed:
+    """One closed-loop turn, and the CPU this process spent while it ran."""
+
+    run: LoadRun
+    cpu_seconds: float
+
+
+@dataclass(frozen=True)
 class Acks:
     """One target's acks over all its turns: latencies in seconds, sorted."""
 
@@ -65,14 +73,22 @@ class Acks:
     failures: int
     seconds: float
     busy: int
+    cpu_seconds: float
+    """CPU time of the process that acked (this one), over the turns."""
 
     @classmethod
-    def of(cls, runs: Sequence[LoadRun]) -> Acks:
-        latencies = tuple(sorted(latency for run in runs for latency in run.latencies))
+    def of(cls, runs: Sequence[_Timed]) -> Acks:
+        latencies = tuple(sorted(latency for t in runs for latency in t.run.latencies))
         if len(latencies) < 2:
             raise BenchmarkFailed("fewer than two requests were acked; nothing to measure")
-        failures, busy = sum(run.failures for run in runs), sum(run.busy for run in runs)
-        return cls(latencies, failures, sum(run.elapsed for run in runs), busy)
+        failures = sum(t.run.failures for t in runs)
+        busy = sum(t.run.busy for t in runs)
+        elapsed, cpu = sum(t.run.elapsed for t in runs), sum(t.cpu_seconds for t in runs)
+        return cls(latencies, failures, elapsed, busy, cpu)
+
+    @property
+    def cpu_us_per_ack(self) -> float:
+        return self.cpu_seconds / len(self.latencies) * 1e6
 
     @property
     def per_second(self) -> float:
@@ -110,7 +126,7 @@ class AckFigures:
 
 @dataclass(frozen=True)
 class _Turn:
-    run: LoadRun
+    run: _Timed
     answered_under_load: int
     answered: int
     peak: int
@@ -133,7 +149,7 @@ async def measure_acks(home: Path, *, senders: int, seconds: float, rounds: int)
         work: _Work = server.workers or server.work
         await _check_answer(deskhand_url, slack, work)
         await _check_answer(bolt_url, slack, None)
-        bolt_runs: list[LoadRun] = []
+        bolt_runs: list[_Timed] = []
         turns: list[_Turn] = []
         for round_number in range(rounds):
             for target in ("bolt", "deskhand")[:: 1 if round_number % 2 == 0 else -1]:
@@ -214,8 +230,9 @@ async def _settle(work: _Work) -> float:
     return time.perf_counter() - started
 
 
-async def _load(url: str, slack: SlackWebApi, senders: int, seconds: float) -> LoadRun:
+async def _load(url: str, slack: SlackWebApi, senders: int, seconds: float) -> _Timed:
     """One closed-loop turn from the load generator's own process."""
+    cpu = time.process_time()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -231,7 +248,7 @@ async def _load(url: str, slack: SlackWebApi, senders: int, seconds: float) -> L
     output, _ = await process.communicate()
     if process.returncode != 0:
         raise BenchmarkFailed(f"the load generator stopped with status {process.returncode}")
-    return LoadRun.from_json(output.decode())
+    return _Timed(LoadRun.from_json(output.decode()), time.process_time() - cpu)
 
 
 def figures_json(figures: AckFigures) -> dict[str, object]:
@@ -248,6 +265,7 @@ def figures_json(figures: AckFigures) -> dict[str, object]:
         out[f"{name}_p99_ms"] = round(acks.p99_ms, 2)
         out[f"{name}_acks"] = len(acks.latencies)
         out[f"{name}_failures"] = acks.failures
+        out[f"{name}_cpu_us_per_ack"] = round(acks.cpu_us_per_ack)
     out["commands_answered"] = backlog.answered
     out["commands_told_busy"] = deskhand.busy
     out["commands_answered_under_load"] = backlog.answered_under_load
@@ -270,7 +288,8 @@ def render_table(figures: AckFigures) -> Table:
         f"({backlog.answered_under_load} under load; the rest within {backlog.settle_seconds:.1f} s"
         f" after) and told {deskhand.busy} it was busy; peak backlog {backlog.peak}; event loop "
         "up to "
-        f"{backlog.max_loop_lag * 1000:.0f} ms late",
+        f"{backlog.max_loop_lag * 1000:.0f} ms late; CPU of the acking process per ack: "
+        f"Deskhand {deskhand.cpu_us_per_ack:.0f} µs, bolt {bolt.cpu_us_per_ack:.0f} µs",
     )
     table.add_column("target", no_wrap=True)
     for column in ("acks", "failed", "acks/s", "p50 ms", "p99 ms"):

@@ -1,8 +1,8 @@
 """One worker process of `deskhand serve`: `python -m bot.worker FD`, started by `WorkerPool`.
 
-It reads its `WorkerSetup` from the socket `FD`, lowers its own CPU priority, opens its job
-(for Slack: a runtime of its own and the Slack channel's serving half) and then serves each
-request it is sent, reporting each one done. It ignores SIGINT and SIGTERM: the serving
+It reads its `WorkerSetup` from the socket `FD`, lowers its own CPU priority (idle scheduling
+on Linux, else niceness), opens its job (for Slack: a runtime of its own and the Slack
+channel's serving half) and then serves each request it is sent, reporting each one done. It ignores SIGINT and SIGTERM: the serving
 process decides when it stops (after draining), and if that process goes away the worker
 finishes what it holds and exits.
 """
@@ -49,7 +49,7 @@ async def _work(channel: socket.socket) -> None:
     stream = sys.stdout if setup.logs.stream == "stdout" else sys.stderr
     configure_logging(stream, level=setup.logs.level)
     structlog.contextvars.bind_contextvars(worker=setup.index)
-    os.nice(setup.niceness)
+    _lower_priority(setup.niceness)
     work = WorkGroup(limit=setup.limit, backlog=0)
     async with _factory(setup.job)(setup.settings) as job:
         await write_frame(writer, json.dumps({"op": "ready"}).encode())
@@ -75,6 +75,16 @@ async def _run(job: Job, request_id: int, payload: str, writer: asyncio.StreamWr
     finally:
         with suppress(ConnectionError):
             await write_frame(writer, json.dumps({"op": "done", "id": request_id}).encode())
+
+
+def _lower_priority(niceness: int) -> None:
+    """Idle scheduling where the system has it (Linux): whenever another process wants the
+    CPU, the server's acks first, it preempts this one at once, which niceness alone does not
+    do (a woken process may wait out the niced one's time slice). Niceness elsewhere."""
+    os.nice(niceness)
+    if hasattr(os, "SCHED_IDLE"):
+        with suppress(OSError):
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
 
 
 def _factory(name: str) -> JobFactory:

@@ -40,6 +40,7 @@ from bot.handoff import Serve
 from core.errors import ConfigurationError
 
 __all__ = [
+    "NICENESS",
     "Job",
     "JobFactory",
     "LogTarget",
@@ -57,6 +58,9 @@ _START_LIMIT = 60.0
 _STOP_LIMIT = 10.0
 _METRICS_LIMIT = 5.0
 _MAX_ATTEMPTS = 2
+NICENESS = 19
+"""Workers run at the lowest CPU priority: they take whatever CPU the acks leave, and when
+the acks want it all, the backlog fills and slash commands are told to try again."""
 _RESTART_DELAYS = (0.0, 0.1, 0.5, 1.0, 5.0)
 """Seconds to wait before starting a worker again, by how many starts failed in a row."""
 
@@ -139,7 +143,7 @@ class WorkerPool:
         workers: int,
         limit: int = 16,
         backlog: int = 256,
-        niceness: int = 10,
+        niceness: int = NICENESS,
         logs: LogTarget = LogTarget(),
     ) -> None:
         if workers < 1:
