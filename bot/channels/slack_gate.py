@@ -37,11 +37,21 @@ class SlackGate:
         self._seen: OrderedDict[str, float] = OrderedDict()
 
     def admit(self, body: str, headers: Mapping[str, str]) -> tuple[str, str]:
-        """(delivery key, "") when the request may run, else ("", why it is refused)."""
-        if not self._verifier.is_valid_request(body, dict(headers)):
+        """(delivery key, "") when the request may run, else ("", why it is refused).
+
+        `headers` as aiohttp gives them (names in any case) or spelled as Slack sends them.
+        """
+        timestamp = headers.get("X-Slack-Request-Timestamp")
+        signature = headers.get("X-Slack-Signature")
+        # The two headers read directly: copying and lower-casing all of them, as
+        # `is_valid_request` does, cost more than the check itself on every ack.
+        try:
+            valid = self._verifier.is_valid(body, timestamp, signature)
+        except ValueError:  # a timestamp that is not a number
+            valid = False
+        if not valid:
             return "", "invalid or stale signature"
-        signature = f"{headers.get('X-Slack-Request-Timestamp')}:{headers.get('X-Slack-Signature')}"
-        key = "slack-request:" + hashlib.sha256(signature.encode()).hexdigest()
+        key = "slack-request:" + hashlib.sha256(f"{timestamp}:{signature}".encode()).hexdigest()
         now = time.monotonic()
         while self._seen and next(iter(self._seen.values())) < now:
             self._seen.popitem(last=False)
