@@ -8,6 +8,7 @@ it reaches a real tenant: over HTTPS, with the app registration the sandbox prin
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
@@ -16,7 +17,14 @@ from pathlib import Path
 
 from bench.measure import BenchmarkFailed
 
-__all__ = ["SandboxProcess", "SandboxTenant", "first_line", "sandbox_process", "stop_process"]
+__all__ = [
+    "SandboxProcess",
+    "SandboxTenant",
+    "first_line",
+    "run_idle",
+    "sandbox_process",
+    "stop_process",
+]
 
 _ROOT = Path(__file__).resolve().parents[1]
 # `bot.cli` has no `__main__` guard, so `-m bot.cli` would run nothing.
@@ -51,8 +59,9 @@ class SandboxProcess:
 
 
 @asynccontextmanager
-async def sandbox_process(directory: Path) -> AsyncIterator[SandboxProcess]:
-    """`deskhand sandbox --port 0` in a child process, its test CA written into `directory`.
+async def sandbox_process(directory: Path, *, idle: bool = False) -> AsyncIterator[SandboxProcess]:
+    """`deskhand sandbox --port 0` in a child process, its test CA written into `directory`;
+    at idle CPU priority if `idle` (see `run_idle`).
 
     Yields once the sandbox has printed how to reach it; stops the process on the way out.
     """
@@ -67,6 +76,8 @@ async def sandbox_process(directory: Path) -> AsyncIterator[SandboxProcess]:
         cwd=_ROOT,
         stdout=asyncio.subprocess.PIPE,
     )
+    if idle:
+        run_idle(process)
     try:
         lines = await _description(process)
         yield _parse(lines, ca_file)
@@ -121,6 +132,21 @@ def _parse(lines: list[str], ca_file: Path) -> SandboxProcess:
     except KeyError as missing:
         raise BenchmarkFailed(f"the sandbox printed a tenant without its {missing}") from None
     return SandboxProcess(url, ca_file, tenants)
+
+
+def run_idle(process: asyncio.subprocess.Process) -> None:
+    """Idle CPU priority (Linux; else the lowest niceness) for a stand-in for a remote service.
+
+    In production Microsoft's and Slack's CPU is not on Deskhand's machine; here their
+    stand-ins share its cores. At idle priority they take only CPU nothing else wants, as
+    `deskhand serve`'s workers, whose requests are all they answer, do, instead of taking
+    turns with the process that acks.
+    """
+    with suppress(ProcessLookupError, PermissionError):
+        if hasattr(os, "SCHED_IDLE"):
+            os.sched_setscheduler(process.pid, os.SCHED_IDLE, os.sched_param(0))
+        else:
+            os.setpriority(os.PRIO_PROCESS, process.pid, 19)
 
 
 async def first_line(process: asyncio.subprocess.Process, name: str) -> str:

@@ -10,7 +10,9 @@ command after its ack in its worker process(es), at a lower CPU priority. That w
 counted (replies at the Slack Web API), its backlog watched, and it is let finish before the
 next turn. The Microsoft 365 it queries is the sandbox in a process of its own, reached as a
 configured tenant would be, and the Slack Web API it answers through has its own process
-too, so neither's CPU lands on the event loop that acks. Goals: throughput ≥ 0.9x bare bolt,
+too, so neither's CPU lands on the event loop that acks; both run at idle CPU priority, as
+the workers they answer do (`--stand-ins normal` runs them as ordinary processes, to see
+what sharing two cores with them costs). Goals: throughput ≥ 0.9x bare bolt,
 p99 ≤ 1.5x bare bolt. Prints a table, then one line of JSON.
 """
 
@@ -122,6 +124,7 @@ class AckFigures:
     senders: int
     seconds: float
     rounds: int
+    stand_ins: str
 
 
 @dataclass(frozen=True)
@@ -134,13 +137,15 @@ class _Turn:
     settle_seconds: float
 
 
-async def measure_acks(home: Path, *, senders: int, seconds: float, rounds: int) -> AckFigures:
+async def measure_acks(
+    home: Path, *, senders: int, seconds: float, rounds: int, stand_ins: str = "idle"
+) -> AckFigures:
     """Start both targets, the Slack Web API and the sandbox Microsoft 365, check each target
     answers, then load them in turns."""
     turn_seconds = seconds / rounds
     async with (
-        sandbox_process(home) as sandbox,
-        slack_web_api_process() as slack,
+        sandbox_process(home, idle=stand_ins == "idle") as sandbox,
+        slack_web_api_process(idle=stand_ins == "idle") as slack,
         serve_bolt(slack) as bolt_url,
         serve_deskhand(home, slack, sandbox) as server,
     ):
@@ -166,7 +171,8 @@ async def measure_acks(home: Path, *, senders: int, seconds: float, rounds: int)
         settle_seconds=max(t.settle_seconds for t in turns),
     )
     deskhand = Acks.of([t.run for t in turns])
-    return AckFigures(deskhand, Acks.of(bolt_runs), backlog, senders, seconds, rounds)
+    bolt = Acks.of(bolt_runs)
+    return AckFigures(deskhand, bolt, backlog, senders, seconds, rounds, stand_ins)
 
 
 async def _check_answer(url: str, slack: SlackWebApi, work: _Work | None) -> None:
@@ -275,6 +281,7 @@ def figures_json(figures: AckFigures) -> dict[str, object]:
     out["senders"] = figures.senders
     out["seconds"] = figures.seconds
     out["rounds"] = figures.rounds
+    out["stand_ins"] = figures.stand_ins
     return out
 
 
@@ -282,7 +289,8 @@ def render_table(figures: AckFigures) -> Table:
     deskhand, bolt, backlog = figures.deskhand, figures.bolt, figures.backlog
     table = Table(
         title=f"Slack slash-command acks, {figures.senders} senders, closed loop, "
-        f"{figures.seconds:g} s per target in {figures.rounds} turns",
+        f"{figures.seconds:g} s per target in {figures.rounds} turns; Microsoft 365 and Slack "
+        f"stand-ins at {figures.stand_ins} CPU priority",
         caption="goals: throughput ≥ 0.9x bare bolt, p99 ≤ 1.5x bare bolt\n"
         f"Deskhand answered {backlog.answered} of {len(deskhand.latencies)} acked commands "
         f"({backlog.answered_under_load} under load; the rest within {backlog.settle_seconds:.1f} s"
@@ -324,6 +332,12 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--senders", type=int, default=32, help="concurrent senders")
     parser.add_argument("--seconds", type=float, default=10.0, help="load per target, seconds")
     parser.add_argument("--rounds", type=int, default=2, help="turns per target")
+    parser.add_argument(
+        "--stand-ins",
+        choices=("idle", "normal"),
+        default="idle",
+        help="CPU priority of the sandbox Microsoft 365 and Slack Web API processes",
+    )
     options = parser.parse_args(argv)
     if options.senders < 1 or options.seconds <= 0 or options.rounds < 1:
         parser.error("--senders and --rounds must be at least 1 and --seconds positive")
@@ -333,7 +347,11 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> None:
     options = _parse(argv)
     measure = partial(
-        measure_acks, senders=options.senders, seconds=options.seconds, rounds=options.rounds
+        measure_acks,
+        senders=options.senders,
+        seconds=options.seconds,
+        rounds=options.rounds,
+        stand_ins=options.stand_ins,
     )
     run_benchmark("bench.slack_ack", measure, render_table, figures_json)
 

@@ -21,7 +21,7 @@ import aiohttp
 from aiohttp import web
 
 from bench.measure import BenchmarkFailed
-from bench.sandbox_process import first_line, stop_process
+from bench.sandbox_process import first_line, run_idle, stop_process
 
 __all__ = ["TECHNICIAN_EMAIL", "SlackWebApi", "main", "slack_web_api_process"]
 
@@ -110,11 +110,14 @@ class SlackWebApi:
 
 
 @asynccontextmanager
-async def slack_web_api_process() -> AsyncIterator[SlackWebApi]:
-    """`python -m bench.slack_web_api` in a child process; stopped on the way out."""
+async def slack_web_api_process(*, idle: bool = False) -> AsyncIterator[SlackWebApi]:
+    """`python -m bench.slack_web_api` in a child process (at idle CPU priority if `idle`, see
+    `bench.sandbox_process.run_idle`); stopped on the way out."""
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.slack_web_api", cwd=_ROOT, stdout=asyncio.subprocess.PIPE
     )
+    if idle:
+        run_idle(process)
     try:
         line = await first_line(process, "the Slack Web API")
         if not line.startswith(_URL_PREFIX):
