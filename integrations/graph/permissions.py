@@ -7,7 +7,8 @@ authentication-list-methods, authenticationmethodsroot-list-userregistrationdeta
 subscribedsku-list, rbacapplication-list-roleassignments, authentication-get (beta),
 user-update, user-revokesigninsessions, user-assignlicense, group-delete-members,
 authentication-post-temporaryaccesspassmethods, user-post-users, signin-list, domain-list,
-user-update-mailboxsettings, mailfolder-list-messagerules, directory-deleteditems-restore,
+user-update-mailboxsettings, user-get-mailboxsettings, mailfolder-list-messagerules,
+messagerule-update, directory-deleteditems-restore,
 user-delete, directory-deleteditems-list, group-list, group-post-members, user-post-manager,
 organization-list, rbacapplication-list-roleeligibilityschedules,
 rbacapplication-list-roledefinitions, *authenticationmethod-delete,
@@ -78,6 +79,13 @@ _TABLE = (
     Requirement("PATCH", "/users/{id}", "User.ReadWrite.All"),
     Requirement("PATCH", "/users/{id}/mailboxSettings", "MailboxSettings.ReadWrite"),
     Requirement("GET", "/users/{id}/mailFolders/inbox/messageRules", "MailboxSettings.Read"),
+    Requirement(
+        "PATCH", "/users/{id}/mailFolders/inbox/messageRules/{id}", "MailboxSettings.ReadWrite"
+    ),
+    Requirement("GET", "/users/{id}/mailboxSettings", "MailboxSettings.Read"),
+    Requirement(
+        "GET", "/users/{id}/mailboxSettings/automaticRepliesSetting", "MailboxSettings.Read"
+    ),
     Requirement("POST", "/users", "User.Create"),
     Requirement("POST", "/users/{id}/revokeSignInSessions", "User.RevokeSessions.All"),
     Requirement("POST", "/users/{id}/assignLicense", "LicenseAssignment.ReadWrite.All"),

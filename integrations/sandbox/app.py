@@ -1,4 +1,5 @@
-"""The sandbox's aiohttp application: Graph v1.0 and beta, `$batch`, and the login endpoints.
+"""The sandbox's aiohttp application: Graph v1.0 and beta, `$batch`, the login endpoints and
+Exchange Online's admin API.
 
 One middleware does what every request shares: request ids, the latency model, Graph's answer
 for unknown paths and methods, and the request log.
@@ -19,11 +20,13 @@ from . import (
     api_directory,
     api_groups,
     api_licenses,
+    api_mailbox,
     api_manager,
     api_methods,
     api_roles,
     api_service_principals,
     api_users,
+    exchange,
     login,
 )
 from .batch import BatchEndpoint
@@ -46,6 +49,7 @@ ROUTES: tuple[Route, ...] = (
     *api_licenses.ROUTES,
     *api_manager.ROUTES,
     *api_methods.ROUTES,
+    *api_mailbox.ROUTES,
 )
 
 
@@ -59,6 +63,7 @@ def build_app(state: SandboxState) -> web.Application:
                 endpoint = GraphEndpoint(route, version)
                 app.router.add_route(route.method, f"/{version}{route.path}", endpoint.serve)
     app.router.add_routes(login.routes())
+    app.router.add_routes(exchange.routes())
     return app
 
 

@@ -15,6 +15,7 @@ import trustme
 from aiohttp import web
 
 from .app import build_app
+from .mailboxes import seed_contoso_mailboxes
 from .model import Directory
 from .options import Fault, SandboxOptions
 from .recording import RequestLog
@@ -102,7 +103,8 @@ def _add_tenant(state: SandboxState, name: str, domain: str, directory: Director
 
 
 def _seed(state: SandboxState) -> None:
-    _add_tenant(state, "contoso", "contoso.com", contoso(state.started))
+    contoso_tenant = _add_tenant(state, "contoso", "contoso.com", contoso(state.started))
+    seed_contoso_mailboxes(contoso_tenant.directory, contoso_tenant.exchange)
     _add_tenant(state, "fabrikam", "fabrikam.com", fabrikam(state.started))
     for name, users in state.options.generated.items():
         _add_tenant(

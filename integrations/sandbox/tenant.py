@@ -10,6 +10,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
+from .mailboxes import ExchangeOrg
 from .model import Directory
 from .seed_builder import object_id
 
@@ -35,11 +36,15 @@ DEFAULT_PERMISSIONS = frozenset(
         # license add/remove, group add/remove.
         "LicenseAssignment.ReadWrite.All",
         "GroupMember.ReadWrite.All",
+        # ooo, forwarding: mailbox settings and inbox rules (Graph), mailboxes (Exchange).
+        "MailboxSettings.ReadWrite",
+        "Exchange.ManageAsApp",
     }
 )
 
 # Directory roles of the app's service principal: password resets need one (user-update.md).
-DEFAULT_APP_ROLES = frozenset({"User Administrator"})
+# Exchange's admin API runs cmdlets only for an app holding an Exchange role.
+DEFAULT_APP_ROLES = frozenset({"User Administrator", "Exchange Administrator"})
 
 
 def _thumbprint(certificate: x509.Certificate, algorithm: hashes.HashAlgorithm) -> str:
@@ -58,6 +63,8 @@ class SandboxTenant:
     permissions: set[str] = field(default_factory=lambda: set(DEFAULT_PERMISSIONS))
     app_roles: set[str] = field(default_factory=lambda: set(DEFAULT_APP_ROLES))
     certificates: dict[str, PublicKeyTypes] = field(default_factory=dict, repr=False)
+    exchange: ExchangeOrg = field(default_factory=ExchangeOrg, repr=False)
+    """Its Exchange Online mailboxes (shared ones, forwarding, automatic replies, rules)."""
 
     @property
     def tenant_id(self) -> str:

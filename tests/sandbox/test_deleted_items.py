@@ -158,7 +158,8 @@ async def test_the_app_finds_its_service_principal_and_directory_roles(
     assert found.status_code == 200
     assert (principal["appId"], principal["id"]) == (tenant.client_id, tenant.service_principal_id)
     assert [a["roleDefinition"]["displayName"] for a in roles.json()["value"]] == [
-        "User Administrator"
+        "Exchange Administrator",
+        "User Administrator",
     ]
 
 
