@@ -144,6 +144,9 @@ _SETTLED = {
 }
 
 
+_RAN = (ActionState.RUNNING, ActionState.DONE, ActionState.FAILED)
+
+
 def settled_card(action: PendingAction, now: datetime) -> Reply:
     """The card once decided: who decided, when, and what came of it; no buttons."""
     level, template = _SETTLED.get(action.state, (Level.INFO, "{state}"))
@@ -151,6 +154,10 @@ def settled_card(action: PendingAction, now: datetime) -> Reply:
     if action.decided_via == "console":
         who += " (from the console)"
     lines = [template.format(who=who, state=action.state.value)]
+    if action.state in _RAN and action.decided_by:
+        # A finished card still says who let it run: the approver, or the requester's confirm.
+        verb = "Confirmed" if action.policy == "confirm" else "Approved"
+        lines.append(f"{verb} by {who}.")
     if action.decided_at:
         lines.append(f"Decided {when(action.decided_at, now)}.")
     if action.decision_reason:

@@ -1,0 +1,144 @@
+"""A new password reaches the requester's private reply and nowhere else.
+
+Each reset runs end to end on the whole runtime with Deskhand's JSON logs going to a file, on
+SQLite and PostgreSQL. Afterwards every column of every row of every table, every file under
+the test's directory (the SQLite database and its WAL, the log), the sandbox's request log and
+every field of every Reply a person or channel was handed is searched for the password. The
+requester's reply may carry it in `secret` only; a typed password is not even shown back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import fields
+from pathlib import Path
+from typing import TextIO
+
+import pytest
+import structlog
+from sqlalchemy import select
+
+from bot.logs import configure_logging
+from bot.store.tables import metadata
+from cards.reply import Level, Reply
+from tests.e2e.conftest import FOUR_EYES
+from tests.e2e.world import APPROVER, TECH, World, button, open_world, text_of
+
+LYNNE = "lynne.robbins@contoso.com"
+TYPED = "Kq7!vRm2#pLx9wZt"
+
+
+@pytest.fixture
+def log_file(tmp_path: Path) -> Iterator[tuple[Path, TextIO]]:
+    """Deskhand's logs, JSON lines in a file, at DEBUG; put back as they were afterwards."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    path = tmp_path / "deskhand.log"
+    with path.open("w", encoding="utf-8") as stream:
+        configure_logging(stream, level=logging.DEBUG)
+        try:
+            yield path, stream
+        finally:
+            structlog.reset_defaults()
+            root.handlers[:], root.level = handlers, level
+
+
+@pytest.fixture(params=["confirm", "four-eyes"])
+async def secrets_world(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    store_url: str,
+    log_file: tuple[Path, TextIO],
+) -> AsyncIterator[World]:
+    policies = FOUR_EYES if request.param == "four-eyes" else ()
+    async with open_world(tmp_path / "home", store_url, policies=policies) as opened:
+        yield opened
+
+
+async def _reset(world: World, line: str) -> tuple[Reply, list[Reply]]:
+    """Tess asks in her direct message with Deskhand and confirms; an approver approves if
+    the policy says so. Returns the reply that tells her the outcome and every other reply."""
+    card = await world.ask(TECH, line, private=True)
+    confirmed = await world.click(TECH, button(card, "confirm"))
+    others = [card]
+    if not world.approval_posts():
+        return confirmed, others
+    [(_, approval), *_] = world.approval_posts()
+    approved = await world.click(APPROVER, button(approval, "approve"))
+    [told] = world.told()
+    others += [confirmed, approved]
+    return told, others
+
+
+def _channel_replies(world: World) -> list[Reply]:
+    """Everything the desk handed the Slack and Teams channels, except what it told Tess."""
+    posted = [reply for _, reply in world.approval_posts()]
+    edited = [reply for _, reply in [*world.slack.updates, *world.teams.updates]]
+    return posted + edited
+
+
+def _everything_but_the_secret(reply: Reply) -> str:
+    return " ".join(repr(getattr(reply, f.name)) for f in fields(reply) if f.name != "secret")
+
+
+async def _every_row(world: World) -> str:
+    rows: list[str] = []
+    async with world.runtime.store.engine.connect() as conn:
+        for table in metadata.sorted_tables:
+            rows += [repr(tuple(row)) for row in await conn.execute(select(table))]
+    assert rows, "the store holds the action and its audit rows"
+    return "\n".join(rows)
+
+
+def _files_holding(root: Path, needle: str) -> list[Path]:
+    found = [p for p in root.rglob("*") if p.is_file() and needle.encode() in p.read_bytes()]
+    return sorted(found)
+
+
+async def _assert_nowhere_else(
+    world: World, secret: str, replies: list[Reply], log: tuple[Path, TextIO], root: Path
+) -> None:
+    path, stream = log
+    stream.flush()
+    logged = path.read_text(encoding="utf-8")
+    assert '"event": "command"' in logged and "reset-password" in logged  # logs were written
+    assert secret not in logged
+    assert secret not in await _every_row(world)
+    assert _files_holding(root, secret) == []
+    assert all(secret not in repr(request) for request in world.sandbox.requests)
+    assert any(r.body and "passwordProfile" in r.body for r in world.sandbox.requests)
+    for reply in [*replies, *_channel_replies(world)]:
+        assert secret not in repr(reply) and secret not in reply.secret
+
+
+async def test_a_generated_password_is_only_in_the_requesters_private_reply(
+    secrets_world: World, log_file: tuple[Path, TextIO], tmp_path: Path
+) -> None:
+    world = secrets_world
+    told, others = await _reset(world, f"/reset-password {LYNNE}")
+
+    password = told.secret
+    assert told.level is Level.SUCCESS and len(password) == 20, text_of(told)
+    assert password not in _everything_but_the_secret(told)
+    await _assert_nowhere_else(world, password, others, log_file, tmp_path)
+
+
+async def test_a_typed_password_is_set_and_never_shown_or_kept(
+    secrets_world: World, log_file: tuple[Path, TextIO], tmp_path: Path
+) -> None:
+    world = secrets_world
+    told, others = await _reset(world, f"/reset-password {LYNNE} --password {TYPED}")
+
+    assert told.level is Level.SUCCESS and "The password you typed is set" in text_of(told)
+    assert told.secret == ""
+    assert world.user(LYNNE).password_changed is not None
+    await _assert_nowhere_else(world, TYPED, [told, *others], log_file, tmp_path)
+
+
+async def test_a_typed_password_is_refused_where_others_read(world: World, tmp_path: Path) -> None:
+    refused = await world.ask(TECH, f"/reset-password {LYNNE} --password {TYPED}", private=False)
+
+    assert refused.failed and "do not use the one you typed" in text_of(refused)
+    assert TYPED not in repr(refused) and world.writes() == []
+    assert TYPED not in await _every_row(world)
