@@ -31,6 +31,7 @@ from bot.tenants import TenantDirectory
 from commands import REGISTRY
 from commands.context import Actor, TenantInfo
 from commands.registry import Role
+from integrations.exchange import EXCHANGE_CLOUDS, PUBLIC_EXCHANGE, ExchangeClient, ExchangeEndpoint
 from integrations.graph import (
     AppCredentials,
     CertificateCredential,
@@ -110,10 +111,13 @@ async def open_runtime(
             sandbox = await stack.enter_async_context(start_sandbox(sandbox_options))
             tenants = _sandbox_tenants(sandbox)
             endpoints = CloudEndpoints(sandbox.url, sandbox.url)
+            # The sandbox serves Exchange's admin API too; its tokens name the public resource.
+            exchange = ExchangeEndpoint(sandbox.url, resource=PUBLIC_EXCHANGE.host)
             ca_bundle: Path | None = sandbox.ca_file
         else:
             tenants = await asyncio.to_thread(_configured_tenants, settings)
             endpoints = _endpoints(settings)
+            exchange = _exchange_endpoint(settings)
             ca_bundle = settings.ca_bundle
         store = await open_store(settings.store_url)
         stack.push_async_callback(store.close)
@@ -126,10 +130,19 @@ async def open_runtime(
         }
         for client in clients.values():
             stack.push_async_callback(client.aclose)
+        exchange_clients = {
+            t.info.name: ExchangeClient(
+                http, t.credentials, endpoints, exchange, ca_bundle=ca_bundle
+            )
+            for t in tenants
+        }
+        for exchange_client in exchange_clients.values():
+            stack.push_async_callback(exchange_client.aclose)
         directory = TenantDirectory(
             tuple(t.info for t in tenants),
             clients=clients,
             default=tenants[0].info.name if sandbox and tenants else None,
+            exchange_clients=exchange_clients,
         )
         policy = _access_policy(settings, operators, store, sandbox=sandbox is not None)
         metrics = Metrics()
@@ -217,6 +230,13 @@ def _configured(tenant: TenantSettings) -> _Tenant:
         )
         app = AppCredentials(tenant.tenant_id, tenant.client_id, certificate=certificate)
     return _Tenant(info, app)
+
+
+def _exchange_endpoint(settings: Settings) -> ExchangeEndpoint:
+    if settings.exchange_host:
+        host = settings.exchange_host
+        return ExchangeEndpoint(host if "://" in host else f"https://{host}")
+    return EXCHANGE_CLOUDS[settings.cloud]
 
 
 def _endpoints(settings: Settings) -> CloudEndpoints:

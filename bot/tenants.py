@@ -1,16 +1,17 @@
-"""The customer tenants Deskhand serves and the Graph client of each."""
+"""The customer tenants Deskhand serves and the Graph (and Exchange Online) client of each."""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from commands.context import TenantInfo
 from core.errors import NotFound, UsageError
 
 if TYPE_CHECKING:
+    from integrations.exchange import ExchangeClient
     from integrations.graph import GraphClient
 
 __all__ = ["TenantDirectory"]
@@ -21,6 +22,7 @@ class TenantDirectory:
     tenants: tuple[TenantInfo, ...]
     clients: Mapping[str, GraphClient]
     default: str | None = None
+    exchange_clients: Mapping[str, ExchangeClient] = field(default_factory=dict)
 
     def resolve(
         self, name: str | None, hint: str | None = None, *, among: Sequence[TenantInfo] = ()
@@ -39,6 +41,9 @@ class TenantDirectory:
 
     def client(self, tenant: TenantInfo) -> GraphClient | None:
         return self.clients.get(tenant.name)
+
+    def exchange(self, tenant: TenantInfo) -> ExchangeClient | None:
+        return self.exchange_clients.get(tenant.name)
 
     def _find(self, wanted: str, among: Sequence[TenantInfo]) -> TenantInfo:
         key = wanted.strip().lower()

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from cards.reply import Reply
     from commands.registry import CommandSpec
     from commands.services import AuditReader, GrantBook, GuardBook
+    from integrations.exchange import ExchangeClient
     from integrations.graph import GraphClient
     from integrations.graph.products import ProductCatalog
 
@@ -86,6 +87,8 @@ class CommandContext:
     """Configured and stored roles, for /grant, /revoke-grant, /grants and /guard."""
     guards: GuardBook | None = None
     """The tenants' destructive-action switches, for /guard."""
+    exchange_client: ExchangeClient | None = None
+    """The current tenant's Exchange Online admin API client."""
 
     @property
     def current_tenant(self) -> TenantInfo:
@@ -105,6 +108,15 @@ class CommandContext:
         if self.approvals is None:
             raise UserError("This Deskhand runs no destructive commands, so nothing awaits you.")
         return self.approvals
+
+    @property
+    def exchange(self) -> ExchangeClient:
+        """The current tenant's Exchange Online client."""
+        if self.exchange_client is None:
+            raise UserError(
+                f"Deskhand has no Exchange Online client for {self.current_tenant.name}."
+            )
+        return self.exchange_client
 
     @property
     def graph(self) -> GraphClient:

@@ -119,6 +119,8 @@ class Settings(BaseSettings):
     cloud: Cloud = "public"
     graph_host: str | None = None
     login_host: str | None = None
+    exchange_host: str | None = None
+    """Exchange Online's admin API host, when not the cloud's own (outlook.office365.com ...)."""
     tenants: dict[str, TenantSettings] = Field(default_factory=dict)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     teams: TeamsSettings = Field(default_factory=TeamsSettings)
@@ -181,7 +183,7 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("graph_host", "login_host")
+    @field_validator("graph_host", "login_host", "exchange_host")
     @classmethod
     def _host(cls, value: str | None) -> str | None:
         if value is None:

@@ -144,10 +144,11 @@ class ExchangeClient:
             host=call.host,
         )
 
-    async def get_mailbox(self, identity: str) -> Mailbox:
-        """The mailbox of a UPN, address or object id; `RemoteNotFound` when there is none."""
+    async def get_mailbox(self, identity: str, *, anchor: str | None = None) -> Mailbox:
+        """The mailbox of a UPN, address or object id; `RemoteNotFound` when there is none.
+        `anchor` is the mailbox's UPN when `identity` is an object id."""
         result = await self.invoke(
-            "Get-Mailbox", {"Identity": identity}, anchor=_upn_or_none(identity)
+            "Get-Mailbox", {"Identity": identity}, anchor=anchor or _upn_or_none(identity)
         )
         call = CmdletCall("Get-Mailbox", identity, self._exchange.hostname)
         if len(result.values) != 1:
@@ -159,16 +160,20 @@ class ExchangeClient:
             )
         return _typed(Mailbox, result.values[0], call)
 
-    async def set_mailbox(self, identity: str, parameters: Mapping[str, Any]) -> InvokeResult:
+    async def set_mailbox(
+        self, identity: str, parameters: Mapping[str, Any], *, anchor: str | None = None
+    ) -> InvokeResult:
         """Set-Mailbox on one mailbox (`None` values clear a property, as `$null` does)."""
         return await self.invoke(
-            "Set-Mailbox", {"Identity": identity, **parameters}, anchor=_upn_or_none(identity)
+            "Set-Mailbox",
+            {"Identity": identity, **parameters},
+            anchor=anchor or _upn_or_none(identity),
         )
 
-    async def inbox_rules(self, mailbox: str) -> list[InboxRule]:
+    async def inbox_rules(self, mailbox: str, *, anchor: str | None = None) -> list[InboxRule]:
         """Get-InboxRule: the mailbox's inbox rules, enabled or not."""
         result = await self.invoke(
-            "Get-InboxRule", {"Mailbox": mailbox}, anchor=_upn_or_none(mailbox)
+            "Get-InboxRule", {"Mailbox": mailbox}, anchor=anchor or _upn_or_none(mailbox)
         )
         call = CmdletCall("Get-InboxRule", mailbox, self._exchange.hostname)
         return [_typed(InboxRule, value, call) for value in result.values]
