@@ -75,6 +75,7 @@ class ExchangeClient:
         ca_bundle: Path | None = None,
         concurrency: int = 3,
         retry: RetryPolicy | None = None,
+        page_size: int = _PAGE_SIZE,
     ) -> None:
         # The same sign-in as Graph's, asking for the Exchange resource instead.
         exchange_login = replace(endpoints, graph_resource=exchange.audience)
@@ -86,6 +87,7 @@ class ExchangeClient:
         # Exchange allows few concurrent requests per tenant; stay under its limit.
         self._limit = asyncio.Semaphore(concurrency)
         self._retry = retry or RetryPolicy()
+        self._page_size = page_size
 
     def __repr__(self) -> str:
         return f"ExchangeClient({self.tokens.credentials!r}, host={self._exchange.host!r})"
@@ -118,7 +120,7 @@ class ExchangeClient:
             body={"CmdletInput": {"CmdletName": cmdlet, "Parameters": params}},
             headers={
                 "Accept": "application/json",
-                "Prefer": f"odata.maxpagesize={_PAGE_SIZE}",
+                "Prefer": f"odata.maxpagesize={self._page_size}",
                 "X-AnchorMailbox": self._anchor(anchor),
                 "X-CmdletName": cmdlet,
                 "client-request-id": call.client_request_id,
