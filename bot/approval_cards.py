@@ -138,7 +138,7 @@ _SETTLED = {
     ActionState.RUNNING: (Level.INFO, "Running."),
     ActionState.DONE: (Level.SUCCESS, "Done."),
     ActionState.FAILED: (Level.ERROR, "Failed."),
-    ActionState.DENIED: (Level.ERROR, "Denied by {who}."),
+    ActionState.DENIED: (Level.WARNING, "Denied by {who}."),
     ActionState.EXPIRED: (Level.WARNING, "Expired before anyone decided; nothing was changed."),
     ActionState.CANCELLED: (Level.WARNING, "Cancelled by {who}; nothing was changed."),
 }

@@ -308,3 +308,12 @@ async def test_a_secret_that_cannot_reach_the_requester_is_shown_to_no_one(
     assert WORLD["lynne"].wiped == 1
     assert approved.secret == "" and "shown to no one" in text_of(approved)
     assert "Hunter2" not in repr(approved) and d.slack.told == []
+
+
+async def test_a_deny_is_audited_as_a_decision_not_a_failure(store: Store) -> None:
+    d = make_desk(store, ApprovalSettings.model_validate({**FOUR_EYES, **ROUTE}))
+    card = await d.say("/wipe lynne")
+    await d.click(button(card, "confirm"), TECH)
+    approval = d.slack.posts[0][1]
+    denied = await d.click(button(approval, "deny"), APPROVER, {"reason": "wrong person"})
+    assert not denied.failed and "Denied by" in text_of(denied)

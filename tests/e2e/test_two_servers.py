@@ -26,7 +26,7 @@ import pytest
 
 from bench.sandbox_process import stop_process
 from integrations.sandbox import Sandbox, SandboxOptions, start_sandbox
-from tests.approvals.test_two_replicas import _button, _click, _signed
+from tests.e2e.slack_requests import button_in, click_payload, send_signed
 from tests.fakes.slack_api import APPROVER, OPEN_CHANNEL, TESS, TOKEN, FakeSlack, fake_slack
 from tests.plugins.store import postgres_server_url
 from tests.slack.conftest import SIGNING_SECRET, documented
@@ -182,17 +182,19 @@ async def test_one_approval_sent_to_two_servers_blocks_the_user_once(
         command.update(
             text=f"block {LYNNE} --reason T-1", user_id=TESS, response_url=slack.response_url("c")
         )
-        assert await _signed(http, first, command) == 200
+        assert await send_signed(http, first, command) == 200
         [card] = await slack.wait_for("response_url", within=FLOW_LIMIT)
-        confirm = _button(card.args, "confirm")
-        assert await _signed(http, first, _click(slack, confirm, TESS, "t-confirm")) == 200
+        confirm = button_in(card.args, "confirm")
+        assert (
+            await send_signed(http, first, click_payload(slack, confirm, TESS, "t-confirm")) == 200
+        )
         [approval] = await slack.wait_for("chat.postMessage", within=FLOW_LIMIT)
         assert approval.args["channel"] == OPEN_CHANNEL
-        approve = _button(approval.args, "approve")
+        approve = button_in(approval.args, "approve")
 
         statuses = await asyncio.gather(
-            _signed(http, first, _click(slack, approve, APPROVER, "t-approve-a")),
-            _signed(http, second, _click(slack, approve, APPROVER, "t-approve-b")),
+            send_signed(http, first, click_payload(slack, approve, APPROVER, "t-approve-a")),
+            send_signed(http, second, click_payload(slack, approve, APPROVER, "t-approve-b")),
         )
         assert list(statuses) == [200, 200]
         assert await _settled(postgres_url) == "done"
