@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from commands.context import CommandContext
-from core.errors import Forbidden, IntegrationError, RemoteContext
+from core.errors import Forbidden
 from integrations.graph.directory import AuthMethod
 
 __all__ = [
@@ -23,7 +23,6 @@ __all__ = [
     "Method",
     "needs_permission",
     "read_methods",
-    "remote_context",
     "removal_order",
     "state_of",
 ]
@@ -128,18 +127,5 @@ def needs_permission(error: Forbidden, permission: str, doing: str) -> Forbidden
         "center (App registrations > the Deskhand app > API permissions); `deskhand doctor` "
         "lists everything missing. Nothing was changed.",
         permission=permission,
-        **remote_context(error),
+        **error.context,
     )
-
-
-def remote_context(error: IntegrationError) -> RemoteContext:
-    context = RemoteContext(
-        service=error.service,
-        host=error.host,
-        code=error.code,
-        request_id=error.request_id,
-        client_request_id=error.client_request_id,
-    )
-    if error.status is not None:
-        context["status"] = error.status
-    return context

@@ -196,11 +196,7 @@ def _needs_permission(error: Forbidden, plan: Plan, verb: str, where: str) -> Fo
         f"the application permission {_MEMBERS_WRITE} with admin consent.{extra} Grant it in the "
         "Microsoft Entra admin center (App registrations > API permissions). Nothing was changed.",
         permission=_MEMBERS_WRITE,
-        service=error.service,
-        host=error.host,
-        code=error.code,
-        request_id=error.request_id,
-        client_request_id=error.client_request_id,
+        **error.context,
     )
 
 
@@ -208,11 +204,7 @@ def _refused(error: Rejected, plan: Plan, verb: str, where: str) -> Rejected:
     return Rejected(
         f"Microsoft Graph refused to {verb} {plan.target} {where} {_group(plan)}: {error.message} "
         "Nothing was changed.",
-        service=error.service,
-        host=error.host,
-        code=error.code,
-        request_id=error.request_id,
-        client_request_id=error.client_request_id,
+        **error.context,
     )
 
 

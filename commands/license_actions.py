@@ -319,11 +319,7 @@ def _refused(error: Rejected, plan: Plan) -> UserError | Rejected:
     return Rejected(
         f"Microsoft Graph refused the licence change for {plan.target}: {error.message} "
         "Nothing was changed.",
-        service=error.service,
-        host=error.host,
-        code=error.code,
-        request_id=error.request_id,
-        client_request_id=error.client_request_id,
+        **error.context,
     )
 
 
@@ -333,11 +329,7 @@ def _forbidden(error: Forbidden, plan: Plan, permission: str, what: str) -> Forb
         f"permission {permission} with admin consent. Grant it in the Microsoft Entra admin "
         "center (App registrations > API permissions).",
         permission=permission,
-        service=error.service,
-        host=error.host,
-        code=error.code,
-        request_id=error.request_id,
-        client_request_id=error.client_request_id,
+        **error.context,
     )
 
 

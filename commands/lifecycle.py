@@ -28,7 +28,6 @@ from core.errors import (
     IntegrationError,
     NotFound,
     Rejected,
-    RemoteContext,
     RemoteNotFound,
     UserError,
 )
@@ -295,19 +294,6 @@ async def _read_back(ctx: CommandContext, user_id: str) -> dict[str, Any] | str:
 # --- errors ----------------------------------------------------------------------------------
 
 
-def _context(error: IntegrationError) -> RemoteContext:
-    context = RemoteContext(
-        service=error.service,
-        host=error.host,
-        code=error.code,
-        request_id=error.request_id,
-        client_request_id=error.client_request_id,
-    )
-    if error.status is not None:
-        context["status"] = error.status
-    return context
-
-
 def _needs_role(error: Forbidden, target: str, protection: Protection, verb: str) -> Forbidden:
     """403: the permission is missing, or the target holds a role the app's role cannot reach."""
     if protection:
@@ -322,7 +308,7 @@ def _needs_role(error: Forbidden, target: str, protection: Protection, verb: str
         f"{_DELETE_RESTORE} with admin consent; {why}. Grant it in the Microsoft Entra admin "
         f"center, or {verb} the user there. Nothing was changed.",
         permission=_DELETE_RESTORE,
-        **_context(error),
+        **error.context,
     )
 
 
@@ -332,7 +318,7 @@ def _refused(error: Rejected, target: str, verb: str) -> Rejected:
     return Rejected(
         f"Microsoft Entra refused to {verb} {target}: {error.message} If another user now has "
         "its UPN or e-mail address, rename or delete that user first. Nothing was changed.",
-        **_context(error),
+        **error.context,
     )
 
 

@@ -21,7 +21,7 @@ from commands.context import CommandContext
 from commands.plan import ActionArgs, Plan
 from commands.registry import Role, command, positional
 from commands.targets import find_target, read_target, user_plan
-from core.errors import Forbidden, IntegrationError, Rejected, RemoteContext, UserError
+from core.errors import Forbidden, IntegrationError, Rejected, UserError
 
 __all__ = [
     "GENERATED_LENGTH",
@@ -211,19 +211,6 @@ async def _check(ctx: CommandContext, plan: Plan) -> str:
     return ""
 
 
-def _context(error: IntegrationError) -> RemoteContext:
-    context = RemoteContext(
-        service=error.service,
-        host=error.host,
-        code=error.code,
-        request_id=error.request_id,
-        client_request_id=error.client_request_id,
-    )
-    if error.status is not None:
-        context["status"] = error.status
-    return context
-
-
 def _needs_role(error: Forbidden, plan: Plan) -> Forbidden:
     """403 on a reset: a missing permission, or (more often) a directory role too weak for
     this user. Entra does not say which, so name both."""
@@ -240,7 +227,7 @@ def _needs_role(error: Forbidden, plan: Plan) -> Forbidden:
         f"{role}. Grant the role to Deskhand's app in the Entra admin center, or reset the "
         "password there. Nothing was changed.",
         permission=_PASSWORD_PERMISSION,
-        **_context(error),
+        **error.context,
     )
 
 
@@ -256,5 +243,5 @@ def _refused(error: Rejected, plan: Plan, *, typed: bool) -> Rejected:
         f"Microsoft Entra refused the new password for {plan.target}: it may break the tenant's "
         f"password rules (length, complexity, banned or recent passwords). {hint} Nothing was "
         f"changed. ({error.message})",
-        **_context(error),
+        **error.context,
     )

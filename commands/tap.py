@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import Field
 
 from cards.reply import Facts, Level, Notice, Reply
-from commands.auth_methods import METHODS_WRITE, needs_permission, remote_context
+from commands.auth_methods import METHODS_WRITE, needs_permission
 from commands.context import CommandContext
 from commands.plan import ActionArgs, Plan
 from commands.registry import Role, command, positional
@@ -204,7 +204,7 @@ async def tap(ctx: CommandContext, args: TapArgs, plan: Plan) -> Reply:
             f"Microsoft Entra refused a Temporary Access Pass for {plan.target}: {error.message} "
             "Check the tenant's Temporary Access Pass policy, then run /tap again. No pass was "
             "created.",
-            **remote_context(error),
+            **error.context,
         ) from None
     code = str(created.get("temporaryAccessPass") or "")
     facts = Facts(

@@ -97,6 +97,20 @@ class IntegrationError(DeskhandError):
         self.request_id = context.get("request_id", "")
         self.client_request_id = context.get("client_request_id", "")
 
+    @property
+    def context(self) -> RemoteContext:
+        """What identifies the failed call, to carry over to an error raised in its place."""
+        context = RemoteContext(
+            service=self.service,
+            host=self.host,
+            code=self.code,
+            request_id=self.request_id,
+            client_request_id=self.client_request_id,
+        )
+        if self.status is not None:
+            context["status"] = self.status
+        return context
+
 
 class Unavailable(IntegrationError):
     """The service could not be reached or answered 5xx; trying again later may work."""
