@@ -17,7 +17,7 @@ confirmed by the same Deskhand process that received it.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -94,7 +94,7 @@ class ApprovalDesk:
     contexts: ContextFactory
     notifiers: Notifiers = field(default_factory=Notifiers)
     guards: GuardCheck | None = None
-    clock: Any = _now
+    clock: Callable[[], datetime] = _now
     _secrets: dict[str, dict[str, SecretStr]] = field(default_factory=dict, repr=False)
     rules: ActionRules = field(init=False)
     news: ActionNews = field(init=False)
