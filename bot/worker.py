@@ -2,9 +2,9 @@
 
 It reads its `WorkerSetup` from the socket `FD`, lowers its own CPU priority (idle scheduling
 on Linux, else niceness), opens its job (for Slack: a runtime of its own and the Slack
-channel's serving half) and then serves each request it is sent, reporting each one done. It ignores SIGINT and SIGTERM: the serving
-process decides when it stops (after draining), and if that process goes away the worker
-finishes what it holds and exits.
+channel's serving half) and then serves each request it is sent, reporting each one done. It
+ignores SIGINT and SIGTERM: the serving process decides when it stops (after draining), and if
+that process goes away the worker finishes what it holds and exits.
 """
 
 from __future__ import annotations
