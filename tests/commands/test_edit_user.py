@@ -15,34 +15,18 @@ from cards.reply import Level, Reply
 from commands import REGISTRY
 from commands.edit_user import EditUserArgs, edit_user, plan_edit_user
 from core.errors import Forbidden, UserError
-from integrations.sandbox import Sandbox
-from integrations.sandbox.model import Directory, Group, User
+from integrations.sandbox.model import Group
 from tests.commands.contexts import contoso_context
 from tests.commands.replies import facts, tables, text
+from tests.commands.sandbox_state import contoso_directory as _directory
+from tests.commands.sandbox_state import group_named as _group
+from tests.commands.sandbox_state import sandbox_of as _sandbox
+from tests.commands.sandbox_state import user_named as _user
 from tests.plugins.runtime import OPERATOR, Ask
 
 ADELE = "adele.vance@contoso.com"
 LYNNE = "lynne.robbins@contoso.com"
 USER_WRITE = "User.ReadWrite.All"
-
-
-def _sandbox(runtime: Runtime) -> Sandbox:
-    assert runtime.sandbox is not None
-    return runtime.sandbox
-
-
-def _directory(runtime: Runtime) -> Directory:
-    return _sandbox(runtime).tenant("contoso").directory
-
-
-def _user(runtime: Runtime, upn: str) -> User:
-    user = _directory(runtime).find_user(upn)
-    assert user is not None
-    return user
-
-
-def _group(runtime: Runtime, name: str) -> Group:
-    return next(g for g in _directory(runtime).groups.values() if g.display_name == name)
 
 
 def _writes(runtime: Runtime) -> list[tuple[str, str, Any]]:

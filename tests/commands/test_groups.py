@@ -22,27 +22,15 @@ from commands.groups import (
 )
 from commands.registry import Role
 from core.errors import Forbidden, NotFound, UserError
-from integrations.sandbox import Sandbox
-from integrations.sandbox.model import Directory, Group
 from tests.commands.contexts import contoso_context
 from tests.commands.replies import facts, text
+from tests.commands.sandbox_state import contoso_directory as _directory
+from tests.commands.sandbox_state import group_named as _group
+from tests.commands.sandbox_state import sandbox_of as _sandbox
 from tests.plugins.runtime import OPERATOR, Ask
 
 ADELE = "adele.vance@contoso.com"
 MEMBERS_WRITE = "GroupMember.ReadWrite.All"
-
-
-def _sandbox(runtime: Runtime) -> Sandbox:
-    assert runtime.sandbox is not None
-    return runtime.sandbox
-
-
-def _directory(runtime: Runtime) -> Directory:
-    return _sandbox(runtime).tenant("contoso").directory
-
-
-def _group(runtime: Runtime, name: str) -> Group:
-    return next(g for g in _directory(runtime).groups.values() if g.display_name == name)
 
 
 def _id(runtime: Runtime, upn: str) -> str:

@@ -22,32 +22,18 @@ from commands.license_actions import (
     plan_license_remove,
 )
 from core.errors import Forbidden, NotFound, UserError
-from integrations.sandbox import Sandbox
 from integrations.sandbox.catalog import SKU_IDS
-from integrations.sandbox.model import Directory, User
 from tests.commands.contexts import contoso_context
 from tests.commands.replies import facts, text
+from tests.commands.sandbox_state import contoso_directory as _directory
+from tests.commands.sandbox_state import sandbox_of as _sandbox
+from tests.commands.sandbox_state import user_named as _user
 from tests.plugins.runtime import OPERATOR, Ask
 
 E3 = SKU_IDS["SPE_E3"]
 O365_E3 = SKU_IDS["ENTERPRISEPACK"]
 RECEPTION = "reception@contoso.com"
 ADELE = "adele.vance@contoso.com"
-
-
-def _sandbox(runtime: Runtime) -> Sandbox:
-    assert runtime.sandbox is not None
-    return runtime.sandbox
-
-
-def _directory(runtime: Runtime) -> Directory:
-    return _sandbox(runtime).tenant("contoso").directory
-
-
-def _user(runtime: Runtime, upn: str) -> User:
-    user = _directory(runtime).find_user(upn)
-    assert user is not None
-    return user
 
 
 def _change(runtime: Runtime, upn: str, **fields: Any) -> None:

@@ -25,29 +25,16 @@ from commands.lifecycle import (
 )
 from commands.registry import Role
 from core.errors import Forbidden, NotFound, UserError
-from integrations.sandbox import Sandbox
 from integrations.sandbox.api_deleted import soft_delete
-from integrations.sandbox.model import Directory, User
+from integrations.sandbox.model import User
 from tests.commands.contexts import contoso_context
 from tests.commands.replies import text
+from tests.commands.sandbox_state import contoso_directory as _directory
+from tests.commands.sandbox_state import sandbox_of as _sandbox
+from tests.commands.sandbox_state import user_named as _user
 from tests.plugins.runtime import OPERATOR, Ask
 
 ADELE = "adele.vance@contoso.com"
-
-
-def _sandbox(runtime: Runtime) -> Sandbox:
-    assert runtime.sandbox is not None
-    return runtime.sandbox
-
-
-def _directory(runtime: Runtime) -> Directory:
-    return _sandbox(runtime).tenant("contoso").directory
-
-
-def _user(runtime: Runtime, upn: str) -> User:
-    user = _directory(runtime).find_user(upn)
-    assert user is not None
-    return user
 
 
 def _writes(runtime: Runtime) -> list[tuple[str, str, Any]]:
