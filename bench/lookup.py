@@ -25,9 +25,9 @@ from bot.config import load_settings
 from bot.invocation import Invocation
 from bot.runtime import Runtime, open_runtime
 from commands.context import Actor
-from commands.people import CANDIDATE_FIELDS, candidate_query, find_candidates, user_path
+from commands.people import CANDIDATE_FIELDS, candidate_query, find_candidates
 from commands.user import screen_requests
-from integrations.graph import GraphClient
+from integrations.graph import GraphClient, user_path
 from integrations.sandbox import Sandbox, SandboxOptions
 
 __all__ = ["FRAGMENT", "UPN", "LookupFigures", "main", "measure_lookup"]

@@ -40,9 +40,9 @@ from msgraph.graph_service_client import GraphServiceClient
 from msgraph_core import GraphClientFactory  # type: ignore[import-untyped]
 
 from bench.measure import BenchmarkFailed
-from commands.people import user_path
 from commands.user import screen_requests
-from integrations.graph import BatchRequest
+from integrations.graph import BatchRequest, user_path
+from integrations.graph.odata import encode_path
 from integrations.sandbox import Sandbox, SandboxTenant
 
 __all__ = ["SdkLookup", "open_sdk_lookup"]
@@ -102,7 +102,7 @@ class SdkLookup:
 
     async def _per_user_mfa(self, key: str) -> None:
         request = RequestInformation(Method.GET)
-        request.url = f"{self.beta_url}{user_path(key)}/authentication/requirements"
+        request.url = f"{self.beta_url}{encode_path(user_path(key))}/authentication/requirements"
         request.headers.try_add("Accept", "application/json")
         await self.adapter.send_primitive_async(request, "bytes", {})
 

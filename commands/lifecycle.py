@@ -19,7 +19,7 @@ from typing import Any
 from cards.reply import Facts, Level, Notice, Reply
 from commands.context import CommandContext
 from commands.deleted_users import DeletedUser, find_deleted, matching_deleted
-from commands.people import is_direct_key, user_path
+from commands.people import is_direct_key
 from commands.plan import ActionArgs, Plan, Protection
 from commands.registry import Role, command, positional
 from commands.targets import Target, find_target, read_target, user_plan
@@ -31,6 +31,7 @@ from core.errors import (
     RemoteNotFound,
     UserError,
 )
+from integrations.graph import user_path
 
 __all__ = [
     "DeleteUserArgs",

@@ -10,7 +10,6 @@ import asyncio
 import difflib
 import re
 from dataclasses import dataclass
-from urllib.parse import quote as percent_encode
 
 from core.errors import NotFound
 from integrations.graph import GraphClient, any_of, eq, startswith
@@ -23,11 +22,11 @@ __all__ = [
     "is_direct_key",
     "no_user",
     "suggest_names",
-    "user_path",
 ]
 
 _GUID = re.compile(r"^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$", re.IGNORECASE)
 CANDIDATE_FIELDS = ("id", "displayName", "userPrincipalName", "mail", "accountEnabled")
+_NOT_IN_UPN = re.compile(r"[\s/\\]")
 _MAX_CANDIDATES = 10
 _SUGGESTION_SCAN = 2000
 
@@ -41,15 +40,9 @@ class Candidate:
 
 
 def is_direct_key(query: str) -> bool:
-    """A UPN or an object id can be asked for directly, without a search first."""
-    return bool(_GUID.match(query)) or ("@" in query and " " not in query)
-
-
-def user_path(key: str) -> str:
-    """`/users/{key}`; a UPN starting with `$` needs Graph's key syntax, `#` must be encoded."""
-    if key.startswith("$"):
-        return "/users('" + percent_encode(key.replace("'", "''"), safe="@$") + "')"
-    return "/users/" + percent_encode(key, safe="@")
+    """A UPN or an object id can be asked for directly, without a search first; text with a
+    space or a `/` (in no UPN) is searched for instead."""
+    return bool(_GUID.match(query)) or ("@" in query and not _NOT_IN_UPN.search(query))
 
 
 def candidate_query(query: str) -> dict[str, str]:

@@ -13,10 +13,11 @@ from typing import Any
 
 from commands.context import CommandContext
 from commands.formatting import first_few
-from commands.people import find_candidates, is_direct_key, no_user, user_path
+from commands.people import find_candidates, is_direct_key, no_user
 from commands.plan import Json, Plan, json_state
 from commands.protection import protection_of
 from core.errors import RemoteNotFound, UserError
+from integrations.graph import user_path
 
 __all__ = ["TARGET_FIELDS", "Target", "find_target", "read_target", "user_plan"]
 

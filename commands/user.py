@@ -19,10 +19,10 @@ from pydantic import BaseModel, Field
 from cards.reply import Block, Button, Facts, Heading, Level, Notice, Reply, Table
 from commands.context import CommandContext
 from commands.formatting import ago, days_since, first_few, when
-from commands.people import Candidate, find_candidates, is_direct_key, no_user, user_path
+from commands.people import Candidate, find_candidates, is_direct_key, no_user
 from commands.registry import command, positional
 from core.errors import IntegrationError, LicenseRequired, RemoteNotFound
-from integrations.graph import BatchRequest, BatchResult, GraphClient, eq
+from integrations.graph import BatchRequest, BatchResult, GraphClient, eq, user_path
 from integrations.graph.directory import (
     USER_FIELDS,
     AuthMethod,

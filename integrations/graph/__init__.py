@@ -15,7 +15,7 @@ from .credentials import (
     CloudEndpoints,
 )
 from .http import create_http_client
-from .odata import Filter, all_of, any_of, eq, in_, quote, startswith
+from .odata import Filter, all_of, any_of, eq, in_, quote, startswith, user_path
 from .permissions import Requirement, required_permission
 from .retry import RetryPolicy
 from .tokens import BearerAuth, TokenSource
@@ -45,4 +45,5 @@ __all__ = [
     "quote",
     "required_permission",
     "startswith",
+    "user_path",
 ]

@@ -23,6 +23,7 @@ __all__ = [
     "query_string",
     "quote",
     "startswith",
+    "user_path",
 ]
 
 Scalar = str | bool | int | None
@@ -95,8 +96,24 @@ def any_of(*filters: Filter) -> Filter:
     return _join("or", filters)
 
 
+def user_path(key: str) -> str:
+    """`/users/{key}` for an object id or UPN, as typed: the client percent-encodes paths, once.
+
+    A UPN starting with `$` would read as a system segment (`$count`, `$ref`), so it takes the
+    key syntax user-get.md gives for it, `/users('$adele@contoso.com')`. A `/` is in no object
+    id or UPN and would end the segment, so it is refused.
+    """
+    if "/" in key:
+        raise ValueError(f"not a user id or UPN: {key!r}")
+    return f"/users({quote(key)})" if key.startswith("$") else f"/users/{key}"
+
+
 def encode_path(path: str) -> str:
-    """A Graph path as typed (`/users/a_b.com#EXT#@c.com`), percent-encoded for a URL."""
+    """A Graph path as typed (`/users/a_b.com#EXT#@c.com`), percent-encoded for a URL.
+
+    This is the one place a path is encoded: a path that arrives already encoded would be
+    encoded again (`%27` -> `%2527`), and Graph answers 404 for that.
+    """
     return percent_encode(path, safe=_PATH_SAFE)
 
 

@@ -102,6 +102,7 @@ async def _sandbox_middleware(request: web.Request, handler: Handler) -> web.Str
             body=request.get(BODY),
             status=response.status,
             request_id=request[REQUEST_ID],
+            raw_path=request.raw_path.partition("?")[0],
         )
     )
     return response

@@ -189,6 +189,7 @@ class _BatchRun:
                 body=safe_body(inner.body),
                 status=result.status,
                 batch=self.batch_id,
+                raw_path=url.raw_path if url else inner.url,
             )
         )
 

@@ -16,7 +16,10 @@ _MASK = "***"
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """One answered request; inner `$batch` requests carry the batch's request id in `batch`."""
+    """One answered request; inner `$batch` requests carry the batch's request id in `batch`.
+
+    `path` is decoded once, as Graph reads it; `raw_path` is as sent, to show how it was encoded.
+    """
 
     tenant: str | None
     method: str
@@ -27,6 +30,7 @@ class RecordedRequest:
     status: int
     batch: str | None = None
     request_id: str = field(default="", compare=False)
+    raw_path: str = field(default="", compare=False)
 
 
 class RequestLog(list[RecordedRequest]):

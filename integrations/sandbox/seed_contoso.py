@@ -5,7 +5,7 @@ adele.vance (licensed, MFA registered, active), lynne.robbins (no MFA method),
 megan.bowen (no sign-in for 120 days), alex.wilber (sign-in blocked), diego.siciliani
 (never signed in, created 60 days ago), admin and breakglass (active Global Administrators),
 allan.deyoung (User and Helpdesk Administrator, PIM-eligible for Privileged Role Administrator),
-lee.gu (synced from on-premises AD), sean.obrien (Sean O'Brien; Helpdesk Administrator through
+lee.gu (synced from on-premises AD), sean.o'brien (Sean O'Brien; Helpdesk Administrator through
 the role-assignable group "Helpdesk Admins"), jordan.miller (guest), reception (shared mailbox:
 disabled, unlicensed), isaiah.langer and joni.sherman (per-user MFA).
 """
@@ -257,7 +257,7 @@ CONTOSO_PEOPLE = (
         skus=E3,
     ),
     Person(
-        "sean.obrien",
+        "sean.o'brien",
         "Sean",
         "O'Brien",
         "Support Technician",
@@ -338,13 +338,13 @@ CONTOSO_GROUPS = (
         "Excluded from Conditional Access MFA policies",
     ),
     GroupSpec(
-        "ithelpdesk", "IT Helpdesk", "mail-security", ("admin", "allan.deyoung", "sean.obrien")
+        "ithelpdesk", "IT Helpdesk", "mail-security", ("admin", "allan.deyoung", "sean.o'brien")
     ),
     GroupSpec(
         "helpdeskadmins",
         "Helpdesk Admins",
         "security",
-        ("sean.obrien",),
+        ("sean.o'brien",),
         "Holds the Helpdesk Administrator role for its members",
         role_assignable=True,
     ),

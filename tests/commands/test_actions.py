@@ -151,7 +151,7 @@ async def test_a_target_that_became_protected_changes_the_plan(runtime: Runtime)
     ("user", "reason"),
     [
         ("admin@contoso.com", "Global Administrator (active)"),
-        ("sean.obrien@contoso.com", "Helpdesk Administrator through group Helpdesk Admins"),
+        ("sean.o'brien@contoso.com", "Helpdesk Administrator through group Helpdesk Admins"),
         ("allan.deyoung@contoso.com", "Privileged Role Administrator (eligible through PIM)"),
         ("breakglass@contoso.com", "configured break-glass account"),
     ],

@@ -169,7 +169,7 @@ async def test_role_assignable_and_exchange_groups_are_not_copied(runtime: Runti
     with pytest.raises(UserError, match="Nothing to change for Lynne Robbins") as nothing:
         await plan_edit_user(
             contoso_context(runtime),
-            EditUserArgs(user=LYNNE, copy_groups_from="sean.obrien@contoso.com"),
+            EditUserArgs(user=LYNNE, copy_groups_from="sean.o'brien@contoso.com"),
         )
 
     assert "IT Helpdesk (ithelpdesk@contoso.com) (mail-enabled security group: managed in " in (

@@ -52,7 +52,7 @@ async def test_pim_eligibility_counts_beside_active_roles(runtime: Runtime) -> N
 async def test_a_role_held_through_a_role_assignable_group_names_the_group(
     runtime: Runtime,
 ) -> None:
-    assert await _reasons(runtime, "sean.obrien") == (
+    assert await _reasons(runtime, "sean.o'brien") == (
         "Helpdesk Administrator through group Helpdesk Admins (active)",
     )
 
@@ -69,7 +69,7 @@ async def test_an_eligibility_through_a_group_counts_too(runtime: Runtime) -> No
             start=eligibility.start,
         )
     )
-    assert await _reasons(runtime, "sean.obrien") == (
+    assert await _reasons(runtime, "sean.o'brien") == (
         "Helpdesk Administrator through group Helpdesk Admins (active)",
         "Privileged Authentication Administrator through group Helpdesk Admins "
         "(eligible through PIM)",

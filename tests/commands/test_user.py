@@ -76,7 +76,7 @@ async def test_verdicts_for_the_accounts_a_technician_meets(ask: Ask) -> None:
 
 async def test_a_name_with_an_apostrophe_is_found(ask: Ask) -> None:
     reply = await ask("/user o'brien")
-    assert reply.title == "Sean O'Brien (sean.obrien@contoso.com)"
+    assert reply.title == "Sean O'Brien (sean.o'brien@contoso.com)"
 
 
 async def test_a_synced_user_says_where_to_change_it(ask: Ask) -> None:

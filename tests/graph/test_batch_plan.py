@@ -51,6 +51,11 @@ def test_a_dependency_chain_longer_than_a_batch_is_refused() -> None:
         plan_chunks(chain)
 
 
+def test_payload_encodes_a_guest_address_once() -> None:
+    read = BatchRequest.get("1", "/users/jo_x.com#EXT#@c.com/memberOf", select=["id"])
+    assert read.payload()["url"] == "/users/jo_x.com%23EXT%23@c.com/memberOf?$select=id"
+
+
 def test_payload_encodes_the_query_and_adds_content_type_for_a_body() -> None:
     read = BatchRequest.get(
         "1", "/users", select=["id", "mail"], params={"$filter": "mail eq 'o''b'"}

@@ -47,7 +47,7 @@ async def test_filter_values_with_quotes_are_escaped(contoso: GraphClient) -> No
         params={"$filter": str(startswith("displayName", "Sean O'B"))},
     )
     for page in (by_surname, by_prefix):
-        assert [u["userPrincipalName"] for u in page["value"]] == ["sean.obrien@contoso.com"]
+        assert [u["userPrincipalName"] for u in page["value"]] == ["sean.o'brien@contoso.com"]
 
 
 async def test_beta_calls_use_the_beta_version(contoso: GraphClient) -> None:

@@ -14,6 +14,7 @@ from integrations.graph.odata import (
     query_string,
     quote,
     startswith,
+    user_path,
 )
 
 
@@ -77,3 +78,19 @@ def test_paths_encode_fragment_and_query_characters() -> None:
     )
     assert encode_path("/users/a b?c%") == "/users/a%20b%3Fc%25"
     assert encode_path("/groups/g/members/u/$ref") == "/groups/g/members/u/$ref"
+
+
+def test_user_paths_are_left_for_the_client_to_encode_once() -> None:
+    assert user_path("sean.o'brien@contoso.com") == "/users/sean.o'brien@contoso.com"
+    assert user_path("jo_x.com#EXT#@c.com") == "/users/jo_x.com#EXT#@c.com"
+    assert encode_path(user_path("jo_x.com#EXT#@c.com")) == "/users/jo_x.com%23EXT%23@c.com"
+
+
+def test_a_upn_starting_with_a_dollar_takes_the_key_syntax() -> None:
+    assert user_path("$o'b@c.com") == "/users('$o''b@c.com')"
+    assert encode_path(user_path("$o'b@c.com")) == "/users('$o''b@c.com')"
+
+
+def test_a_user_key_with_a_slash_is_refused() -> None:
+    with pytest.raises(ValueError, match="not a user id or UPN"):
+        user_path("a/../groups@c.com")

@@ -140,7 +140,7 @@ async def test_resetting_a_global_admin_needs_privileged_authentication_administ
 async def test_group_assigned_helpdesk_admins_are_reset_by_user_admin_not_helpdesk(
     sandbox: Sandbox, graph: httpx.AsyncClient
 ) -> None:
-    sean = "/v1.0/users/sean.obrien@contoso.com"
+    sean = "/v1.0/users/sean.o'brien@contoso.com"
     as_user_admin = await graph.patch(sean, json=_reset())
     sandbox.tenant("contoso").app_roles.clear()
     sandbox.tenant("contoso").app_roles.add("Helpdesk Administrator")

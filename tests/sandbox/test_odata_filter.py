@@ -12,7 +12,7 @@ from integrations.sandbox.odata_filter import parse_filter
 E3 = "05e9a617-0261-4cee-bb44-138d3ef5d965"
 SEAN: dict[str, Any] = {
     "displayName": "Sean O'Brien",
-    "userPrincipalName": "sean.obrien@contoso.com",
+    "userPrincipalName": "sean.o'brien@contoso.com",
     "accountEnabled": True,
     "city": None,
     "department": "IT",

@@ -60,7 +60,7 @@ async def test_group_assignment_expands_to_a_role_assignable_group_with_members(
     )
     allan = await _id(graph, "allan.deyoung@contoso.com")
     (assignment,) = [a for a in helpdesk if a["principalId"] != allan]
-    sean = await _id(graph, "sean.obrien@contoso.com")
+    sean = await _id(graph, "sean.o'brien@contoso.com")
     principal = assignment["principal"]
     members = await _values(graph, f"/v1.0/groups/{principal['id']}/members")
     own = await _values(
@@ -153,7 +153,7 @@ async def test_group_members_need_a_group_permission_and_a_known_group(
 async def test_registration_report_counts_group_assigned_roles_as_admin(
     graph: httpx.AsyncClient,
 ) -> None:
-    sean = await _id(graph, "sean.obrien@contoso.com")
+    sean = await _id(graph, "sean.o'brien@contoso.com")
 
     report = await graph.get(f"/v1.0/reports/authenticationMethods/userRegistrationDetails/{sean}")
 

@@ -40,7 +40,7 @@ def test_contoso_holds_the_fixed_users_a_technician_meets() -> None:
     assert (reception.account_enabled, reception.sku_ids) == (False, ())
     assert guest.user_type == "Guest"
     assert _user(directory, "lee.gu@contoso.com").on_premises_sync
-    assert _user(directory, "sean.obrien@contoso.com").surname == "O'Brien"
+    assert _user(directory, "sean.o'brien@contoso.com").surname == "O'Brien"
     assert {u.per_user_mfa for u in directory.users.values()} == {"disabled", "enabled", "enforced"}
 
 

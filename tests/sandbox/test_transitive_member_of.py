@@ -11,7 +11,7 @@ async def test_roles_held_through_a_role_assignable_group_are_listed(
     graph: httpx.AsyncClient,
 ) -> None:
     response = await graph.get(
-        "/v1.0/users/sean.obrien@contoso.com/transitiveMemberOf",
+        "/v1.0/users/sean.o'brien@contoso.com/transitiveMemberOf",
         params={"$select": "id,displayName,isAssignableToRole"},
     )
 

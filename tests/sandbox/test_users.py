@@ -148,6 +148,35 @@ async def test_guest_is_found_by_its_encoded_ext_upn(graph: httpx.AsyncClient) -
     assert response.json()["mail"] == "jordan.miller@northwind.com"
 
 
+async def test_an_address_encoded_twice_is_not_found_directly_or_in_a_batch(
+    graph: httpx.AsyncClient,
+) -> None:
+    for upn in (
+        "jordan.miller_northwind.com#EXT#@contoso.onmicrosoft.com",
+        "sean.o'brien@contoso.com",
+    ):
+        encoded = quote(upn, safe="@")
+        twice = encoded.replace("%", "%25")
+        found = await graph.get(f"/v1.0/users/{encoded}", params={"$select": "id"})
+        lost = await graph.get(f"/v1.0/users/{twice}", params={"$select": "id"})
+        batch = await graph.post(
+            "/v1.0/$batch",
+            json={
+                "requests": [
+                    {"id": "once", "method": "GET", "url": f"/users/{encoded}?$select=id"},
+                    {"id": "twice", "method": "GET", "url": f"/users/{twice}?$select=id"},
+                ]
+            },
+        )
+        statuses = {a["id"]: a["status"] for a in batch.json()["responses"]}
+        assert (found.status_code, lost.status_code, statuses) == (
+            200,
+            404,
+            {"once": 200, "twice": 404},
+        ), upn
+        assert lost.json()["error"]["code"] == "Request_ResourceNotFound"
+
+
 async def test_manager_is_a_directory_object_and_404_when_none(graph: httpx.AsyncClient) -> None:
     manager = (await graph.get("/v1.0/users/adele.vance@contoso.com/manager")).json()
     none = await graph.get("/v1.0/users/patti.fernandez@contoso.com/manager")
