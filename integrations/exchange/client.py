@@ -26,7 +26,13 @@ import structlog
 
 from core.errors import IntegrationError
 from integrations.graph.credentials import AppCredentials, CloudEndpoints
-from integrations.graph.retry import RETRY_STATUSES, RetryPolicy, parse_retry_after
+from integrations.graph.retry import (
+    RETRY_STATUSES,
+    Failure,
+    RetryPolicy,
+    parse_retry_after,
+    retrying,
+)
 from integrations.graph.tokens import BearerAuth, TokenSource
 from integrations.graph.trace import GraphWrite, note_write
 
@@ -79,14 +85,16 @@ class ExchangeClient:
     ) -> None:
         # The same sign-in as Graph's, asking for the Exchange resource instead.
         exchange_login = replace(endpoints, graph_resource=exchange.audience)
-        self.tokens = TokenSource(credentials, exchange_login, ca_bundle=ca_bundle)
+        self._retry = retry or RetryPolicy()
+        self.tokens = TokenSource(
+            credentials, exchange_login, ca_bundle=ca_bundle, retry=self._retry
+        )
         self._http = http
         self._exchange = exchange
         self._tenant_id = credentials.tenant_id
         self._auth = BearerAuth(self.tokens)
         # Exchange allows few concurrent requests per tenant; stay under its limit.
         self._limit = asyncio.Semaphore(concurrency)
-        self._retry = retry or RetryPolicy()
         self._page_size = page_size
 
     def __repr__(self) -> str:
@@ -216,45 +224,32 @@ class ExchangeClient:
         return body
 
     async def _send(self, request: _Request) -> httpx.Response:
-        attempt, waited = 0, 0.0
         call = request.call
-        while True:
-            retry_after: float | None = None
+
+        async def attempt() -> httpx.Response | Failure:
             try:
                 async with self._limit:
                     response = await self._http.post(
                         request.url, json=request.body, headers=request.headers, auth=self._auth
                     )
             except httpx.TransportError as exc:
-                error: IntegrationError = error_for_transport(call, exc)
                 retryable = request.repeatable or isinstance(exc, httpx.ConnectError)
-            else:
-                if request.write:
-                    _note(call, response)
-                if response.status_code < 400:
-                    return response
-                content = response.content
-                error = error_for_status(call, response.status_code, content, response.headers)
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                throttled = response.status_code == 429 or is_concurrency_limit(
-                    response.status_code, content
-                )
-                retryable = throttled or (
-                    response.status_code in RETRY_STATUSES and request.repeatable
-                )
-            delay = self._retry.next_delay(attempt, retry_after, waited) if retryable else None
-            if delay is None:
-                raise error
-            _log.info(
-                "exchange.retry",
-                cmdlet=call.cmdlet,
-                status=error.status,
-                attempt=attempt + 1,
-                delay=round(delay, 3),
-                client_request_id=call.client_request_id,
+                return Failure(error_for_transport(call, exc), retryable)
+            if request.write:
+                _note(call, response)
+            status = response.status_code
+            if status < 400:
+                return response
+            content = response.content
+            throttled = status == 429 or is_concurrency_limit(status, content)
+            return Failure(
+                error_for_status(call, status, content, response.headers),
+                throttled or (status in RETRY_STATUSES and request.repeatable),
+                parse_retry_after(response.headers.get("Retry-After")),
             )
-            await asyncio.sleep(delay)
-            attempt, waited = attempt + 1, waited + delay
+
+        context = {"cmdlet": call.cmdlet, "client_request_id": call.client_request_id}
+        return await retrying(self._retry, attempt, event="exchange.retry", context=context)
 
 
 def _note(call: CmdletCall, response: httpx.Response) -> None:

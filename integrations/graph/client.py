@@ -18,13 +18,20 @@ from typing import Any
 import httpx
 import structlog
 
-from core.errors import IntegrationError, Unavailable
+from core.errors import Unavailable
 
 from .batch import BatchRequest, BatchResult, PostBatch, plan_chunks, run_chunk
 from .credentials import AppCredentials, CloudEndpoints
 from .errors import GraphCall, error_for_status, error_for_transport
 from .odata import encode_path, query_string
-from .retry import RETRY_STATUSES, RetryPolicy, is_idempotent, parse_retry_after
+from .retry import (
+    RETRY_STATUSES,
+    Failure,
+    RetryPolicy,
+    is_idempotent,
+    parse_retry_after,
+    retrying,
+)
 from .tokens import BearerAuth, TokenSource
 from .trace import GraphWrite, note_write
 
@@ -58,12 +65,12 @@ class GraphClient:
         concurrency: int = 8,
         retry: RetryPolicy | None = None,
     ) -> None:
-        self.tokens = TokenSource(credentials, endpoints, ca_bundle=ca_bundle)
+        self._retry = retry or RetryPolicy()
+        self.tokens = TokenSource(credentials, endpoints, ca_bundle=ca_bundle, retry=self._retry)
         self._http = http
         self._endpoints = endpoints
         self._auth = BearerAuth(self.tokens)
         self._limit = asyncio.Semaphore(concurrency)
-        self._retry = retry or RetryPolicy()
 
     def __repr__(self) -> str:
         return f"GraphClient({self.tokens.credentials!r}, graph={self._endpoints.graph_host!r})"
@@ -183,14 +190,13 @@ class GraphClient:
 
     async def _send(self, request: _Request) -> httpx.Response:
         """The successful response, after retries; else the mapped error."""
-        attempt, waited = 0, 0.0
         headers = {
             **_JSON,
             **(request.headers or {}),
             "client-request-id": request.call.client_request_id,
         }
-        while True:
-            retry_after: float | None = None
+
+        async def attempt() -> httpx.Response | Failure:
             try:
                 async with self._limit:
                     response = await self._http.request(
@@ -201,33 +207,21 @@ class GraphClient:
                         auth=self._auth,
                     )
             except httpx.TransportError as exc:
-                error: IntegrationError = error_for_transport(request.call, exc)
                 retryable = request.idempotent or isinstance(exc, httpx.ConnectError)
-            else:
-                if not request.idempotent:
-                    _note(request.call, response)
-                if response.status_code < 400:
-                    return response
-                error = error_for_status(
-                    request.call, response.status_code, _body(response), response.headers
-                )
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                retryable = response.status_code in RETRY_STATUSES and (
-                    request.idempotent or response.status_code == 429
-                )
-            delay = self._retry.next_delay(attempt, retry_after, waited) if retryable else None
-            if delay is None:
-                raise error
-            _log.info(
-                "graph.retry",
-                call=request.call.label,
-                status=error.status,
-                attempt=attempt + 1,
-                delay=round(delay, 3),
-                client_request_id=request.call.client_request_id,
+                return Failure(error_for_transport(request.call, exc), retryable)
+            if not request.idempotent:
+                _note(request.call, response)
+            if response.status_code < 400:
+                return response
+            status = response.status_code
+            return Failure(
+                error_for_status(request.call, status, _body(response), response.headers),
+                status in RETRY_STATUSES and (request.idempotent or status == 429),
+                parse_retry_after(response.headers.get("Retry-After")),
             )
-            await asyncio.sleep(delay)
-            attempt, waited = attempt + 1, waited + delay
+
+        context = {"call": request.call.label, "client_request_id": request.call.client_request_id}
+        return await retrying(self._retry, attempt, event="graph.retry", context=context)
 
 
 def _note(call: GraphCall, response: httpx.Response) -> None:

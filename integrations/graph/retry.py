@@ -1,19 +1,38 @@
-"""When to try a Graph call again, and how long to wait first.
+"""When to try a call again, how long to wait first, and the one loop that does it.
 
 Graph answers 429 (throttled) and sometimes 503/504 with `Retry-After`, in seconds (the
 throttling page's sample is fractional, "2.128") or, per HTTP, as a date. Without it, back off
 exponentially. Waits are capped one by one and in total, so a chat reply is never held for
-minutes, and jittered, so clients throttled together do not come back together.
+minutes, and jittered, so clients throttled together do not come back together. Graph, Exchange
+and sign-in all retry through `retrying`; each says only what one attempt is and which of its
+failures are worth another.
 """
 
 from __future__ import annotations
 
+import asyncio
 import random
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import TypeVar
 
-__all__ = ["RETRY_STATUSES", "RetryPolicy", "is_idempotent", "parse_retry_after"]
+import structlog
+
+from core.errors import IntegrationError
+
+__all__ = [
+    "RETRY_STATUSES",
+    "Failure",
+    "RetryPolicy",
+    "is_idempotent",
+    "parse_retry_after",
+    "retrying",
+]
+
+T = TypeVar("T")
+_log = structlog.get_logger(__name__)
 
 RETRY_STATUSES = frozenset({429, 503, 504})
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -63,3 +82,36 @@ class RetryPolicy:
         if waited + delay > self.budget:
             return None
         return delay
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """One attempt's failure: the error to raise if it is the last, and whether to go on."""
+
+    error: IntegrationError
+    retryable: bool
+    retry_after: float | None = None
+
+
+async def retrying(
+    policy: RetryPolicy,
+    attempt: Callable[[], Awaitable[T | Failure]],
+    *,
+    event: str,
+    context: Mapping[str, object],
+) -> T:
+    """The first result of `attempt` that is not a `Failure`; else the last failure's error,
+    once it is not retryable or the policy's attempts or waiting budget are spent."""
+    tries, waited = 0, 0.0
+    while True:
+        outcome = await attempt()
+        if not isinstance(outcome, Failure):
+            return outcome
+        delay = policy.next_delay(tries, outcome.retry_after, waited) if outcome.retryable else None
+        if delay is None:
+            raise outcome.error
+        _log.info(
+            event, **context, status=outcome.error.status, attempt=tries + 1, delay=round(delay, 3)
+        )
+        await asyncio.sleep(delay)
+        tries, waited = tries + 1, waited + delay

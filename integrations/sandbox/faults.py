@@ -27,11 +27,13 @@ class FaultBook:
     def clear(self) -> None:
         self._armed.clear()
 
-    def take(self, tenant: str, path: str, *, inside_batch: bool) -> Fault | None:
+    def take(
+        self, tenant: str, path: str, *, inside_batch: bool, login: bool = False
+    ) -> Fault | None:
         """The first armed fault matching this request, spending one of its hits."""
         for armed in self._armed.get(tenant, []):
             fault = armed.fault
-            if armed.remaining <= 0 or fault.inside_batch != inside_batch:
+            if armed.remaining <= 0 or (fault.inside_batch, fault.login) != (inside_batch, login):
                 continue
             if fault.path is None or fault.path in path:
                 armed.remaining -= 1

@@ -15,6 +15,8 @@ from typing import Any
 import jwt
 from aiohttp import web
 
+from .faults import apply_fault
+from .graph_errors import GraphError
 from .recording import safe_form
 from .state import BODY, STATE, TENANT_NAME, SandboxState
 from .tenant import SandboxTenant
@@ -74,11 +76,33 @@ def _tenant(request: web.Request, error: str = "invalid_request") -> SandboxTena
     return tenant
 
 
+async def _fault(request: web.Request, tenant: SandboxTenant) -> web.Response | None:
+    """An injected 429 or 503 (with its Retry-After), or None to answer normally."""
+    state = request.app[STATE]
+    fault = state.faults.take(tenant.name, request.path, inside_batch=False, login=True)
+    if fault is None:
+        return None
+    try:
+        await apply_fault(fault)
+    except GraphError as error:
+        # Unverified: Entra's body for 429/503; clients key on the status and Retry-After.
+        correlation_id = request.headers.get("client-request-id") or str(uuid.uuid4())
+        body = {
+            "error": "temporarily_unavailable",
+            "error_description": f"{error.message} Correlation ID: {correlation_id}",
+            "correlation_id": correlation_id,
+        }
+        return web.json_response(body, status=error.status, headers=error.headers)
+    return None
+
+
 async def openid_configuration(request: web.Request) -> web.Response:
     try:
         tenant = _tenant(request, "invalid_tenant")
     except LoginError as error:
         return _error_response(request, error)
+    if failed := await _fault(request, tenant):
+        return failed
     base = f"{request.app[STATE].base_url}/{tenant.tenant_id}"
     return web.json_response(
         {
@@ -118,6 +142,8 @@ async def token(request: web.Request) -> web.Response:
         tenant = _tenant(request)
         form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
         request[BODY] = safe_form(form)
+        if failed := await _fault(request, tenant):
+            return failed
         audience = _check_request(state, tenant, form)
         _check_credential(state, tenant, form)
     except LoginError as error:

@@ -26,7 +26,9 @@ class Fault:
     """One fault rule for a tenant; it hits the next `count` matching requests.
 
     `path` is a substring of the Graph path (without the version prefix), `None` matches any.
-    With `inside_batch` the fault hits the inner requests of a `$batch` instead of HTTP requests.
+    With `inside_batch` the fault hits the inner requests of a `$batch` instead of HTTP requests;
+    with `login` it hits the tenant's sign-in endpoints (`path` then matches the login path:
+    `openid-configuration` or `/oauth2/v2.0/token`).
     """
 
     kind: FaultKind
@@ -35,3 +37,4 @@ class Fault:
     delay: float = 30.0
     path: str | None = None
     inside_batch: bool = False
+    login: bool = False

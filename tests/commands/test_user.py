@@ -6,6 +6,7 @@ from bot.store import list_audit
 from commands.context import Actor
 from integrations.sandbox import Fault
 from tests.commands.replies import facts, notices, text
+from tests.commands.sandbox_state import sandbox_of
 from tests.plugins.runtime import OPERATOR, Ask
 
 
@@ -156,3 +157,26 @@ async def test_a_click_runs_as_whoever_clicks(runtime: Runtime, ask: Ask) -> Non
     async with runtime.store.engine.connect() as conn:
         latest = (await list_audit(conn, limit=1))[0]
     assert (latest.actor, latest.channel, latest.command) == (colleague.id, "slack", "user")
+
+
+async def test_a_throttled_sign_in_is_retried_and_the_screen_shown(
+    ask: Ask, runtime: Runtime
+) -> None:
+    token = "/oauth2/v2.0/token"
+    sandbox = sandbox_of(runtime)
+    sandbox.inject("contoso", Fault(kind="throttle", retry_after=0.05, login=True, path=token))
+    reply = await ask("/user adele.vance@contoso.com")
+    assert not reply.failed
+    assert [r.status for r in sandbox.requests if r.path.endswith(token)] == [429, 200]
+
+
+async def test_sign_in_throttled_past_the_budget_says_so_not_tenant_not_found(
+    ask: Ask, runtime: Runtime
+) -> None:
+    sandbox = sandbox_of(runtime)
+    sandbox.inject("contoso", Fault(kind="throttle", count=10, retry_after=0.01, login=True))
+    reply = await ask("/user adele.vance@contoso.com")
+    assert reply.failed
+    shown = text(reply)
+    assert "sign-in service at" in shown and "is throttling" in shown and "Try again" in shown
+    assert "not found" not in shown
