@@ -1,6 +1,7 @@
 """Reading a whole tenant's users at once, for /users, /licenses and the digests.
 
-Listing pages of 999 users is the cheap part; sign-in activity (Entra ID P1) caps pages lower.
+Listing pages of 999 users is the cheap part; with sign-in activity (Entra ID P1) Graph serves
+at most 120 users a page (user-list.md), so that is what such a listing asks for.
 MFA status comes from the registration report (P1), read alongside the users, or without P1
 from each user's methods, fetched through `$batch` twenty at a time.
 """
@@ -19,6 +20,7 @@ from integrations.graph.directory import USER_FIELDS, AuthMethod, SignIns, User
 __all__ = ["Member", "Roster", "read_roster"]
 
 _PAGE = "999"
+_SIGN_IN_PAGE = "120"
 _REPORT = "/reports/authenticationMethods/userRegistrationDetails"
 _METHOD_CHUNK = 200
 
@@ -79,7 +81,8 @@ async def _list(
     graph: GraphClient, server_filter: str, sign_ins: bool, progress: Progress
 ) -> list[tuple[User, SignIns | None]]:
     select = (*USER_FIELDS, "signInActivity") if sign_ins else USER_FIELDS
-    params = {"$top": _PAGE, **({"$filter": server_filter} if server_filter else {})}
+    top = _SIGN_IN_PAGE if sign_ins or "signInActivity" in server_filter else _PAGE
+    params = {"$top": top, **({"$filter": server_filter} if server_filter else {})}
     users = []
     async for item in graph.pages("/users", select=select, params=params):
         users.append((User.from_graph(item), SignIns.from_graph(item) if sign_ins else None))

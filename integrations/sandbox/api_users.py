@@ -16,9 +16,8 @@ __all__ = ["ROUTES", "USER_READ", "find_user"]
 # user-get / user-list: application permissions, least to most privileged.
 USER_READ = ("User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All")
 _SIGN_IN = "signInActivity"
-_SIGN_IN_PAGE_MAX = (
-    120  # user-list.md: pages hold at most 120 users when signInActivity is selected
-)
+# user-list.md: pages hold at most 120 users when signInActivity is selected or filtered on.
+_SIGN_IN_PAGE_MAX = 120
 
 
 def find_user(call: GraphCall) -> User:
@@ -45,7 +44,8 @@ def _check_select(select: Sequence[str] | None) -> None:
 
 
 def _check_sign_in_activity(call: GraphCall, query: CollectionQuery) -> bool:
-    """signInActivity needs AuditLog.Read.All and Entra ID P1, and filters alone."""
+    """signInActivity needs AuditLog.Read.All and Entra ID P1, and filters alone; True when
+    the query selects or filters on it."""
     selected = _SIGN_IN in (query.select or ())
     filtered = query.filter is not None and _SIGN_IN in query.filter.properties
     if not (selected or filtered):
@@ -58,7 +58,7 @@ def _check_sign_in_activity(call: GraphCall, query: CollectionQuery) -> bool:
         raise unsupported_query(
             "Unsupported Query. signInActivity filters can't be combined with other properties."
         )
-    return selected
+    return True
 
 
 def _context(entity_set: str, select: Sequence[str] | None) -> str:
@@ -69,7 +69,7 @@ async def list_users(call: GraphCall) -> GraphResult:
     call.require(*USER_READ)
     query = parse_collection_query(call, "users")
     _check_select(query.select)
-    sign_in_selected = _check_sign_in_activity(call, query)
+    sign_in_asked = _check_sign_in_activity(call, query)
     entities = [user_json(user) for user in call.tenant.directory.users.values()]
     matching = [
         entity
@@ -80,7 +80,7 @@ async def list_users(call: GraphCall) -> GraphResult:
     if (key := sort_key(query.orderby)) and query.orderby:
         matching.sort(key=key, reverse=query.orderby[1])
     projected = [project(e, query.select, USER_DEFAULT_PROPERTIES, with_id=True) for e in matching]
-    max_top = _SIGN_IN_PAGE_MAX if sign_in_selected else 999
+    max_top = _SIGN_IN_PAGE_MAX if sign_in_asked else 999
     return ok(
         page(call, projected, query, context=_context("users", query.select), max_top=max_top)
     )

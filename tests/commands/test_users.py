@@ -5,9 +5,11 @@ import io
 from dataclasses import replace
 
 import openpyxl
+import pytest
 
 from bot.runtime import Runtime
 from tests.commands.replies import column, notices, tables, text
+from tests.commands.sandbox_state import sandbox_of
 from tests.plugins.runtime import Ask
 
 
@@ -105,3 +107,14 @@ async def test_xlsx_export_is_a_real_workbook(ask: Ask, runtime: Runtime) -> Non
     assert sheet.max_row - 1 == tables(reply)[0].total
     names = {row[0].value: row[0].data_type for row in sheet.iter_rows(min_row=2)}
     assert names["=SUM(1,2)"] == "s"
+
+
+@pytest.mark.parametrize("line", ["/users", "/licenses", "/users --inactive 30"])
+async def test_listings_with_sign_in_activity_ask_for_graphs_page_limit(
+    ask: Ask, runtime: Runtime, line: str
+) -> None:
+    await ask(line)
+    listings = [r.query for r in sandbox_of(runtime).requests if r.path == "/v1.0/users"]
+    with_sign_ins = [q for q in listings if "signInActivity" in q.get("$select", "")]
+    assert with_sign_ins
+    assert {q["$top"] for q in with_sign_ins} == {"120"}

@@ -157,10 +157,16 @@ async def test_default_page_is_100_and_signin_activity_pages_hold_at_most_120() 
             capped = (
                 await graph.get("/v1.0/users", params={"$top": "999", "$select": "signInActivity"})
             ).json()
+            signed_in = "signInActivity/lastSignInDateTime ge 2000-01-01T00:00:00Z"
+            filtered = (
+                await graph.get("/v1.0/users", params={"$top": "999", "$filter": signed_in})
+            ).json()
             large = (await graph.get("/v1.0/users", params={"$top": "999"})).json()
 
     assert len(default["value"]) == 100
     assert len(capped["value"]) == 120
+    assert len(filtered["value"]) == 120
+    assert "@odata.nextLink" in filtered
     assert "@odata.nextLink" in capped
     assert len(large["value"]) == 300
     assert "@odata.nextLink" not in large
