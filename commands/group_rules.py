@@ -18,7 +18,7 @@ from typing import Any
 from commands.context import CommandContext
 from commands.formatting import first_few
 from core.errors import NotFound, RemoteNotFound, UserError
-from integrations.graph import any_of, eq, startswith
+from integrations.graph import Filter, any_of, eq, startswith
 
 __all__ = [
     "GROUP_FIELDS",
@@ -33,6 +33,7 @@ GROUP_FIELDS = (
     "id",
     "displayName",
     "mail",
+    "mailNickname",
     "mailEnabled",
     "securityEnabled",
     "groupTypes",
@@ -136,9 +137,9 @@ async def find_group(ctx: CommandContext, query: str) -> Group:
         except RemoteNotFound:
             raise NotFound(f"No group in {tenant} has the object id {text}.") from None
     exact = any_of(eq("displayName", text), eq("mail", text), eq("mailNickname", text))
-    found = await _groups(ctx, str(exact))
+    found = await _groups(ctx, exact)
     if not found:
-        found = await _groups(ctx, str(startswith("displayName", text)))
+        found = await _groups(ctx, startswith("displayName", text))
     if not found:
         raise NotFound(
             f"No group in {tenant} matches {text!r}. Use its display name, e-mail address or "
@@ -154,13 +155,15 @@ async def find_group(ctx: CommandContext, query: str) -> Group:
     return found[0]
 
 
-async def _groups(ctx: CommandContext, expression: str) -> list[Group]:
+async def _groups(ctx: CommandContext, asked: Filter) -> list[Group]:
+    """The groups matching `asked`, checked again here: a row Graph returned that does not
+    match is not the group the technician named."""
     page = await ctx.graph.get(
         "/groups",
         select=GROUP_FIELDS,
-        params={"$filter": expression, "$top": str(_SEARCHED + 1)},
+        params={"$filter": str(asked), "$top": str(_SEARCHED + 1)},
     )
-    return [Group.from_graph(item) for item in page.get("value") or ()]
+    return [Group.from_graph(item) for item in page.get("value") or () if asked.matches(item)]
 
 
 async def direct_groups(ctx: CommandContext, user_id: str) -> list[Group]:

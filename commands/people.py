@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from core.errors import NotFound
-from integrations.graph import GraphClient, any_of, eq, startswith
+from integrations.graph import Filter, GraphClient, any_of, eq, startswith
 
 __all__ = [
     "CANDIDATE_FIELDS",
@@ -25,7 +25,8 @@ __all__ = [
 ]
 
 _GUID = re.compile(r"^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$", re.IGNORECASE)
-CANDIDATE_FIELDS = ("id", "displayName", "userPrincipalName", "mail", "accountEnabled")
+_NAME_FIELDS = ("displayName", "givenName", "surname", "userPrincipalName", "mail")
+CANDIDATE_FIELDS = ("id", *_NAME_FIELDS, "accountEnabled")
 _NOT_IN_UPN = re.compile(r"[\s/\\]")
 _MAX_CANDIDATES = 10
 _SUGGESTION_SCAN = 2000
@@ -45,23 +46,26 @@ def is_direct_key(query: str) -> bool:
     return bool(_GUID.match(query)) or ("@" in query and not _NOT_IN_UPN.search(query))
 
 
-def candidate_query(query: str) -> dict[str, str]:
-    """The `/users` query parameters of the search behind `find_candidates`."""
+def _candidate_filter(query: str) -> Filter:
     text = query.strip()
-    clauses = [
-        startswith(field, text)
-        for field in ("displayName", "givenName", "surname", "userPrincipalName", "mail")
-    ]
+    clauses = [startswith(field, text) for field in _NAME_FIELDS]
     if "@" in text:
         clauses.append(eq("mail", text))
         clauses.append(eq("userPrincipalName", text))
-    return {"$filter": str(any_of(*clauses)), "$top": str(_MAX_CANDIDATES + 1)}
+    return any_of(*clauses)
+
+
+def candidate_query(query: str) -> dict[str, str]:
+    """The `/users` query parameters of the search behind `find_candidates`."""
+    return {"$filter": str(_candidate_filter(query)), "$top": str(_MAX_CANDIDATES + 1)}
 
 
 async def find_candidates(graph: GraphClient, query: str) -> list[Candidate]:
-    """Users whose name, UPN or mail starts with the query (or equals it, for an address)."""
+    """Users whose name, UPN or mail starts with the query (or equals it, for an address);
+    a row that does not match what was asked is not a candidate, whatever Graph returned."""
     page = await graph.get("/users", select=CANDIDATE_FIELDS, params=candidate_query(query))
-    return [_candidate(item) for item in page.get("value") or ()]
+    asked = _candidate_filter(query)
+    return [_candidate(item) for item in page.get("value") or () if asked.matches(item)]
 
 
 async def suggest_names(graph: GraphClient, query: str, limit: int = 3) -> list[str]:

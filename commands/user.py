@@ -22,7 +22,7 @@ from commands.formatting import ago, days_since, first_few, when
 from commands.people import Candidate, find_candidates, is_direct_key, no_user
 from commands.registry import command, positional
 from core.errors import IntegrationError, LicenseRequired, RemoteNotFound
-from integrations.graph import BatchRequest, BatchResult, GraphClient, eq, user_path
+from integrations.graph import BatchRequest, BatchResult, Filter, GraphClient, eq, user_path
 from integrations.graph.directory import (
     USER_FIELDS,
     AuthMethod,
@@ -38,6 +38,7 @@ __all__ = [
     "UserArgs",
     "UserScreen",
     "fetch_user_screen",
+    "registration_filter",
     "screen_requests",
     "user_command",
 ]
@@ -114,23 +115,29 @@ async def fetch_user_screen(graph: GraphClient, key: str) -> UserScreen:
         graph.batch(screen_requests(key, path)), _per_user_mfa(graph, path)
     )
     user = User.from_graph(batch["user"].unwrap())
+    asked = registration_filter(key)
     return UserScreen(
         user=user,
         sign_ins=_part(batch["signins"], SignIns.from_graph),
         manager=_part(batch["manager"], _manager_name, missing="none"),
         member_of=_part(batch["memberOf"], _objects),
         methods=_part(batch["methods"], _methods),
-        registration=_part(batch["registration"], _registration),
+        registration=_part(batch["registration"], lambda body: _registration(body, asked)),
         per_user_mfa=per_user_mfa,
         sku_names=_part(batch["skus"], _sku_parts).value or {},
     )
+
+
+def registration_filter(key: str) -> Filter:
+    """The registration report row of the user `key` names: by UPN, else by object id."""
+    return eq("userPrincipalName" if "@" in key else "id", key)
 
 
 def screen_requests(key: str, path: str) -> list[BatchRequest]:
     report = "/reports/authenticationMethods/userRegistrationDetails"
     if "@" in key:
         registration = BatchRequest.get(
-            "registration", report, select=(), params={"$filter": str(eq("userPrincipalName", key))}
+            "registration", report, select=(), params={"$filter": str(registration_filter(key))}
         )
     else:
         registration = BatchRequest.get("registration", f"{report}/{key}", select=())
@@ -185,11 +192,12 @@ def _methods(body: Mapping[str, Any]) -> list[AuthMethod]:
     return [AuthMethod.from_graph(item) for item in body.get("value") or ()]
 
 
-def _registration(body: Mapping[str, Any]) -> Registration | None:
+def _registration(body: Mapping[str, Any], asked: Filter) -> Registration | None:
+    """The asked-for user's row only: another user's MFA state is never shown as theirs."""
     items = body.get("value")
-    if isinstance(items, list):
-        return Registration.from_graph(items[0]) if items else None
-    return Registration.from_graph(body)
+    rows = items if isinstance(items, list) else [body]
+    mine = [row for row in rows if isinstance(row, Mapping) and asked.matches(row)]
+    return Registration.from_graph(mine[0]) if mine else None
 
 
 def _sku_parts(body: Mapping[str, Any]) -> dict[str, str]:

@@ -2,14 +2,17 @@
 
 A string literal is single-quoted with quotes doubled (OData ABNF `SQUOTE-in-string`), so a
 name like `o'brien` is `'o''brien'`. Property paths are checked against a strict pattern, so
-nothing the user typed can become part of an expression.
+nothing the user typed can become part of an expression. A `Filter` also tests a returned row
+the way Graph should have (strings case-insensitively), so a lookup can check that what came
+back is what it asked for before showing it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote as percent_encode
 
 __all__ = [
@@ -27,6 +30,7 @@ __all__ = [
 ]
 
 Scalar = str | bool | int | None
+Row = Mapping[str, Any]
 _PROPERTY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(/[A-Za-z_][A-Za-z0-9_]*)*")
 # Characters Graph reads literally in a query; everything else is percent-encoded.
 _QUERY_SAFE = "$,'():/@"
@@ -61,39 +65,71 @@ class Filter:
     """A `$filter` expression; only the functions of this module make one."""
 
     expression: str
+    test: Callable[[Row], bool] = field(compare=False, repr=False)
 
     def __str__(self) -> str:
         return self.expression
 
+    def matches(self, row: Row) -> bool:
+        """Whether a row Graph returned satisfies the expression."""
+        return self.test(row)
+
+
+def _value(row: Row, name: str) -> object:
+    value: object = row
+    for part in name.split("/"):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+def _folded(value: object) -> object:
+    return value.casefold() if isinstance(value, str) else value
+
 
 def eq(name: str, value: Scalar) -> Filter:
-    return Filter(f"{_property(name)} eq {literal(value)}")
+    expected = _folded(value)
+    return Filter(
+        f"{_property(name)} eq {literal(value)}",
+        lambda row: _folded(_value(row, name)) == expected,
+    )
 
 
 def startswith(name: str, prefix: str) -> Filter:
-    return Filter(f"startswith({_property(name)},{quote(prefix)})")
+    folded = prefix.casefold()
+    return Filter(
+        f"startswith({_property(name)},{quote(prefix)})",
+        lambda row: str(_value(row, name) or "").casefold().startswith(folded),
+    )
 
 
 def in_(name: str, values: Iterable[Scalar]) -> Filter:
-    items = [literal(v) for v in values]
-    if not items:
+    listed = list(values)
+    if not listed:
         raise ValueError("`in` needs at least one value")
-    return Filter(f"{_property(name)} in ({','.join(items)})")
+    expected = {_folded(v) for v in listed}
+    return Filter(
+        f"{_property(name)} in ({','.join(literal(v) for v in listed)})",
+        lambda row: _folded(_value(row, name)) in expected,
+    )
 
 
-def _join(operator: str, filters: Iterable[Filter]) -> Filter:
-    parts = [f"({f.expression})" for f in filters]
+def _join(
+    operator: str, filters: Iterable[Filter], test: Callable[[Iterable[bool]], bool]
+) -> Filter:
+    chosen = list(filters)
+    parts = [f"({f.expression})" for f in chosen]
     if not parts:
         raise ValueError(f"`{operator}` needs at least one expression")
-    return Filter(parts[0][1:-1] if len(parts) == 1 else f" {operator} ".join(parts))
+    expression = parts[0][1:-1] if len(parts) == 1 else f" {operator} ".join(parts)
+    return Filter(expression, lambda row: test(f.matches(row) for f in chosen))
 
 
 def all_of(*filters: Filter) -> Filter:
-    return _join("and", filters)
+    return _join("and", filters, all)
 
 
 def any_of(*filters: Filter) -> Filter:
-    return _join("or", filters)
+    return _join("or", filters, any)
 
 
 def user_path(key: str) -> str:

@@ -94,3 +94,17 @@ def test_a_upn_starting_with_a_dollar_takes_the_key_syntax() -> None:
 def test_a_user_key_with_a_slash_is_refused() -> None:
     with pytest.raises(ValueError, match="not a user id or UPN"):
         user_path("a/../groups@c.com")
+
+
+def test_a_filter_tests_returned_rows_as_graph_should_have() -> None:
+    asked = any_of(
+        eq("userPrincipalName", "Sean.O'Brien@contoso.com"),
+        all_of(startswith("displayName", "lyn"), in_("userType", ["Member"])),
+    )
+    never = eq("signInActivity/lastSignInDateTime", None)
+    assert asked.matches({"userPrincipalName": "sean.o'brien@contoso.com"})
+    assert asked.matches({"displayName": "Lynne Robbins", "userType": "Member"})
+    assert never.matches({"signInActivity": {"lastSignInDateTime": None}})
+    assert not never.matches({"signInActivity": {"lastSignInDateTime": "2026-01-01T00:00:00Z"}})
+    assert not asked.matches({"userPrincipalName": "adele.vance@contoso.com"})
+    assert not asked.matches({"displayName": "Lynne Robbins", "userType": "Guest"})
