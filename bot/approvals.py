@@ -472,6 +472,8 @@ class ApprovalDesk:
 
 
 def _summary(reply: Reply) -> str:
-    """One line for the action's result and the audit log: what the reply's notices say."""
-    texts = [block.text for block in reply.blocks if isinstance(block, Notice | Text)]
-    return " ".join(" ".join(texts).split())[:500] or reply.title
+    """One line for the action's result and the audit log: what the reply's notices say, those
+    that set its level first, so a done action's "applied; not yet visible" survives the cut."""
+    blocks = [block for block in reply.blocks if isinstance(block, Notice | Text)]
+    blocks.sort(key=lambda block: not (isinstance(block, Notice) and block.level is reply.level))
+    return " ".join(" ".join(block.text for block in blocks).split())[:500] or reply.title

@@ -31,6 +31,7 @@ from commands.context import (
     TenantInfo,
     silent_progress,
 )
+from commands.readback import Pacing
 from commands.registry import CommandSpec, Registry
 from commands.services import AuditReader
 from core.errors import AccessDenied, DeskhandError, NotFound, UsageError, UserError
@@ -61,6 +62,7 @@ class Router:
         guards: TenantGuards | None = None,
         approval_settings: ApprovalSettings | None = None,
         refusals: Callable[[str, str, str], Awaitable[None]] | None = None,
+        pacing: Pacing | None = None,
     ) -> None:
         self.registry = registry
         self.tenants = tenants
@@ -71,6 +73,8 @@ class Router:
         self.guards = guards
         self.approval_settings = approval_settings
         self._refusals = refusals
+        self.pacing = pacing or Pacing()
+        """How long executors wait for their changes to show; tests make it instant."""
         self.desk: ApprovalDesk | None = None
         """Set by the runtime: the desk needs this router to build the contexts actions run in."""
         chain: Next = self._dispatch
@@ -184,6 +188,7 @@ class Router:
             channel=channel,
             private=private,
             protected_accounts=self.protected_accounts(tenant),
+            pacing=self.pacing,
         )
 
     def _context(self, call: Call) -> CommandContext:
@@ -204,6 +209,7 @@ class Router:
             approvals=self.desk,
             grants=self.policy,
             guards=self.guards,
+            pacing=self.pacing,
         )
 
     def protected_accounts(self, tenant: TenantInfo | None) -> frozenset[str]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
+from commands.readback import Pacing
 from core.errors import UserError
 from core.identity import Actor, TenantInfo
 
@@ -89,6 +90,8 @@ class CommandContext:
     """The tenants' destructive-action switches, for /guard."""
     exchange_client: ExchangeClient | None = None
     """The current tenant's Exchange Online admin API client."""
+    pacing: Pacing = field(default_factory=Pacing)
+    """How long an executor waits for its change to show when reading it back."""
 
     @property
     def current_tenant(self) -> TenantInfo:

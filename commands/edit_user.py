@@ -15,6 +15,7 @@ refused (the next sync would undo them); the usage location and cloud groups can
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from pydantic import Field, field_validator
@@ -23,6 +24,7 @@ from cards.reply import Block, Facts, Level, Notice, Reply, Table
 from commands.context import CommandContext
 from commands.group_rules import Group, direct_groups, member_reference
 from commands.plan import ActionArgs, Json, Plan
+from commands.readback import applied, not_yet_visible, read_back
 from commands.registry import Role, command, positional
 from commands.targets import Target, find_target, user_plan
 from core.errors import Forbidden, IntegrationError, Rejected, RemoteNotFound, UserError
@@ -215,6 +217,7 @@ async def plan_edit_user(ctx: CommandContext, args: EditUserArgs) -> Plan:
             effects.append(f"Set the manager: {old_label} → {manager.label}")
             state["managerId"] = str(current.get("id")) if current else ""
             state["newManagerId"] = manager.id
+            state["newManagerUpn"] = manager.upn
     if args.copy_groups_from is not None:
         source = await find_target(ctx, args.copy_groups_from)
         copy = await _groups_to_copy(ctx, target, source)
@@ -273,11 +276,13 @@ async def edit_user(ctx: CommandContext, args: EditUserArgs, plan: Plan) -> Repl
                 client_request_id=error.client_request_id,
             ) from None
     new_manager = str(plan.state.get("newManagerId") or "")
+    manager_set = False
     if new_manager:
         host = ctx.graph.tokens.endpoints.graph_host
         reference = {"@odata.id": f"{host}/v1.0/users/{new_manager}"}
         try:
             await ctx.graph.request("PUT", f"{path}/manager/$ref", json=reference)
+            manager_set = True
         except IntegrationError as error:
             failures.append(f"Setting the manager failed: {error.message}")
     group_ids = [g for g in str(plan.state.get("groupsToAdd") or "").split(",") if g]
@@ -294,61 +299,93 @@ async def edit_user(ctx: CommandContext, args: EditUserArgs, plan: Plan) -> Repl
         except IntegrationError as error:
             added.append((name, "failed"))
             failures.append(f"Adding to {name} failed: {error.message}")
-    return await _checked(ctx, args, plan, body, added, failures)
+    written = _Edited(
+        profile=body,
+        manager_id=new_manager if manager_set else "",
+        groups=frozenset(name for name, result in added if result == "added"),
+    )
+    return await _checked(ctx, plan, written, added, failures)
+
+
+@dataclass(frozen=True)
+class _Edited:
+    """Profile fields (Graph names and values), the manager's id and the groups (by label),
+    as written, or as read back."""
+
+    profile: dict[str, Any]
+    manager_id: str
+    groups: frozenset[str]
+
+
+async def _read_edited(ctx: CommandContext, plan: Plan, written: _Edited) -> _Edited:
+    """What Graph shows now of the parts that were written."""
+    profile: dict[str, Any] = {}
+    if written.profile:
+        profile = await ctx.graph.get(f"/users/{plan.target_id}", select=tuple(written.profile))
+    manager = await _current_manager(ctx, plan.target_id) if written.manager_id else None
+    groups = (
+        frozenset(g.label for g in await direct_groups(ctx, plan.target_id))
+        if written.groups
+        else frozenset()
+    )
+    return _Edited(profile, str((manager or {}).get("id") or ""), groups)
+
+
+def _unseen(written: _Edited, shown: _Edited) -> str:
+    """The written parts Graph does not show yet, or ""."""
+    lagging = [
+        f"the old {_BY_GRAPH[name].label}"
+        for name, value in written.profile.items()
+        if (shown.profile.get(name) or None) != (value or None)
+    ]
+    if written.manager_id and shown.manager_id != written.manager_id:
+        lagging.append("the old manager")
+    lagging += [f"no membership of {name}" for name in sorted(written.groups - shown.groups)]
+    return f"it still shows {', '.join(lagging)}" if lagging else ""
 
 
 async def _checked(
     ctx: CommandContext,
-    args: EditUserArgs,
     plan: Plan,
-    body: dict[str, str | None],
+    written: _Edited,
     added: list[tuple[str, str]],
     failures: list[str],
 ) -> Reply:
-    """Read the user back and say what changed; anything that did not is an error."""
-    facts: list[tuple[str, str]] = []
-    try:
-        if body:
-            after = await ctx.graph.get(f"/users/{plan.target_id}", select=tuple(body))
-            for name, value in body.items():
-                if (after.get(name) or None) != (value or None):
-                    failures.append(f"Graph still reports the old {_BY_GRAPH[name].label}.")
-                facts.append((_BY_GRAPH[name].label.capitalize(), _shown(after.get(name))))
-        new_manager = str(plan.state.get("newManagerId") or "")
-        if new_manager and not any(f.startswith("Setting the manager") for f in failures):
-            manager = await _current_manager(ctx, plan.target_id)
-            if not manager or manager.get("id") != new_manager:
-                failures.append("Graph still reports the old manager.")
-            else:
-                facts.append(("Manager", str(manager.get("userPrincipalName") or "")))
-        if any(result == "added" for _, result in added):
-            member_of = {g.label for g in await direct_groups(ctx, plan.target_id)}
-            for index, (name, result) in enumerate(added):
-                if result == "added" and name not in member_of:
-                    added[index] = (name, "not listed")
-                    failures.append(f"Graph does not list {plan.target} in {name}.")
-    except IntegrationError as error:
-        failures.append(f"Reading the user back failed: {error.message}")
+    """Read back what was written and say what changed; a write Graph refused is an error."""
+    read = partial(_read_edited, ctx, plan, written)
+    seen = await read_back(ctx, read, partial(_unseen, written))
+    facts = [
+        (_BY_GRAPH[name].label.capitalize(), _shown(value))
+        for name, value in written.profile.items()
+    ]
+    if written.manager_id:
+        facts.append(("Manager", str(plan.state.get("newManagerUpn") or written.manager_id)))
     blocks: list[Block] = []
     if facts:
         blocks.append(Facts(tuple(facts)))
     if added:
         blocks.append(Table(("group", "result"), tuple(added)))
     tenant = ctx.current_tenant.display_name
-    if failures:
-        blocks.append(
-            Notice(
-                Level.ERROR,
-                f"Edited {plan.target} in {tenant} only in part. "
-                + " ".join(failures)
-                + f" Look at the user with /user {plan.target} before trying again.",
-            )
+    look = f"/user {plan.target}"
+    if not failures:
+        return applied(
+            seen,
+            title=f"User edited: {plan.target}",
+            blocks=tuple(blocks),
+            done=f"Edited {plan.target} in {tenant}.",
+            look=look,
         )
-        return Reply(
-            title=f"Edit incomplete: {plan.target}", blocks=tuple(blocks), level=Level.ERROR
+    if not seen.visible:
+        blocks.append(not_yet_visible(seen, look))
+    blocks.append(
+        Notice(
+            Level.ERROR,
+            f"Edited {plan.target} in {tenant} only in part. "
+            + " ".join(failures)
+            + f" Look at the user with {look} before trying again.",
         )
-    blocks.append(Notice(Level.SUCCESS, f"Edited {plan.target} in {tenant}."))
-    return Reply(title=f"User edited: {plan.target}", blocks=tuple(blocks), level=Level.SUCCESS)
+    )
+    return Reply(title=f"Edit incomplete: {plan.target}", blocks=tuple(blocks), level=Level.ERROR)
 
 
 def _forbidden(error: Forbidden, plan: Plan) -> Forbidden:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -22,6 +23,7 @@ from cards.reply import Block, Facts, Level, Notice, Reply, Table
 from commands.context import CommandContext
 from commands.mailboxes import is_mailbox_missing, mailbox_missing, needs_mailbox
 from commands.plan import ActionArgs, Plan
+from commands.readback import applied, read_back
 from commands.registry import ANYONE, Role, command, positional
 from commands.targets import Target, find_target, user_plan
 from core.errors import IntegrationError, UserError
@@ -281,21 +283,25 @@ async def forwarding_off(ctx: CommandContext, args: ForwardingOffArgs, plan: Pla
             await ctx.graph.request("PATCH", path, json={"isEnabled": False})
         except IntegrationError as error:
             problems.append(f"disabling an inbox rule failed: {error.message}")
-    problems += await _check(ctx, plan, rule_ids)
+    look = f"/forwarding show {plan.target}"
     if problems:
+        # Graph or Exchange refused part of it: nothing to wait for, say what to look at.
         return Reply(
             title=f"Forwarding not fully stopped: {plan.target}",
             blocks=(
                 Notice(
                     Level.ERROR,
-                    f"For {plan.target}: " + "; ".join(problems) + ". Run /forwarding show "
-                    f"{plan.target} to see what still forwards.",
+                    f"For {plan.target}: "
+                    + "; ".join(problems)
+                    + f". Run {look} to see what still forwards.",
                 ),
             ),
             level=Level.ERROR,
         )
+    seen = await read_back(ctx, partial(_forwarding_now, ctx, plan), partial(_still, rule_ids))
     rules = f"{len(rule_ids)} inbox rule{'s' if len(rule_ids) != 1 else ''} disabled"
-    return Reply(
+    return applied(
+        seen,
         title=f"Forwarding stopped: {plan.target}",
         blocks=(
             Facts(
@@ -304,37 +310,34 @@ async def forwarding_off(ctx: CommandContext, args: ForwardingOffArgs, plan: Pla
                     ("Inbox rules", rules),
                 )
             ),
-            Notice(
-                Level.SUCCESS,
-                f"{plan.target}'s mail is no longer forwarded. The disabled rules are kept for "
-                "whoever investigates.",
-            ),
         ),
-        level=Level.SUCCESS,
+        done=f"{plan.target}'s mail is no longer forwarded. The disabled rules are kept for "
+        "whoever investigates.",
+        look=look,
     )
 
 
-async def _check(ctx: CommandContext, plan: Plan, rule_ids: list[str]) -> list[str]:
-    """What still forwards after the change, read back from Exchange and Graph."""
-    problems = []
-    try:
-        mailbox = await ctx.exchange.get_mailbox(plan.target_id, anchor=plan.target)
-        if mailbox.forwards:
-            problems.append(
-                f"Exchange still reports forwarding to {', '.join(mailbox.forwarding_targets)}"
-            )
-    except IntegrationError as error:
-        problems.append(f"reading the mailbox back failed: {error.message.rstrip('.')}")
+async def _forwarding_now(ctx: CommandContext, plan: Plan) -> tuple[Mailbox, list[dict[str, Any]]]:
+    """The mailbox (Exchange) and its inbox rules (Graph) as they read now."""
+    mailbox = await ctx.exchange.get_mailbox(plan.target_id, anchor=plan.target)
     path = f"/users/{plan.target_id}/mailFolders/inbox/messageRules"
-    try:
-        rules = [rule async for rule in ctx.graph.pages(path, select=())]
-    except IntegrationError as error:
-        return [*problems, f"reading the inbox rules back failed: {error.message.rstrip('.')}"]
-    still = [
+    rules = [rule async for rule in ctx.graph.pages(path, select=())]
+    return mailbox, rules
+
+
+def _still(rule_ids: list[str], now: tuple[Mailbox, list[dict[str, Any]]]) -> str:
+    """What still forwards of what was stopped, or ""."""
+    mailbox, rules = now
+    still = []
+    if mailbox.forwards:
+        still.append(
+            f"Exchange still reports forwarding to {', '.join(mailbox.forwarding_targets)}"
+        )
+    enabled = [
         str(r.get("displayName"))
         for r in rules
         if isinstance(r, dict) and r.get("id") in rule_ids and r.get("isEnabled") is not False
     ]
-    if still:
-        problems.append(f"Graph still reports enabled: {', '.join(still)}")
-    return problems
+    if enabled:
+        still.append(f"Graph still reports enabled: {', '.join(enabled)}")
+    return "; ".join(still)

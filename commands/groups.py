@@ -11,8 +11,9 @@ too and, because membership grants a directory role, an admin's approval.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
-from cards.reply import Facts, Level, Notice, Reply
+from cards.reply import Facts, Reply
 from commands.context import CommandContext
 from commands.group_rules import (
     ROLE_GROUP_PERMISSION,
@@ -22,9 +23,10 @@ from commands.group_rules import (
     member_reference,
 )
 from commands.plan import ActionArgs, Plan, Protection
+from commands.readback import applied, read_back
 from commands.registry import Role, command, positional
 from commands.targets import Target, find_target, user_plan
-from core.errors import Forbidden, IntegrationError, Rejected, RemoteNotFound, UserError
+from core.errors import Forbidden, Rejected, RemoteNotFound, UserError
 
 __all__ = ["GroupMemberArgs", "group_add", "group_remove", "plan_group_add", "plan_group_remove"]
 
@@ -161,27 +163,25 @@ async def group_remove(ctx: CommandContext, args: GroupMemberArgs, plan: Plan) -
 
 
 async def _checked(ctx: CommandContext, plan: Plan, *, member: bool) -> Reply:
-    """Read the user's groups back: the change must show."""
+    """Read the user's groups back until the change shows."""
     group_id = str(plan.state["groupId"])
     done = "added to" if member else "removed from"
-    try:
-        groups = await direct_groups(ctx, plan.target_id)
-    except IntegrationError as error:
-        return _check_failed(plan, f"reading their groups back failed: {error.message}")
-    found = any(g.id == group_id for g in groups)
-    if found != member:
-        return _check_failed(plan, "Graph still lists the old membership")
-    name = str(plan.state.get("groupName") or group_id)
-    return Reply(
-        title=f"Group membership changed: {plan.target}",
-        blocks=(
-            Facts((("Group", name), ("Member", "yes" if member else "no"))),
-            Notice(
-                Level.SUCCESS,
-                f"{plan.target} {done} {name} in {ctx.current_tenant.display_name}.",
-            ),
+    seen = await read_back(
+        ctx,
+        partial(direct_groups, ctx, plan.target_id),
+        lambda groups: (
+            ""
+            if any(g.id == group_id for g in groups) == member
+            else "it still lists the old membership"
         ),
-        level=Level.SUCCESS,
+    )
+    name = str(plan.state.get("groupName") or group_id)
+    return applied(
+        seen,
+        title=f"Group membership changed: {plan.target}",
+        blocks=(Facts((("Group", name), ("Member", "yes" if member else "no"))),),
+        done=f"{plan.target} {done} {name} in {ctx.current_tenant.display_name}.",
+        look=f"/user {plan.target}",
     )
 
 
@@ -210,17 +210,3 @@ def _refused(error: Rejected, plan: Plan, verb: str, where: str) -> Rejected:
 
 def _group(plan: Plan) -> str:
     return str(plan.state.get("groupName") or plan.state.get("groupId") or "the group")
-
-
-def _check_failed(plan: Plan, problem: str) -> Reply:
-    return Reply(
-        title=f"Check failed: {plan.target}",
-        blocks=(
-            Notice(
-                Level.ERROR,
-                f"Graph accepted the change for {plan.target}, but {problem}. Look at the user "
-                f"with /user {plan.target} before trying again.",
-            ),
-        ),
-        level=Level.ERROR,
-    )

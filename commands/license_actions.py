@@ -14,6 +14,7 @@ cannot be removed from the user directly: the membership carries them.
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 
 from pydantic import Field, field_validator
@@ -22,6 +23,7 @@ from cards.reply import Facts, Level, Notice, Reply
 from commands.context import CommandContext
 from commands.licence_lookup import (
     USER_LICENCE_FIELDS,
+    Licence,
     group_names,
     holding_of,
     match_licence,
@@ -30,6 +32,7 @@ from commands.licence_lookup import (
     tenant_country,
 )
 from commands.plan import ActionArgs, Plan
+from commands.readback import applied, read_back
 from commands.registry import Role, command, positional
 from commands.targets import Target, find_target, user_plan
 from core.errors import Forbidden, IntegrationError, Rejected, UserError
@@ -191,11 +194,10 @@ async def license_add(ctx: CommandContext, args: LicenseAddArgs, plan: Plan) -> 
         if not location:
             raise
         # The usage location is set by now: say so, with why the licence is not.
-        return _check_failed(
+        return _partly_changed(
             plan,
             f"set the usage location to {location}, but the licence was not assigned: "
             f"{error.message}",
-            prefix=f"Changed {plan.target} only in part:",
         )
     return await _checked(ctx, plan, licensed=True)
 
@@ -270,30 +272,40 @@ async def _assign(ctx: CommandContext, plan: Plan, body: dict[str, Any]) -> None
 
 
 async def _checked(ctx: CommandContext, plan: Plan, *, licensed: bool) -> Reply:
-    """Read the user and the seats back: the change must show."""
+    """Read the user and the seats back until the change shows."""
     sku_id = str(plan.state["skuId"])
     licence = str(plan.state.get("licence") or sku_id)
-    try:
-        user = await ctx.graph.get(f"/users/{plan.target_id}", select=USER_LICENCE_FIELDS)
-        licences = await subscribed_licences(ctx)
-    except IntegrationError as error:
-        return _check_failed(plan, f"reading the user back failed: {error.message}")
-    if holding_of(user, sku_id).direct != licensed:
-        return _check_failed(plan, "Graph still lists the old assignment")
+    seen = await read_back(
+        ctx,
+        partial(_user_and_seats, ctx, plan.target_id),
+        lambda state: (
+            ""
+            if holding_of(state[0], sku_id).direct == licensed
+            else "it still lists the old assignment"
+        ),
+    )
+    user, licences = seen.state or ({}, [])
     seats = next((lic.sku for lic in licences if lic.sku.sku_id == sku_id), None)
     free = f"{seats.available} of {seats.enabled}" if seats else "not reported"
     done = f"Gave {plan.target} {licence}" if licensed else f"Removed {licence} from {plan.target}"
     facts = [("Licence", licence), ("Free seats", free)]
-    if plan.state.get("setUsageLocation"):
-        facts.append(("Usage location", str(user.get("usageLocation") or "not set")))
-    return Reply(
+    location = str(plan.state.get("setUsageLocation") or "")
+    if location:
+        facts.append(("Usage location", str(user.get("usageLocation") or location)))
+    return applied(
+        seen,
         title=f"Licence {'assigned' if licensed else 'removed'}: {plan.target}",
-        blocks=(
-            Facts(tuple(facts)),
-            Notice(Level.SUCCESS, f"{done} in {ctx.current_tenant.display_name}."),
-        ),
-        level=Level.SUCCESS,
+        blocks=(Facts(tuple(facts)),),
+        done=f"{done} in {ctx.current_tenant.display_name}.",
+        look=f"/user {plan.target}",
     )
+
+
+async def _user_and_seats(
+    ctx: CommandContext, user_id: str
+) -> tuple[dict[str, Any], list[Licence]]:
+    user = await ctx.graph.get(f"/users/{user_id}", select=USER_LICENCE_FIELDS)
+    return user, await subscribed_licences(ctx)
 
 
 def _refused(error: Rejected, plan: Plan) -> UserError | Rejected:
@@ -333,15 +345,14 @@ def _forbidden(error: Forbidden, plan: Plan, permission: str, what: str) -> Forb
     )
 
 
-def _check_failed(plan: Plan, problem: str, *, prefix: str = "") -> Reply:
-    opening = prefix or f"Graph accepted the licence change for {plan.target}, but"
+def _partly_changed(plan: Plan, text: str) -> Reply:
     return Reply(
-        title=f"Check failed: {plan.target}",
+        title=f"Changed only in part: {plan.target}",
         blocks=(
             Notice(
                 Level.ERROR,
-                f"{opening} {problem.rstrip('.')}. Look at the user with /user {plan.target} "
-                "before trying again.",
+                f"Changed {plan.target} only in part: {text.rstrip('.')}. Look at the user with "
+                f"/user {plan.target} before trying again.",
             ),
         ),
         level=Level.ERROR,

@@ -14,13 +14,14 @@ the next sync, so they are deleted (and restored) in on-premises AD.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from functools import partial
 
-from cards.reply import Facts, Level, Notice, Reply
+from cards.reply import Facts, Reply
 from commands.context import CommandContext
 from commands.deleted_users import DeletedUser, find_deleted, matching_deleted
 from commands.people import is_direct_key
 from commands.plan import ActionArgs, Plan, Protection
+from commands.readback import applied, read_back
 from commands.registry import Role, command, positional
 from commands.targets import Target, find_target, read_target, user_plan
 from core.errors import (
@@ -148,38 +149,37 @@ async def delete_user(ctx: CommandContext, args: DeleteUserArgs, plan: Plan) -> 
         raise _needs_role(error, plan.target, plan.protection, "delete") from None
     except Rejected as error:
         raise _refused(error, plan.target, "delete") from None
-    problem = await _check_deleted(ctx, plan.target_id)
-    if problem:
-        return _check_failed(plan.target, f"Graph accepted the deletion, but {problem}")
-    return Reply(
+    seen = await read_back(ctx, partial(_deleted_state, ctx, plan.target_id), _not_deleted)
+    return applied(
+        seen,
         title=f"User deleted: {plan.target}",
-        blocks=(
-            Facts((("Deleted items", "until restored or for 30 days"),)),
-            Notice(
-                Level.SUCCESS,
-                f"Deleted {plan.target} in {ctx.current_tenant.display_name}. Undo within 30 "
-                f"days with /restore-user {plan.target}.",
-            ),
-        ),
-        level=Level.SUCCESS,
+        blocks=(Facts((("Deleted items", "until restored or for 30 days"),)),),
+        done=f"Deleted {plan.target} in {ctx.current_tenant.display_name}. Undo within 30 days "
+        f"with /restore-user {plan.target}.",
+        look=f"/user {plan.target}",
     )
 
 
-async def _check_deleted(ctx: CommandContext, user_id: str) -> str:
-    """Why the deletion cannot be seen, or "" when the user is gone and in deleted items."""
+async def _deleted_state(ctx: CommandContext, user_id: str) -> tuple[bool, bool]:
+    """Whether the user is still listed among users, and whether deleted items hold it."""
+    return await _exists(ctx, user_path(user_id)), await _exists(
+        ctx, f"/directory/deletedItems/{user_id}"
+    )
+
+
+async def _exists(ctx: CommandContext, path: str) -> bool:
     try:
-        await ctx.graph.get(f"/users/{user_id}", select=("id",))
+        await ctx.graph.get(path, select=("id",))
     except RemoteNotFound:
-        pass
-    except IntegrationError as error:
-        return f"reading the user back failed: {error.message}"
-    else:
-        return "the user is still listed. Check again shortly."
-    try:
-        await ctx.graph.get(f"/directory/deletedItems/{user_id}", select=("id",))
-    except IntegrationError as error:
-        return f"it is not in deleted items ({error.message})"
-    return ""
+        return False
+    return True
+
+
+def _not_deleted(state: tuple[bool, bool]) -> str:
+    listed, in_deleted_items = state
+    if listed:
+        return "the user is still listed among users"
+    return "" if in_deleted_items else "deleted items do not list the user"
 
 
 # --- restore ---------------------------------------------------------------------------------
@@ -264,32 +264,26 @@ async def restore_user(ctx: CommandContext, args: RestoreUserArgs, plan: Plan) -
         raise _needs_role(error, plan.target, plan.protection, "restore") from None
     except Rejected as error:
         raise _refused(error, plan.target, "restore") from None
-    after = await _read_back(ctx, plan.target_id)
-    if isinstance(after, str) or after.get("userPrincipalName", "").lower() != plan.target.lower():
-        problem = after if isinstance(after, str) else "it is listed under another UPN"
-        return _check_failed(plan.target, f"Graph accepted the restore, but {problem}.")
-    enabled = after.get("accountEnabled") is not False
-    return Reply(
-        title=f"User restored: {plan.target}",
-        blocks=(
-            Facts((("Sign-in", "enabled" if enabled else "blocked"),)),
-            Notice(
-                Level.SUCCESS,
-                f"Restored {plan.target} in {ctx.current_tenant.display_name} from deleted "
-                "items, with its mailbox and group memberships.",
-            ),
+    seen = await read_back(
+        ctx,
+        lambda: ctx.graph.get(
+            user_path(plan.target_id), select=("id", "userPrincipalName", "accountEnabled")
         ),
-        level=Level.SUCCESS,
+        lambda after: (
+            ""
+            if str(after.get("userPrincipalName", "")).lower() == plan.target.lower()
+            else "the user is listed under another UPN"
+        ),
     )
-
-
-async def _read_back(ctx: CommandContext, user_id: str) -> dict[str, Any] | str:
-    try:
-        return await ctx.graph.get(
-            user_path(user_id), select=("id", "userPrincipalName", "accountEnabled")
-        )
-    except IntegrationError as error:
-        return f"reading the user back failed: {error.message.rstrip('.')}"
+    enabled = (seen.state or {}).get("accountEnabled") is not False
+    return applied(
+        seen,
+        title=f"User restored: {plan.target}",
+        blocks=(Facts((("Sign-in", "enabled" if enabled else "blocked"),)),),
+        done=f"Restored {plan.target} in {ctx.current_tenant.display_name} from deleted items, "
+        "with its mailbox and group memberships.",
+        look=f"/user {plan.target}",
+    )
 
 
 # --- errors ----------------------------------------------------------------------------------
@@ -320,14 +314,4 @@ def _refused(error: Rejected, target: str, verb: str) -> Rejected:
         f"Microsoft Entra refused to {verb} {target}: {error.message} If another user now has "
         "its UPN or e-mail address, rename or delete that user first. Nothing was changed.",
         **error.context,
-    )
-
-
-def _check_failed(target: str, text: str) -> Reply:
-    return Reply(
-        title=f"Check failed: {target}",
-        blocks=(
-            Notice(Level.ERROR, f"{text} Look at the user with /user {target} before retrying."),
-        ),
-        level=Level.ERROR,
     )

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -26,6 +27,7 @@ from commands.auth_methods import (
 )
 from commands.context import CommandContext
 from commands.plan import ActionArgs, Plan
+from commands.readback import applied, read_back
 from commands.registry import Role, command, positional
 from commands.targets import find_target, user_plan
 from core.errors import Forbidden, IntegrationError, Rejected, RemoteNotFound, UserError
@@ -156,32 +158,30 @@ async def mfa_reregister(ctx: CommandContext, args: ReregisterArgs, plan: Plan) 
         results[method.key] = await _remove(ctx, plan, method, retrying=True) or "refused"
     rows = tuple((m.label, results[m.key]) for m in removal_order(methods))
     failed = [label for label, result in rows if result != "removed"]
-    problem = "" if failed else await _check(ctx, plan)
     table = Table(("method", "result"), rows)
-    if failed or problem:
-        done = len(rows) - len(failed)
-        text = problem or (
-            f"Removed {done} of {len(rows)} methods of {plan.target}; not removed: "
-            f"{', '.join(failed)}. Look at them with /mfa methods {plan.target}, or remove them "
-            "in the Microsoft Entra admin center."
-        )
+    if failed:
         return Reply(
             title=f"Methods only partly removed: {plan.target}",
-            blocks=(table, Notice(Level.ERROR, text)),
+            blocks=(
+                table,
+                Notice(
+                    Level.ERROR,
+                    f"Removed {len(rows) - len(failed)} of {len(rows)} methods of {plan.target}; "
+                    f"not removed: {', '.join(failed)}. Look at them with /mfa methods "
+                    f"{plan.target}, or remove them in the Microsoft Entra admin center.",
+                ),
+            ),
             level=Level.ERROR,
         )
-    return Reply(
+    seen = await read_back(ctx, partial(read_methods, ctx, plan.target_id), _methods_left)
+    return applied(
+        seen,
         title=f"Authentication methods removed: {plan.target}",
-        blocks=(
-            table,
-            Notice(
-                Level.SUCCESS,
-                f"Removed {len(rows)} authentication methods of {plan.target} in "
-                f"{ctx.current_tenant.display_name}: they register MFA again at next sign-in. "
-                "The password is unchanged.",
-            ),
-        ),
-        level=Level.SUCCESS,
+        blocks=(table,),
+        done=f"Removed {len(rows)} authentication methods of {plan.target} in "
+        f"{ctx.current_tenant.display_name}: they register MFA again at next sign-in. The "
+        "password is unchanged.",
+        look=f"/mfa methods {plan.target}",
     )
 
 
@@ -205,16 +205,10 @@ async def _remove(ctx: CommandContext, plan: Plan, method: Method, *, retrying: 
     return "removed"
 
 
-async def _check(ctx: CommandContext, plan: Plan) -> str:
-    """Why the methods cannot be seen gone, or ""."""
-    try:
-        left = [m for m in await read_methods(ctx, plan.target_id) if m.collection]
-    except IntegrationError as error:
-        return f"Graph accepted the removals, but reading the methods back failed: {error.message}"
-    if left:
-        names = ", ".join(m.label for m in left)
-        return f"Graph accepted the removals, but {plan.target} still has: {names}."
-    return ""
+def _methods_left(methods: list[Method]) -> str:
+    """The removable methods Graph still lists, or ""."""
+    left = [m.label for m in methods if m.collection]
+    return f"it still lists {', '.join(left)}" if left else ""
 
 
 # --- /mfa state ------------------------------------------------------------------------------
@@ -283,33 +277,17 @@ async def mfa_state(ctx: CommandContext, args: MfaStateArgs, plan: Plan) -> Repl
         await ctx.graph.request("PATCH", path, json={"perUserMfaState": wanted}, version="beta")
     except Forbidden as error:
         raise needs_permission(error, _MFA_WRITE, f"change {plan.target}'s per-user MFA") from None
-    try:
-        now = await _read_state(ctx, plan.target_id)
-    except IntegrationError as error:
-        now = f"unreadable ({error.message})"
-    facts = Facts((("Per-user MFA", now), ("Before", str(plan.state.get("perUserMfaState")))))
-    if now != wanted:
-        return Reply(
-            title=f"Check failed: {plan.target}",
-            blocks=(
-                facts,
-                Notice(
-                    Level.ERROR,
-                    f"Sent per-user MFA {wanted} for {plan.target}, but Graph reports {now}. "
-                    f"Look again with /user {plan.target} before trying again.",
-                ),
-            ),
-            level=Level.ERROR,
-        )
-    return Reply(
+    seen = await read_back(
+        ctx,
+        partial(_read_state, ctx, plan.target_id),
+        lambda now: "" if now == wanted else f"it reports {now}",
+    )
+    before = str(plan.state.get("perUserMfaState"))
+    return applied(
+        seen,
         title=f"Per-user MFA {wanted}: {plan.target}",
-        blocks=(
-            facts,
-            Notice(
-                Level.SUCCESS,
-                f"Per-user MFA of {plan.target} in {ctx.current_tenant.display_name} is now "
-                f"{wanted}: the user {_STATE_MEANS[wanted]}.",
-            ),
-        ),
-        level=Level.SUCCESS,
+        blocks=(Facts((("Per-user MFA", wanted), ("Before", before))),),
+        done=f"Per-user MFA of {plan.target} in {ctx.current_tenant.display_name} is now "
+        f"{wanted}: the user {_STATE_MEANS[wanted]}.",
+        look=f"/user {plan.target}",
     )

@@ -4,8 +4,8 @@ Both are `PATCH /users/{id}/mailboxSettings` with `automaticRepliesSetting`
 (user-update-mailboxsettings.md, automaticrepliessetting.md): `status` alwaysEnabled,
 scheduled (with `scheduledStartDateTime`/`scheduledEndDateTime`, each a dateTime and a
 timeZone) or disabled; `externalAudience` all or none. Application permission
-MailboxSettings.ReadWrite. The executor reads `mailboxSettings/automaticRepliesSetting` back to
-check. Times without an offset are the mailbox's own time zone, as Outlook shows them; with an
+MailboxSettings.ReadWrite. The executor reads `mailboxSettings` back, as the planner does.
+Times without an offset are the mailbox's own time zone, as Outlook shows them; with an
 offset they are sent in UTC. A user without a mailbox is told so, and nothing changes.
 """
 
@@ -14,17 +14,19 @@ from __future__ import annotations
 import html
 import re
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from pydantic import Field, model_validator
 
-from cards.reply import Facts, Level, Notice, Reply
+from cards.reply import Facts, Reply
 from commands.context import CommandContext
 from commands.mailboxes import needs_mailbox
 from commands.plan import ActionArgs, Plan
+from commands.readback import applied, read_back
 from commands.registry import Role, command, positional
 from commands.targets import Target, find_target, user_plan
-from core.errors import IntegrationError, UserError
+from core.errors import UserError
 
 __all__ = ["OooOffArgs", "OooSetArgs", "ooo_off", "ooo_set", "plan_ooo_off", "plan_ooo_set"]
 
@@ -190,34 +192,24 @@ async def ooo_set(ctx: CommandContext, args: OooSetArgs, plan: Plan) -> Reply:
     settings = await ctx.graph.get(path, select=())
     wanted = _wanted(args, str(settings.get("timeZone") or "UTC"))
     await ctx.graph.request("PATCH", path, json={_SETTING: wanted})
-    after = await _read_back(ctx, plan)
-    if isinstance(after, str):
-        return _check_failed(plan, f"Sent the automatic replies for {plan.target}, but {after}.")
-    status = str(after.get("status", ""))
-    if status.lower() != wanted["status"].lower() or _plain(
-        after.get("internalReplyMessage")
-    ) != _plain(args.internal):
-        return _check_failed(
-            plan,
-            f"Sent the automatic replies for {plan.target}, but Graph reports status "
-            f"{status or 'unknown'} with a different message.",
-        )
-    period = _schedule(after) if wanted["status"] == "scheduled" else "until turned off"
+    seen = await read_back(ctx, partial(_setting, ctx, plan), partial(_differs, wanted))
+    period = _schedule(wanted) if wanted["status"] == "scheduled" else "until turned off"
     external = _short(args.external) if args.external else "none"
-    return Reply(
+    return applied(
+        seen,
         title=f"Automatic replies on: {plan.target}",
         blocks=(
             Facts(
                 (
-                    ("Status", status),
+                    ("Status", wanted["status"]),
                     ("When", period),
                     ("Inside the organisation", _short(args.internal)),
                     ("Outside the organisation", external),
                 )
             ),
-            Notice(Level.SUCCESS, f"{plan.target} now answers mail automatically {period}."),
         ),
-        level=Level.SUCCESS,
+        done=f"{plan.target} now answers mail automatically {period}.",
+        look="the mailbox in the Exchange admin center",
     )
 
 
@@ -251,41 +243,27 @@ async def ooo_off(ctx: CommandContext, args: OooOffArgs, plan: Plan) -> Reply:
     """Turn off a user's automatic replies (out of office); the messages are kept."""
     path = f"/users/{plan.target_id}/mailboxSettings"
     await ctx.graph.request("PATCH", path, json={_SETTING: {"status": "disabled"}})
-    after = await _read_back(ctx, plan)
-    if isinstance(after, str):
-        return _check_failed(plan, f"Sent the change for {plan.target}, but {after}.")
-    if str(after.get("status", "")).lower() != "disabled":
-        return _check_failed(
-            plan,
-            f"Sent the change for {plan.target}, but Graph still reports automatic replies "
-            f"{after.get('status') or 'on'}.",
-        )
-    return Reply(
+    off = {"status": "disabled"}
+    seen = await read_back(ctx, partial(_setting, ctx, plan), partial(_differs, off))
+    return applied(
+        seen,
         title=f"Automatic replies off: {plan.target}",
-        blocks=(
-            Facts((("Status", "disabled"),)),
-            Notice(Level.SUCCESS, f"{plan.target} no longer answers mail automatically."),
-        ),
-        level=Level.SUCCESS,
+        blocks=(Facts((("Status", "disabled"),)),),
+        done=f"{plan.target} no longer answers mail automatically.",
+        look="the mailbox in the Exchange admin center",
     )
 
 
-async def _read_back(ctx: CommandContext, plan: Plan) -> dict[str, Any] | str:
-    path = f"/users/{plan.target_id}/mailboxSettings/{_SETTING}"
-    try:
-        return await ctx.graph.get(path, select=())
-    except IntegrationError as error:
-        return f"reading the setting back to check failed: {error.message.rstrip('.')}"
+async def _setting(ctx: CommandContext, plan: Plan) -> dict[str, Any]:
+    """The setting as Graph reads it now, from the resource the command wrote to."""
+    return _current(await ctx.graph.get(f"/users/{plan.target_id}/mailboxSettings", select=()))
 
 
-def _check_failed(plan: Plan, text: str) -> Reply:
-    return Reply(
-        title=f"Check failed: {plan.target}",
-        blocks=(
-            Notice(
-                Level.ERROR,
-                f"{text} Look at the mailbox in the Exchange admin center before trying again.",
-            ),
-        ),
-        level=Level.ERROR,
-    )
+def _differs(wanted: dict[str, Any], current: dict[str, Any]) -> str:
+    """What of `wanted` the setting read back does not show, or ""."""
+    if str(current.get("status", "")).lower() != wanted["status"].lower():
+        return f"Graph reports automatic replies {current.get('status') or 'unknown'}"
+    message = wanted.get("internalReplyMessage")
+    if message is not None and _plain(current.get("internalReplyMessage")) != _plain(message):
+        return "Graph reports another message for people inside the organisation"
+    return ""

@@ -16,12 +16,13 @@ import secrets
 
 from pydantic import Field, SecretStr
 
-from cards.reply import Facts, Level, Notice, Reply
+from cards.reply import Facts, Reply
 from commands.context import CommandContext
 from commands.plan import ActionArgs, Plan
+from commands.readback import applied, read_back
 from commands.registry import Role, command, positional
 from commands.targets import find_target, read_target, user_plan
-from core.errors import Forbidden, IntegrationError, Rejected, UserError
+from core.errors import Forbidden, Rejected, UserError
 
 __all__ = [
     "GENERATED_LENGTH",
@@ -163,52 +164,35 @@ async def reset_password(ctx: CommandContext, args: ResetPasswordArgs, plan: Pla
         raise _needs_role(error, plan) from None
     except Rejected as error:
         raise _refused(error, plan, typed=typed) from None
-    secret = "" if typed else password
-    problem = await _check(ctx, plan)
     facts = Facts(
         (
             ("Password", "the one you typed" if typed else "generated, shown only to you"),
             ("Change at next sign-in", "required" if force else "not required"),
         )
     )
-    if problem:
-        return Reply(
-            title=f"Password reset, check failed: {plan.target}",
-            blocks=(facts, Notice(Level.ERROR, f"Graph accepted the new password, but {problem}")),
-            secret=secret,
-            level=Level.ERROR,
-        )
+    before = plan.state.get("lastPasswordChangeDateTime")
+    seen = await read_back(
+        ctx,
+        lambda: read_target(ctx, plan.target_id),
+        lambda after: (
+            ""
+            if after.password_changed and after.password_changed != before
+            else "the user's last password change time has not moved yet"
+        ),
+    )
     shown = (
         "The password you typed is set; Deskhand did not keep it."
         if typed
         else "The new password is shown only to you, this once; pass it to the user privately."
     )
-    return Reply(
+    return applied(
+        seen,
         title=f"Password reset: {plan.target}",
-        blocks=(
-            facts,
-            Notice(
-                Level.SUCCESS,
-                f"Reset the password of {plan.target} in {ctx.current_tenant.display_name}. "
-                + shown,
-            ),
-        ),
-        secret=secret,
-        level=Level.SUCCESS,
+        blocks=(facts,),
+        done=f"Reset the password of {plan.target} in {ctx.current_tenant.display_name}. " + shown,
+        look=f"/user {plan.target}",
+        secret="" if typed else password,
     )
-
-
-async def _check(ctx: CommandContext, plan: Plan) -> str:
-    """Why the reset cannot be seen on the user, or "" when `lastPasswordChangeDateTime` moved."""
-    try:
-        after = await read_target(ctx, plan.target_id)
-    except IntegrationError as error:
-        return f"reading the user back failed: {error.message}"
-    if not after.password_changed or after.password_changed == plan.state.get(
-        "lastPasswordChangeDateTime"
-    ):
-        return "the user's last password change time has not moved yet. Check again shortly."
-    return ""
 
 
 def _needs_role(error: Forbidden, plan: Plan) -> Forbidden:

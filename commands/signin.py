@@ -11,12 +11,14 @@ overwrite `accountEnabled`. Revoking sessions works for them.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
 from cards.reply import Facts, Level, Notice, Reply
 from commands.context import CommandContext
 from commands.plan import ActionArgs, Plan
+from commands.readback import applied, read_back
 from commands.registry import Role, command, positional
 from commands.targets import Target, find_target, user_plan
 from core.errors import IntegrationError, UserError
@@ -112,25 +114,26 @@ async def block(ctx: CommandContext, args: SignInArgs, plan: Plan) -> Reply:
             ),
             level=Level.ERROR,
         )
-    after = await _read_back(ctx, plan.target_id, ("accountEnabled", _SESSIONS_FIELD))
-    if isinstance(after, str) or after.get("accountEnabled") is not False:
-        problem = after if isinstance(after, str) else "Graph still reports sign-in enabled"
-        return _check_failed(plan, f"Sent the block for {plan.target}, but {problem}.")
     if revoked.get("value") is not True:
-        return _check_failed(
+        return _revocation_unconfirmed(
             plan, f"Blocked sign-in for {plan.target}, but Graph did not confirm the revocation."
         )
-    return Reply(
+    seen = await read_back(
+        ctx,
+        _reader(ctx, plan, ("accountEnabled", _SESSIONS_FIELD)),
+        lambda after: "" if after.get("accountEnabled") is False else "sign-in shows as enabled",
+    )
+    return applied(
+        seen,
         title=f"Sign-in blocked: {plan.target}",
         blocks=(
-            Facts((("Sign-in", "blocked"), ("Sessions valid from", _sessions_from(after)))),
-            Notice(
-                Level.SUCCESS,
-                f"Blocked sign-in for {plan.target} in {ctx.current_tenant.display_name} and "
-                f"revoked their refresh tokens. {ACCESS_TOKEN_NOTE}",
+            Facts(
+                (("Sign-in", "blocked"), ("Sessions valid from", _sessions_from(seen.state))),
             ),
         ),
-        level=Level.SUCCESS,
+        done=f"Blocked sign-in for {plan.target} in {ctx.current_tenant.display_name} and "
+        f"revoked their refresh tokens. {ACCESS_TOKEN_NOTE}",
+        look=f"/user {plan.target}",
     )
 
 
@@ -167,20 +170,17 @@ async def unblock(ctx: CommandContext, args: SignInArgs, plan: Plan) -> Reply:
     Refused for accounts synced from on-premises AD (enable them there).
     """
     await ctx.graph.request("PATCH", f"/users/{plan.target_id}", json={"accountEnabled": True})
-    after = await _read_back(ctx, plan.target_id, ("accountEnabled",))
-    if isinstance(after, str) or after.get("accountEnabled") is not True:
-        problem = after if isinstance(after, str) else "Graph still reports sign-in blocked"
-        return _check_failed(plan, f"Sent the unblock for {plan.target}, but {problem}.")
-    return Reply(
+    seen = await read_back(
+        ctx,
+        _reader(ctx, plan, ("accountEnabled",)),
+        lambda after: "" if after.get("accountEnabled") is True else "sign-in shows as blocked",
+    )
+    return applied(
+        seen,
         title=f"Sign-in allowed: {plan.target}",
-        blocks=(
-            Facts((("Sign-in", "enabled"),)),
-            Notice(
-                Level.SUCCESS,
-                f"{plan.target} can sign in to {ctx.current_tenant.display_name} again.",
-            ),
-        ),
-        level=Level.SUCCESS,
+        blocks=(Facts((("Sign-in", "enabled"),)),),
+        done=f"{plan.target} can sign in to {ctx.current_tenant.display_name} again.",
+        look=f"/user {plan.target}",
     )
 
 
@@ -212,39 +212,43 @@ async def revoke_sessions(ctx: CommandContext, args: SignInArgs, plan: Plan) -> 
     Works for accounts synced from on-premises AD too. Tokens already issued stay valid up to
     about an hour unless the app supports continuous access evaluation.
     """
+    read = _reader(ctx, plan, (_SESSIONS_FIELD,))
+    # Read first, so the read-back can tell the new time from the old one.
+    before = (await read()).get(_SESSIONS_FIELD)
     answer = await ctx.graph.request("POST", f"/users/{plan.target_id}/revokeSignInSessions")
     if answer.get("value") is not True:
-        return _check_failed(plan, f"Graph did not confirm revoking {plan.target}'s sessions.")
-    after = await _read_back(ctx, plan.target_id, (_SESSIONS_FIELD,))
-    if isinstance(after, str):
-        return _check_failed(plan, f"Revoked {plan.target}'s sessions, but {after}.")
-    return Reply(
-        title=f"Sessions revoked: {plan.target}",
-        blocks=(
-            Facts((("Sessions valid from", _sessions_from(after)),)),
-            Notice(
-                Level.SUCCESS,
-                f"Revoked the refresh tokens and sessions of {plan.target}: they must sign in "
-                f"again everywhere. {ACCESS_TOKEN_NOTE}",
-            ),
+        return _revocation_unconfirmed(
+            plan, f"Graph did not confirm revoking {plan.target}'s sessions."
+        )
+    seen = await read_back(
+        ctx,
+        read,
+        lambda after: (
+            "the sessions' valid-from time has not moved yet"
+            if after.get(_SESSIONS_FIELD) == before
+            else ""
         ),
-        level=Level.SUCCESS,
+    )
+    return applied(
+        seen,
+        title=f"Sessions revoked: {plan.target}",
+        blocks=(Facts((("Sessions valid from", _sessions_from(seen.state)),)),),
+        done=f"Revoked the refresh tokens and sessions of {plan.target}: they must sign in "
+        f"again everywhere. {ACCESS_TOKEN_NOTE}",
+        look=f"/user {plan.target}",
     )
 
 
-async def _read_back(
-    ctx: CommandContext, user_id: str, fields: tuple[str, ...]
-) -> dict[str, Any] | str:
-    """The user's fields after the change, or why they could not be read."""
-    try:
-        return await ctx.graph.get(f"/users/{user_id}", select=fields)
-    except IntegrationError as error:
-        return f"reading the user back to check failed: {error.message.rstrip('.')}"
+def _reader(
+    ctx: CommandContext, plan: Plan, fields: tuple[str, ...]
+) -> Callable[[], Awaitable[dict[str, Any]]]:
+    """Reads the target's `fields` as Graph has them now."""
+    return lambda: ctx.graph.get(f"/users/{plan.target_id}", select=fields)
 
 
-def _sessions_from(after: dict[str, Any]) -> str:
+def _sessions_from(after: dict[str, Any] | None) -> str:
     """When the user's sessions start counting again, as Graph reports it."""
-    value = after.get(_SESSIONS_FIELD)
+    value = (after or {}).get(_SESSIONS_FIELD)
     try:
         moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
@@ -252,9 +256,10 @@ def _sessions_from(after: dict[str, Any]) -> str:
     return f"{moment:%Y-%m-%d %H:%M:%S} UTC"
 
 
-def _check_failed(plan: Plan, text: str) -> Reply:
+def _revocation_unconfirmed(plan: Plan, text: str) -> Reply:
+    """revokeSignInSessions answered without its documented `"value": true`."""
     return Reply(
-        title=f"Check failed: {plan.target}",
+        title=f"Revocation not confirmed: {plan.target}",
         blocks=(
             Notice(
                 Level.ERROR,

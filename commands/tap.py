@@ -11,8 +11,10 @@ leaves Deskhand only in `Reply.secret`. A user has one pass: a new one replaces 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from pydantic import Field
@@ -21,9 +23,10 @@ from cards.reply import Facts, Level, Notice, Reply
 from commands.auth_methods import METHODS_WRITE, needs_permission
 from commands.context import CommandContext
 from commands.plan import ActionArgs, Plan
+from commands.readback import applied, read_back
 from commands.registry import Role, command, positional
 from commands.targets import Target, find_target, user_plan
-from core.errors import Forbidden, IntegrationError, Rejected, UserError
+from core.errors import Forbidden, Rejected, UserError
 
 __all__ = ["TAP_POLICY", "TapArgs", "TapPolicy", "plan_tap", "read_tap_policy", "tap"]
 
@@ -214,45 +217,38 @@ async def tap(ctx: CommandContext, args: TapArgs, plan: Plan) -> Reply:
             ("Starts", str(created.get("startDateTime") or created.get("createdDateTime"))),
         )
     )
-    problem = await _check(ctx, plan, created, code)
-    if problem:
-        return Reply(
-            title=f"Temporary Access Pass not usable: {plan.target}",
-            blocks=(facts, Notice(Level.ERROR, problem)),
-            secret=code,
-            level=Level.ERROR,
-        )
-    return Reply(
-        title=f"Temporary Access Pass: {plan.target}",
-        blocks=(
-            facts,
-            Notice(
-                Level.SUCCESS,
-                f"Issued a Temporary Access Pass for {plan.target} in "
-                f"{ctx.current_tenant.display_name}. It is shown only to you, this once; give it "
-                "to the user privately.",
-            ),
-        ),
-        secret=code,
-        level=Level.SUCCESS,
-    )
-
-
-async def _check(ctx: CommandContext, plan: Plan, created: Mapping[str, Any], code: str) -> str:
-    """Why the new pass may not work, or "" when Graph lists it as usable. The pass, if Graph
-    returned one, is still shown: the technician may fix the policy and use it."""
     if not code:
-        return f"Graph created a pass for {plan.target} but did not return it. Run /tap again."
-    if created.get("isUsable") is False and created.get("methodUsabilityReason") != "NotYetValid":
-        return (
-            f"Graph created a pass for {plan.target}, but it cannot be used "
-            f"({created.get('methodUsabilityReason')}): the tenant's Temporary Access Pass policy "
-            f"may not include this user. Check the policy's users in {_WHERE_TO_ENABLE}."
+        # 201 without the documented `temporaryAccessPass`: a pass exists that no one can read.
+        return Reply.error(
+            f"Graph created a pass for {plan.target} but did not return it, so no one can use "
+            "it. Run /tap again: a new pass replaces it."
         )
-    try:
-        listed = await _current_passes(ctx, plan.target_id)
-    except IntegrationError as error:
-        return f"Graph created the pass, but reading it back failed: {error.message}"
-    if created.get("id") not in {item.get("id") for item in listed}:
-        return f"Graph created a pass for {plan.target}, but does not list it. Run /tap again."
-    return ""
+    seen = await read_back(
+        ctx,
+        partial(_current_passes, ctx, plan.target_id),
+        lambda listed: (
+            ""
+            if created.get("id") in {item.get("id") for item in listed}
+            else "it does not list the new pass yet"
+        ),
+    )
+    reply = applied(
+        seen,
+        title=f"Temporary Access Pass: {plan.target}",
+        blocks=(facts,),
+        done=f"Issued a Temporary Access Pass for {plan.target} in "
+        f"{ctx.current_tenant.display_name}. It is shown only to you, this once; give it to the "
+        "user privately.",
+        look=f"/mfa methods {plan.target}",
+        secret=code,
+    )
+    if created.get("isUsable") is False and created.get("methodUsabilityReason") != "NotYetValid":
+        # Created, so shown: the technician may fix the policy and then use it.
+        unusable = Notice(
+            Level.WARNING,
+            f"Graph says the pass cannot be used yet ({created.get('methodUsabilityReason')}): "
+            f"the tenant's Temporary Access Pass policy may not include {plan.target}. Check "
+            f"the policy's users in {_WHERE_TO_ENABLE}.",
+        )
+        reply = dataclasses.replace(reply, blocks=(*reply.blocks, unusable), level=Level.WARNING)
+    return reply

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .options import Fault, FaultKind, SandboxOptions
 from .recording import RecordedRequest, RequestLog
+from .replication import Lag
 from .server import Sandbox, start_sandbox
 from .tenant import DEFAULT_PERMISSIONS, SandboxTenant
 
@@ -16,6 +17,7 @@ __all__ = [
     "DEFAULT_PERMISSIONS",
     "Fault",
     "FaultKind",
+    "Lag",
     "RecordedRequest",
     "RequestLog",
     "Sandbox",

@@ -6,6 +6,7 @@ requests through the same aiohttp router and runs them with `GraphEndpoint.run`.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from collections.abc import Iterable, Mapping
@@ -136,9 +137,14 @@ class GraphEndpoint:
         return to_response(result)
 
     async def run(self, state: SandboxState, call: GraphCall, *, inside_batch: bool) -> GraphResult:
-        """Faults first (a throttled call never reaches the data), then the handler."""
+        """Faults first (a throttled call never reaches the data), then the handler, on the
+        tenant as the replica answering it has it."""
         if fault := state.faults.take(call.tenant.name, call.path, inside_batch=inside_batch):
             await apply_fault(fault)
+        if call.method == "GET":
+            call = dataclasses.replace(call, tenant=state.replication.read(call.tenant, call.path))
+        else:
+            state.replication.wrote(call.tenant)
         return await self.route.handler(call)
 
 

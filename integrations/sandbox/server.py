@@ -19,6 +19,7 @@ from .mailboxes import seed_contoso_mailboxes
 from .model import Directory
 from .options import Fault, SandboxOptions
 from .recording import RequestLog
+from .replication import Lag
 from .seed_contoso import contoso
 from .seed_fabrikam import fabrikam
 from .seed_generated import generated
@@ -80,8 +81,14 @@ class Sandbox:
     def inject(self, tenant: str, fault: Fault) -> None:
         self._state.faults.inject(self.tenant(tenant).name, fault)
 
+    def lag(self, tenant: str, lag: Lag) -> None:
+        """From now on the tenant's reads trail its writes (see `replication`)."""
+        self._state.replication.lag(self.tenant(tenant).name, lag)
+
     def clear_faults(self) -> None:
+        """Disarms the faults and the replication lag; the tenants catch up at once."""
         self._state.faults.clear()
+        self._state.replication.clear()
 
     async def add_generated_tenant(self, name: str, users: int) -> SandboxTenant:
         directory = await asyncio.to_thread(

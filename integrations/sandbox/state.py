@@ -11,6 +11,7 @@ from aiohttp import web
 from .faults import FaultBook
 from .options import SandboxOptions
 from .recording import RequestLog
+from .replication import Replication
 from .tenant import SandboxTenant
 from .tokens import TokenAuthority
 
@@ -25,6 +26,7 @@ class SandboxState:
     tenants: dict[str, SandboxTenant] = field(default_factory=dict)
     log: RequestLog = field(default_factory=RequestLog)
     faults: FaultBook = field(default_factory=FaultBook)
+    replication: Replication = field(default_factory=Replication)
     base_url: str = ""
     rng: random.Random = field(default_factory=lambda: random.Random(1))
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.runtime import Runtime
 from commands.context import CommandContext
+from commands.readback import Pacing
 from tests.plugins.runtime import OPERATOR
 
 
 def contoso_context(runtime: Runtime, **changes: Any) -> CommandContext:
-    """What the router hands a command working on Contoso; `changes` override fields."""
+    """What the router hands a command working on Contoso (its Graph and Exchange clients);
+    `changes` override fields."""
     directory = runtime.router.tenants
     tenant = next(t for t in directory.tenants if t.name == "contoso")
     context = CommandContext(
@@ -21,5 +23,20 @@ def contoso_context(runtime: Runtime, **changes: Any) -> CommandContext:
         products=runtime.router.products,
         tenant=tenant,
         graph_client=directory.client(tenant),
+        exchange_client=directory.exchange(tenant),
     )
     return replace(context, **changes)
+
+
+@dataclass
+class Waits:
+    """A read-back's sleep that returns at once and remembers what it was asked to wait."""
+
+    slept: list[float] = field(default_factory=list)
+
+    async def __call__(self, seconds: float) -> None:
+        self.slept.append(seconds)
+
+    @property
+    def pacing(self) -> Pacing:
+        return Pacing(sleep=self)

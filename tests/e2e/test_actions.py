@@ -19,8 +19,9 @@ import pytest
 from bot.store.pending import ActionState
 from cards.reply import Level
 from commands.password import meets_complexity
-from integrations.sandbox import Fault
+from integrations.sandbox import Fault, Lag
 from integrations.sandbox.model import User
+from tests.commands.contexts import Waits
 from tests.e2e.world import TECH, World, action_id, button, text_of
 
 LYNNE = "lynne.robbins@contoso.com"
@@ -166,3 +167,24 @@ async def test_a_synced_account_is_refused_before_anything_is_stored(world: Worl
     assert refused.failed and "synced from on-premises Active Directory" in text_of(refused)
     assert refused.buttons == () and world.writes() == []
     assert await world.audit("block") == []
+
+
+@pytest.mark.parametrize("name", CASES)
+async def test_each_action_the_read_back_cannot_see_yet_is_done_with_a_notice(
+    world: World, name: str
+) -> None:
+    case = CASES[name]
+    started = datetime.now(UTC)
+    world.runtime.router.pacing = Waits().pacing
+    world.sandbox.lag("contoso", Lag())
+    card = await world.ask(TECH, case.line)
+    done = await world.click(TECH, button(card, "confirm"))
+
+    assert done.level is Level.WARNING and not done.failed, text_of(done)
+    assert done.title == f"{case.title} (applied; not yet visible)"
+    assert case.after(world.user(case.upn), started)
+    assert await world.state(action_id(card)) is ActionState.DONE
+    assert bool(done.secret) is (name == "reset-password")
+    *_, finished = await world.audit(name)
+    assert finished.outcome == "done"
+    assert finished.detail.startswith(f"action {action_id(card)}: Applied; not yet visible:")

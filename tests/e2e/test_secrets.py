@@ -20,10 +20,13 @@ import structlog
 from sqlalchemy import select
 
 from bot.logs import configure_logging
+from bot.store.pending import ActionState
 from bot.store.tables import metadata
 from cards.reply import Level, Reply
+from integrations.sandbox import Lag
+from tests.commands.contexts import Waits
 from tests.e2e.conftest import FOUR_EYES
-from tests.e2e.world import APPROVER, TECH, World, button, open_world, text_of
+from tests.e2e.world import APPROVER, TECH, World, action_id, button, open_world, text_of
 
 LYNNE = "lynne.robbins@contoso.com"
 TYPED = "Kq7!vRm2#pLx9wZt"
@@ -142,3 +145,40 @@ async def test_a_typed_password_is_refused_where_others_read(world: World, tmp_p
     assert refused.failed and "do not use the one you typed" in text_of(refused)
     assert TYPED not in repr(refused) and world.writes() == []
     assert TYPED not in await _every_row(world)
+
+
+async def test_a_reset_the_read_back_cannot_see_yet_still_gives_the_password_only_to_the_requester(
+    secrets_world: World, log_file: tuple[Path, TextIO], tmp_path: Path
+) -> None:
+    world = secrets_world
+    world.runtime.router.pacing = Waits().pacing
+    world.sandbox.lag("contoso", Lag())
+    told, others = await _reset(world, f"/reset-password {LYNNE}")
+
+    password = told.secret
+    assert told.level is Level.WARNING and len(password) == 20, text_of(told)
+    assert "Applied; not yet visible" in text_of(told) and not told.failed
+    assert password not in _everything_but_the_secret(told)
+    assert world.user(LYNNE).password_changed is not None
+    assert await world.state(action_id(others[0])) is ActionState.DONE
+    *_, finished = await world.audit("reset-password")
+    assert finished.outcome == "done" and "not yet visible" in finished.detail
+    await _assert_nowhere_else(world, password, others, log_file, tmp_path)
+
+
+async def test_a_pass_the_read_back_cannot_list_yet_still_reaches_the_requester_privately(
+    secrets_world: World,
+) -> None:
+    world = secrets_world
+    world.sandbox.tenant("contoso").permissions.add("UserAuthenticationMethod.ReadWrite.All")
+    world.runtime.router.pacing = Waits().pacing
+    world.sandbox.lag("contoso", Lag())
+    card = await world.ask(TECH, f"/tap {LYNNE}", private=True)
+    done = await world.click(TECH, button(card, "confirm"))
+
+    assert done.level is Level.WARNING and not done.failed, text_of(done)
+    assert done.secret and done.secret not in _everything_but_the_secret(done)
+    assert any(m.kind == "temporaryAccessPass" for m in world.user(LYNNE).methods)
+    assert await world.state(action_id(card)) is ActionState.DONE
+    for reply in [card, *_channel_replies(world)]:
+        assert done.secret not in repr(reply)
