@@ -1,36 +1,48 @@
 """`deskhand doctor`: is each tenant set up for what the commands need, and if not, how to fix it.
 
 Per tenant, a checklist: the app signs in (AADSTS errors explained); its Microsoft Graph and
-Exchange Online application permissions, read from the access tokens' `roles` claim, against
-what the commands declare; the directory roles its service principal holds
-(`GET /servicePrincipals(appId='{clientId}')`, then role assignments filtered by its
-`principalId`); Microsoft Entra ID P1 and P2 (service plans of `GET /subscribedSkus`); and the
-Temporary Access Pass policy when /tap is installed. Every line that is not fine says what does
-not work because of it and where to fix it.
+Exchange Online application permissions, read from the directory as its service principal's
+app role assignments (`integrations.graph.grants`; access tokens are opaque to clients and are
+never decoded here) and judged by each call's documented permission table, so a broader grant
+(User.ReadWrite.All for User.EnableDisableAccount.All) counts; a token for Exchange Online from
+the configured Exchange host; the directory roles its service principal holds (role
+assignments filtered by its `principalId`); Microsoft Entra ID P1 and P2 (service plans of
+`GET /subscribedSkus`); and the Temporary Access Pass policy when /tap is installed. Every line
+that is not fine says what does not work because of it and where to fix it; nothing it finds,
+an unexpected answer included, raises.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable, Iterable, Mapping, Sequence, Sized
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-import jwt
+import structlog
 
-from bot.permissions_report import EXCHANGE_API, GRAPH_API, PermissionsReport
+from bot.permissions_report import (
+    EXCHANGE_API,
+    GRAPH_API,
+    PermissionsReport,
+    how_to_grant,
+    needed_by,
+)
 from commands.context import TenantInfo
-from core.errors import AuthFailed, DeskhandError, Forbidden, IntegrationError
+from core.errors import AuthFailed, DeskhandError, Forbidden
 from integrations.graph import GraphClient, TokenSource, eq
+from integrations.graph.grants import EXCHANGE_APP_ID, GRAPH_APP_ID, AppGrants, read_app_grants
 
 __all__ = [
+    "SETTLING",
     "Check",
     "Status",
     "TenantReport",
     "check_tenant",
-    "exchange_resource",
 ]
+
+log = structlog.get_logger("deskhand.doctor")
 
 _GLOBAL_ADMIN = "Global Administrator"
 _STRONG_ROLE = "Privileged Authentication Administrator"
@@ -40,11 +52,12 @@ _TAP_POLICY = (
     "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass"
 )
 _ADMIN_CENTER = "Microsoft Entra admin center"
-# Exchange Online's resource per sign-in host (national clouds have their own).
-_EXCHANGE_BY_LOGIN = {
-    "https://login.microsoftonline.us": "https://outlook.office365.us",
-    "https://login.chinacloudapi.cn": "https://partner.outlook.cn",
-}
+_GRANTS_READ = "Application.Read.All"
+_RESOURCES = {GRAPH_API: GRAPH_APP_ID, EXCHANGE_API: EXCHANGE_APP_ID}
+_T = TypeVar("_T")
+SETTLING = timedelta(hours=1)
+"""How long a fresh consent may be missing from tokens: one issued just before it lives about
+an hour, and Entra takes a while to replicate the grant."""
 
 
 class Status(StrEnum):
@@ -85,31 +98,14 @@ class TenantReport:
         }
 
 
-def exchange_resource(login_host: str) -> str:
-    return _EXCHANGE_BY_LOGIN.get(login_host, "https://outlook.office365.com")
-
-
-def _needed_by(users: Sequence[str]) -> str:
-    return ", ".join(f"/{name}" for name in users)
-
-
-def _roles_claim(token: str) -> frozenset[str]:
-    """The application permissions an app token carries; the token is only read, not trusted."""
-    claims = jwt.decode(token, options={"verify_signature": False})
-    return frozenset(str(role) for role in claims.get("roles") or ())
-
-
-def _object_id(token: str) -> str:
-    return str(jwt.decode(token, options={"verify_signature": False}).get("oid") or "")
-
-
 @dataclass(frozen=True)
 class _Tenant:
     info: TenantInfo
     graph: GraphClient
     report: PermissionsReport
-    ca_bundle: Path | None
     has_tap: bool
+    now: datetime
+    grants: AppGrants | None = None
 
     @property
     def tokens(self) -> TokenSource:
@@ -125,17 +121,17 @@ class _Tenant:
         return f"{host}/{self.info.tenant_id}/adminconsent?client_id={self.app}"
 
     def api_permissions_path(self, api: str) -> str:
-        where = (
-            "Microsoft Graph"
-            if api == GRAPH_API
-            else "APIs my organization uses > Office 365 Exchange Online"
-        )
-        return (
-            f"{_ADMIN_CENTER} > Identity > Applications > App registrations > the Deskhand app "
-            f"({self.app}) > API permissions > Add a permission > {where} > Application "
-            f"permissions; then Grant admin consent for {self.info.display_name} (or have its "
-            f"Global Administrator open {self.consent_url})"
-        )
+        return how_to_grant(api, self.app, self.info.display_name, self.consent_url)
+
+    def granted_recently(self, permission: str, api: str = GRAPH_API) -> datetime | None:
+        """When `permission` was granted, if every grant covering it is too fresh to rely on."""
+        if self.grants is None:
+            return None
+        found = self.grants.covering(permission, _RESOURCES[api])
+        times = [g.granted for g in found]
+        if not found or any(t is None or self.now - t >= SETTLING for t in times):
+            return None
+        return max(t for t in times if t is not None)
 
 
 async def check_tenant(
@@ -143,13 +139,15 @@ async def check_tenant(
     graph: GraphClient,
     report: PermissionsReport,
     *,
-    ca_bundle: Path | None = None,
+    exchange: TokenSource | None = None,
     has_tap: bool = False,
+    now: datetime | None = None,
 ) -> TenantReport:
-    """The checklist for one tenant; it never raises for what it finds."""
-    t = _Tenant(tenant, graph, report, ca_bundle, has_tap)
+    """The checklist for one tenant; `exchange` signs in to Exchange Online at the configured
+    host. It never raises for what it finds."""
+    t = _Tenant(tenant, graph, report, has_tap, now or datetime.now(UTC))
     try:
-        token = await t.tokens.token()
+        await t.tokens.token()
     except AuthFailed as error:
         fix = (
             f"Check the tenant id, the app id and its credential in Deskhand's settings; have a "
@@ -159,82 +157,147 @@ async def check_tenant(
     except DeskhandError as error:
         return TenantReport(tenant, (Check("Sign-in", Status.UNCHECKED, error.message),))
     checks = [
-        Check("Sign-in", Status.OK, f"The Deskhand app ({t.app}) signs in to {tenant.tenant_id}."),
-        *_permissions(t, GRAPH_API, _roles_claim(token), report.graph),
+        Check("Sign-in", Status.OK, f"The Deskhand app ({t.app}) signs in to {tenant.tenant_id}.")
     ]
+    grants = await _guarded("Granted permissions", _read_grants(t))
+    if isinstance(grants, Check):
+        checks.append(grants)
+    else:
+        t = _Tenant(tenant, graph, report, has_tap, t.now, grants)
+        checks += _permissions(t, grants, GRAPH_API, report.graph)
     if report.exchange:
-        checks += await _exchange_permissions(t)
-    checks += await _directory_roles(t, token)
-    checks += await _licences(t)
+        checks += await _guarded_list(f"{EXCHANGE_API} sign-in", _exchange(t, exchange))
+    checks += await _guarded_list("Directory roles", _directory_roles(t))
+    checks += await _guarded_list("Licences", _licences(t))
     if has_tap:
-        checks.append(await _tap_policy(t))
+        checks += await _guarded_list("Temporary Access Pass policy", _tap_policy(t))
     return TenantReport(tenant, tuple(checks))
 
 
+async def _guarded(area: str, work: Awaitable[_T]) -> _T | Check:
+    """What a section found, or a line saying it could not be checked, whatever went wrong."""
+    try:
+        return await work
+    except DeskhandError as error:
+        return Check(area, Status.UNCHECKED, error.message)
+    except Exception:
+        # An answer Deskhand did not expect: the checklist says so, the log has the details.
+        log.exception("doctor_check_failed", area=area)
+        return Check(area, Status.UNCHECKED, "Could not be checked: an unexpected answer.")
+
+
+async def _guarded_list(area: str, work: Awaitable[list[Check]]) -> list[Check]:
+    found = await _guarded(area, work)
+    return [found] if isinstance(found, Check) else found
+
+
+async def _read_grants(t: _Tenant) -> AppGrants | Check:
+    try:
+        return await read_app_grants(t.graph, t.app)
+    except Forbidden as error:
+        return Check(
+            "Granted permissions",
+            Status.UNCHECKED,
+            f"Deskhand cannot read which permissions its app was granted: {error.message}",
+            f"Add {_GRANTS_READ} in {t.api_permissions_path(GRAPH_API)}. Deskhand reads its "
+            "grants from the directory, since access tokens are not for clients to read.",
+        )
+
+
 def _permissions(
-    t: _Tenant, api: str, granted: frozenset[str], needed: Mapping[str, Sequence[str]]
+    t: _Tenant, grants: AppGrants, api: str, needed: Mapping[str, Sequence[str]]
 ) -> list[Check]:
     area = f"{api} permissions"
-    missing = [name for name in needed if name not in granted]
-    if not missing:
-        return [Check(area, Status.OK, f"All {len(needed)} application permissions granted.")]
-    detail = "Not granted: " + "; ".join(
-        f"{name} (for {_needed_by(needed[name])})" for name in missing
+    resource = _RESOURCES[api]
+    missing = [name for name in needed if not grants.covers(name, resource)]
+    broader = [
+        f"{name} through {', '.join(sorted(g.permission for g in found))}"
+        for name in needed
+        if (found := grants.covering(name, resource)) and all(g.permission != name for g in found)
+    ]
+    fresh = [_fresh(t, api, name, needed[name]) for name in needed if name not in missing]
+    checks = [c for c in fresh if c is not None]
+    if missing:
+        detail = "Not granted: " + "; ".join(
+            f"{name} (for {needed_by(needed[name])})" for name in missing
+        )
+        fix = f"Add {', '.join(missing)} in {t.api_permissions_path(api)}."
+        return [Check(area, Status.MISSING, detail, fix), *checks]
+    via = f" ({'; '.join(broader)})" if broader else ""
+    return [
+        Check(
+            area,
+            Status.OK,
+            f"All {len(needed)} application permission{_plural(needed)} granted{via}.",
+        ),
+        *checks,
+    ]
+
+
+def _plural(items: Sized) -> str:
+    return "" if len(items) == 1 else "s"
+
+
+def _fresh(t: _Tenant, api: str, name: str, users: Sequence[str]) -> Check | None:
+    when = t.granted_recently(name, api)
+    if when is None:
+        return None
+    minutes = max(0, int((t.now - when).total_seconds() // 60))
+    return Check(
+        f"Recently granted: {name}",
+        Status.NOTE,
+        f"Granted {minutes} minutes ago: tokens issued before then lack it, so "
+        f"{needed_by(users)} may still be refused for up to an hour after the grant.",
+        "Nothing to do but wait; run deskhand doctor again later.",
     )
-    fix = f"Add {', '.join(missing)} in {t.api_permissions_path(api)}."
-    return [Check(area, Status.MISSING, detail, fix)]
 
 
-async def _exchange_permissions(t: _Tenant) -> list[Check]:
-    resource = exchange_resource(t.tokens.endpoints.authority_host)
-    source = TokenSource(
-        t.tokens.credentials,
-        replace(t.tokens.endpoints, graph_resource=resource),
-        ca_bundle=t.ca_bundle,
-    )
-    try:
-        granted = _roles_claim(await source.token())
-    except DeskhandError as error:
-        detail = f"No token for Exchange Online ({resource}): {error.message}"
-        fix = f"Add the Exchange permissions in {t.api_permissions_path(EXCHANGE_API)}."
-        return [Check(f"{EXCHANGE_API} permissions", Status.MISSING, detail, fix)]
-    finally:
-        await source.aclose()
-    return _permissions(t, EXCHANGE_API, granted, t.report.exchange)
+async def _exchange(t: _Tenant, source: TokenSource | None) -> list[Check]:
+    """Signs in to Exchange Online at its configured host (when given), then the grants."""
+    area = f"{EXCHANGE_API} permissions"
+    if source is not None:
+        audience = source.endpoints.graph_resource or source.endpoints.graph_host
+        try:
+            await source.token()
+        except DeskhandError as error:
+            detail = f"No token for Exchange Online ({audience}): {error.message}"
+            fix = f"Add the Exchange permissions in {t.api_permissions_path(EXCHANGE_API)}."
+            return [Check(area, Status.MISSING, detail, fix)]
+    if t.grants is None:
+        return []
+    return _permissions(t, t.grants, EXCHANGE_API, t.report.exchange)
 
 
-async def _service_principal(t: _Tenant, token: str) -> tuple[str, str]:
-    """The app's service principal object id, and a note when it came from the token."""
-    try:
-        body = await t.graph.get(f"/servicePrincipals(appId='{t.app}')", select=("id",))
-        return str(body.get("id") or ""), ""
-    except Forbidden:
-        # Reading service principals needs Application.Read.All (or Directory.Read.All); an
-        # app token names its own service principal in `oid`, which is all this needs.
-        return _object_id(token), " (service principal id taken from the access token)"
-
-
-async def _directory_roles(t: _Tenant, token: str) -> list[Check]:
+async def _directory_roles(t: _Tenant) -> list[Check]:
     area = "Directory roles"
+    if t.grants is None:
+        return [
+            Check(
+                area,
+                Status.UNCHECKED,
+                "Not checked: the app's service principal could not be read.",
+                f"Add {_GRANTS_READ} (see above), or check the app's roles in {_ADMIN_CENTER} > "
+                "Identity > Roles & admins.",
+            )
+        ]
     try:
-        principal, how = await _service_principal(t, token)
-        held = await _held_roles(t.graph, principal)
-    except IntegrationError as error:
+        held = await _held_roles(t.graph, t.grants.principal_id)
+    except Forbidden as error:
         fix = (
             "Grant RoleManagement.Read.Directory so Deskhand can read role assignments, or "
             f"check the app's roles in {_ADMIN_CENTER} > Identity > Roles & admins."
         )
-        return [Check(area, Status.UNCHECKED, error.message, fix)]
+        return [_refused(t, area, error, "RoleManagement.Read.Directory", fix)]
     checks: list[Check] = []
     for role, users in t.report.roles.items():
         if role in held or _GLOBAL_ADMIN in held:
-            checks.append(Check(f"Role: {role}", Status.OK, f"Held by the app{how}."))
+            checks.append(Check(f"Role: {role}", Status.OK, "Held by the app."))
             continue
         checks.append(
             Check(
                 f"Role: {role}",
                 Status.MISSING,
-                f"The app does not hold {role}, which {_needed_by(users)} need; Entra refuses "
+                f"The app does not hold {role}, which {needed_by(users)} need; Entra refuses "
                 "those actions until it does.",
                 _assign_role(role, t.app),
             )
@@ -260,6 +323,20 @@ async def _directory_roles(t: _Tenant, token: str) -> list[Check]:
             )
         )
     return checks
+
+
+def _refused(t: _Tenant, area: str, error: Forbidden, permission: str, fix: str = "") -> Check:
+    """A 403 for a call whose permission the directory says was granted is consent still
+    replicating (or a token from before it), not a missing grant."""
+    if t.grants is not None and t.grants.covers(permission):
+        return Check(
+            area,
+            Status.UNCHECKED,
+            f"Microsoft Graph refused the check although {permission} is granted: the grant "
+            "is probably recent and not in Deskhand's tokens yet.",
+            "Wait up to an hour and run deskhand doctor again.",
+        )
+    return Check(area, Status.UNCHECKED, error.message, fix)
 
 
 def _assign_role(role: str, app: str) -> str:
@@ -298,8 +375,8 @@ async def _licences(t: _Tenant) -> list[Check]:
         body = await t.graph.get(
             "/subscribedSkus", select=("skuId", "skuPartNumber", "capabilityStatus", "servicePlans")
         )
-    except IntegrationError as error:
-        return [Check("Licences", Status.UNCHECKED, error.message)]
+    except Forbidden as error:
+        return [_refused(t, "Licences", error, "Organization.Read.All")]
     plans = _plans(body.get("value") or ())
     purchase = (
         "Microsoft 365 admin center > Billing > Purchase services: Microsoft Entra ID P1 (also "
@@ -330,12 +407,16 @@ async def _licences(t: _Tenant) -> list[Check]:
     return [p1, p2]
 
 
-async def _tap_policy(t: _Tenant) -> Check:
+async def _tap_policy(t: _Tenant) -> list[Check]:
+    return [await _tap_state(t)]
+
+
+async def _tap_state(t: _Tenant) -> Check:
     area = "Temporary Access Pass policy"
     try:
         body = await t.graph.get(_TAP_POLICY, select=())
-    except IntegrationError as error:
-        return Check(area, Status.UNCHECKED, error.message)
+    except Forbidden as error:
+        return _refused(t, area, error, "Policy.Read.All")
     if body.get("state") == "enabled":
         lifetime = body.get("defaultLifetimeInMinutes")
         extra = f" (default lifetime {lifetime} minutes)" if lifetime else ""

@@ -34,14 +34,16 @@ async def doctor_reports(runtime: Runtime, tenant: str | None = None) -> list[Te
         [directory.resolve(tenant, among=directory.tenants)] if tenant else directory.tenants
     )
     report = collect(REGISTRY)
-    ca_bundle = runtime.sandbox.ca_file if runtime.sandbox else runtime.settings.ca_bundle
     has_tap = REGISTRY.get("tap") is not None
 
     async def one(info: TenantInfo) -> TenantReport:
         client = directory.client(info)
         if client is None:
             raise ConfigurationError(f"Tenant {info.name} has no Graph client.")
-        return await check_tenant(info, client, report, ca_bundle=ca_bundle, has_tap=has_tap)
+        # The Exchange client signs in to the configured Exchange host (`exchange_host`).
+        exchange = directory.exchange(info)
+        tokens = exchange.tokens if exchange else None
+        return await check_tenant(info, client, report, exchange=tokens, has_tap=has_tap)
 
     return list(await asyncio.gather(*(one(info) for info in wanted)))
 

@@ -24,6 +24,8 @@ __all__ = [
     "PermissionsReport",
     "api_of",
     "collect",
+    "how_to_grant",
+    "needed_by",
     "print_report",
     "report_json",
 ]
@@ -31,6 +33,10 @@ __all__ = [
 GRAPH_API = "Microsoft Graph"
 EXCHANGE_API = "Office 365 Exchange Online"
 _ROLE_PREFIX = "Entra role:"
+_DOCTOR = "deskhand doctor"
+# What Deskhand reads about its own app: the permissions it was granted (access tokens are
+# opaque to it), for `deskhand doctor` and the check before a destructive command is offered.
+_OWN_NEEDS = {"Application.Read.All": (_DOCTOR, "the check before confirmations")}
 
 
 def api_of(permission: str) -> str:
@@ -76,8 +82,10 @@ class PermissionsReport:
 
     @property
     def graph(self) -> Mapping[str, tuple[str, ...]]:
-        """Each Graph application permission to consent to, and the commands needing it."""
-        return self._users("graph")
+        """Each Graph application permission to consent to, and the commands needing it (and
+        what Deskhand needs to read its own grants)."""
+        found = {**_OWN_NEEDS, **self._users("graph")}
+        return {name: found[name] for name in sorted(found)}
 
     @property
     def exchange(self) -> Mapping[str, tuple[str, ...]]:
@@ -87,6 +95,25 @@ class PermissionsReport:
     def roles(self) -> Mapping[str, tuple[str, ...]]:
         """Each directory role the app's service principal must hold, and who needs it."""
         return self._users("roles")
+
+
+def how_to_grant(api: str, app: str, tenant: str, consent_url: str) -> str:
+    """Where an admin adds an application permission of `api` and consents to it."""
+    where = "Microsoft Graph" if api == GRAPH_API else f"APIs my organization uses > {api}"
+    return (
+        "Microsoft Entra admin center > Identity > Applications > App registrations > the "
+        f"Deskhand app ({app}) > API permissions > Add a permission > {where} > Application "
+        f"permissions; then Grant admin consent for {tenant} (or have its Global "
+        f"Administrator open {consent_url})"
+    )
+
+
+def needed_by(users: Iterable[str]) -> str:
+    """ "/block, /revoke-sessions": commands with their slash, Deskhand's own uses as named."""
+    return ", ".join(name if name in _OWN_NEEDS_USERS else f"/{name}" for name in users)
+
+
+_OWN_NEEDS_USERS = frozenset(user for users in _OWN_NEEDS.values() for user in users)
 
 
 def collect(specs: Iterable[CommandSpec]) -> PermissionsReport:

@@ -17,6 +17,7 @@ from bot.approvals import ApprovalDesk
 from bot.audit_post import post_head
 from bot.auth import ALL_TENANTS, AccessPolicy, Grant
 from bot.config import ClientSecret, Settings, TenantSettings
+from bot.consent import ConsentCheck, GrantsCache
 from bot.follow_ups import FollowUpButtons, StoreFollowUps
 from bot.guards import TenantGuards
 from bot.invocation import new_request_id
@@ -159,6 +160,7 @@ async def open_runtime(
                 metrics.count_commands,
                 AuditTrail(sink),
                 AccessCheck(),
+                ConsentCheck(GrantsCache(directory)),
                 FollowUpButtons(follow_ups),
             ),
             follow_ups=follow_ups,

@@ -19,6 +19,8 @@ class SandboxOptions:
     generated: dict[str, int] = field(default_factory=dict)
     seed: int = 1
     port: int = 0
+    opaque_tokens: bool = False
+    """Issue access tokens that are not JWTs, as Microsoft may: clients must not read them."""
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from .seed_contoso import contoso
 from .seed_fabrikam import fabrikam
 from .seed_generated import generated
 from .state import SandboxState
-from .tenant import SandboxTenant
+from .tenant import PARTIAL_PERMISSIONS, SandboxTenant
 from .tokens import TokenAuthority
 
 __all__ = ["Sandbox", "start_sandbox"]
@@ -112,7 +112,8 @@ def _add_tenant(state: SandboxState, name: str, domain: str, directory: Director
 def _seed(state: SandboxState) -> None:
     contoso_tenant = _add_tenant(state, "contoso", "contoso.com", contoso(state.started))
     seed_contoso_mailboxes(contoso_tenant.directory, contoso_tenant.exchange)
-    _add_tenant(state, "fabrikam", "fabrikam.com", fabrikam(state.started))
+    partial = _add_tenant(state, "fabrikam", "fabrikam.com", fabrikam(state.started))
+    partial.permissions = set(PARTIAL_PERMISSIONS)
     for name, users in state.options.generated.items():
         _add_tenant(
             state, name, f"{name}.com", generated(name, users, state.options.seed, state.started)
@@ -124,7 +125,8 @@ async def start_sandbox(options: SandboxOptions | None = None) -> AsyncIterator[
     """Serve the sandbox on 127.0.0.1 (an ephemeral port unless `options.port` is set)."""
     options = options or SandboxOptions()
     tls, authority = await asyncio.gather(
-        asyncio.to_thread(_make_tls), asyncio.to_thread(TokenAuthority)
+        asyncio.to_thread(_make_tls),
+        asyncio.to_thread(TokenAuthority, opaque=options.opaque_tokens),
     )
     state = SandboxState(options, datetime.now(UTC), authority)
     await asyncio.to_thread(_seed, state)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import secrets
 import time
 import uuid
 from collections.abc import Collection
@@ -35,6 +36,9 @@ class TokenAuthority:
         default_factory=lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048)
     )
     kid: str = field(default_factory=lambda: uuid.uuid4().hex)
+    opaque: bool = False
+    """Issue random strings and keep their claims here, instead of signed JWTs."""
+    _opaque_claims: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def issue(self, tenant: SandboxTenant, audience: str, lifetime: int = _LIFETIME) -> str:
         now = int(time.time())
@@ -54,6 +58,11 @@ class TokenAuthority:
             "uti": uuid.uuid4().hex,
             "ver": "1.0",
         }
+        if self.opaque:
+            token = secrets.token_urlsafe(48)
+            live = {t: c for t, c in self._opaque_claims.items() if c["exp"] > now}
+            self._opaque_claims = {**live, token: claims}
+            return token
         return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": self.kid})
 
     def verify(self, authorization: str | None, audiences: Collection[str]) -> dict[str, Any]:
@@ -61,6 +70,8 @@ class TokenAuthority:
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise _unauthenticated("Access token is empty.")
+        if self.opaque:
+            return self._opaque(token.strip(), audiences)
         try:
             claims: dict[str, Any] = jwt.decode(
                 token.strip(),
@@ -75,6 +86,16 @@ class TokenAuthority:
             raise _unauthenticated("Access token validation failure. Invalid audience.") from None
         except jwt.PyJWTError:
             raise _unauthenticated("Access token validation failure.") from None
+        return claims
+
+    def _opaque(self, token: str, audiences: Collection[str]) -> dict[str, Any]:
+        claims = self._opaque_claims.get(token)
+        if claims is None:
+            raise _unauthenticated("Access token validation failure.")
+        if claims["exp"] <= time.time():
+            raise _unauthenticated("Lifetime validation failed, the token is expired.")
+        if claims["aud"] not in audiences:
+            raise _unauthenticated("Access token validation failure. Invalid audience.")
         return claims
 
     def jwks(self) -> dict[str, Any]:

@@ -4,22 +4,31 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import BaseModel
 from rich.console import Console
 
-from bot.doctor import Check, Status, TenantReport, _tap_policy, _Tenant, check_tenant
+from bot.config import load_settings
+from bot.doctor import Check, Status, TenantReport, _tap_state, _Tenant, check_tenant
 from bot.doctor_run import doctor_reports, print_reports
 from bot.permissions_report import collect
-from bot.runtime import Runtime
+from bot.runtime import Runtime, open_runtime
 from cards.reply import Reply
 from commands import REGISTRY
 from commands.context import TenantInfo
 from commands.registry import Registry, command
-from integrations.graph import AppCredentials, CloudEndpoints, GraphClient, create_http_client
-from integrations.sandbox import Sandbox
+from integrations.graph import (
+    AppCredentials,
+    CloudEndpoints,
+    GraphClient,
+    TokenSource,
+    create_http_client,
+)
+from integrations.sandbox import Sandbox, SandboxOptions
 from integrations.sandbox.tenant import SandboxTenant
 from tests.cli.test_run import deskhand
 
@@ -60,10 +69,8 @@ async def initech(runtime: Runtime) -> AsyncIterator[tuple[TenantInfo, GraphClie
         await http.aclose()
 
 
-async def _check(runtime: Runtime, info: TenantInfo, client: GraphClient) -> TenantReport:
-    return await check_tenant(
-        info, client, collect(REGISTRY), ca_bundle=_sandbox(runtime).ca_file, has_tap=False
-    )
+async def _check(info: TenantInfo, client: GraphClient, **options: Any) -> TenantReport:
+    return await check_tenant(info, client, collect(REGISTRY), **options)
 
 
 async def test_a_fully_configured_tenant_is_ready(runtime: Runtime) -> None:
@@ -86,20 +93,27 @@ async def test_missing_permissions_and_roles_are_named_with_their_commands_and_f
 ) -> None:
     info, client, tenant = initech
     _configure_fully(tenant)
-    tenant.permissions -= {"User.DeleteRestore.All", "User.RevokeSessions.All"}
+    # User.ReadWrite.All would stand in for the other two (their calls accept it).
+    tenant.permissions -= {
+        "User.DeleteRestore.All",
+        "User.RevokeSessions.All",
+        "User.ReadWrite.All",
+    }
     tenant.app_roles.clear()
 
-    report = await _check(runtime, info, client)
+    report = await _check(info, client)
 
     assert not report.healthy
     graph = _checks(report)["Microsoft Graph permissions"]
     assert graph.status is Status.MISSING
     assert graph.detail == (
         "Not granted: User.DeleteRestore.All (for /delete-user, /restore-user); "
-        "User.RevokeSessions.All (for /block, /revoke-sessions)"
+        "User.ReadWrite.All (for /edit-user); User.RevokeSessions.All (for /block, "
+        "/revoke-sessions)"
     )
     assert graph.fix.startswith(
-        "Add User.DeleteRestore.All, User.RevokeSessions.All in Microsoft Entra admin center > "
+        "Add User.DeleteRestore.All, User.ReadWrite.All, User.RevokeSessions.All in Microsoft "
+        "Entra admin center > "
         "Identity > Applications > App registrations > the Deskhand app"
     )
     assert f"/{tenant.tenant_id}/adminconsent?client_id={tenant.client_id}" in graph.fix
@@ -127,7 +141,7 @@ async def test_a_wrong_secret_is_explained_and_nothing_else_is_checked(
     info, client, tenant = initech
     tenant.client_secret = "rotated-by-someone"
 
-    report = await _check(runtime, info, client)
+    report = await _check(info, client)
 
     (check,) = report.checks
     assert (check.area, check.status) == ("Sign-in", Status.MISSING)
@@ -136,21 +150,22 @@ async def test_a_wrong_secret_is_explained_and_nothing_else_is_checked(
     assert "adminconsent" in check.fix
 
 
-async def test_without_reading_service_principals_the_token_names_the_app(
+async def test_without_application_read_all_it_says_what_it_could_not_check(
     runtime: Runtime, initech: tuple[TenantInfo, GraphClient, SandboxTenant]
 ) -> None:
     info, client, tenant = initech
     _configure_fully(tenant)
-    tenant.permissions.discard("Directory.Read.All")
-    tenant.permissions.discard("Application.Read.All")
+    tenant.permissions -= {"Directory.Read.All", "Application.Read.All"}
 
-    report = await _check(runtime, info, client)
+    report = await _check(info, client)
 
-    role = _checks(report)["Role: User Administrator"]
-    assert role.status is Status.OK
-    assert "taken from the access token" in role.detail
-    paths = [r.path for r in _sandbox(runtime).requests if r.tenant == "initech"]
-    assert f"/v1.0/servicePrincipals(appId='{tenant.client_id}')" in paths
+    checks = _checks(report)
+    grants = checks["Granted permissions"]
+    assert grants.status is Status.UNCHECKED
+    assert grants.fix.startswith("Add Application.Read.All in Microsoft Entra admin center")
+    assert checks["Directory roles"].status is Status.UNCHECKED
+    assert "Microsoft Graph permissions" not in checks
+    assert not report.healthy
 
 
 async def test_a_global_administrator_app_is_ready_but_told_it_holds_too_much(
@@ -160,7 +175,7 @@ async def test_a_global_administrator_app_is_ready_but_told_it_holds_too_much(
     _configure_fully(tenant)
     tenant.app_roles = {"Global Administrator"}
 
-    report = await _check(runtime, info, client)
+    report = await _check(info, client)
 
     assert report.healthy
     assert _checks(report)["Role: Global Administrator"].status is Status.NOTE
@@ -197,17 +212,20 @@ def test_doctor_names_an_unknown_tenant(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
-async def test_exchange_permissions_are_read_from_an_exchange_token(
+async def test_exchange_permissions_are_read_from_the_grants_and_its_host_is_signed_in_to(
     runtime: Runtime, initech: tuple[TenantInfo, GraphClient, SandboxTenant]
 ) -> None:
     info, client, tenant = initech
     _configure_fully(tenant)
     needs = collect([*REGISTRY, *_exchange_command()])
+    exchange = _exchange_tokens(runtime, tenant, "https://outlook.office365.com")
     tenant.permissions.discard("Exchange.ManageAsApp")
 
-    missing = await check_tenant(info, client, needs, ca_bundle=_sandbox(runtime).ca_file)
+    missing = await check_tenant(info, client, needs, exchange=exchange)
     tenant.permissions.add("Exchange.ManageAsApp")
-    granted = await check_tenant(info, client, needs, ca_bundle=_sandbox(runtime).ca_file)
+    granted = await check_tenant(info, client, needs, exchange=exchange)
+    elsewhere = _exchange_tokens(runtime, tenant, "https://outlook.office365.us")
+    unknown_host = await check_tenant(info, client, needs, exchange=elsewhere)
 
     before = _checks(missing)["Office 365 Exchange Online permissions"]
     assert before.status is Status.MISSING
@@ -216,6 +234,20 @@ async def test_exchange_permissions_are_read_from_an_exchange_token(
     assert before.detail.endswith("/mailbox-test)")
     assert "APIs my organization uses > Office 365 Exchange Online" in before.fix
     assert _checks(granted)["Office 365 Exchange Online permissions"].status is Status.OK
+    host = _checks(unknown_host)["Office 365 Exchange Online permissions"]
+    assert host.status is Status.MISSING
+    assert host.detail.startswith("No token for Exchange Online (https://outlook.office365.us)")
+    await exchange.aclose()
+    await elsewhere.aclose()
+
+
+def _exchange_tokens(runtime: Runtime, tenant: SandboxTenant, resource: str) -> TokenSource:
+    sandbox = _sandbox(runtime)
+    credentials = AppCredentials(
+        tenant.tenant_id, tenant.client_id, client_secret=tenant.client_secret
+    )
+    endpoints = CloudEndpoints(sandbox.url, sandbox.url, graph_resource=resource)
+    return TokenSource(credentials, endpoints, ca_bundle=sandbox.ca_file)
 
 
 def _exchange_command() -> Registry:
@@ -263,10 +295,98 @@ class _PolicyGraph:
 )
 async def test_the_tap_policy_state_is_reported(state: str, status: Status, words: str) -> None:
     info = TenantInfo("initech", "Initech", "initech.com", "0" * 8 + "-0000-0000-0000-" + "0" * 12)
-    tenant = _Tenant(info, _PolicyGraph(state), collect(()), None, True)  # type: ignore[arg-type]
+    graph = _PolicyGraph(state)
+    tenant = _Tenant(info, graph, collect(()), True, datetime.now(UTC))  # type: ignore[arg-type]
 
-    check = await _tap_policy(tenant)
+    check = await _tap_state(tenant)
 
     assert (check.status, check.detail) == (status, words)
     if status is Status.MISSING:
         assert "Authentication methods > Policies > Temporary Access Pass > Enable" in check.fix
+
+
+def test_doctor_passes_on_the_default_sandbox(tmp_path: Path) -> None:
+    done = deskhand(tmp_path, "doctor", "--tenant", "contoso", "--json")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    (report,) = json.loads(done.stdout)
+    assert report["healthy"] is True
+
+
+async def test_a_tenant_lacking_permissions_is_told_exactly_which(runtime: Runtime) -> None:
+    (report,) = await doctor_reports(runtime, "fabrikam")
+
+    graph = _checks(report)["Microsoft Graph permissions"]
+    assert graph.status is Status.MISSING
+    assert graph.detail == (
+        "Not granted: Policy.ReadWrite.AuthenticationMethod (for /mfa state); "
+        "User.ReadWrite.All (for /edit-user); "
+        "UserAuthenticationMethod.ReadWrite.All (for /mfa reregister, /tap)"
+    )
+
+
+async def test_opaque_access_tokens_are_never_read(tmp_path: Path) -> None:
+    settings = load_settings(home=tmp_path / "home", tenants={})
+    options = SandboxOptions(opaque_tokens=True)
+    async with open_runtime(settings, sandbox_options=options) as opaque:
+        client = opaque.router.tenants.clients["contoso"]
+        token = await client.tokens.token()
+        (report,) = await doctor_reports(opaque, "contoso")
+
+    assert token.count(".") != 2  # not a JWT: nothing for a client to decode
+    assert [c for c in report.checks if c.status not in (Status.OK, Status.NOTE)] == []
+
+
+async def test_a_broader_permission_covers_a_narrower_one(
+    initech: tuple[TenantInfo, GraphClient, SandboxTenant],
+) -> None:
+    info, client, tenant = initech
+    _configure_fully(tenant)
+    tenant.permissions.discard("User.EnableDisableAccount.All")
+    assert "User.ReadWrite.All" in tenant.permissions
+
+    report = await _check(info, client)
+
+    graph = _checks(report)["Microsoft Graph permissions"]
+    assert graph.status is Status.OK
+    assert "User.EnableDisableAccount.All through User.ReadWrite.All" in graph.detail
+
+
+async def test_a_permission_granted_minutes_ago_is_not_called_missing(
+    initech: tuple[TenantInfo, GraphClient, SandboxTenant],
+) -> None:
+    info, client, tenant = initech
+    _configure_fully(tenant)
+    tenant.permissions -= {
+        "User.RevokeSessions.All",
+        "User.ReadWrite.All",
+        "Directory.ReadWrite.All",
+    }
+    await client.tokens.token()  # a token from before the consent
+    now = datetime.now(UTC)
+    tenant.grant("User.RevokeSessions.All", now - timedelta(minutes=5))
+
+    report = await _check(info, client, now=now)
+
+    checks = _checks(report)
+    assert "User.RevokeSessions.All" not in checks["Microsoft Graph permissions"].detail
+    fresh = checks["Recently granted: User.RevokeSessions.All"]
+    assert fresh.status is Status.NOTE
+    assert fresh.detail.startswith("Granted 5 minutes ago")
+
+
+async def test_a_call_refused_although_its_permission_is_granted_is_not_called_missing(
+    initech: tuple[TenantInfo, GraphClient, SandboxTenant],
+) -> None:
+    info, client, tenant = initech
+    _configure_fully(tenant)
+    tenant.permissions -= {"Organization.Read.All", "Directory.Read.All"}
+    await client.tokens.token()  # cached: it lacks what is granted next
+    tenant.grant("Organization.Read.All", datetime.now(UTC))
+    tenant.grant("Directory.Read.All", datetime.now(UTC))
+
+    report = await _check(info, client)
+
+    licences = _checks(report)["Licences"]
+    assert licences.status is Status.UNCHECKED
+    assert "although Organization.Read.All is granted" in licences.detail

@@ -147,6 +147,7 @@ async def test_a_missing_usage_location_is_set_first_from_the_tenant(runtime: Ru
 
 async def test_a_given_usage_location_is_used_and_its_permission_named(runtime: Runtime) -> None:
     _change(runtime, RECEPTION, usage_location=None)
+    _sandbox(runtime).tenant("contoso").permissions -= {"User.ReadUpdate.All", "User.ReadWrite.All"}
     ctx = contoso_context(runtime)
     args = LicenseAddArgs(user=RECEPTION, sku="ENTERPRISEPACK", usage_location="gb")
     plan = await plan_license_add(ctx, args)

@@ -19,7 +19,7 @@ from core.errors import (
     Unavailable,
 )
 from integrations.graph.errors import GraphCall, error_for_status, error_for_transport
-from integrations.graph.permissions import required_permission
+from integrations.graph.permissions import covered, required_permission
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "graph"
 CALL = GraphCall("GET", "/users/x/memberOf", "graph.microsoft.com", (), "client-rid")
@@ -130,3 +130,22 @@ def test_transport_errors_name_the_host_without_the_exception_text() -> None:
 def test_permission_table(method: str, path: str, fields: list[str], permission: str) -> None:
     requirement = required_permission(method, path, fields)
     assert requirement is not None and requirement.permission == permission
+
+
+@pytest.mark.parametrize(
+    ("needed", "granted", "covered_by_it"),
+    [
+        ("User.EnableDisableAccount.All", "User.ReadWrite.All", True),
+        ("User.EnableDisableAccount.All", "Directory.ReadWrite.All", True),
+        ("User.EnableDisableAccount.All", "User.Read.All", False),
+        ("User.Read.All", "Directory.Read.All", True),
+        ("User.ReadWrite.All", "Directory.Read.All", False),
+        # roleEligibilitySchedules does not take Directory.Read.All, so it cannot stand in.
+        ("RoleManagement.Read.Directory", "Directory.Read.All", False),
+        ("Exchange.ManageAsApp", "Exchange.ManageAsApp", True),
+    ],
+)
+def test_a_grant_covers_a_permission_when_every_call_needing_it_accepts_it(
+    needed: str, granted: str, covered_by_it: bool
+) -> None:
+    assert covered(needed, {granted}) is covered_by_it

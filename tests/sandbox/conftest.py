@@ -47,3 +47,21 @@ async def graph(
     """Contoso's Graph: `await graph.get("/v1.0/users")`."""
     sandbox_http.headers["Authorization"] = f"Bearer {await token_for('contoso')}"
     yield sandbox_http
+
+
+# Granted by default since the demo consents to everything `deskhand permissions` lists.
+_BROAD_DEFAULTS = frozenset(
+    {
+        "User.ReadWrite.All",
+        "User.ReadUpdate.All",
+        "UserAuthenticationMethod.ReadWrite.All",
+        "Policy.ReadWrite.AuthenticationMethod",
+        "Application.Read.All",
+    }
+)
+
+
+@pytest.fixture
+def narrow_consent(sandbox: Sandbox) -> None:
+    """Contoso without the broad permissions, for tests of what the narrow ones allow."""
+    sandbox.tenant("contoso").permissions -= _BROAD_DEFAULTS

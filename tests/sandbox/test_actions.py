@@ -52,6 +52,7 @@ async def test_blocking_and_unblocking_answer_204_and_later_reads_see_it(
     assert (after_block["accountEnabled"], after_unblock["accountEnabled"]) == (False, True)
 
 
+@pytest.mark.usefixtures("narrow_consent")
 async def test_blocking_needs_enable_disable_with_user_read_or_read_write(
     sandbox: Sandbox, graph: httpx.AsyncClient
 ) -> None:
@@ -101,6 +102,7 @@ async def test_weak_passwords_are_refused_with_the_complexity_error(
     assert "password complexity requirements" in error["message"]
 
 
+@pytest.mark.usefixtures("narrow_consent")
 async def test_password_reset_needs_the_permission_and_a_directory_role(
     sandbox: Sandbox, graph: httpx.AsyncClient
 ) -> None:
@@ -149,6 +151,7 @@ async def test_group_assigned_helpdesk_admins_are_reset_by_user_admin_not_helpde
     assert (as_user_admin.status_code, as_helpdesk.status_code) == (204, 403)
 
 
+@pytest.mark.usefixtures("narrow_consent")
 async def test_profile_fields_change_with_user_read_write_all(
     sandbox: Sandbox, graph: httpx.AsyncClient, token_for: TokenFor
 ) -> None:
@@ -232,6 +235,7 @@ async def test_revoke_sessions_answers_true_and_moves_sessions_valid_from(
     assert after > before
 
 
+@pytest.mark.usefixtures("narrow_consent")
 async def test_revoke_sessions_needs_revoke_or_read_write_permission(
     sandbox: Sandbox, graph: httpx.AsyncClient, token_for: TokenFor
 ) -> None:

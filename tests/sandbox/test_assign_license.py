@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 import httpx
+import pytest
 
 from integrations.sandbox import Sandbox
 from integrations.sandbox.catalog import SKU_IDS
@@ -137,6 +138,7 @@ async def test_malformed_assignments_and_unknown_skus_are_refused(
     assert "does not correspond to a valid company License" in unknown.json()["error"]["message"]
 
 
+@pytest.mark.usefixtures("narrow_consent")
 async def test_assigning_licences_needs_a_licence_permission(
     sandbox: Sandbox, graph: httpx.AsyncClient
 ) -> None:
@@ -149,6 +151,7 @@ async def test_assigning_licences_needs_a_licence_permission(
     assert refused.status_code == 403
 
 
+@pytest.mark.usefixtures("narrow_consent")
 async def test_setting_a_manager_by_reference_answers_204(
     sandbox: Sandbox, graph: httpx.AsyncClient, token_for: TokenFor
 ) -> None:
@@ -170,6 +173,7 @@ async def test_setting_a_manager_by_reference_answers_204(
     assert synced.status_code == 400
 
 
+@pytest.mark.usefixtures("narrow_consent")
 async def test_profile_fields_take_user_read_update_all_and_the_phone_its_own(
     sandbox: Sandbox, graph: httpx.AsyncClient, token_for: TokenFor
 ) -> None:

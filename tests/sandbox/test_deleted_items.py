@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 
 from integrations.sandbox import Sandbox
 from integrations.sandbox.api_deleted import soft_delete
@@ -105,6 +106,7 @@ async def test_purging_answers_204(sandbox: Sandbox, graph: httpx.AsyncClient) -
     assert directory.deleted_users == {}
 
 
+@pytest.mark.usefixtures("narrow_consent")
 async def test_deleting_needs_delete_restore_or_read_write(
     sandbox: Sandbox, graph: httpx.AsyncClient
 ) -> None:
@@ -163,6 +165,7 @@ async def test_the_app_finds_its_service_principal_and_directory_roles(
     ]
 
 
+@pytest.mark.usefixtures("narrow_consent")
 async def test_reading_the_service_principal_needs_application_or_directory_read(
     graph: httpx.AsyncClient, sandbox: Sandbox
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import jwt
+import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from integrations.sandbox import Sandbox
@@ -80,6 +81,7 @@ async def test_the_token_tenant_decides_which_directory_answers(
     assert missing.status_code == 404
 
 
+@pytest.mark.usefixtures("narrow_consent")
 async def test_removed_permission_answers_403_authorization_request_denied(
     sandbox: Sandbox, graph: httpx.AsyncClient
 ) -> None:

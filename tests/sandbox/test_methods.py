@@ -82,6 +82,7 @@ async def test_fabrikam_keeps_the_tap_policy_off(
     assert answer.json()["state"] == "disabled"
 
 
+@pytest.mark.usefixtures("narrow_consent")
 async def test_the_tap_policy_needs_a_policy_read_permission(
     sandbox: Sandbox, graph: httpx.AsyncClient
 ) -> None:
@@ -176,6 +177,7 @@ async def test_passes_the_policy_forbids_are_refused(
     assert _user(sandbox, "lynne.robbins@contoso.com").methods == lynne.methods
 
 
+@pytest.mark.usefixtures("narrow_consent")
 async def test_creating_a_pass_needs_the_read_write_permission(
     sandbox: Sandbox, graph: httpx.AsyncClient
 ) -> None:
@@ -255,6 +257,7 @@ async def test_a_mobile_phone_goes_after_the_alternate_one(
     assert [a.status_code for a in (mobile_first, alternate_first, mobile_then)] == [400, 204, 204]
 
 
+@pytest.mark.usefixtures("narrow_consent")
 async def test_deleting_a_method_needs_the_read_write_permission(
     sandbox: Sandbox, graph: httpx.AsyncClient
 ) -> None:
@@ -289,6 +292,7 @@ async def test_per_user_mfa_is_changed_on_beta_only(
     assert _user(sandbox, ADELE).per_user_mfa == "enforced"
 
 
+@pytest.mark.usefixtures("narrow_consent")
 async def test_per_user_mfa_needs_the_authentication_method_policy_permission(
     sandbox: Sandbox, graph: httpx.AsyncClient
 ) -> None:
