@@ -24,14 +24,17 @@ manifest_app = typer.Typer(no_args_is_help=True, help="App manifests for the cha
 app.add_typer(manifest_app, name="manifest")
 audit_app = typer.Typer(no_args_is_help=True, help="The hash-chained audit log.")
 app.add_typer(audit_app, name="audit")
+sandbox_app = typer.Typer(help="The sandbox Microsoft 365.")
+app.add_typer(sandbox_app, name="sandbox")
 
 TenantOption = Annotated[
     str | None, typer.Option("--tenant", "-t", help="Customer tenant, when the command names none.")
 ]
 
 
-@app.command()
+@sandbox_app.callback(invoke_without_command=True)
 def sandbox(
+    context: typer.Context,
     port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1 (0 picks a free one).")] = 0,
     ca_file: Annotated[
         Path | None, typer.Option("--ca-file", help="Write the sandbox's test CA (PEM) here.")
@@ -39,9 +42,20 @@ def sandbox(
     latency: Annotated[float, typer.Option(help="Seconds of delay added to every request.")] = 0.0,
 ) -> None:
     """Run the sandbox Microsoft 365 (Graph, login) alone and print its URLs."""
+    if context.invoked_subcommand is not None:
+        return
     from integrations.sandbox.serve import run_sandbox
 
     run_sandbox(port=port, ca_file=ca_file, latency=latency)
+
+
+@sandbox_app.command("reset")
+def sandbox_reset() -> None:
+    """Put the embedded sandbox's tenants (kept in DESKHAND_HOME) back as they were seeded."""
+    from bot.config import load_settings
+    from integrations.sandbox.serve import reset_sandbox
+
+    print(_exit_on_error(lambda: reset_sandbox(load_settings().home)))
 
 
 @app.command()

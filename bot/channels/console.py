@@ -247,4 +247,8 @@ def _runtime(settings: Settings, stack: AsyncExitStack) -> AbstractAsyncContextM
 
 
 def _session(runtime: Runtime, settings: Settings, out: Console, err: Console) -> ConsoleSession:
+    """The session, once the operator has read how the sandbox started (a state file
+    replaced, say)."""
+    for note in runtime.sandbox.notes if runtime.sandbox else ():
+        err.print(note, soft_wrap=True, highlight=False, markup=False)
     return ConsoleSession(runtime.router, out, err, settings.home / "exports", console_actor())

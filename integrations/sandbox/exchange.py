@@ -121,7 +121,8 @@ async def invoke_command(request: web.Request) -> web.StreamResponse:
         if fault := state.faults.take(tenant.name, request.path, inside_batch=False):
             await _fault(fault)
         cmdlet, params = await _read_input(request)
-        result = _run(state, tenant, request, cmdlet, params)
+        async with state.keeping(changes=not cmdlet.casefold().startswith("get-")):
+            result = _run(state, tenant, request, cmdlet, params)
     except ExchangeError as error:
         if isinstance(error.body, bytes):
             return web.Response(status=error.status, body=error.body, headers=error.headers)

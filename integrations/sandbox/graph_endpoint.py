@@ -139,7 +139,8 @@ class GraphEndpoint:
         """Faults first (a throttled call never reaches the data), then the handler."""
         if fault := state.faults.take(call.tenant.name, call.path, inside_batch=inside_batch):
             await apply_fault(fault)
-        return await self.route.handler(call)
+        async with state.keeping(changes=call.method != "GET"):
+            return await self.route.handler(call)
 
 
 def make_call(
