@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
-from rich.console import Console
 
+from bot.terminal import terminal_console
 from core.errors import DeskhandError
 
 T = TypeVar("T")
@@ -125,7 +125,7 @@ def permissions(
     if as_json:
         print(json.dumps(report_json(report), indent=2))
         return
-    print_report(report, Console())
+    print_report(report, terminal_console())
 
 
 @app.command()
@@ -156,7 +156,7 @@ def licenses_refresh(
         return refresh_catalog(csv_file, load_settings().home / "products.csv")
 
     count = _exit_on_error(refresh)
-    Console().print(f"Product names updated: {count} products.")
+    terminal_console().print(f"Product names updated: {count} products.")
 
 
 @manifest_app.command("slack")
@@ -209,7 +209,7 @@ def manifest_teams(
             app_id=app_id, url=url, settings=settings, registry=REGISTRY, out=out, version=version
         )
 
-    Console().print(f"Wrote {_exit_on_error(build)}")
+    terminal_console().print(f"Wrote {_exit_on_error(build)}")
 
 
 @audit_app.command("verify")
@@ -220,9 +220,11 @@ def audit_verify() -> None:
 
     report = _exit_on_error(lambda: asyncio.run(verify_store(load_settings().store_url)))
     if report.intact:
-        Console().print(f"Audit chain intact: {report.rows} rows, head {report.head_hash}.")
+        terminal_console().print(
+            f"Audit chain intact: {report.rows} rows, head {report.head_hash}."
+        )
         return
-    Console(stderr=True).print(
+    terminal_console(stderr=True).print(
         f"[bold red]Audit chain broken at row {report.broken_id}:[/] {report.problem} "
         f"({report.rows} rows checked).",
         highlight=False,
@@ -244,7 +246,7 @@ def _exit_on_error(work: Callable[[], T]) -> T:
     try:
         return work()
     except DeskhandError as error:
-        Console(stderr=True).print(f"[bold red]error:[/] {error.message}", highlight=False)
+        terminal_console(stderr=True).print(f"[bold red]error:[/] {error.message}", highlight=False)
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
