@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
-from rich.console import Console
 
+from bot.terminal import terminal_console
 from core.errors import DeskhandError
 
 T = TypeVar("T")
@@ -24,14 +24,17 @@ manifest_app = typer.Typer(no_args_is_help=True, help="App manifests for the cha
 app.add_typer(manifest_app, name="manifest")
 audit_app = typer.Typer(no_args_is_help=True, help="The hash-chained audit log.")
 app.add_typer(audit_app, name="audit")
+sandbox_app = typer.Typer(help="The sandbox Microsoft 365.")
+app.add_typer(sandbox_app, name="sandbox")
 
 TenantOption = Annotated[
     str | None, typer.Option("--tenant", "-t", help="Customer tenant, when the command names none.")
 ]
 
 
-@app.command()
+@sandbox_app.callback(invoke_without_command=True)
 def sandbox(
+    context: typer.Context,
     port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1 (0 picks a free one).")] = 0,
     ca_file: Annotated[
         Path | None, typer.Option("--ca-file", help="Write the sandbox's test CA (PEM) here.")
@@ -39,9 +42,20 @@ def sandbox(
     latency: Annotated[float, typer.Option(help="Seconds of delay added to every request.")] = 0.0,
 ) -> None:
     """Run the sandbox Microsoft 365 (Graph, login) alone and print its URLs."""
+    if context.invoked_subcommand is not None:
+        return
     from integrations.sandbox.serve import run_sandbox
 
     run_sandbox(port=port, ca_file=ca_file, latency=latency)
+
+
+@sandbox_app.command("reset")
+def sandbox_reset() -> None:
+    """Put the embedded sandbox's tenants (kept in DESKHAND_HOME) back as they were seeded."""
+    from bot.config import load_settings
+    from integrations.sandbox.serve import reset_sandbox
+
+    print(_exit_on_error(lambda: reset_sandbox(load_settings().home)))
 
 
 @app.command()
@@ -111,7 +125,7 @@ def permissions(
     if as_json:
         print(json.dumps(report_json(report), indent=2))
         return
-    print_report(report, Console())
+    print_report(report, terminal_console())
 
 
 @app.command()
@@ -142,7 +156,7 @@ def licenses_refresh(
         return refresh_catalog(csv_file, load_settings().home / "products.csv")
 
     count = _exit_on_error(refresh)
-    Console().print(f"Product names updated: {count} products.")
+    terminal_console().print(f"Product names updated: {count} products.")
 
 
 @manifest_app.command("slack")
@@ -195,7 +209,7 @@ def manifest_teams(
             app_id=app_id, url=url, settings=settings, registry=REGISTRY, out=out, version=version
         )
 
-    Console().print(f"Wrote {_exit_on_error(build)}")
+    terminal_console().print(f"Wrote {_exit_on_error(build)}")
 
 
 @audit_app.command("verify")
@@ -206,9 +220,11 @@ def audit_verify() -> None:
 
     report = _exit_on_error(lambda: asyncio.run(verify_store(load_settings().store_url)))
     if report.intact:
-        Console().print(f"Audit chain intact: {report.rows} rows, head {report.head_hash}.")
+        terminal_console().print(
+            f"Audit chain intact: {report.rows} rows, head {report.head_hash}."
+        )
         return
-    Console(stderr=True).print(
+    terminal_console(stderr=True).print(
         f"[bold red]Audit chain broken at row {report.broken_id}:[/] {report.problem} "
         f"({report.rows} rows checked).",
         highlight=False,
@@ -230,7 +246,7 @@ def _exit_on_error(work: Callable[[], T]) -> T:
     try:
         return work()
     except DeskhandError as error:
-        Console(stderr=True).print(f"[bold red]error:[/] {error.message}", highlight=False)
+        terminal_console(stderr=True).print(f"[bold red]error:[/] {error.message}", highlight=False)
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
         raise typer.Exit(130) from None

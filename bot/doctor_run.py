@@ -13,6 +13,7 @@ from bot.config import load_settings
 from bot.doctor import Status, TenantReport, check_tenant
 from bot.permissions_report import collect
 from bot.runtime import Runtime, open_runtime
+from bot.terminal import print_table, terminal_console
 from commands import REGISTRY
 from commands.context import TenantInfo
 from core.errors import ConfigurationError
@@ -56,7 +57,7 @@ def print_reports(reports: Sequence[TenantReport], console: Console) -> None:
             table.add_column(column, overflow="fold")
         for check in report.checks:
             table.add_row(check.area, _STYLE[check.status], check.detail, check.fix or "-")
-        console.print(table)
+        print_table(console, table)
         verdict = (
             "[green]Ready.[/]" if report.healthy else "[bold red]Needs attention (see above).[/]"
         )
@@ -68,7 +69,7 @@ async def run_doctor(tenant: str | None, as_json: bool, console: Console | None 
     settings = load_settings()
     async with open_runtime(settings) as runtime:
         reports = await doctor_reports(runtime, tenant)
-    out = console or Console()
+    out = console or terminal_console()
     if as_json:
         print(json.dumps([r.to_json() for r in reports], indent=2))
     else:

@@ -15,6 +15,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from bot.terminal import print_table
 from commands.registry import CommandSpec
 
 __all__ = [
@@ -155,7 +156,7 @@ def print_report(report: PermissionsReport, console: Console) -> None:
     for needs in report.commands:
         name = f"{needs.command} (destructive)" if needs.destructive else needs.command
         per_command.add_row(name, _lines(needs.graph), _lines(needs.exchange), _lines(needs.roles))
-    console.print(per_command)
+    print_table(console, per_command)
     union = Table(title="What to grant Deskhand's app (admin consent per tenant)")
     for column in ("grant", "kind", "needed by"):
         union.add_column(column, overflow="fold")
@@ -164,4 +165,4 @@ def print_report(report: PermissionsReport, console: Console) -> None:
             union.add_row(name, f"{api} application permission", ", ".join(users))
     for role, users in report.roles.items():
         union.add_row(role, "Microsoft Entra directory role", ", ".join(users))
-    console.print(union)
+    print_table(console, union)

@@ -1,7 +1,8 @@
 """The composition root for every way Deskhand runs: settings → store, Graph clients, router.
 
 `open_runtime` is the only place that builds these and closes them again. With no tenants
-configured it starts the built-in sandbox in-process and points the Graph clients at it.
+configured it starts the built-in sandbox in-process, its tenants kept under the home so that
+every process on that home shares them, and points the Graph clients at it.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from integrations.graph import (
     create_http_client,
 )
 from integrations.graph.products import load_catalog
-from integrations.sandbox import Sandbox, SandboxOptions, start_sandbox
+from integrations.sandbox import Sandbox, SandboxOptions, start_sandbox, state_path
 
 __all__ = ["Runtime", "StoreAuditSink", "open_runtime"]
 
@@ -109,7 +110,9 @@ async def open_runtime(
     async with AsyncExitStack() as stack:
         sandbox: Sandbox | None = None
         if settings.uses_sandbox:
-            sandbox = await stack.enter_async_context(start_sandbox(sandbox_options))
+            sandbox = await stack.enter_async_context(
+                start_sandbox(sandbox_options, state_file=state_path(settings.home))
+            )
             tenants = _sandbox_tenants(sandbox)
             endpoints = CloudEndpoints(sandbox.url, sandbox.url)
             # The sandbox serves Exchange's admin API too; its tokens name the public resource.

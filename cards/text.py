@@ -19,11 +19,13 @@ _NOTICE_STYLE = {
 }
 
 
-def render_text(reply: Reply) -> Group:
+def render_text(reply: Reply, *, plain: bool = False) -> Group:
+    """`plain` for output that is not a terminal: tables as columns aligned with spaces, no
+    box drawing."""
     parts: list[RenderableType] = []
     if reply.title:
         parts.append(RichText(reply.title, style="bold underline"))
-    parts.extend(_block(block) for block in reply.blocks)
+    parts.extend(_block(block, plain) for block in reply.blocks)
     if reply.secret:
         parts.append(
             RichText.assemble(
@@ -39,7 +41,7 @@ def render_text(reply: Reply) -> Group:
     return Group(*parts)
 
 
-def _block(block: Block) -> RenderableType:
+def _block(block: Block, plain: bool) -> RenderableType:
     match block:
         case Heading(text=text):
             return RichText("\n" + text, style="bold")
@@ -53,15 +55,17 @@ def _block(block: Block) -> RenderableType:
                 grid.add_row(label, value)
             return grid
         case Table():
-            return _table(block)
+            return _table(block, plain)
         case Notice(level=level, text=text):
             icon, style = _NOTICE_STYLE[level]
             return RichText(f"{icon} {text}", style=style)
     raise TypeError(f"unknown block {block!r}")
 
 
-def _table(block: Table) -> RichTable:
-    table = RichTable(title=block.title or None, box=box.SIMPLE_HEAD, title_justify="left")
+def _table(block: Table, plain: bool) -> RichTable:
+    table = RichTable(
+        title=block.title or None, box=None if plain else box.SIMPLE_HEAD, title_justify="left"
+    )
     for column in block.columns:
         table.add_column(column, overflow="fold")
     for row in block.rows:

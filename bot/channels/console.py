@@ -33,6 +33,7 @@ from bot.invocation import Invocation
 from bot.logs import configure_logging
 from bot.router import Router
 from bot.runtime import Runtime, open_runtime
+from bot.terminal import terminal_console
 from cards.reply import Notice, Reply, Text, reply_to_json
 from cards.text import render_text
 from commands.arguments import option_choices, option_names
@@ -122,7 +123,8 @@ class ConsoleSession:
             message = " ".join(" ".join(_texts(reply)).split())
             self.err.print(f"error: {message}", soft_wrap=True, highlight=False, markup=False)
         else:
-            (self.err if reply.failed else self.out).print(render_text(reply))
+            console = self.err if reply.failed else self.out
+            console.print(render_text(reply, plain=not console.is_terminal))
         for path in self._save_files(reply):
             self.err.print(f"Saved {path}", highlight=False)
 
@@ -220,7 +222,7 @@ async def run_command(
     settings = load_settings()
     async with AsyncExitStack() as stack:
         runtime = await stack.enter_async_context(_runtime(settings, stack))
-        session = _session(runtime, settings, Console(), Console(stderr=True))
+        session = _session(runtime, settings, terminal_console(), terminal_console(stderr=True))
         status = await session.run_once(text, tenant=tenant, as_json=as_json, confirm=confirm)
     return status
 
@@ -228,13 +230,13 @@ async def run_command(
 async def run_console() -> None:
     """`deskhand console`: the interactive prompt."""
     settings = load_settings()
-    out = Console()
+    out = terminal_console()
     async with AsyncExitStack() as stack:
         with out.status(
             "Starting Deskhand" + (" and the sandbox" if settings.uses_sandbox else "")
         ):
             runtime = await stack.enter_async_context(_runtime(settings, stack))
-        session = _session(runtime, settings, out, Console(stderr=True))
+        session = _session(runtime, settings, out, terminal_console(stderr=True))
         await session.interactive(settings.home / "console_history")
 
 
@@ -247,4 +249,8 @@ def _runtime(settings: Settings, stack: AsyncExitStack) -> AbstractAsyncContextM
 
 
 def _session(runtime: Runtime, settings: Settings, out: Console, err: Console) -> ConsoleSession:
+    """The session, once the operator has read how the sandbox started (a state file
+    replaced, say)."""
+    for note in runtime.sandbox.notes if runtime.sandbox else ():
+        err.print(note, soft_wrap=True, highlight=False, markup=False)
     return ConsoleSession(runtime.router, out, err, settings.home / "exports", console_actor())

@@ -8,6 +8,7 @@ Graph client works against it unchanged. `start_sandbox` serves it for tests and
 from __future__ import annotations
 
 from .options import Fault, FaultKind, SandboxOptions
+from .persistence import state_path
 from .recording import RecordedRequest, RequestLog
 from .replication import Lag
 from .server import Sandbox, start_sandbox
@@ -24,4 +25,5 @@ __all__ = [
     "SandboxOptions",
     "SandboxTenant",
     "start_sandbox",
+    "state_path",
 ]

@@ -121,11 +121,13 @@ async def invoke_command(request: web.Request) -> web.StreamResponse:
         if fault := state.faults.take(tenant.name, request.path, inside_batch=False):
             await _fault(fault)
         cmdlet, params = await _read_input(request)
-        if cmdlet.casefold().startswith("get-"):
-            tenant = state.replication.read(tenant, request.path)
-        else:
-            state.replication.wrote(tenant)
-        result = _run(state, tenant, request, cmdlet, params)
+        reading = cmdlet.casefold().startswith("get-")
+        async with state.keeping(changes=not reading):
+            if reading:
+                tenant = state.replication.read(tenant, request.path)
+            else:
+                state.replication.wrote(tenant)
+            result = _run(state, tenant, request, cmdlet, params)
     except ExchangeError as error:
         if isinstance(error.body, bytes):
             return web.Response(status=error.status, body=error.body, headers=error.headers)

@@ -141,11 +141,14 @@ class GraphEndpoint:
         tenant as the replica answering it has it."""
         if fault := state.faults.take(call.tenant.name, call.path, inside_batch=inside_batch):
             await apply_fault(fault)
-        if call.method == "GET":
-            call = dataclasses.replace(call, tenant=state.replication.read(call.tenant, call.path))
-        else:
-            state.replication.wrote(call.tenant)
-        return await self.route.handler(call)
+        async with state.keeping(changes=call.method != "GET"):
+            if call.method == "GET":
+                call = dataclasses.replace(
+                    call, tenant=state.replication.read(call.tenant, call.path)
+                )
+            else:
+                state.replication.wrote(call.tenant)
+            return await self.route.handler(call)
 
 
 def make_call(

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .options import SandboxOptions
-from .server import Sandbox, start_sandbox
+from .persistence import StateFile, state_path
+from .server import Sandbox, seeded_tenants, start_sandbox
 
-__all__ = ["run_sandbox"]
+__all__ = ["reset_sandbox", "run_sandbox"]
 
 
 def describe(sandbox: Sandbox, ca_file: Path) -> str:
@@ -53,3 +55,12 @@ def run_sandbox(port: int, ca_file: Path | None, latency: float) -> None:
     """Serve until Ctrl-C (blocking)."""
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(SandboxOptions(latency=latency, port=port), ca_file))
+
+
+def reset_sandbox(home: Path) -> str:
+    """Store freshly seeded tenants in the home's sandbox state (blocking); sandboxes running
+    on that home load them at their next request. Says what was done."""
+    path = state_path(home)
+    tenants = seeded_tenants(SandboxOptions(), datetime.now(UTC))
+    StateFile(path).reset(tenants)
+    return f"Sandbox reset: {', '.join(tenants)} are back as seeded ({path})."

@@ -16,8 +16,8 @@ from aiohttp import web
 
 from .app import build_app
 from .mailboxes import seed_contoso_mailboxes
-from .model import Directory
 from .options import Fault, SandboxOptions
+from .persistence import StateFile
 from .recording import RequestLog
 from .replication import Lag
 from .seed_contoso import contoso
@@ -27,7 +27,7 @@ from .state import SandboxState
 from .tenant import PARTIAL_PERMISSIONS, SandboxTenant
 from .tokens import TokenAuthority
 
-__all__ = ["Sandbox", "start_sandbox"]
+__all__ = ["Sandbox", "seeded_tenants", "start_sandbox"]
 
 # Handlers hanging on a "timeout" fault must not hold the shutdown for their whole delay.
 _SHUTDOWN_TIMEOUT = 0.5
@@ -51,9 +51,11 @@ def _make_tls() -> _Tls:
 class Sandbox:
     """A running sandbox: its URL, test CA, tenants, faults and request log."""
 
-    def __init__(self, state: SandboxState, ca_file: Path) -> None:
+    def __init__(self, state: SandboxState, ca_file: Path, notes: tuple[str, ...] = ()) -> None:
         self._state = state
         self.ca_file = ca_file
+        self.notes = notes
+        """What an operator should know about how it started (a state file replaced)."""
 
     @property
     def url(self) -> str:
@@ -94,7 +96,9 @@ class Sandbox:
         directory = await asyncio.to_thread(
             generated, name, users, self.options.seed, self._state.started
         )
-        return _add_tenant(self._state, name, f"{name}.com", directory)
+        tenant = SandboxTenant(name, f"{name}.com", directory)
+        self._state.tenants[name] = tenant
+        return tenant
 
     def mint_token(
         self, tenant: str, *, audience: str = "https://graph.microsoft.com", lifetime: int = 3599
@@ -103,33 +107,44 @@ class Sandbox:
         return self._state.tokens.issue(self.tenant(tenant), audience, lifetime)
 
 
-def _add_tenant(state: SandboxState, name: str, domain: str, directory: Directory) -> SandboxTenant:
-    tenant = SandboxTenant(name=name, domain=domain, directory=directory)
-    state.tenants[name] = tenant
-    return tenant
-
-
-def _seed(state: SandboxState) -> None:
-    contoso_tenant = _add_tenant(state, "contoso", "contoso.com", contoso(state.started))
+def seeded_tenants(options: SandboxOptions, started: datetime) -> dict[str, SandboxTenant]:
+    """The tenants as they are at first start: contoso, fabrikam and any generated ones."""
+    contoso_tenant = SandboxTenant("contoso", "contoso.com", contoso(started))
     seed_contoso_mailboxes(contoso_tenant.directory, contoso_tenant.exchange)
-    partial = _add_tenant(state, "fabrikam", "fabrikam.com", fabrikam(state.started))
-    partial.permissions = set(PARTIAL_PERMISSIONS)
-    for name, users in state.options.generated.items():
-        _add_tenant(
-            state, name, f"{name}.com", generated(name, users, state.options.seed, state.started)
-        )
+    tenants = [
+        contoso_tenant,
+        SandboxTenant(
+            "fabrikam", "fabrikam.com", fabrikam(started), permissions=set(PARTIAL_PERMISSIONS)
+        ),
+        *(
+            SandboxTenant(name, f"{name}.com", generated(name, users, options.seed, started))
+            for name, users in options.generated.items()
+        ),
+    ]
+    return {tenant.name: tenant for tenant in tenants}
 
 
 @asynccontextmanager
-async def start_sandbox(options: SandboxOptions | None = None) -> AsyncIterator[Sandbox]:
-    """Serve the sandbox on 127.0.0.1 (an ephemeral port unless `options.port` is set)."""
+async def start_sandbox(
+    options: SandboxOptions | None = None, *, state_file: Path | None = None
+) -> AsyncIterator[Sandbox]:
+    """Serve the sandbox on 127.0.0.1 (an ephemeral port unless `options.port` is set).
+
+    With `state_file` the tenants are read from it and every change is written back, so
+    processes sharing the file share the tenants; without, each sandbox starts seeded.
+    """
     options = options or SandboxOptions()
     tls, authority = await asyncio.gather(
         asyncio.to_thread(_make_tls),
         asyncio.to_thread(TokenAuthority, opaque=options.opaque_tokens),
     )
     state = SandboxState(options, datetime.now(UTC), authority)
-    await asyncio.to_thread(_seed, state)
+    state.tenants.update(await asyncio.to_thread(seeded_tenants, options, state.started))
+    notes: tuple[str, ...] = ()
+    if state_file is not None:
+        state.stored = StateFile(state_file)
+        note = await asyncio.to_thread(state.stored.open, state.tenants)
+        notes = (note,) if note else ()
     runner = web.AppRunner(build_app(state), access_log=None, shutdown_timeout=_SHUTDOWN_TIMEOUT)
     await runner.setup()
     with tempfile.TemporaryDirectory(prefix="deskhand-sandbox-") as folder:
@@ -141,6 +156,6 @@ async def start_sandbox(options: SandboxOptions | None = None) -> AsyncIterator[
             port = runner.addresses[0][1]
             state.base_url = f"https://127.0.0.1:{port}"
             authority.issuer_base = state.base_url
-            yield Sandbox(state, ca_file)
+            yield Sandbox(state, ca_file, notes)
         finally:
             await runner.cleanup()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -10,6 +11,7 @@ from aiohttp import web
 
 from .faults import FaultBook
 from .options import SandboxOptions
+from .persistence import StateFile
 from .recording import RequestLog
 from .replication import Replication
 from .tenant import SandboxTenant
@@ -29,12 +31,22 @@ class SandboxState:
     replication: Replication = field(default_factory=Replication)
     base_url: str = ""
     rng: random.Random = field(default_factory=lambda: random.Random(1))
+    stored: StateFile | None = None
+    """Where the tenants are kept between processes; None keeps them in memory only."""
 
     def find_tenant(self, key: str) -> SandboxTenant | None:
         """By short name, tenant id or any of the tenant's domains."""
         if key.casefold() in self.tenants:
             return self.tenants[key.casefold()]
         return next((t for t in self.tenants.values() if t.answers_to(key)), None)
+
+    def keeping(self, *, changes: bool) -> AbstractAsyncContextManager[None]:
+        """Around a handler's use of tenant data, so it sees and leaves the stored tenants."""
+        if self.stored is None:
+            return nullcontext()
+        if changes:
+            return self.stored.changing(self.tenants)
+        return self.stored.reading(self.tenants)
 
     def tenant_by_id(self, tenant_id: str) -> SandboxTenant | None:
         return next((t for t in self.tenants.values() if t.tenant_id == tenant_id), None)
