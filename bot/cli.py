@@ -230,7 +230,10 @@ def _exit_on_error(work: Callable[[], T]) -> T:
     try:
         return work()
     except DeskhandError as error:
-        Console(stderr=True).print(f"[bold red]error:[/] {error.message}", highlight=False)
+        # One line whatever the terminal's width: scripts and log collectors read it whole.
+        Console(stderr=True, soft_wrap=True).print(
+            f"[bold red]error:[/] {error.message}", highlight=False
+        )
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
         raise typer.Exit(130) from None

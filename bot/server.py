@@ -154,10 +154,10 @@ async def slack_job(settings: Settings) -> AsyncIterator[Job]:
         slack = SlackChannel(
             settings=settings.slack, router=runtime.router, store=runtime.store, work=WorkGroup()
         )
-        await slack.start()
-        runtime.notifiers.add(SlackNotifier(slack.client))
         async with AsyncExitStack() as stack:
             stack.push_async_callback(slack.close)
+            await slack.start()
+            runtime.notifiers.add(SlackNotifier(slack.api))
             if settings.teams.enabled:
                 # A Slack request may need to post an approval card in Teams, or tell a
                 # requester who asked there.
@@ -218,8 +218,6 @@ async def start_server(
             count = worker_count(listener, settings)
             if count:
                 workers = WorkerPool(SLACK_JOB, settings, workers=count, logs=worker_logs)
-                await workers.start()
-                drains.append(workers.drain)
             slack = SlackChannel(
                 settings=settings.slack,
                 router=runtime.router,
@@ -228,8 +226,12 @@ async def start_server(
                 handoff=workers,
             )
             stack.push_async_callback(slack.close)
+            # Slack answers before any worker starts: a wrong URL or token stops here, once.
             await slack.start()
-            _notify_through(stack, runtime, SlackNotifier(slack.client))
+            if workers is not None:
+                await workers.start()
+                drains.append(workers.drain)
+            _notify_through(stack, runtime, SlackNotifier(slack.api))
         teams = None
         if settings.teams.enabled:
             teams = TeamsChannel(
