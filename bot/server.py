@@ -93,7 +93,8 @@ class RunningServer:
 def build_app(
     runtime: Runtime, slack: SlackChannel | None, teams: TeamsChannel | None
 ) -> web.Application:
-    app = web.Application(middlewares=[runtime.metrics.http_middleware])
+    app = web.Application()
+    timed = runtime.metrics.timed
 
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
@@ -107,17 +108,17 @@ def build_app(
         channels = {"slack": slack is not None, "teams": teams is not None}
         return web.json_response({"status": "ready", "store": "ok", **channels})
 
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/healthz", timed("/healthz", healthz))
+    app.router.add_get("/readyz", timed("/readyz", readyz))
     if slack is not None:
-        app.router.add_post("/slack/events", slack.handle_http)
+        app.router.add_post("/slack/events", timed("/slack/events", slack.handle_http))
     if teams is not None:
         # The SDK's JWT check reads its configuration under this plain string key.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", web.NotAppKeyWarning)
             app["agent_configuration"] = teams.auth_configuration
         checked = jwt_authorization_decorator(teams.handle_http)  # type: ignore[no-untyped-call]
-        app.router.add_post("/api/messages", checked)
+        app.router.add_post("/api/messages", timed("/api/messages", checked))
     return app
 
 

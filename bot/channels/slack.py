@@ -110,6 +110,8 @@ class SlackChannel:
             process_before_response=True,
             # SlackGate has verified the signature before bolt sees the request.
             request_verification_enabled=False,
+            # Deskhand defines no Slack workflow functions: no middleware on every ack for them.
+            attaching_function_token_enabled=False,
         )
         self._delivery = SlackDelivery(self.api, frozenset(settings.private_channels))
         self._identities: SlackIdentities | None = None
