@@ -246,7 +246,10 @@ def _exit_on_error(work: Callable[[], T]) -> T:
     try:
         return work()
     except DeskhandError as error:
-        terminal_console(stderr=True).print(f"[bold red]error:[/] {error.message}", highlight=False)
+        # One line whatever the terminal's width: scripts and log collectors read it whole.
+        terminal_console(stderr=True).print(
+            f"[bold red]error:[/] {error.message}", highlight=False, soft_wrap=True
+        )
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
         raise typer.Exit(130) from None

@@ -93,7 +93,8 @@ class RunningServer:
 def build_app(
     runtime: Runtime, slack: SlackChannel | None, teams: TeamsChannel | None
 ) -> web.Application:
-    app = web.Application(middlewares=[runtime.metrics.http_middleware])
+    app = web.Application()
+    timed = runtime.metrics.timed
 
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
@@ -107,17 +108,17 @@ def build_app(
         channels = {"slack": slack is not None, "teams": teams is not None}
         return web.json_response({"status": "ready", "store": "ok", **channels})
 
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/healthz", timed("/healthz", healthz))
+    app.router.add_get("/readyz", timed("/readyz", readyz))
     if slack is not None:
-        app.router.add_post("/slack/events", slack.handle_http)
+        app.router.add_post("/slack/events", timed("/slack/events", slack.handle_http))
     if teams is not None:
         # The SDK's JWT check reads its configuration under this plain string key.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", web.NotAppKeyWarning)
             app["agent_configuration"] = teams.auth_configuration
         checked = jwt_authorization_decorator(teams.handle_http)  # type: ignore[no-untyped-call]
-        app.router.add_post("/api/messages", checked)
+        app.router.add_post("/api/messages", timed("/api/messages", checked))
     return app
 
 
@@ -154,10 +155,10 @@ async def slack_job(settings: Settings) -> AsyncIterator[Job]:
         slack = SlackChannel(
             settings=settings.slack, router=runtime.router, store=runtime.store, work=WorkGroup()
         )
-        await slack.start()
-        runtime.notifiers.add(SlackNotifier(slack.client))
         async with AsyncExitStack() as stack:
             stack.push_async_callback(slack.close)
+            await slack.start()
+            runtime.notifiers.add(SlackNotifier(slack.api))
             if settings.teams.enabled:
                 # A Slack request may need to post an approval card in Teams, or tell a
                 # requester who asked there.
@@ -218,8 +219,6 @@ async def start_server(
             count = worker_count(listener, settings)
             if count:
                 workers = WorkerPool(SLACK_JOB, settings, workers=count, logs=worker_logs)
-                await workers.start()
-                drains.append(workers.drain)
             slack = SlackChannel(
                 settings=settings.slack,
                 router=runtime.router,
@@ -228,8 +227,12 @@ async def start_server(
                 handoff=workers,
             )
             stack.push_async_callback(slack.close)
+            # Slack answers before any worker starts: a wrong URL or token stops here, once.
             await slack.start()
-            _notify_through(stack, runtime, SlackNotifier(slack.client))
+            if workers is not None:
+                await workers.start()
+                drains.append(workers.drain)
+            _notify_through(stack, runtime, SlackNotifier(slack.api))
         teams = None
         if settings.teams.enabled:
             teams = TeamsChannel(

@@ -24,7 +24,15 @@ from prometheus_client import generate_latest
 
 from bot.logs import configure_logging
 from bot.tasks import WorkGroup
-from bot.workers import Job, JobFactory, WorkerSetup, read_frame, write_frame
+from bot.workers import (
+    Job,
+    JobFactory,
+    WorkerSetup,
+    done_frame,
+    read_frame,
+    read_run_frame,
+    write_frame,
+)
 
 __all__ = ["main"]
 
@@ -55,10 +63,12 @@ async def _work(channel: socket.socket) -> None:
         await write_frame(writer, json.dumps({"op": "ready"}).encode())
         grace = _ORPHAN_GRACE
         while (frame := await read_frame(reader)) is not None:
+            run = read_run_frame(frame)
+            if run is not None:
+                work.spawn(_run(job, *run, writer), name="request")
+                continue
             message = json.loads(frame)
-            if message["op"] == "run":
-                work.spawn(_run(job, message["id"], message["payload"], writer), name="request")
-            elif message["op"] == "metrics":
+            if message["op"] == "metrics":
                 text = generate_latest(job.metrics).decode() if job.metrics else ""
                 answer = {"op": "metrics", "id": message["id"], "text": text}
                 await write_frame(writer, json.dumps(answer).encode())
@@ -74,7 +84,7 @@ async def _run(job: Job, request_id: int, payload: str, writer: asyncio.StreamWr
         await job.serve(payload)
     finally:
         with suppress(ConnectionError):
-            await write_frame(writer, json.dumps({"op": "done", "id": request_id}).encode())
+            await write_frame(writer, done_frame(request_id))
 
 
 def _lower_priority(niceness: int) -> None:

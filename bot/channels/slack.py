@@ -22,21 +22,23 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.channels.slack_api import SlackApi, require
 from bot.channels.slack_delivery import Origin, SlackDelivery, is_direct, read_form_metadata
 from bot.channels.slack_gate import SlackGate, event_key
 from bot.channels.slack_identity import SlackIdentities
 from bot.config.slack import SlackSettings
 from bot.handoff import Handoff, InProcess
-from bot.invocation import Invocation
-from bot.router import Router
+from bot.invocation import Invocation, new_request_id
+from bot.router import Router, describe_error
 from bot.store import Store
 from bot.tasks import WorkGroup
 from cards.blockkit import BUTTON_ACTION_PREFIX, FORM_CALLBACK_PREFIX
 from cards.blockkit_controls import submitted_values
 from cards.reply import Reply
-from core.errors import ConfigurationError, DeskhandError
+from core.errors import AuthFailed, ConfigurationError, DeskhandError, IntegrationError
 
 __all__ = ["BUSY", "SlackChannel", "plain_text"]
 
@@ -96,7 +98,7 @@ class SlackChannel:
         self._settings = settings
         self._router = router
         self._work: Handoff = handoff or InProcess(work, self.serve, name="slack request")
-        self.client = AsyncWebClient(token=token, base_url=settings.api_url)
+        self.api = SlackApi(AsyncWebClient(token=token, base_url=settings.api_url))
         # Without a signing secret (Socket Mode) HTTP is refused, but deliveries are still
         # claimed once, so a retried event never runs twice.
         self._gate = SlackGate(secret or "", store)
@@ -104,31 +106,56 @@ class SlackChannel:
         # The client carries the token; bolt warns at start-up when given both.
         self.app = AsyncApp(
             signing_secret=secret,
-            client=self.client,
+            client=self.api.client,
             process_before_response=True,
             # SlackGate has verified the signature before bolt sees the request.
             request_verification_enabled=False,
+            # Deskhand defines no Slack workflow functions: no middleware on every ack for them.
+            attaching_function_token_enabled=False,
         )
-        self._delivery = SlackDelivery(self.client, frozenset(settings.private_channels))
+        self._delivery = SlackDelivery(self.api, frozenset(settings.private_channels))
         self._identities: SlackIdentities | None = None
         self._register()
 
     async def start(self) -> None:
-        """Open the Web API connection pool; learn the token's workspace."""
-        self.client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
-        answer = await self.client.auth_test()
-        self._identities = SlackIdentities(self.client, str(answer["team_id"]))
+        """Open the Web API connection pool; learn the token's workspace (`auth.test`).
+
+        Raises ConfigurationError, naming the setting to check, when Slack cannot be reached
+        (after the retry policy's tries) or refuses the token.
+        """
+        self.api.client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        try:
+            answer = await self.api.read("auth.test")
+            team_id = require(answer, "team_id", str, "auth.test")
+        except AuthFailed as error:
+            raise ConfigurationError(
+                f"Slack refused the bot token ({error.code}); check SLACK_BOT_TOKEN."
+            ) from None
+        except IntegrationError as error:
+            raise ConfigurationError(
+                f"Cannot reach Slack's Web API at {self._settings.api_url} "
+                f"({error.code or 'no connection'}); check DESKHAND_SLACK_API_URL (unset means "
+                "Slack's own) and the network."
+            ) from None
+        self._identities = SlackIdentities(self.api, team_id)
 
     async def close(self) -> None:
-        if self.client.session is not None:
-            await self.client.session.close()
+        if self.api.client.session is not None:
+            await self.api.client.session.close()
 
     async def connect_socket_mode(self) -> AsyncSocketModeHandler:
         """Receive Slack's requests over a WebSocket (installs without public ingress)."""
         if self._settings.app_token is None:
             raise ConfigurationError("Socket Mode needs SLACK_APP_TOKEN (an xapp- token).")
         handler = AsyncSocketModeHandler(self.app, self._settings.app_token.get_secret_value())
-        await handler.connect_async()  # type: ignore[no-untyped-call]
+        try:
+            await handler.connect_async()  # type: ignore[no-untyped-call]
+        except (SlackApiError, aiohttp.ClientError, OSError) as error:
+            await handler.close_async()  # type: ignore[no-untyped-call]
+            raise ConfigurationError(
+                f"Cannot open Slack's Socket Mode connection ({type(error).__name__}); check "
+                "SLACK_APP_TOKEN (an xapp- token with connections:write) and the network."
+            ) from None
         return handler
 
     async def handle_http(self, request: web.Request) -> web.Response:
@@ -247,22 +274,45 @@ class SlackChannel:
         await self._serve(_REQUESTS.validate_json(payload))
 
     async def _serve(self, request: _Request) -> None:
-        """Runs after the ack: once per delivery across replicas, then answers."""
-        for key in request.claims:
-            if not await self._gate.first_time(key):
-                log.info("slack.duplicate_dropped")
-                return
+        """Runs after the ack: once per delivery across replicas, then answers; whatever
+        fails on the way, the person is told (`_tell_failure`), never left in silence."""
+        request_id = new_request_id()
         try:
-            reply = await self._answer(
-                request.team_id, request.origin, request.line, request.action
-            )
+            for key in request.claims:
+                if not await self._gate.first_time(key):
+                    log.info("slack.duplicate_dropped", request_id=request_id)
+                    return
+            reply = await self._answer(request, request_id)
             await self._delivery.deliver(reply, request.origin)
-        except DeskhandError as error:
-            log.warning("slack.delivery_failed", error=error.message)
-        except Exception:  # Slack's or aiohttp's own errors: logged, never a traceback in chat
-            log.exception("slack.delivery_crashed")
+        except Exception as error:  # every failure ends in an answer and a log line
+            await self._tell_failure(request.origin, request_id, error)
 
-    async def _answer(self, team_id: str, origin: Origin, line: str, action: str) -> Reply:
+    async def _tell_failure(self, origin: Origin, request_id: str, error: Exception) -> None:
+        if isinstance(error, DeskhandError):
+            # The remote call's own request id would collide with this request's.
+            fields = _remote(error) if isinstance(error, IntegrationError) else {}
+            log.warning(
+                "slack.request_failed",
+                request_id=request_id,
+                error=type(error).__name__,
+                detail=error.message,
+                **fields,
+            )
+            text = f"Deskhand could not answer that: {describe_error(error)}"
+        else:
+            log.exception("slack.request_crashed", request_id=request_id)
+            text = "Something went wrong inside Deskhand."
+        text += f" If it happens again, give your Deskhand admin this reference: {request_id}."
+        if not await self._delivery.apologise(origin, text):
+            log.error(
+                "slack.request_unanswered",
+                request_id=request_id,
+                user=origin.user_id,
+                channel=origin.channel_id,
+            )
+
+    async def _answer(self, request: _Request, request_id: str) -> Reply:
+        team_id, origin = request.team_id, request.origin
         assert self._identities is not None, "start() first"
         try:
             actor = await self._identities.actor(team_id, origin.user_id)
@@ -272,17 +322,28 @@ class SlackChannel:
         invocation = Invocation(
             "slack",
             actor,
-            line,
+            request.line,
             conversation=origin.channel_id,
             tenant_hint=self._tenant_of(origin.channel_id),
-            action=action,
+            action=request.action,
             handle=origin,
             private=origin.private,
             values=dict(origin.values),
             return_address=origin.return_address(team_id),
+            request_id=request_id,
         )
         return await self._router.handle(invocation)
 
     def _tenant_of(self, channel_id: str) -> str | None:
         mapping: Mapping[str, str] = self._settings.channel_tenants
         return mapping.get(channel_id)
+
+
+def _remote(error: IntegrationError) -> dict[str, object]:
+    """What identifies a failed remote call, for the log line."""
+    return {
+        "service": error.service,
+        "host": error.host,
+        "status": error.status,
+        "code": error.code,
+    }

@@ -18,18 +18,17 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 
 import structlog
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.channels.slack_api import slack_error_code
+from bot.channels.slack_api import SlackApi, require
 from bot.channels.slack_mentions import SlackMentions
 from cards.blockkit import SlackMessage, render_blockkit
 from cards.reply import File, Reply
-from core.errors import DeliveryError
+from core.errors import IntegrationError, Rejected
 
 __all__ = ["Origin", "SlackDelivery", "form_metadata", "is_direct", "read_form_metadata"]
 
@@ -100,13 +99,13 @@ def is_direct(channel_id: str) -> bool:
 class SlackDelivery:
     def __init__(
         self,
-        client: AsyncWebClient,
+        api: SlackApi,
         private_channels: frozenset[str],
         mentions: SlackMentions | None = None,
     ) -> None:
-        self._client = client
+        self._api = api
         self._private = private_channels
-        self._mentions = mentions or SlackMentions(client)
+        self._mentions = mentions or SlackMentions(api)
         self._public_cache: dict[str, tuple[bool, float]] = {}
 
     async def deliver(self, reply: Reply, origin: Origin) -> None:
@@ -118,8 +117,8 @@ class SlackDelivery:
         if rendered.modal is not None and origin.trigger_id:
             view = {**rendered.modal, "private_metadata": form_metadata(origin)}
             try:
-                await self._call("views.open", trigger_id=origin.trigger_id, view=view)
-            except DeliveryError as error:  # a trigger id lasts 3 s; the rest still goes out
+                await self._api.write("views.open", trigger_id=origin.trigger_id, view=view)
+            except IntegrationError as error:  # a trigger id lasts 3 s; the rest still goes out
                 log.warning("slack.modal_failed", error=error.message)
         messages = rendered.messages
         # A form opened from a card is for the clicker: the card stays for everyone else.
@@ -139,24 +138,52 @@ class SlackDelivery:
         """Only the requester sees these; they are not kept in the channel's history."""
         for message in messages:
             if origin.response_url:
-                webhook = AsyncWebhookClient(origin.response_url, session=self._client.session)
-                answer = await webhook.send(
+                await self._api.respond(
+                    origin.response_url,
                     text=message.text,
                     blocks=list(message.blocks),
                     response_type="ephemeral",
                     replace_original=False,
                 )
-                if answer.status_code >= 400:
-                    raise DeliveryError(f"Slack refused the reply ({answer.status_code}).")
             else:
-                await self._call(
-                    "chat.postEphemeral",
-                    channel=origin.channel_id,
-                    user=origin.user_id,
-                    text=message.text,
-                    blocks=list(message.blocks),
-                    **({"thread_ts": origin.thread_ts} if origin.thread_ts else {}),
-                )
+                await self._post_ephemeral(origin, message)
+
+    async def apologise(self, origin: Origin, text: str) -> bool:
+        """`text` to the requester alone, by the first route that still works: the
+        interaction's `response_url`, an ephemeral message in the channel, a direct message.
+        False when none did (each failure is logged)."""
+        message = SlackMessage(text, ())
+        routes: list[tuple[str, Callable[[], Awaitable[object]]]] = []
+        if origin.response_url:
+            body = {"text": text, "response_type": "ephemeral", "replace_original": False}
+            routes.append(("response_url", partial(self._api.respond, origin.response_url, **body)))
+        if origin.channel_id:
+            routes.append(("ephemeral", partial(self._post_ephemeral, origin, message)))
+        routes.append(("direct_message", partial(self._direct_message, origin.user_id, message)))
+        for route, send in routes:
+            try:
+                await send()
+            except IntegrationError as error:
+                log.warning("slack.answer_route_failed", route=route, error=error.code)
+            else:
+                return True
+        return False
+
+    async def _post_ephemeral(self, origin: Origin, message: SlackMessage) -> None:
+        await self._api.write(
+            "chat.postEphemeral",
+            channel=origin.channel_id,
+            user=origin.user_id,
+            text=message.text,
+            blocks=list(message.blocks),
+            **({"thread_ts": origin.thread_ts} if origin.thread_ts else {}),
+        )
+
+    async def _direct_message(self, user_id: str, message: SlackMessage) -> None:
+        channel = await self._api.direct_channel(user_id)
+        await self._api.write(
+            "chat.postMessage", channel=channel, text=message.text, blocks=list(message.blocks)
+        )
 
     async def _replace(self, origin: Origin, message: SlackMessage, private: bool) -> bool:
         """The answer to a click, in place of the card clicked; False when it must not or
@@ -169,16 +196,19 @@ class SlackDelivery:
         ):
             return False
         if origin.response_url:
-            webhook = AsyncWebhookClient(origin.response_url, session=self._client.session)
-            answer = await webhook.send(
-                text=message.text, blocks=list(message.blocks), replace_original=True
-            )
-            if answer.status_code < 400:
+            try:
+                await self._api.respond(
+                    origin.response_url,
+                    text=message.text,
+                    blocks=list(message.blocks),
+                    replace_original=True,
+                )
                 return True
-            log.warning("slack.replace_failed", status=answer.status_code)
+            except IntegrationError as error:
+                log.warning("slack.replace_failed", error=error.code)
         if origin.ephemeral:
             return False  # chat.update cannot reach an ephemeral message
-        await self._call(
+        await self._api.write(
             "chat.update",
             channel=origin.channel_id,
             ts=origin.message_ts,
@@ -188,44 +218,30 @@ class SlackDelivery:
         return True
 
     async def _post(self, origin: Origin, messages: tuple[SlackMessage, ...]) -> None:
-        channel = origin.channel_id
-        for message in messages:
+        for index, message in enumerate(messages):
             try:
-                await self._client.chat_postMessage(
-                    channel=channel,
+                await self._api.write(
+                    "chat.postMessage",
+                    channel=origin.channel_id,
                     text=message.text,
                     blocks=list(message.blocks),
-                    thread_ts=origin.thread_ts or None,
+                    **({"thread_ts": origin.thread_ts} if origin.thread_ts else {}),
                 )
-            except SlackApiError as error:
-                if slack_error_code(error) not in _CANNOT_POST or channel != origin.channel_id:
-                    raise _delivery_error(error) from None
-                channel = await self._direct_channel(origin.user_id)
-                await self._client.chat_postMessage(
-                    channel=channel, text=message.text, blocks=list(message.blocks)
-                )
+            except Rejected as error:
+                if error.code not in _CANNOT_POST:
+                    raise
+                for rest in messages[index:]:
+                    await self._direct_message(origin.user_id, rest)
                 note = "I can't post in that channel, so I sent the answer to your DMs."
                 await self.ephemeral(origin, (SlackMessage(note, ()),))
+                return
 
     async def _send_files(self, user_id: str, files: tuple[File, ...]) -> None:
-        channel = await self._direct_channel(user_id)
+        channel = await self._api.direct_channel(user_id)
         for file in files:
-            try:
-                await self._client.files_upload_v2(
-                    channel=channel,
-                    content=file.content,
-                    filename=file.filename,
-                    title=file.filename,
-                )
-            except SlackApiError as error:
-                raise _delivery_error(error) from None
-
-    async def _direct_channel(self, user_id: str) -> str:
-        answer = await self._call("conversations.open", users=user_id)
-        channel = answer.get("channel")
-        if not isinstance(channel, dict) or not channel.get("id"):
-            raise DeliveryError("Slack did not open a direct message with you.")
-        return str(channel["id"])
+            await self._api.upload(
+                channel=channel, content=file.content, filename=file.filename, title=file.filename
+            )
 
     async def _may_post_publicly(self, channel_id: str) -> bool:
         """Not in configured-private channels, nor in those shared with another organisation."""
@@ -237,24 +253,12 @@ class SlackDelivery:
         if cached is not None and cached[1] > time.monotonic():
             return cached[0]
         try:
-            answer = await self._client.conversations_info(channel=channel_id)
-        except SlackApiError as error:
+            answer = await self._api.read("conversations.info", channel=channel_id)
+            channel = require(answer, "channel", dict, "conversations.info")
+        except IntegrationError as error:
             # Unknown sharing: answer privately rather than risk showing data to outsiders.
-            log.warning("slack.channel_info_failed", error=slack_error_code(error))
+            log.warning("slack.channel_info_failed", error=error.code or type(error).__name__)
             return False
-        channel = answer.get("channel") or {}
         public = not (channel.get("is_ext_shared") or channel.get("is_pending_ext_shared"))
         self._public_cache[channel_id] = (public, time.monotonic() + _SHARING_TTL)
         return public
-
-    async def _call(self, method: str, **kwargs: object) -> dict[str, object]:
-        try:
-            answer = await self._client.api_call(method, json=kwargs)
-        except SlackApiError as error:
-            raise _delivery_error(error) from None
-        return dict(answer.data) if isinstance(answer.data, dict) else {}
-
-
-def _delivery_error(error: SlackApiError) -> DeliveryError:
-    code = slack_error_code(error)
-    return DeliveryError(f"Slack refused the reply ({code}).")

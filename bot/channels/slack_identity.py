@@ -10,12 +10,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
-
-from bot.channels.slack_api import slack_error_code
+from bot.channels.slack_api import SlackApi, require
 from commands.context import Actor
-from core.errors import AccessDenied, DeliveryError
+from core.errors import AccessDenied, DeliveryError, IntegrationError
 
 __all__ = ["SlackIdentities"]
 
@@ -30,8 +27,8 @@ class _Entry:
 
 
 class SlackIdentities:
-    def __init__(self, client: AsyncWebClient, team_id: str) -> None:
-        self._client = client
+    def __init__(self, api: SlackApi, team_id: str) -> None:
+        self._api = api
         self._team_id = team_id
         self._cache: dict[tuple[str, str], _Entry] = {}
 
@@ -51,11 +48,11 @@ class SlackIdentities:
         if team_id != self._team_id:
             return _Entry(None, "Deskhand only answers people of its own Slack workspace.", until)
         try:
-            answer = await self._client.users_info(user=user_id)
-        except SlackApiError as error:
-            code = slack_error_code(error)
-            raise DeliveryError(f"Slack did not tell who you are ({code}); try again.") from None
-        user = answer.get("user") or {}
+            answer = await self._api.read("users.info", user=user_id)
+            user = require(answer, "user", dict, "users.info")
+        except IntegrationError as error:
+            reason = error.code or type(error).__name__
+            raise DeliveryError(f"Slack did not tell who you are ({reason}); try again.") from None
         return _Entry(*_judge(user, self._team_id), until)
 
 

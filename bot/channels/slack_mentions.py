@@ -12,10 +12,9 @@ import time
 from collections.abc import Iterable
 
 import structlog
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.channels.slack_api import slack_error_code
+from bot.channels.slack_api import SlackApi, require
+from core.errors import IntegrationError
 
 __all__ = ["SlackMentions"]
 
@@ -27,8 +26,8 @@ _UNKNOWN = ""
 
 
 class SlackMentions:
-    def __init__(self, client: AsyncWebClient, ttl: float = _TTL) -> None:
-        self._client = client
+    def __init__(self, api: SlackApi, ttl: float = _TTL) -> None:
+        self._api = api
         self._ttl = ttl
         self._cache: dict[str, tuple[str, float]] = {}
 
@@ -46,16 +45,15 @@ class SlackMentions:
         if cached is not None and cached[1] > time.monotonic():
             return cached[0]
         try:
-            answer = await self._client.users_lookupByEmail(email=email)
-        except SlackApiError as error:
-            code = slack_error_code(error)
-            if code != "users_not_found":
+            answer = await self._api.read("users.lookupByEmail", email=email)
+            user = require(answer, "user", dict, "users.lookupByEmail")
+        except IntegrationError as error:
+            if error.code != "users_not_found":
                 # Not cached: a missing scope or an outage should not outlive its fix.
-                log.warning("slack.mention_lookup_failed", error=code)
+                log.warning("slack.mention_lookup_failed", error=error.code)
                 return _UNKNOWN
             self._cache[email] = (_UNKNOWN, time.monotonic() + self._ttl)
             return _UNKNOWN
-        user = answer.get("user") or {}
         user_id = str(user.get("id", "")) if not user.get("deleted") else _UNKNOWN
         self._cache[email] = (user_id, time.monotonic() + self._ttl)
         return user_id

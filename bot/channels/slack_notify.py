@@ -3,8 +3,8 @@
 - `post` puts a normal message in a channel (approvers mentioned by e-mail, looked up with
   `users.lookupByEmail`) and returns its channel and ts.
 - `update` edits that message with `chat.update`. Slack allows about one update a second per
-  channel, so calls to one channel are spaced a second apart, and a `ratelimited` answer is
-  retried after the Retry-After Slack sends.
+  channel, so calls to one channel are spaced a second apart (a `ratelimited` answer is still
+  retried after the Retry-After Slack sends, by `SlackApi`).
 - `tell` reaches the requester privately: ephemeral in the channel they asked from, else in
   their direct messages with Deskhand. A secret is only ever ephemeral (in that channel or in
   the DM): never kept in a conversation's history, never posted where others can read it.
@@ -18,24 +18,20 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import structlog
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.channels.slack_api import slack_error_code
+from bot.channels.slack_api import SlackApi
 from bot.channels.slack_delivery import is_direct
 from bot.channels.slack_mentions import SlackMentions
 from bot.notify import Posted
 from cards.blockkit import SlackMessage, render_blockkit
 from cards.reply import Reply
-from core.errors import DeliveryError
+from core.errors import DeliveryError, IntegrationError
 
 __all__ = ["SlackNotifier"]
 
 log = structlog.get_logger("deskhand.slack")
 
 CHANNEL = "slack"
-_RETRIES = 3
-_LONGEST_WAIT = 30.0
 _SECRET_LOST = (
     "Deskhand could not show you the secret privately, so it is not shown at all. "
     "Run the command again to get a new one."
@@ -49,7 +45,7 @@ class SlackNotifier:
 
     def __init__(
         self,
-        client: AsyncWebClient,
+        api: SlackApi,
         *,
         mentions: SlackMentions | None = None,
         spacing: float = 1.0,
@@ -57,8 +53,8 @@ class SlackNotifier:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """`spacing` is the least time between two calls that write to one channel."""
-        self._client = client
-        self._mentions = mentions or SlackMentions(client)
+        self._api = api
+        self._mentions = mentions or SlackMentions(api)
         self._spacing = spacing
         self._sleep = sleep
         self._clock = clock
@@ -175,27 +171,18 @@ class SlackNotifier:
         return messages
 
     async def _direct_channel(self, user: str) -> str:
-        answer = await self._write("", "conversations.open", users=user)
-        channel = answer.get("channel")
-        if not isinstance(channel, dict) or not channel.get("id"):
-            raise DeliveryError("Slack did not open a direct message with the requester.")
-        return str(channel["id"])
+        try:
+            return await self._api.direct_channel(user)
+        except IntegrationError as error:
+            raise _undelivered(error) from None
 
     async def _write(self, lane: str, method: str, /, **args: Any) -> dict[str, Any]:
-        """One Web API call, spaced from the last one to the channel `lane`, retried when
-        Slack says `ratelimited` (after its Retry-After, capped)."""
-        for attempt in range(_RETRIES + 1):
-            await self._wait_turn(lane)
-            try:
-                answer = await self._client.api_call(method, json=args)
-            except SlackApiError as error:
-                code = slack_error_code(error)
-                if attempt == _RETRIES or code not in ("ratelimited", "http_429"):
-                    raise DeliveryError(f"Slack refused the message ({code}).") from None
-                await self._sleep(_retry_after(error))
-                continue
-            return dict(answer.data) if isinstance(answer.data, dict) else {}
-        raise AssertionError("unreachable")
+        """One Web API call, spaced from the last one to the channel `lane`."""
+        await self._wait_turn(lane)
+        try:
+            return await self._api.write(method, **args)
+        except IntegrationError as error:
+            raise _undelivered(error) from None
 
     async def _wait_turn(self, channel: str) -> None:
         if not channel or self._spacing <= 0:
@@ -207,12 +194,5 @@ class SlackNotifier:
             await self._sleep(slot - now)
 
 
-def _retry_after(error: SlackApiError) -> float:
-    headers = error.response.headers or {}
-    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), "1")
-    if isinstance(value, list):
-        value = value[0] if value else "1"
-    try:
-        return min(max(float(value), 0.0), _LONGEST_WAIT)
-    except ValueError:
-        return 1.0
+def _undelivered(error: IntegrationError) -> DeliveryError:
+    return DeliveryError(f"Slack refused the message ({error.code or type(error).__name__}).")

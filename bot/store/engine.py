@@ -67,8 +67,8 @@ async def open_store(raw_url: str) -> Store:
         await engine.dispose()
         log.error("store_unavailable", url=url.masked, error=type(exc).__name__)
         raise ConfigurationError(
-            f"Cannot open the store at {url.masked} ({type(exc).__name__}). Check "
-            "DESKHAND_STORE_URL, that the database is running and that Deskhand may use it."
+            f"Cannot open the store at {url.masked} ({type(exc).__name__}). Check store_url "
+            "(DESKHAND_STORE_URL), that the database is running and that Deskhand may use it."
         ) from None
     log.info("store_open", url=url.masked, dialect=engine.dialect.name)
     return Store(engine=engine, url=url)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,6 +57,8 @@ class FakeSlack:
     uploads: dict[str, bytes] = field(default_factory=dict)
     rate_limited: dict[str, int] = field(default_factory=dict)
     """Method → how many calls to answer with HTTP 429 `ratelimited` before answering."""
+    answers: dict[str, Callable[[], web.Response]] = field(default_factory=dict)
+    """Method → what to answer instead of the documented answer (a broken or odd Slack)."""
     _arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     @property
@@ -91,6 +93,8 @@ class FakeSlack:
             return web.json_response(
                 {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "0"}
             )
+        if method in self.answers:
+            return self.answers[method]()
         return web.json_response(self._answer(method, args))
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:

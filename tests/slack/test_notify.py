@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.channels.slack_api import SlackApi
 from bot.channels.slack_notify import SlackNotifier
 from bot.notify import Notifier, Posted
 from cards.reply import Button, Level, Notice, Reply, Text
@@ -54,8 +55,8 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
 
 
 @pytest.fixture
-async def client(fake_slack: FakeSlack) -> AsyncIterator[AsyncWebClient]:
-    yield AsyncWebClient(token=TOKEN, base_url=fake_slack.api_url)
+async def api(fake_slack: FakeSlack) -> AsyncIterator[SlackApi]:
+    yield SlackApi(AsyncWebClient(token=TOKEN, base_url=fake_slack.api_url))
 
 
 def where_secret_went(slack: FakeSlack) -> list[tuple[str, str, str]]:
@@ -67,9 +68,9 @@ def where_secret_went(slack: FakeSlack) -> list[tuple[str, str, str]]:
 
 
 async def test_post_puts_the_card_in_the_channel_mentioning_approvers(
-    fake_slack: FakeSlack, client: AsyncWebClient
+    fake_slack: FakeSlack, api: SlackApi
 ) -> None:
-    notifier: Notifier = SlackNotifier(client, spacing=0)
+    notifier: Notifier = SlackNotifier(api, spacing=0)
     posted = await notifier.post(OPEN_CHANNEL, APPROVAL)
     call = fake_slack.called("chat.postMessage")[0].args
     assert call["channel"] == OPEN_CHANNEL
@@ -81,18 +82,16 @@ async def test_post_puts_the_card_in_the_channel_mentioning_approvers(
 
 
 async def test_approvers_are_looked_up_once_while_remembered(
-    fake_slack: FakeSlack, client: AsyncWebClient
+    fake_slack: FakeSlack, api: SlackApi
 ) -> None:
-    notifier = SlackNotifier(client, spacing=0)
+    notifier = SlackNotifier(api, spacing=0)
     await notifier.post(OPEN_CHANNEL, APPROVAL)
     await notifier.post(OPEN_CHANNEL, APPROVAL)
     assert len(fake_slack.called("users.lookupByEmail")) == 2  # two people, once each
 
 
-async def test_update_edits_the_posted_message(
-    fake_slack: FakeSlack, client: AsyncWebClient
-) -> None:
-    notifier = SlackNotifier(client, spacing=0)
+async def test_update_edits_the_posted_message(fake_slack: FakeSlack, api: SlackApi) -> None:
+    notifier = SlackNotifier(api, spacing=0)
     posted = await notifier.post(OPEN_CHANNEL, APPROVAL)
     await notifier.update(posted, Reply(title="/block in contoso: done"))
     call = fake_slack.called("chat.update")[0].args
@@ -102,10 +101,11 @@ async def test_update_edits_the_posted_message(
 
 
 async def test_update_is_retried_after_slack_says_ratelimited(
-    fake_slack: FakeSlack, client: AsyncWebClient
+    fake_slack: FakeSlack, api: SlackApi
 ) -> None:
     waits = Waits()
-    notifier = SlackNotifier(client, spacing=0, sleep=waits.sleep, clock=waits.clock)
+    api = SlackApi(api.client, sleep=waits.sleep)
+    notifier = SlackNotifier(api, spacing=0, sleep=waits.sleep, clock=waits.clock)
     fake_slack.rate_limited["chat.update"] = 1
     await notifier.update(Posted("slack", {"channel": OPEN_CHANNEL, "ts": "1.2"}), OUTCOME)
     assert len(fake_slack.called("chat.update")) == 2
@@ -113,10 +113,10 @@ async def test_update_is_retried_after_slack_says_ratelimited(
 
 
 async def test_writes_to_one_channel_are_a_second_apart(
-    fake_slack: FakeSlack, client: AsyncWebClient
+    fake_slack: FakeSlack, api: SlackApi
 ) -> None:
     waits = Waits()
-    notifier = SlackNotifier(client, sleep=waits.sleep, clock=waits.clock)
+    notifier = SlackNotifier(api, sleep=waits.sleep, clock=waits.clock)
     first = Posted("slack", {"channel": OPEN_CHANNEL, "ts": "1.2"})
     elsewhere = Posted("slack", {"channel": "C0OTHER", "ts": "1.3"})
     await notifier.update(first, APPROVAL)
@@ -126,23 +126,23 @@ async def test_writes_to_one_channel_are_a_second_apart(
 
 
 async def test_a_message_slack_cannot_update_is_a_delivery_error(
-    client: AsyncWebClient,
+    api: SlackApi,
 ) -> None:
-    notifier = SlackNotifier(client, spacing=0)
+    notifier = SlackNotifier(api, spacing=0)
     with pytest.raises(DeliveryError):
         await notifier.update(Posted("slack", {"channel": OPEN_CHANNEL}), APPROVAL)
 
 
-async def test_post_never_carries_a_secret(fake_slack: FakeSlack, client: AsyncWebClient) -> None:
-    await SlackNotifier(client, spacing=0).post(OPEN_CHANNEL, OUTCOME)
+async def test_post_never_carries_a_secret(fake_slack: FakeSlack, api: SlackApi) -> None:
+    await SlackNotifier(api, spacing=0).post(OPEN_CHANNEL, OUTCOME)
     assert where_secret_went(fake_slack) == []
 
 
 async def test_tell_is_ephemeral_to_the_requester_in_their_thread(
-    fake_slack: FakeSlack, client: AsyncWebClient
+    fake_slack: FakeSlack, api: SlackApi
 ) -> None:
     address = {"team": "T0001", "user": TESS, "channel": OPEN_CHANNEL, "thread_ts": "9.1"}
-    await SlackNotifier(client, spacing=0).tell(address, OUTCOME)
+    await SlackNotifier(api, spacing=0).tell(address, OUTCOME)
     calls = fake_slack.called("chat.postEphemeral")
     assert [(c.args["channel"], c.args["user"], c.args["thread_ts"]) for c in calls] == [
         (OPEN_CHANNEL, TESS, "9.1"),
@@ -154,10 +154,10 @@ async def test_tell_is_ephemeral_to_the_requester_in_their_thread(
 
 
 async def test_tell_falls_back_to_direct_messages_with_the_secret_still_ephemeral(
-    fake_slack: FakeSlack, client: AsyncWebClient
+    fake_slack: FakeSlack, api: SlackApi
 ) -> None:
     address = {"team": "T0001", "user": TESS, "channel": LOCKED_CHANNEL}
-    await SlackNotifier(client, spacing=0).tell(address, OUTCOME)
+    await SlackNotifier(api, spacing=0).tell(address, OUTCOME)
     direct = f"D{TESS}"
     posted = fake_slack.called("chat.postMessage")
     assert [p.args["channel"] for p in posted] == [direct]
@@ -166,20 +166,20 @@ async def test_tell_falls_back_to_direct_messages_with_the_secret_still_ephemera
 
 
 async def test_tell_without_a_channel_uses_direct_messages(
-    fake_slack: FakeSlack, client: AsyncWebClient
+    fake_slack: FakeSlack, api: SlackApi
 ) -> None:
-    await SlackNotifier(client, spacing=0).tell({"user": TESS}, OUTCOME)
+    await SlackNotifier(api, spacing=0).tell({"user": TESS}, OUTCOME)
     assert fake_slack.called("conversations.open")[0].args["users"] == TESS
     assert where_secret_went(fake_slack) == [("chat.postEphemeral", f"D{TESS}", TESS)]
 
 
 async def test_a_secret_that_cannot_be_shown_privately_is_not_shown_at_all(
-    fake_slack: FakeSlack, client: AsyncWebClient
+    fake_slack: FakeSlack, api: SlackApi
 ) -> None:
     fake_slack.rate_limited["chat.postEphemeral"] = 99  # never succeeds
     address = {"user": TESS, "channel": OPEN_CHANNEL}
     waits = Waits()
-    notifier = SlackNotifier(client, spacing=0, sleep=waits.sleep, clock=waits.clock)
+    notifier = SlackNotifier(api, spacing=0, sleep=waits.sleep, clock=waits.clock)
     await notifier.tell(address, OUTCOME)
     assert all(method == "chat.postEphemeral" for method, _, _ in where_secret_went(fake_slack))
     said = [c.args.get("text", "") for c in fake_slack.called("chat.postMessage")]
