@@ -31,20 +31,14 @@ from commands.context import (
     TenantInfo,
     silent_progress,
 )
-from commands.registry import CommandSpec, Registry
+from commands.registry import CommandSpec, Registry, positional_kind
 from commands.services import AuditReader
 from core.errors import AccessDenied, DeskhandError, NotFound, UsageError, UserError
 from integrations.graph.products import ProductCatalog
 
-__all__ = ["Router", "describe_error"]
+__all__ = ["Router"]
 
 log = structlog.get_logger("deskhand.router")
-
-
-def describe_error(error: DeskhandError) -> str:
-    if isinstance(error, UsageError) and error.usage:
-        return f"{error.message}\n{error.usage}"
-    return error.message
 
 
 class Router:
@@ -86,7 +80,7 @@ class Router:
             call = self._prepare(invocation, line, progress, access)
             return await self._chain(call)
         except DeskhandError as error:
-            return Reply.error(describe_error(error))
+            return Reply.error(error.message, error.usage if isinstance(error, UsageError) else "")
         except Exception:
             log.exception("command.crashed", request_id=invocation.request_id)
             return Reply.error(
@@ -121,6 +115,9 @@ class Router:
     ) -> Call:
         name, words = split_command_line(line)
         found, words = self.registry.find(name, words)
+        if found is None and not words and self.registry.family(name):
+            # `/mfa` alone asks what /mfa can do: the family's help answers it.
+            found, words = self.registry.get("help"), [name]
         spec = found or self.lookup(name)
         args = bind_arguments(spec, words)
         if invocation.values and parse_action(invocation.action):
@@ -132,7 +129,10 @@ class Router:
         if spec.needs_tenant and not _every_tenant(spec, args):
             visible = self.visible_tenants(access)
             tenant = self.tenants.resolve(
-                getattr(args, "tenant", None), invocation.tenant_hint, among=visible
+                getattr(args, "tenant", None),
+                invocation.tenant_hint,
+                among=visible,
+                addresses=_addresses(spec, args),
             )
         return Call(invocation, spec, args, tenant, progress, access)
 
@@ -140,8 +140,8 @@ class Router:
         spec = self.registry.get(name)
         family = self.registry.family(name)
         if spec is None and family:
-            choices = " or ".join(f"/{member}" for member in family)
-            raise UsageError(f"/{name} needs one more word: {choices}. Type /help {name}.")
+            choices = " or ".join(f"/{member.name}" for member in family)
+            raise UsageError(f"/{name} is followed by one more word: {choices}. Type /help {name}.")
         if spec is None:
             close = difflib.get_close_matches(name, self.registry.names(), n=1)
             hint = f"Did you mean /{close[0]}? " if close else ""
@@ -210,6 +210,16 @@ class Router:
         if tenant is None or self.approval_settings is None:
             return frozenset()
         return frozenset(self.approval_settings.route(tenant.name).break_glass)
+
+
+def _addresses(spec: CommandSpec, args: BaseModel) -> list[str]:
+    """The e-mail addresses typed as the command's positional arguments (its targets)."""
+    values = (
+        getattr(args, name)
+        for name, info in spec.args.model_fields.items()
+        if positional_kind(info)
+    )
+    return [value for value in values if isinstance(value, str) and "@" in value]
 
 
 def _every_tenant(spec: CommandSpec, args: BaseModel) -> bool:

@@ -8,10 +8,14 @@ cannot show.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from pydantic import ConfigDict, TypeAdapter
+
+from core.errors import as_sentence
 
 __all__ = [
     "Block",
@@ -71,6 +75,10 @@ class Notice:
 
 
 Block = Heading | Text | Facts | Table | Notice
+
+Data = Mapping[str, Any] | Sequence[Mapping[str, Any]]
+"""What a reply says as data for scripts (`--json`): JSON-serialisable, typed values (true, not
+"Enabled"), Graph's own property names where the data comes from Graph; one object per row."""
 
 
 @dataclass(frozen=True)
@@ -137,13 +145,18 @@ class Reply:
     """Only the requester should see it (a confirmation card); renderers keep it so."""
     mentions: tuple[str, ...] = ()
     """People to notify, by e-mail address (approvers on an approval card)."""
+    data: Data | None = None
+    """The command's result as data, beside the blocks that draw it; chat renderers ignore it.
+    None: derived from the facts and tables (`reply_data`). Never holds the secret."""
 
     @property
     def failed(self) -> bool:
         return self.level is Level.ERROR
 
     @classmethod
-    def error(cls, text: str) -> Reply:
+    def error(cls, text: str, usage: str = "") -> Reply:
+        """An error notice that ends as a sentence, then the usage line when there is one."""
+        text = "\n".join(filter(None, (as_sentence(text), usage)))
         return cls(blocks=(Notice(Level.ERROR, text),), level=Level.ERROR)
 
 
