@@ -6,6 +6,7 @@ request id and the user sees only that id.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
@@ -73,19 +74,24 @@ class Router:
         self._chain = chain
 
     async def handle(self, invocation: Invocation, progress: Progress = silent_progress) -> Reply:
+        call: Call | None = None
         try:
             # Roles are read once per request, so a grant or revoke holds on every replica at once.
             access = await self.policy.for_actor(invocation.actor)
             line = await self._command_line(invocation)
             call = self._prepare(invocation, line, progress, access)
-            return await self._chain(call)
+            return _answered(await self._chain(call), call)
         except DeskhandError as error:
-            return Reply.error(error.message, error.usage if isinstance(error, UsageError) else "")
+            usage = error.usage if isinstance(error, UsageError) else ""
+            return _answered(Reply.error(error.message, usage), call)
         except Exception:
             log.exception("command.crashed", request_id=invocation.request_id)
-            return Reply.error(
-                "Something went wrong inside Deskhand. If it happens again, give your "
-                f"Deskhand admin this reference: {invocation.request_id}."
+            return _answered(
+                Reply.error(
+                    "Something went wrong inside Deskhand. If it happens again, give your "
+                    f"Deskhand admin this reference: {invocation.request_id}."
+                ),
+                call,
             )
 
     async def refuse(self, channel: str, who: str, message: str) -> Reply:
@@ -210,6 +216,16 @@ class Router:
         if tenant is None or self.approval_settings is None:
             return frozenset()
         return frozenset(self.approval_settings.route(tenant.name).break_glass)
+
+
+def _answered(reply: Reply, call: Call | None) -> Reply:
+    """The reply, saying which command answered it, in which tenant (for `--json`)."""
+    if call is None:
+        return reply
+    tenant = call.tenant.name if call.tenant else ""
+    return dataclasses.replace(
+        reply, command=reply.command or call.spec.name, tenant=reply.tenant or tenant
+    )
 
 
 def _addresses(spec: CommandSpec, args: BaseModel) -> list[str]:

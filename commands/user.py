@@ -70,6 +70,8 @@ class UserScreen:
     registration: Part[Registration]
     per_user_mfa: Part[str]
     sku_names: Mapping[str, str]
+    graph: Mapping[str, Any]
+    """What Graph answered, under Graph's own property names: the screen's data for scripts."""
 
 
 @command(
@@ -113,7 +115,8 @@ async def fetch_user_screen(graph: GraphClient, key: str) -> UserScreen:
     batch, per_user_mfa = await asyncio.gather(
         graph.batch(screen_requests(key, path)), _per_user_mfa(graph, path)
     )
-    user = User.from_graph(batch["user"].unwrap())
+    body = batch["user"].unwrap()
+    user = User.from_graph(body)
     return UserScreen(
         user=user,
         sign_ins=_part(batch["signins"], SignIns.from_graph),
@@ -123,7 +126,36 @@ async def fetch_user_screen(graph: GraphClient, key: str) -> UserScreen:
         registration=_part(batch["registration"], _registration),
         per_user_mfa=per_user_mfa,
         sku_names=_part(batch["skus"], _sku_parts).value or {},
+        graph={
+            **_graph_object(body),
+            "signInActivity": _graph(batch["signins"], lambda b: b.get("signInActivity")),
+            "manager": _graph(batch["manager"], _graph_object),
+            "memberOf": _graph(batch["memberOf"], _graph_values),
+            "authenticationMethods": _graph(batch["methods"], _graph_values),
+            "userRegistrationDetails": _graph(batch["registration"], _graph_registration),
+            "perUserMfaState": per_user_mfa.value,
+        },
     )
+
+
+def _graph(result: BatchResult, pick: Callable[[Mapping[str, Any]], Any]) -> Any:
+    """A section as Graph gave it; None when it could not be read (the screen says why)."""
+    return pick(result.body) if result.error is None else None
+
+
+def _graph_object(body: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in body.items() if not key.startswith("@odata.context")}
+
+
+def _graph_values(body: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [_graph_object(item) for item in body.get("value") or ()]
+
+
+def _graph_registration(body: Mapping[str, Any]) -> dict[str, Any] | None:
+    items = body.get("value")
+    if isinstance(items, list):
+        return _graph_object(items[0]) if items else None
+    return _graph_object(body)
 
 
 def screen_requests(key: str, path: str) -> list[BatchRequest]:
@@ -248,7 +280,26 @@ def render_user_screen(screen: UserScreen, ctx: CommandContext) -> Reply:
                 "password and groups there, not in Microsoft 365.",
             )
         )
-    return Reply(title=f"{user.display_name} ({user.upn})", blocks=tuple(blocks))
+    problems = {
+        name: part.problem
+        for name, part in (
+            ("signInActivity", screen.sign_ins),
+            ("manager", screen.manager),
+            ("memberOf", screen.member_of),
+            ("authenticationMethods", screen.methods),
+            ("userRegistrationDetails", screen.registration),
+            ("perUserMfaState", screen.per_user_mfa),
+        )
+        if part.value is None and part.problem
+    }
+    data = {
+        **screen.graph,
+        "licenseNames": licences,
+        "isMfaRegistered": mfa_registered(screen),
+        "verdict": blocks[0].text if isinstance(blocks[0], Notice) else "",
+        "unavailable": problems,
+    }
+    return Reply(title=f"{user.display_name} ({user.upn})", blocks=tuple(blocks), data=data)
 
 
 def _shown(part: Part[str]) -> str:

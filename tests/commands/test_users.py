@@ -2,13 +2,17 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import replace
+from pathlib import Path
 
 import openpyxl
+from rich.console import Console
 
+from bot.channels.console import ConsoleSession
 from bot.runtime import Runtime
 from tests.commands.replies import column, notices, tables, text
-from tests.plugins.runtime import Ask
+from tests.plugins.runtime import OPERATOR, Ask
 
 
 def names(reply_text_table: object) -> set[str]:
@@ -105,3 +109,31 @@ async def test_xlsx_export_is_a_real_workbook(ask: Ask, runtime: Runtime) -> Non
     assert sheet.max_row - 1 == tables(reply)[0].total
     names = {row[0].value: row[0].data_type for row in sheet.iter_rows(min_row=2)}
     assert names["=SUM(1,2)"] == "s"
+
+
+async def test_an_export_is_named_for_tenant_command_and_time_with_iso_times(ask: Ask) -> None:
+    reply = await ask("/users --export csv --columns name,created,lastactive")
+    [file] = reply.files
+    assert re.fullmatch(r"contoso-users-\d{8}T\d{6}Z\.csv", file.filename), file.filename
+    rows = list(csv.DictReader(io.StringIO(file.content.decode())))
+    adele = next(row for row in rows if row["name"] == "Adele Vance")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", adele["created"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", adele["lastactive"])
+    assert "ago" not in file.content.decode()
+
+
+async def test_an_export_never_overwrites_an_earlier_file(runtime: Runtime, tmp_path: Path) -> None:
+    session = ConsoleSession(
+        runtime.router,
+        Console(file=io.StringIO()),
+        Console(file=io.StringIO()),
+        tmp_path / "exports",
+        OPERATOR,
+    )
+    first = await session.run_line("/users --export csv", terse=True)
+    taken = tmp_path / "exports" / first.files[0].filename
+    taken.write_text("the operator's earlier file")
+    await session.run_line("/users --export csv", terse=True)
+    saved = sorted(path.name for path in (tmp_path / "exports").iterdir())
+    assert len(saved) >= 2
+    assert taken.read_text() == "the operator's earlier file"
