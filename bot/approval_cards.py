@@ -29,6 +29,7 @@ from commands.formatting import when
 __all__ = [
     "ACTION_PREFIX",
     "action_button",
+    "action_data",
     "approval_card",
     "confirmation_card",
     "deny_form",
@@ -51,6 +52,29 @@ def parse_action(action: str) -> tuple[str, str] | None:
         return None
     action_id, _, verb = action.removeprefix(ACTION_PREFIX).rpartition(":")
     return (action_id, verb) if action_id and verb in VERBS else None
+
+
+def action_data(action: PendingAction) -> dict[str, Any]:
+    """A pending action as data for scripts: its target, the changes, and where it stands.
+
+    Built from the stored action, which never holds a secret (a typed password or a TAP)."""
+    plan = action.plan
+    return {
+        "action": action.id,
+        "command": action.command,
+        "tenant": action.tenant,
+        "target": plan.get("target", ""),
+        "targetId": plan.get("target_id", ""),
+        "summary": plan.get("summary", ""),
+        "changes": _strings(plan.get("effects")),
+        "state": action.state.value,
+        "requestedBy": action.requester_email or action.requester,
+        "reason": action.reason,
+        "decidedBy": action.decided_by,
+        "decisionReason": action.decision_reason,
+        "outcome": action.result,
+        "expires": action.expires_at.isoformat().replace("+00:00", "Z"),
+    }
 
 
 def _plan_blocks(action: PendingAction, now: datetime) -> list[Block]:
@@ -98,6 +122,7 @@ def confirmation_card(action: PendingAction, now: datetime, *, needs_approval: b
         ),
         private=True,
         level=Level.WARNING,
+        data=action_data(action),
     )
 
 
@@ -116,6 +141,7 @@ def approval_card(action: PendingAction, now: datetime, mentions: Sequence[str])
         ),
         mentions=tuple(mentions),
         level=Level.WARNING,
+        data=action_data(action),
     )
 
 
@@ -168,11 +194,13 @@ def settled_card(action: PendingAction, now: datetime) -> Reply:
         title=f"/{action.command} in {action.tenant}: {action.state.value}",
         blocks=(*_plan_blocks(action, now)[:3], Notice(level, " ".join(lines))),
         level=level,
+        data=action_data(action),
     )
 
 
 def pending_list(actions: Sequence[PendingAction], now: datetime) -> Reply:
     """/pending: what waits to be confirmed or approved, soonest expiry last."""
+    waiting = [action for action in actions if action.expires_at > now]
     rows = tuple(
         (
             action.id,
@@ -183,11 +211,11 @@ def pending_list(actions: Sequence[PendingAction], now: datetime) -> Reply:
             action.requester_name or action.requester,
             f"{max(0, int((action.expires_at - now).total_seconds() // 60))} min",
         )
-        for action in actions
-        if action.expires_at > now
+        for action in waiting
     )
+    data = [action_data(action) for action in waiting]
     if not rows:
-        return Reply(title="Pending actions", blocks=(Text("Nothing is waiting."),))
+        return Reply(title="Pending actions", blocks=(Text("Nothing is waiting."),), data=data)
     columns = ("id", "command", "target", "tenant", "waiting", "requested by", "expires in")
     return Reply(
         title="Pending actions",
@@ -195,6 +223,7 @@ def pending_list(actions: Sequence[PendingAction], now: datetime) -> Reply:
             Table(columns, rows),
             Text("/confirm ID or /cancel ID for yours; /approve ID or /deny ID --reason WHY."),
         ),
+        data=data,
     )
 
 

@@ -26,6 +26,7 @@ import structlog
 from pydantic import BaseModel, SecretStr
 
 from bot.approval_cards import (
+    action_data,
     approval_card,
     confirmation_card,
     deny_form,
@@ -283,6 +284,10 @@ class ApprovalDesk:
         await self.news.audit(action, state.value, ctx.actor, ctx, result, writes)
         card = settled_card(action, self.clock())
         await self.news.update_cards(action, card)
+        # Scripts read what ran, on whom, and how it ended; never the secret, which stays apart.
+        reply = dataclasses.replace(
+            reply, data=action_data(action), command=action.command, tenant=action.tenant
+        )
         if ctx.actor.id == action.requester:
             return reply
         # The requester learns the outcome, a secret included, where only they can read it.

@@ -6,6 +6,7 @@ request id and the user sees only that id.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
@@ -32,20 +33,14 @@ from commands.context import (
     silent_progress,
 )
 from commands.readback import Pacing
-from commands.registry import CommandSpec, Registry
+from commands.registry import CommandSpec, Registry, positional_kind
 from commands.services import AuditReader
 from core.errors import AccessDenied, DeskhandError, NotFound, UsageError, UserError
 from integrations.graph.products import ProductCatalog
 
-__all__ = ["Router", "describe_error"]
+__all__ = ["Router"]
 
 log = structlog.get_logger("deskhand.router")
-
-
-def describe_error(error: DeskhandError) -> str:
-    if isinstance(error, UsageError) and error.usage:
-        return f"{error.message}\n{error.usage}"
-    return error.message
 
 
 class Router:
@@ -83,19 +78,24 @@ class Router:
         self._chain = chain
 
     async def handle(self, invocation: Invocation, progress: Progress = silent_progress) -> Reply:
+        call: Call | None = None
         try:
             # Roles are read once per request, so a grant or revoke holds on every replica at once.
             access = await self.policy.for_actor(invocation.actor)
             line = await self._command_line(invocation)
             call = self._prepare(invocation, line, progress, access)
-            return await self._chain(call)
+            return _answered(await self._chain(call), call)
         except DeskhandError as error:
-            return Reply.error(describe_error(error))
+            usage = error.usage if isinstance(error, UsageError) else ""
+            return _answered(Reply.error(error.message, usage), call)
         except Exception:
             log.exception("command.crashed", request_id=invocation.request_id)
-            return Reply.error(
-                "Something went wrong inside Deskhand. If it happens again, give your "
-                f"Deskhand admin this reference: {invocation.request_id}."
+            return _answered(
+                Reply.error(
+                    "Something went wrong inside Deskhand. If it happens again, give your "
+                    f"Deskhand admin this reference: {invocation.request_id}."
+                ),
+                call,
             )
 
     async def refuse(self, channel: str, who: str, message: str) -> Reply:
@@ -125,6 +125,9 @@ class Router:
     ) -> Call:
         name, words = split_command_line(line)
         found, words = self.registry.find(name, words)
+        if found is None and not words and self.registry.family(name):
+            # `/mfa` alone asks what /mfa can do: the family's help answers it.
+            found, words = self.registry.get("help"), [name]
         spec = found or self.lookup(name)
         args = bind_arguments(spec, words)
         if invocation.values and parse_action(invocation.action):
@@ -136,7 +139,10 @@ class Router:
         if spec.needs_tenant and not _every_tenant(spec, args):
             visible = self.visible_tenants(access)
             tenant = self.tenants.resolve(
-                getattr(args, "tenant", None), invocation.tenant_hint, among=visible
+                getattr(args, "tenant", None),
+                invocation.tenant_hint,
+                among=visible,
+                addresses=_addresses(spec, args),
             )
         return Call(invocation, spec, args, tenant, progress, access)
 
@@ -144,8 +150,8 @@ class Router:
         spec = self.registry.get(name)
         family = self.registry.family(name)
         if spec is None and family:
-            choices = " or ".join(f"/{member}" for member in family)
-            raise UsageError(f"/{name} needs one more word: {choices}. Type /help {name}.")
+            choices = " or ".join(f"/{member.name}" for member in family)
+            raise UsageError(f"/{name} is followed by one more word: {choices}. Type /help {name}.")
         if spec is None:
             close = difflib.get_close_matches(name, self.registry.names(), n=1)
             hint = f"Did you mean /{close[0]}? " if close else ""
@@ -216,6 +222,26 @@ class Router:
         if tenant is None or self.approval_settings is None:
             return frozenset()
         return frozenset(self.approval_settings.route(tenant.name).break_glass)
+
+
+def _answered(reply: Reply, call: Call | None) -> Reply:
+    """The reply, saying which command answered it, in which tenant (for `--json`)."""
+    if call is None:
+        return reply
+    tenant = call.tenant.name if call.tenant else ""
+    return dataclasses.replace(
+        reply, command=reply.command or call.spec.name, tenant=reply.tenant or tenant
+    )
+
+
+def _addresses(spec: CommandSpec, args: BaseModel) -> list[str]:
+    """The e-mail addresses typed as the command's positional arguments (its targets)."""
+    values = (
+        getattr(args, name)
+        for name, info in spec.args.model_fields.items()
+        if positional_kind(info)
+    )
+    return [value for value in values if isinstance(value, str) and "@" in value]
 
 
 def _every_tenant(spec: CommandSpec, args: BaseModel) -> bool:

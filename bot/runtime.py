@@ -210,7 +210,16 @@ def _access_policy(
 def _sandbox_tenants(sandbox: Sandbox) -> list[_Tenant]:
     return [
         _Tenant(
-            TenantInfo(t.name, t.directory.display_name, t.domain, t.tenant_id, sandbox=True),
+            TenantInfo(
+                t.name,
+                t.directory.display_name,
+                t.domain,
+                t.tenant_id,
+                sandbox=True,
+                other_domains=tuple(
+                    d.id.lower() for d in t.directory.domains if d.is_verified and d.id != t.domain
+                ),
+            ),
             AppCredentials(t.tenant_id, t.client_id, client_secret=t.client_secret),
         )
         for t in sandbox.tenants
@@ -223,7 +232,13 @@ def _configured_tenants(settings: Settings) -> list[_Tenant]:
 
 
 def _configured(tenant: TenantSettings) -> _Tenant:
-    info = TenantInfo(tenant.name, tenant.label, tenant.domain, tenant.tenant_id)
+    info = TenantInfo(
+        tenant.name,
+        tenant.label,
+        tenant.domain,
+        tenant.tenant_id,
+        other_domains=tenant.other_domains,
+    )
     credential = tenant.credential()
     if isinstance(credential, ClientSecret):
         app = AppCredentials(

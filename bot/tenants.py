@@ -25,14 +25,32 @@ class TenantDirectory:
     exchange_clients: Mapping[str, ExchangeClient] = field(default_factory=dict)
 
     def resolve(
-        self, name: str | None, hint: str | None = None, *, among: Sequence[TenantInfo] = ()
+        self,
+        name: str | None,
+        hint: str | None = None,
+        *,
+        among: Sequence[TenantInfo] = (),
+        addresses: Sequence[str] = (),
     ) -> TenantInfo:
-        """`--tenant` wins, then the conversation's tenant, the default, or the only tenant.
+        """`--tenant` wins, then the tenant whose verified domain an address typed in the
+        command is in, then the conversation's tenant, the default, or the only tenant.
 
-        Messages name only the tenants in `among` (those the person may use), so nobody
-        learns the names of the other customers from a typo.
+        Only the tenants in `among` (those the person may use) are told apart by address, and
+        messages name only them, so nobody learns the names of the other customers.
         """
-        wanted = name or hint or self.default
+        owner = _owner(addresses, among)
+        if name:
+            chosen = self._find(name, among)
+            if owner is not None and owner[1] != chosen:
+                address, other = owner
+                raise UsageError(
+                    f"{address} is in {other.name}, not {chosen.name}: leave out --tenant, "
+                    f"or use --tenant {other.name}."
+                )
+            return chosen
+        if owner is not None:
+            return owner[1]
+        wanted = hint or self.default
         if wanted:
             return self._find(wanted, among)
         if len(self.tenants) == 1:
@@ -55,6 +73,20 @@ class TenantDirectory:
         hint = f" Did you mean {close[0]}?" if close else ""
         known = _listing(among, " Known tenants: {}.") or " You have no role in any tenant yet."
         raise NotFound(f"No tenant called {wanted!r}.{hint}{known}")
+
+
+def _owner(addresses: Sequence[str], among: Sequence[TenantInfo]) -> tuple[str, TenantInfo] | None:
+    """The tenant in `among` that the addresses' domains belong to, with the address naming it."""
+    owners: dict[str, tuple[str, TenantInfo]] = {}
+    for address in addresses:
+        _, at, domain = address.rpartition("@")
+        tenant = next((t for t in among if at and domain.lower() in t.domains), None)
+        if tenant is not None:
+            owners.setdefault(tenant.name, (address, tenant))
+    if len(owners) > 1:
+        named = " and ".join(address for address, _ in owners.values())
+        raise UsageError(f"{named} are in different tenants: run the command once for each.")
+    return next(iter(owners.values()), None)
 
 
 def _listing(tenants: Sequence[TenantInfo], template: str) -> str:

@@ -7,15 +7,19 @@ cannot show.
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
-from pydantic import ConfigDict, TypeAdapter
+from pydantic import ConfigDict
+
+from core.errors import as_sentence
 
 __all__ = [
     "Block",
     "Button",
+    "Data",
     "Facts",
     "File",
     "Form",
@@ -26,7 +30,6 @@ __all__ = [
     "Reply",
     "Table",
     "Text",
-    "reply_to_json",
 ]
 
 
@@ -71,6 +74,10 @@ class Notice:
 
 
 Block = Heading | Text | Facts | Table | Notice
+
+Data = Mapping[str, Any] | Sequence[Mapping[str, Any]]
+"""What a reply says as data for scripts (`--json`): JSON-serialisable, typed values (true, not
+"Enabled"), Graph's own property names where the data comes from Graph; one object per row."""
 
 
 @dataclass(frozen=True)
@@ -137,24 +144,19 @@ class Reply:
     """Only the requester should see it (a confirmation card); renderers keep it so."""
     mentions: tuple[str, ...] = ()
     """People to notify, by e-mail address (approvers on an approval card)."""
+    data: Data | None = None
+    """The command's result as data, beside the blocks that draw it; chat renderers ignore it.
+    None: derived from the facts and tables (`cards.data.reply_data`). Never holds the secret."""
+    command: str = ""
+    tenant: str = ""
+    """Which command answered, in which tenant: set by the router, for `--json`."""
 
     @property
     def failed(self) -> bool:
         return self.level is Level.ERROR
 
     @classmethod
-    def error(cls, text: str) -> Reply:
+    def error(cls, text: str, usage: str = "") -> Reply:
+        """An error notice that ends as a sentence, then the usage line when there is one."""
+        text = "\n".join(filter(None, (as_sentence(text), usage)))
         return cls(blocks=(Notice(Level.ERROR, text),), level=Level.ERROR)
-
-
-_REPLY_JSON = TypeAdapter(Reply)
-
-
-def reply_to_json(reply: Reply) -> str:
-    """The Reply as JSON for scripts run by the requester: block kinds named, files as base64."""
-    data = _REPLY_JSON.dump_python(reply, mode="json")
-    data["blocks"] = [
-        {"kind": type(block).__name__.lower(), **item}
-        for block, item in zip(reply.blocks, data["blocks"], strict=True)
-    ]
-    return json.dumps(data, indent=2, ensure_ascii=False)

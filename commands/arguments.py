@@ -1,12 +1,11 @@
 """Command lines to typed arguments, and the usage line generated from the same spec.
 
-Only double quotes group words, so names with apostrophes (`/user o'brien`) need no escaping;
-curly double quotes from chat clients count as quotes too.
+Words are split by `commands.lexer` (quotes as people type them); every message names an
+argument as it is typed (`--message`, `<user>`) and ends as a sentence.
 """
 
 from __future__ import annotations
 
-import shlex
 import types
 import typing
 from dataclasses import dataclass
@@ -15,8 +14,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
+from commands.lexer import split_words
 from commands.registry import CommandSpec, positional_kind
-from core.errors import UsageError
+from core.errors import UsageError, as_sentence
 
 __all__ = [
     "MAX_LINE",
@@ -31,22 +31,13 @@ __all__ = [
 MAX_LINE = 2000
 MAX_WORD = 256
 _POSITIONAL = ("positional", "rest")
-_CURLY_DOUBLE_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"'})
 
 
 def split_command_line(text: str) -> tuple[str, list[str]]:
     """`"/user adele --tenant contoso"` → `("user", ["adele", "--tenant", "contoso"])`."""
     if len(text) > MAX_LINE:
         raise UsageError(f"That command is {len(text)} characters long; the limit is {MAX_LINE}.")
-    lexer = shlex.shlex(text.translate(_CURLY_DOUBLE_QUOTES), posix=True)
-    lexer.whitespace_split = True
-    lexer.quotes = '"'
-    lexer.escape = ""
-    lexer.commenters = ""
-    try:
-        words = list(lexer)
-    except ValueError:
-        raise UsageError('A double quote (") is not closed.') from None
+    words = split_words(text)
     if not words:
         raise UsageError("Type a command, for example /user adele, or /help.")
     name = words[0].lstrip("/").lower()
@@ -67,6 +58,11 @@ class _Param:
     @property
     def option(self) -> str:
         return "--" + self.field_name.replace("_", "-")
+
+    @property
+    def label(self) -> str:
+        """The argument as the usage line and the person name it: `<user>` or `--message`."""
+        return f"<{self.field_name}>" if self.kind in _POSITIONAL else self.option
 
     @property
     def metavar(self) -> str:
@@ -165,22 +161,21 @@ def _explain(error: ValidationError, params: list[_Param]) -> str:
     problems = []
     for item in error.errors():
         message = str(item["msg"]).removeprefix("Value error, ")
-        field = str(item["loc"][0]) if item["loc"] else ""
-        param = names.get(field)
+        param = names.get(str(item["loc"][0])) if item["loc"] else None
         if param is None:
-            problems.append(message)
+            problems.append(as_sentence(message[:1].upper() + message[1:]))
         elif item["type"] == "missing":
-            problems.append(f"<{field}> is missing.")
-        elif param.kind in _POSITIONAL:
-            problems.append(f"<{field}>: {message}.")
+            problems.append(f"{param.label} is missing.")
         else:
-            problems.append(f"{param.option}: {message}.")
+            problems.append(as_sentence(f"{param.label}: {message}"))
     return " ".join(problems)
 
 
 def usage(spec: CommandSpec) -> str:
     parts = [f"/{spec.name}"]
-    for param in _params(spec.args):
+    # Positionals first, as people type them: `/ooo set adele --internal …`.
+    params = sorted(_params(spec.args), key=lambda param: param.kind not in _POSITIONAL)
+    for param in params:
         required = param.info.is_required()
         if param.kind in _POSITIONAL:
             text = f"<{param.field_name}>" if required else f"[{param.field_name}]"

@@ -10,6 +10,7 @@ from pydantic import BaseModel, BeforeValidator, Field
 
 from cards.reply import Block, Level, Notice, Reply, Table
 from commands.context import TenantInfo
+from commands.formatting import iso_time
 from commands.registry import Role, command
 from commands.services import AuditReader, AuditRow
 
@@ -73,13 +74,26 @@ async def audit_command(ctx: AuditContext, args: AuditArgs) -> Reply:
     if rows:
         blocks.append(
             Table(
-                ("time", "actor", "command", "target", "outcome", "tenant"),
+                ("time", "actor", "command", "target", "outcome", "reason", "approved by"),
                 tuple(_cells(row) for row in rows),
             )
         )
     else:
         blocks.append(Notice(Level.INFO, "No audit entries match."))
-    return Reply(title=f"Audit log of {tenant.display_name}", blocks=tuple(blocks))
+    data = [
+        {
+            "at": iso_time(row.at),
+            "actor": row.actor,
+            "command": row.command,
+            "target": row.target,
+            "outcome": row.outcome,
+            "reason": row.reason,
+            "approvedBy": row.approval,
+            "tenant": row.tenant,
+        }
+        for row in rows
+    ]
+    return Reply(title=f"Audit log of {tenant.display_name}", blocks=tuple(blocks), data=data)
 
 
 def _start(since: timedelta | date | None, now: datetime) -> datetime | None:
@@ -92,10 +106,11 @@ def _start(since: timedelta | date | None, now: datetime) -> datetime | None:
 
 def _cells(row: AuditRow) -> tuple[str, ...]:
     return (
-        f"{row.at:%Y-%m-%d %H:%M:%S} UTC",
+        iso_time(row.at),
         row.actor,
         row.command,
         row.target or "",
         row.outcome,
-        row.tenant or "",
+        row.reason or "",
+        row.approval or "",
     )

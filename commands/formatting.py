@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
-__all__ = ["ago", "days_since", "first_few", "when"]
+__all__ = ["ago", "days_since", "export_name", "first_few", "iso_time", "when"]
+
+
+def iso_time(moment: datetime | None) -> str:
+    """ISO 8601 in UTC to the second, as files and scripts want it: "2026-08-05T10:00:00Z"."""
+    if moment is None:
+        return ""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def export_name(tenant: str, what: str, now: datetime, extension: str) -> str:
+    """A file name no other export shares: "contoso-users-20261203T081500Z.csv"."""
+    return f"{tenant}-{what}-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}.{extension}"
 
 
 def days_since(moment: datetime, now: datetime) -> int:

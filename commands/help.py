@@ -1,4 +1,8 @@
-"""/help: the commands the caller may run, generated from the registry."""
+"""/help: the commands the caller may run, generated from the registry.
+
+`/help mfa` explains a family of two-word commands (each one's usage and summary); `/help mfa
+methods` explains one of them in full.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,14 @@ from pydantic import BaseModel
 from cards.reply import Facts, Reply, Table, Text
 from commands.arguments import usage
 from commands.context import CommandContext
-from commands.registry import command, positional, positional_kind
+from commands.registry import CommandSpec, command, positional, positional_kind
 from core.errors import NotFound
 
 __all__ = ["HelpArgs", "help_command"]
 
 
 class HelpArgs(BaseModel):
-    command: str | None = positional("the command to explain", default=None)
+    command: str | None = positional("the command to explain", rest=True, default=None)
 
 
 @command("help", args=HelpArgs, aliases=("?",))
@@ -25,26 +29,59 @@ async def help_command(ctx: CommandContext, args: HelpArgs) -> Reply:
     """
     allowed = ctx.allowed_commands()
     if args.command is None:
-        rows = tuple((f"/{spec.name}", spec.summary) for spec in allowed)
         return Reply(
             title="Deskhand commands",
             blocks=(
-                Table(("command", "what it does"), rows),
+                Table(
+                    ("command", "what it does"), tuple((f"/{s.name}", s.summary) for s in allowed)
+                ),
                 Text("Type /help COMMAND for its options."),
             ),
+            data=[_entry(spec) for spec in allowed],
         )
-    wanted = args.command.lstrip("/").lower()
+    wanted = " ".join(args.command.lstrip("/").lower().split())
     for spec in allowed:
         if wanted in (spec.name, *spec.aliases):
-            options = tuple(
-                (f"--{name.replace('_', '-')}", info.description or "")
-                for name, info in spec.args.model_fields.items()
-                if info.description and positional_kind(info) is None
-            )
-            blocks: list[Facts | Text] = [Text(usage(spec)), Text(spec.summary)]
-            if spec.help:
-                blocks.append(Text(spec.help))
-            if options:
-                blocks.append(Facts(options))
-            return Reply(title=f"/{spec.name}", blocks=tuple(blocks))
+            return _command_help(spec)
+    family = [spec for spec in allowed if spec.name.startswith(f"{wanted} ")]
+    if family:
+        return _family_help(wanted, family)
     raise NotFound(f"There is no command /{wanted} that you may run. Type /help to list them.")
+
+
+def _command_help(spec: CommandSpec) -> Reply:
+    options = tuple(
+        (f"--{name.replace('_', '-')}", info.description or "")
+        for name, info in spec.args.model_fields.items()
+        if info.description and positional_kind(info) is None
+    )
+    blocks: list[Facts | Text] = [Text(usage(spec)), Text(spec.summary)]
+    if spec.help:
+        blocks.append(Text(spec.help))
+    if options:
+        blocks.append(Facts(options))
+    data = {**_entry(spec), "help": spec.help, "options": dict(options)}
+    return Reply(title=f"/{spec.name}", blocks=tuple(blocks), data=data)
+
+
+def _family_help(name: str, members: list[CommandSpec]) -> Reply:
+    """What `/mfa` alone, or `/help mfa`, shows: each member's usage and what it does."""
+    rows = tuple((usage(spec).removeprefix("Usage: "), spec.summary) for spec in members)
+    return Reply(
+        title=f"/{name}",
+        blocks=(
+            Text(f"/{name} is followed by one more word: " + _choices(members) + "."),
+            Table(("usage", "what it does"), rows),
+            Text(f"Type /help {members[0].name} (or another of them) for its options."),
+        ),
+        data=[_entry(spec) for spec in members],
+    )
+
+
+def _entry(spec: CommandSpec) -> dict[str, str]:
+    return {"command": f"/{spec.name}", "summary": spec.summary, "usage": usage(spec)}
+
+
+def _choices(members: list[CommandSpec]) -> str:
+    names = [f"/{spec.name}" for spec in members]
+    return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]

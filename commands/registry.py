@@ -109,9 +109,14 @@ class Registry:
                 return spec, words[1:]
         return self.get(name), words
 
-    def family(self, name: str) -> list[str]:
-        """The two-word commands starting with `name` ("mfa" → ["mfa reregister", ...])."""
-        return sorted(key for key in self._names if key.startswith(f"{name.lower()} "))
+    def family(self, name: str) -> list[CommandSpec]:
+        """The two-word commands starting with `name` ("mfa" → /mfa methods, /mfa reregister …)."""
+        prefix = f"{name.lower()} "
+        return [spec for spec in self if spec.name.startswith(prefix)]
+
+    def families(self) -> list[str]:
+        """The first words of the two-word commands ("forwarding", "mfa" …)."""
+        return sorted({spec.name.split(" ")[0] for spec in self if " " in spec.name})
 
     def names(self) -> list[str]:
         """Every name and alias, for suggestions and completion."""
@@ -138,14 +143,15 @@ def command(
     executor, `async (ctx, args, plan) -> Reply`, run only from a confirmed pending action."""
 
     def register(handler: H) -> H:
-        doc = inspect.cleandoc(handler.__doc__ or "")
-        summary, _, rest = doc.partition("\n")
+        # The summary is the docstring's whole first paragraph: a sentence wrapped over two
+        # lines is one sentence, never cut at the line break.
+        summary, _, rest = inspect.cleandoc(handler.__doc__ or "").partition("\n\n")
         registry.add(
             CommandSpec(
                 name=name,
                 handler=handler,
                 args=args,
-                summary=summary.strip(),
+                summary=" ".join(summary.split()),
                 help=rest.strip(),
                 roles=roles,
                 permissions=permissions,

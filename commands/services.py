@@ -40,6 +40,15 @@ class AuditRow(Protocol):
     def outcome(self) -> str: ...
     @property
     def tenant(self) -> str | None: ...
+    @property
+    def approval(self) -> str | None:
+        """Who approved (or confirmed) an action."""
+        ...
+
+    @property
+    def reason(self) -> str | None:
+        """The reason or ticket number given with the action."""
+        ...
 
 
 class AuditReader(Protocol):

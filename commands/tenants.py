@@ -24,4 +24,14 @@ async def tenants_command(ctx: CommandContext, args: TenantsArgs) -> Reply:
         blocks.append(
             Notice(Level.INFO, "These are the built-in sandbox tenants: nothing here is real.")
         )
-    return Reply(title="Tenants", blocks=tuple(blocks))
+    data = [
+        {
+            "name": t.name,
+            "displayName": t.display_name,
+            "tenantId": t.tenant_id,
+            "domains": list(t.domains),
+            "sandbox": t.sandbox,
+        }
+        for t in ctx.tenants
+    ]
+    return Reply(title="Tenants", blocks=tuple(blocks), data=data)

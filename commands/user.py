@@ -71,6 +71,8 @@ class UserScreen:
     registration: Part[Registration]
     per_user_mfa: Part[str]
     sku_names: Mapping[str, str]
+    graph: Mapping[str, Any]
+    """What Graph answered, under Graph's own property names: the screen's data for scripts."""
 
 
 @command(
@@ -114,7 +116,8 @@ async def fetch_user_screen(graph: GraphClient, key: str) -> UserScreen:
     batch, per_user_mfa = await asyncio.gather(
         graph.batch(screen_requests(key, path)), _per_user_mfa(graph, path)
     )
-    user = User.from_graph(batch["user"].unwrap())
+    body = batch["user"].unwrap()
+    user = User.from_graph(body)
     asked = registration_filter(key)
     return UserScreen(
         user=user,
@@ -125,12 +128,41 @@ async def fetch_user_screen(graph: GraphClient, key: str) -> UserScreen:
         registration=_part(batch["registration"], lambda body: _registration(body, asked)),
         per_user_mfa=per_user_mfa,
         sku_names=_part(batch["skus"], _sku_parts).value or {},
+        graph={
+            **_graph_object(body),
+            "signInActivity": _graph(batch["signins"], lambda b: b.get("signInActivity")),
+            "manager": _graph(batch["manager"], _graph_object),
+            "memberOf": _graph(batch["memberOf"], _graph_values),
+            "authenticationMethods": _graph(batch["methods"], _graph_values),
+            "userRegistrationDetails": _graph(
+                batch["registration"], lambda body: _graph_registration(body, asked)
+            ),
+            "perUserMfaState": per_user_mfa.value,
+        },
     )
 
 
 def registration_filter(key: str) -> Filter:
     """The registration report row of the user `key` names: by UPN, else by object id."""
     return eq("userPrincipalName" if "@" in key else "id", key)
+
+
+def _graph(result: BatchResult, pick: Callable[[Mapping[str, Any]], Any]) -> Any:
+    """A section as Graph gave it; None when it could not be read (the screen says why)."""
+    return pick(result.body) if result.error is None else None
+
+
+def _graph_object(body: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in body.items() if not key.startswith("@odata.context")}
+
+
+def _graph_values(body: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [_graph_object(item) for item in body.get("value") or ()]
+
+
+def _graph_registration(body: Mapping[str, Any], asked: Filter) -> dict[str, Any] | None:
+    mine = _asked_rows(body, asked)
+    return _graph_object(mine[0]) if mine else None
 
 
 def screen_requests(key: str, path: str) -> list[BatchRequest]:
@@ -194,10 +226,14 @@ def _methods(body: Mapping[str, Any]) -> list[AuthMethod]:
 
 def _registration(body: Mapping[str, Any], asked: Filter) -> Registration | None:
     """The asked-for user's row only: another user's MFA state is never shown as theirs."""
+    mine = _asked_rows(body, asked)
+    return Registration.from_graph(mine[0]) if mine else None
+
+
+def _asked_rows(body: Mapping[str, Any], asked: Filter) -> list[Mapping[str, Any]]:
     items = body.get("value")
     rows = items if isinstance(items, list) else [body]
-    mine = [row for row in rows if isinstance(row, Mapping) and asked.matches(row)]
-    return Registration.from_graph(mine[0]) if mine else None
+    return [row for row in rows if isinstance(row, Mapping) and asked.matches(row)]
 
 
 def _sku_parts(body: Mapping[str, Any]) -> dict[str, str]:
@@ -256,7 +292,26 @@ def render_user_screen(screen: UserScreen, ctx: CommandContext) -> Reply:
                 "password and groups there, not in Microsoft 365.",
             )
         )
-    return Reply(title=f"{user.display_name} ({user.upn})", blocks=tuple(blocks))
+    problems = {
+        name: part.problem
+        for name, part in (
+            ("signInActivity", screen.sign_ins),
+            ("manager", screen.manager),
+            ("memberOf", screen.member_of),
+            ("authenticationMethods", screen.methods),
+            ("userRegistrationDetails", screen.registration),
+            ("perUserMfaState", screen.per_user_mfa),
+        )
+        if part.value is None and part.problem
+    }
+    data = {
+        **screen.graph,
+        "licenseNames": licences,
+        "isMfaRegistered": mfa_registered(screen),
+        "verdict": blocks[0].text if isinstance(blocks[0], Notice) else "",
+        "unavailable": problems,
+    }
+    return Reply(title=f"{user.display_name} ({user.upn})", blocks=tuple(blocks), data=data)
 
 
 def _shown(part: Part[str]) -> str:

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field, model_validator
 from cards.reply import Block, File, Level, Notice, Reply, Table
 from cards.tables import printable, table_csv
 from commands.context import CommandContext
-from commands.formatting import ago, days_since
+from commands.formatting import ago, days_since, export_name, iso_time
 from commands.registry import command
 from commands.roster import Member, read_roster
 from core.errors import LicenseRequired
@@ -87,6 +87,12 @@ _CELLS: dict[Column, Cell] = {
     "mfa": lambda m, c, n: {True: "registered", False: "none", None: "unknown"}[m.mfa_registered],
     "lastactive": lambda m, c, n: _last_active(m, n),
 }
+_EXPORTED_CELLS: dict[Column, Cell] = {
+    **_CELLS,
+    # A file is read later and elsewhere: exact UTC times, never "4 months ago".
+    "created": lambda m, c, n: iso_time(m.user.created),
+    "lastactive": lambda m, c, n: _last_active_time(m),
+}
 
 
 @command(
@@ -124,7 +130,14 @@ async def users_command(ctx: CommandContext, args: UsersArgs) -> Reply:
         blocks.append(Notice(Level.INFO, f"Last active: {roster.sign_ins_problem}."))
     if len(rows) > SHOWN_ROWS and args.export is None:
         blocks.append(Notice(Level.INFO, "Add --export xlsx (or csv) to get every row."))
-    files = (await asyncio.to_thread(_export, args.export, header, rows),) if args.export else ()
+    files: tuple[File, ...] = ()
+    if args.export:
+        cells = tuple(
+            tuple(_EXPORTED_CELLS[column](m, ctx.products, ctx.now) for column in header)
+            for m in members
+        )
+        name = export_name(ctx.current_tenant.name, "users", ctx.now, args.export)
+        files = (await asyncio.to_thread(_export, args.export, name, header, cells),)
     return Reply(
         title=f"{len(rows)} user{'' if len(rows) == 1 else 's'}", blocks=tuple(blocks), files=files
     )
@@ -164,9 +177,17 @@ def _last_active(member: Member, now: datetime) -> str:
     return ago(member.sign_ins.last_activity, now)
 
 
-def _export(kind: str, header: tuple[str, ...], rows: tuple[tuple[str, ...], ...]) -> File:
+def _last_active_time(member: Member) -> str:
+    if member.sign_ins is None:
+        return "unknown"
+    return iso_time(member.sign_ins.last_activity) or "never"
+
+
+def _export(
+    kind: str, name: str, header: tuple[str, ...], rows: tuple[tuple[str, ...], ...]
+) -> File:
     if kind == "csv":
-        return table_csv(Table(header, rows), "users.csv")
+        return table_csv(Table(header, rows), name)
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Users"
@@ -180,4 +201,4 @@ def _export(kind: str, header: tuple[str, ...], rows: tuple[tuple[str, ...], ...
     output = io.BytesIO()
     workbook.save(output)
     media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return File("users.xlsx", media, output.getvalue())
+    return File(name, media, output.getvalue())

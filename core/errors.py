@@ -43,13 +43,29 @@ __all__ = [
     "Unavailable",
     "UsageError",
     "UserError",
+    "as_sentence",
 ]
+
+_TERMINAL = (".", "!", "?", "\u2026")
+_CLOSERS = ")]\"'\u201d\u2019\u00bb"
+
+
+def as_sentence(text: str) -> str:
+    """`text` ending as a sentence: a full stop is added unless it already ends with terminal
+    punctuation (also inside a closing bracket or quote: `(see /tenants.)`). A message of
+    several lines is a list its author laid out (a configuration's problems), left as it is."""
+    text = text.rstrip()
+    if not text or "\n" in text or text.rstrip(_CLOSERS).endswith(_TERMINAL):
+        return text
+    return f"{text}."
 
 
 class DeskhandError(Exception):
-    """Base of every error Deskhand expects; `message` is safe to show to a user."""
+    """Base of every error Deskhand expects; `message` is safe to show to a user and always
+    ends as a sentence, whoever raised it."""
 
     def __init__(self, message: str) -> None:
+        message = as_sentence(message)
         super().__init__(message)
         self.message = message
 

@@ -23,3 +23,10 @@ class TenantInfo:
     domain: str
     tenant_id: str
     sandbox: bool = False
+    other_domains: tuple[str, ...] = ()
+    """Verified domains besides `domain` (contoso.onmicrosoft.com …), lower case."""
+
+    @property
+    def domains(self) -> tuple[str, ...]:
+        """Every verified domain: an address in one of them belongs to this tenant."""
+        return (self.domain.lower(), *self.other_domains)

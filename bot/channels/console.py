@@ -7,6 +7,7 @@ Like the other adapters it only converts: text → Invocation, Reply → termina
 from __future__ import annotations
 
 import getpass
+import itertools
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
@@ -34,7 +35,8 @@ from bot.logs import configure_logging
 from bot.router import Router
 from bot.runtime import Runtime, open_runtime
 from bot.terminal import terminal_console
-from cards.reply import Notice, Reply, Text, reply_to_json
+from cards.data import reply_to_json
+from cards.reply import Notice, Reply, Text
 from cards.text import render_text
 from commands.arguments import option_choices, option_names
 from commands.context import Actor
@@ -90,12 +92,19 @@ class ConsoleSession:
     actor: Actor
 
     async def run_line(
-        self, text: str, *, tenant: str | None = None, as_json: bool = False, terse: bool = False
+        self,
+        text: str,
+        *,
+        tenant: str | None = None,
+        as_json: bool = False,
+        terse: bool = False,
+        show: bool = True,
     ) -> Reply:
         """Run one line and show the reply; `terse` puts an error on one line, for scripts."""
         invocation = Invocation("console", self.actor, text, tenant_hint=tenant, private=True)
         reply = await self.router.handle(invocation, progress=_BarProgress(self.err))
-        self._show(reply, as_json=as_json, terse=terse)
+        if show:
+            self._show(reply, as_json=as_json, terse=terse)
         return reply
 
     async def click(self, action: str, *, as_json: bool = False, terse: bool = False) -> Reply:
@@ -133,7 +142,12 @@ class ConsoleSession:
     ) -> int:
         """One command for scripts: exit status 0 on success, 1 on any error. A destructive
         command is confirmed with `confirm` (--yes), else left pending with how to confirm."""
-        reply = await self.run_line(text, tenant=tenant, as_json=as_json, terse=True)
+        reply = await self.run_line(text, tenant=tenant, terse=True, show=False)
+        if confirm and as_json and _confirmation(reply) is not None:
+            # One JSON document for scripts: the outcome, not the card that was confirmed.
+            reply = await self.settle(reply, confirm=True, as_json=True)
+            return 1 if reply.failed else 0
+        self._show(reply, as_json=as_json, terse=True)
         if confirm:
             reply = await self.settle(reply, confirm=True, as_json=as_json)
         return 1 if reply.failed else 0
@@ -163,10 +177,7 @@ class ConsoleSession:
             return
         self.exports_dir.mkdir(parents=True, exist_ok=True)
         for file in reply.files:
-            path = self.exports_dir / Path(file.filename).name
-            path.write_bytes(file.content)
-            os.chmod(path, 0o600)
-            yield path
+            yield _save_new(self.exports_dir / Path(file.filename).name, file.content)
 
 
 class _CommandCompleter(Completer):
@@ -194,6 +205,24 @@ class _CommandCompleter(Completer):
             yield from _matching(option_names(spec), current)
         else:
             yield from _matching(option_choices(spec, previous), current)
+
+
+def _save_new(path: Path, content: bytes) -> Path:
+    """Writes a file that did not exist (never overwriting an earlier export): `name-2.csv`
+    when `name.csv` is taken, and so on; readable by the operator only."""
+    for number in itertools.count(1):
+        candidate = path if number == 1 else path.with_stem(f"{path.stem}-{number}")
+        try:
+            with open(candidate, "xb", opener=_private) as out:
+                out.write(content)
+        except FileExistsError:
+            continue
+        return candidate
+    raise AssertionError("unreachable")
+
+
+def _private(path: str, flags: int) -> int:
+    return os.open(path, flags, 0o600)
 
 
 def _confirmation(reply: Reply) -> str | None:

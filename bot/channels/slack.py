@@ -32,7 +32,7 @@ from bot.channels.slack_identity import SlackIdentities
 from bot.config.slack import SlackSettings
 from bot.handoff import Handoff, InProcess
 from bot.invocation import Invocation, new_request_id
-from bot.router import Router, describe_error
+from bot.router import Router
 from bot.store import Store
 from bot.tasks import WorkGroup
 from cards.blockkit import BUTTON_ACTION_PREFIX, FORM_CALLBACK_PREFIX
@@ -298,7 +298,7 @@ class SlackChannel:
                 detail=error.message,
                 **fields,
             )
-            text = f"Deskhand could not answer that: {describe_error(error)}"
+            text = f"Deskhand could not answer that: {error.message}"
         else:
             log.exception("slack.request_crashed", request_id=request_id)
             text = "Something went wrong inside Deskhand."

@@ -81,6 +81,8 @@ class TenantSettings(BaseModel):
     tenant_id: str
     domain: str
     client_id: str
+    other_domains: tuple[str, ...] = ()
+    """Verified domains besides `domain`: an address in any of them selects this tenant."""
     display_name: str = ""
     client_secret_file: Path | None = None
     client_secret_env: str | None = None
@@ -111,10 +113,12 @@ class TenantSettings(BaseModel):
     @field_validator("domain")
     @classmethod
     def _domain(cls, value: str) -> str:
-        value = value.strip().lower()
-        if not _DOMAIN.match(value):
-            raise ValueError("must be a domain name like contoso.com")
-        return value
+        return _domain_name(value)
+
+    @field_validator("other_domains")
+    @classmethod
+    def _other_domains(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_domain_name(value) for value in values)
 
     @field_validator("client_secret_env", "certificate_env")
     @classmethod
@@ -191,3 +195,10 @@ def secret_advice(key: str) -> str:
         f"{key} would put a secret in the configuration; store it in a file or an "
         f"environment variable and set {SECRET_KEYS[key]} instead"
     )
+
+
+def _domain_name(value: str) -> str:
+    value = value.strip().lower()
+    if not _DOMAIN.match(value):
+        raise ValueError("must be a domain name like contoso.com")
+    return value

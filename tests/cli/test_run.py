@@ -29,12 +29,11 @@ def test_run_json_prints_the_reply_and_exits_zero(tmp_path: Path) -> None:
     done = deskhand(tmp_path, "run", "--json", "/user adele.vance@contoso.com")
     assert done.returncode == 0, done.stderr
     reply = json.loads(done.stdout)
-    assert reply["title"] == "Adele Vance (adele.vance@contoso.com)"
-    assert reply["blocks"][0] == {
-        "kind": "notice",
-        "level": "success",
-        "text": "active, MFA registered",
-    }
+    assert (reply["command"], reply["tenant"], reply["ok"]) == ("user", "contoso", True)
+    assert reply["data"]["userPrincipalName"] == "adele.vance@contoso.com"
+    assert reply["data"]["accountEnabled"] is True
+    assert reply["data"]["verdict"] == "active, MFA registered"
+    assert reply["text"].startswith("Adele Vance (adele.vance@contoso.com)")
 
 
 @pytest.mark.parametrize(
@@ -59,7 +58,17 @@ def test_the_tenant_option_picks_the_tenant(tmp_path: Path) -> None:
         tmp_path, "run", "--tenant", "fabrikam", "--json", "/user ben.walters@fabrikam.com"
     )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["title"].startswith("Ben Walters")
+    assert json.loads(done.stdout)["data"]["displayName"] == "Ben Walters"
+
+
+def test_an_address_in_another_tenant_picks_that_tenant(tmp_path: Path) -> None:
+    done = deskhand(tmp_path, "run", "--json", "/user katie.jordan@fabrikam.com")
+    assert done.returncode == 0, done.stderr
+    reply = json.loads(done.stdout)
+    assert (reply["tenant"], reply["data"]["userPrincipalName"]) == (
+        "fabrikam",
+        "katie.jordan@fabrikam.com",
+    )
 
 
 def test_every_command_is_in_the_audit_log(tmp_path: Path) -> None:

@@ -53,28 +53,43 @@ async def run(store: Store, line: str) -> Reply:
     return await audit_command(AuditOnlyContext(CONTOSO, AuditLogReader(store.engine)), args)
 
 
-async def test_entries_of_the_tenant_are_listed_newest_first(store: Store) -> None:
+async def test_entries_of_the_tenant_are_listed_newest_first_with_reason_and_approver(
+    store: Store,
+) -> None:
     await seed(
         store,
         {"at": NOW - timedelta(days=2), "command": "user"},
-        {"at": NOW - timedelta(days=1), "command": "block", "outcome": "denied"},
+        {
+            "at": NOW - timedelta(days=1),
+            "command": "block",
+            "outcome": "ok",
+            "reason": "T-1234 leaver",
+            "approval": "slack:lead",
+        },
         {"at": NOW - timedelta(hours=1), "tenant": "fabrikam"},
     )
 
-    [table] = tables(await run(store, ""))
+    reply = await run(store, "")
+    [table] = tables(reply)
 
-    assert table.columns == ("time", "actor", "command", "target", "outcome", "tenant")
+    assert table.columns == (
+        "time", "actor", "command", "target", "outcome", "reason", "approved by",
+    )  # fmt: skip
     assert table.rows == (
         (
-            "2026-11-19 12:00:00 UTC",
+            "2026-11-19T12:00:00Z",
             "slack:megan",
             "block",
             "adele@contoso.com",
-            "denied",
-            "contoso",
+            "ok",
+            "T-1234 leaver",
+            "slack:lead",
         ),
-        ("2026-11-18 12:00:00 UTC", "slack:megan", "user", "adele@contoso.com", "ok", "contoso"),
+        ("2026-11-18T12:00:00Z", "slack:megan", "user", "adele@contoso.com", "ok", "", ""),
     )
+    assert isinstance(reply.data, list)
+    assert reply.data[0]["reason"] == "T-1234 leaver"
+    assert reply.data[0]["approvedBy"] == "slack:lead"
 
 
 @pytest.mark.parametrize(

@@ -213,7 +213,7 @@ async def test_a_rule_disabled_after_confirming_stops_the_action(runtime: Runtim
         ("/forwarding off breakglass@contoso.com", "has no Exchange Online mailbox"),
         ("/forwarding off alex.wilber@contoso.com", "forwards no mail"),
         ("/forwarding off nobody-here@contoso.com", "nobody-here@contoso.com"),
-        ("/forwarding", "/forwarding needs one more word"),
+        ("/forwarding stop", "/forwarding is followed by one more word"),
     ],
 )
 async def test_bad_input_gets_a_clear_message_and_changes_nothing(

@@ -78,7 +78,11 @@ def test_the_specs_declare_what_each_command_needs() -> None:
     assert state is not None and state.destructive
     assert state.permissions[0] == MFA_WRITE
     assert reregister.roles == state.roles == {Role.TECHNICIAN, Role.ADMIN}
-    assert sorted(REGISTRY.family("mfa")) == ["mfa methods", "mfa reregister", "mfa state"]
+    assert [spec.name for spec in REGISTRY.family("mfa")] == [
+        "mfa methods",
+        "mfa reregister",
+        "mfa state",
+    ]
 
 
 # --- /mfa methods ----------------------------------------------------------------------------

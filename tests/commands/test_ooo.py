@@ -173,7 +173,7 @@ async def test_a_change_between_confirming_and_running_stops_the_action(runtime:
             "has already passed",
         ),
         (f'/ooo set {ADELE} --internal " "', "--internal needs the text"),
-        (f"/ooo set {ADELE}", "<internal> is missing"),
+        (f"/ooo set {ADELE}", "--internal is missing."),
         ("/ooo set breakglass@contoso.com --internal Away", "has no Exchange Online mailbox"),
         (f"/ooo off {ADELE}", "already off; nothing to do"),
         ("/ooo off breakglass@contoso.com", "has no Exchange Online mailbox"),

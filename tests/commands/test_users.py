@@ -2,15 +2,19 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import replace
+from pathlib import Path
 
 import openpyxl
 import pytest
+from rich.console import Console
 
+from bot.channels.console import ConsoleSession
 from bot.runtime import Runtime
 from tests.commands.replies import column, notices, tables, text
 from tests.commands.sandbox_state import sandbox_of
-from tests.plugins.runtime import Ask
+from tests.plugins.runtime import OPERATOR, Ask
 
 
 def names(reply_text_table: object) -> set[str]:
@@ -118,3 +122,31 @@ async def test_listings_with_sign_in_activity_ask_for_graphs_page_limit(
     with_sign_ins = [q for q in listings if "signInActivity" in q.get("$select", "")]
     assert with_sign_ins
     assert {q["$top"] for q in with_sign_ins} == {"120"}
+
+
+async def test_an_export_is_named_for_tenant_command_and_time_with_iso_times(ask: Ask) -> None:
+    reply = await ask("/users --export csv --columns name,created,lastactive")
+    [file] = reply.files
+    assert re.fullmatch(r"contoso-users-\d{8}T\d{6}Z\.csv", file.filename), file.filename
+    rows = list(csv.DictReader(io.StringIO(file.content.decode())))
+    adele = next(row for row in rows if row["name"] == "Adele Vance")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", adele["created"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", adele["lastactive"])
+    assert "ago" not in file.content.decode()
+
+
+async def test_an_export_never_overwrites_an_earlier_file(runtime: Runtime, tmp_path: Path) -> None:
+    session = ConsoleSession(
+        runtime.router,
+        Console(file=io.StringIO()),
+        Console(file=io.StringIO()),
+        tmp_path / "exports",
+        OPERATOR,
+    )
+    first = await session.run_line("/users --export csv", terse=True)
+    taken = tmp_path / "exports" / first.files[0].filename
+    taken.write_text("the operator's earlier file")
+    await session.run_line("/users --export csv", terse=True)
+    saved = sorted(path.name for path in (tmp_path / "exports").iterdir())
+    assert len(saved) >= 2
+    assert taken.read_text() == "the operator's earlier file"

@@ -62,9 +62,50 @@ def test_apostrophes_need_no_quoting() -> None:
     assert bind("/people o'brien").query == "o'brien"
 
 
-def test_double_and_curly_quotes_group_words() -> None:
-    assert bind('/people "van der berg" --tenant contoso').query == "van der berg"
-    assert bind("/people \u201cvan der berg\u201d").query == "van der berg"
+@pytest.mark.parametrize(
+    "quoted",
+    [
+        '"Microsoft 365 E3"',
+        "'Microsoft 365 E3'",
+        "\u201cMicrosoft 365 E3\u201d",  # smart punctuation on macOS and iOS
+        "\u2018Microsoft 365 E3\u2019",
+        "\u201eMicrosoft 365 E3\u201c",
+    ],
+)
+def test_straight_single_and_curly_quotes_group_words(quoted: str) -> None:
+    assert split_command_line(f"/license add adele {quoted} --tenant x")[1] == [
+        "add",
+        "adele",
+        "Microsoft 365 E3",
+        "--tenant",
+        "x",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "word"),
+    [
+        ("/user sean.o'brien@contoso.com", "sean.o'brien@contoso.com"),
+        ("/user O'Brien", "O'Brien"),
+        ("/user O\u2019Brien", "O'Brien"),  # the typographic apostrophe of smart punctuation
+        ("/user 'O'Brien'", "O'Brien"),
+        ("/user \u2018O\u2019Brien\u2019", "O'Brien"),
+        ("/user rock'n'roll", "rock'n'roll"),
+    ],
+)
+def test_an_apostrophe_inside_a_word_stays_a_letter(line: str, word: str) -> None:
+    assert split_command_line(line)[1] == [word]
+
+
+def test_a_quote_opens_an_option_value_written_inline() -> None:
+    assert split_command_line("/x --product='Microsoft 365 E3'")[1] == [
+        "--product=Microsoft 365 E3"
+    ]
+
+
+def test_an_unclosed_single_quote_is_named() -> None:
+    with pytest.raises(UsageError, match=r"A single quote \('\) is not closed"):
+        split_command_line("/license add adele 'Microsoft 365 E3")
 
 
 def test_unicode_arguments_survive() -> None:
@@ -100,6 +141,44 @@ def test_malformed_lines_are_usage_errors(line: str, fragment: str) -> None:
         _, words = split_command_line(line)
         bind_arguments(SPEC, words)
     assert fragment in caught.value.message
+
+
+class NoteArgs(BaseModel):
+    who: str = positional("who")
+    message: str
+    start: int | None = None
+
+    @model_validator(mode="after")
+    def _positive(self) -> NoteArgs:
+        if self.start is not None and self.start < 0:
+            raise ValueError("give --start as a positive number")
+        return self
+
+
+@command("note", args=NoteArgs, registry=registry)
+async def note(ctx: CommandContext, args: NoteArgs) -> Reply:
+    """Leave a note."""
+    return Reply()
+
+
+def test_a_missing_option_is_named_as_typed_with_the_usage() -> None:
+    spec = registry.get("note")
+    assert spec is not None
+    with pytest.raises(UsageError) as caught:
+        bind_arguments(spec, ["adele"])
+    assert caught.value.message == "--message is missing."
+    assert caught.value.usage == "Usage: /note <who> --message MESSAGE [--start START]"
+    with pytest.raises(UsageError) as caught:
+        bind_arguments(spec, ["--message", "hi"])
+    assert caught.value.message == "<who> is missing."
+
+
+def test_a_validator_message_becomes_a_sentence() -> None:
+    spec = registry.get("note")
+    assert spec is not None
+    with pytest.raises(UsageError) as caught:
+        bind_arguments(spec, ["adele", "--message", "hi", "--start", "-1"])
+    assert caught.value.message == "Give --start as a positive number."
 
 
 def test_usage_errors_carry_the_generated_usage_line() -> None:

@@ -19,7 +19,11 @@ from integrations.graph.products import load_catalog
 
 CONTOSO = TenantInfo("contoso", "Contoso", "contoso.com", "11111111-1111-1111-1111-111111111111")
 FABRIKAM = TenantInfo(
-    "fabrikam", "Fabrikam", "fabrikam.com", "22222222-2222-2222-2222-222222222222"
+    "fabrikam",
+    "Fabrikam",
+    "fabrikam.com",
+    "22222222-2222-2222-2222-222222222222",
+    other_domains=("fabrikam.onmicrosoft.com",),
 )
 TECH = Actor("slack:T1:U1", "Tess Tech", "tess@msp.example")
 READER = Actor("slack:T1:U2", "Rita Reader", "rita@msp.example")
@@ -117,6 +121,30 @@ async def test_tenant_comes_from_the_flag_then_the_conversation_then_the_default
     assert facts(await run(router, "/whoami adele --tenant fabrikam.com"))["tenant"] == "fabrikam"
     assert facts(await run(router, "/whoami adele", hint="fabrikam"))["tenant"] == "fabrikam"
     assert facts(await run(router, "/whoami adele"))["tenant"] == "contoso"
+
+
+async def test_an_address_in_another_tenants_domain_selects_that_tenant(router: Router) -> None:
+    assert facts(await run(router, "/whoami katie@fabrikam.com"))["tenant"] == "fabrikam"
+    assert facts(await run(router, "/whoami k@Fabrikam.onmicrosoft.com"))["tenant"] == "fabrikam"
+    chosen = await run(router, "/whoami katie@fabrikam.com", hint="contoso")
+    assert facts(chosen)["tenant"] == "fabrikam"
+    assert facts(await run(router, "/whoami someone@gmail.com"))["tenant"] == "contoso"
+
+
+async def test_an_address_selects_only_a_tenant_the_person_may_use(router: Router) -> None:
+    reply = await run(router, "/whoami katie@fabrikam.com", actor=READER)
+    assert facts(reply)["tenant"] == "contoso"
+    flagged = await run(router, "/whoami katie@fabrikam.com --tenant contoso", actor=READER)
+    assert facts(flagged)["tenant"] == "contoso"
+
+
+async def test_a_tenant_flag_contradicting_the_address_is_an_error(router: Router) -> None:
+    reply = await run(router, "/whoami katie@fabrikam.com --tenant contoso")
+    assert reply.failed
+    assert text_of(reply).startswith(
+        "katie@fabrikam.com is in fabrikam, not contoso: leave out --tenant, "
+        "or use --tenant fabrikam."
+    )
 
 
 async def test_unknown_tenant_names_the_known_ones(router: Router) -> None:
