@@ -213,7 +213,7 @@ async def test_an_unknown_parameter_is_refused_with_exchanges_own_words(
 
     assert caught.value.message == (
         f"Exchange Online refused Get-Mailbox {MEGAN} (BadRequest): Parameter set cannot be "
-        "resolved using the specified named parameters. Invalid cmdlet parameters specified. Bogus"
+        "resolved using the specified named parameters. Invalid cmdlet parameters specified. Bogus."
     )
 
 
