@@ -39,7 +39,7 @@ from core.errors import (
     Throttled,
     Unavailable,
 )
-from integrations.graph.retry import RetryPolicy, parse_retry_after
+from integrations.graph.retry import Failure, RetryPolicy, parse_retry_after, retrying
 
 __all__ = ["SERVICE", "SlackApi", "require"]
 
@@ -108,9 +108,11 @@ class SlackApi:
     async def _call(
         self, method: str, send: Callable[[], Awaitable[AsyncSlackResponse]], idempotent: bool
     ) -> dict[str, Any]:
-        waited = 0.0
-        attempt = 0
-        while True:
+        attempts = 0
+
+        async def attempt() -> dict[str, Any] | Failure:
+            nonlocal attempts
+            attempts += 1
             retry_after: float | None = None
             try:
                 answer = await send()
@@ -128,21 +130,26 @@ class SlackApi:
             except _UNREADABLE:
                 failure, acted = self._unreadable(method, None), True
             retryable = isinstance(failure, Unavailable) and (idempotent or not acted)
-            delay = self._policy.next_delay(attempt, retry_after, waited) if retryable else None
-            if delay is None:
-                log.warning(
-                    "slack.call_failed",
-                    method=method,
-                    error=type(failure).__name__,
-                    code=failure.code,
-                    status=failure.status,
-                    attempts=attempt + 1,
-                )
-                raise failure
-            log.info("slack.retry", method=method, code=failure.code, wait=round(delay, 2))
-            await self._sleep(delay)
-            waited += delay
-            attempt += 1
+            return Failure(failure, retryable, retry_after)
+
+        try:
+            return await retrying(
+                self._policy,
+                attempt,
+                event="slack.retry",
+                context={"method": method},
+                sleep=self._sleep,
+            )
+        except IntegrationError as failure:
+            log.warning(
+                "slack.call_failed",
+                method=method,
+                error=type(failure).__name__,
+                code=failure.code,
+                status=failure.status,
+                attempts=attempts,
+            )
+            raise
 
     async def direct_channel(self, user_id: str) -> str:
         """The id of the direct message between Deskhand and `user_id`, opened if need be."""

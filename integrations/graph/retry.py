@@ -99,6 +99,7 @@ async def retrying(
     *,
     event: str,
     context: Mapping[str, object],
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> T:
     """The first result of `attempt` that is not a `Failure`; else the last failure's error,
     once it is not retryable or the policy's attempts or waiting budget are spent."""
@@ -113,5 +114,5 @@ async def retrying(
         _log.info(
             event, **context, status=outcome.error.status, attempt=tries + 1, delay=round(delay, 3)
         )
-        await asyncio.sleep(delay)
+        await sleep(delay)
         tries, waited = tries + 1, waited + delay
