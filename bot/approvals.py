@@ -52,8 +52,9 @@ from bot.store.pending import (
     stale_actions,
 )
 from cards.reply import Level, Notice, Reply, Text
+from commands.arguments import redacted_arguments
 from commands.context import Actor, CommandContext, TenantInfo
-from commands.plan import plan_changes, plan_from_json, plan_to_json, secret_fields
+from commands.plan import plan_changes, plan_from_json, plan_to_json
 from commands.registry import CommandSpec, Registry, Role
 from core.errors import DeskhandError, NotFound, UsageError, UserError
 from integrations.graph.trace import GraphWrite, traced_writes
@@ -127,12 +128,11 @@ class ApprovalDesk:
         await self.rules.check_rate(actor, tenant.name, now)
         plan = await spec.planner(ctx, args)
         mode = ADMIN_POLICY if plan.protection else policy.approval.value
-        secret_names = secret_fields(spec.args)
-        held = {name: getattr(args, name) for name in secret_names if getattr(args, name)}
+        held = {name: getattr(args, name) for name in spec.secrets if getattr(args, name)}
         action = PendingAction(
             id=new_action_id(),
             command=spec.name,
-            args=args.model_dump(mode="json", exclude=set(secret_names)),
+            args=redacted_arguments(spec, args),
             tenant=tenant.name,
             requester=actor.id,
             requester_email=actor.email.lower(),

@@ -2,6 +2,13 @@
 
 Words are split by `commands.lexer` (quotes as people type them); every message names an
 argument as it is typed (`--message`, `<user>`) and ends as a sentence.
+
+An option other than a list (`--columns a --columns b`) is given once: the second of two
+`--tenant`s is refused rather than silently winning. A command with a secret argument
+(`commands.registry.secret_fields`, a typed password) reads each positional as one word and
+refuses any other word, so a password typed without its option, or after a mistyped one, is
+never read as a user name and searched for, audited or shown back; its messages never quote
+what was typed. What is kept of a request is `redacted_arguments`, never the typed line.
 """
 
 from __future__ import annotations
@@ -24,6 +31,8 @@ __all__ = [
     "bind_arguments",
     "option_choices",
     "option_names",
+    "redacted_arguments",
+    "redacted_line",
     "split_command_line",
     "usage",
 ]
@@ -111,6 +120,7 @@ def bind_arguments(spec: CommandSpec, words: list[str]) -> BaseModel:
     params = _params(spec.args)
     by_option = {param.option: param for param in params if param.kind not in _POSITIONAL}
     values: dict[str, Any] = {}
+    given: set[str] = set()
     loose: list[str] = []
     queue = list(words)
     while queue:
@@ -121,7 +131,10 @@ def bind_arguments(spec: CommandSpec, words: list[str]) -> BaseModel:
         option, has_value, inline = word.partition("=")
         param = by_option.get(option.lower())
         if param is None:
-            raise UsageError(f"/{spec.name} has no option {option}.", usage(spec))
+            raise UsageError(_no_such_option(spec, option), usage(spec))
+        if param.kind != "list" and param.field_name in given:
+            raise UsageError(f"{param.option} was given twice; give it once.", usage(spec))
+        given.add(param.field_name)
         if param.kind == "flag":
             if has_value:
                 raise UsageError(f"{option} takes no value.", usage(spec))
@@ -143,17 +156,76 @@ def bind_arguments(spec: CommandSpec, words: list[str]) -> BaseModel:
         raise UsageError(_explain(error, params), usage(spec)) from None
 
 
+def _no_such_option(spec: CommandSpec, option: str) -> str:
+    if spec.secrets:
+        # `—Hunter2x` is read as an option: the word may be a password, so it is not repeated.
+        return f"/{spec.name} has no option by that name; its options are below."
+    return f"/{spec.name} has no option {option}."
+
+
 def _bind_positionals(
     spec: CommandSpec, params: list[_Param], loose: list[str], values: dict[str, Any]
 ) -> None:
+    # With a secret argument a "rest" positional takes one word: `lynne Hunter2x` must not
+    # become a user name to search the directory for.
+    one_word = bool(spec.secrets)
     for param in params:
-        if param.kind == "rest" and loose:
+        if param.kind == "rest" and loose and not one_word:
             values[param.field_name] = " ".join(loose)
             loose = []
-        elif param.kind == "positional" and loose:
+        elif param.kind in _POSITIONAL and loose:
             values[param.field_name] = loose.pop(0)
+    if loose and one_word:
+        raise UsageError(_stray_words(spec, params), usage(spec))
     if loose:
         raise UsageError(f"Unexpected argument {loose[0]!r} for /{spec.name}.", usage(spec))
+
+
+def _stray_words(spec: CommandSpec, params: list[_Param]) -> str:
+    """The refusal of a word too many for a command with a secret: it never quotes the words."""
+    takes = " and ".join(f"one {param.label}" for param in params if param.kind in _POSITIONAL)
+    secrets = " or ".join(param.option for param in params if param.field_name in spec.secrets)
+    return (
+        f"/{spec.name} takes {takes or 'no words'} besides its options; put a name with spaces "
+        f"in quotes. Type a password only after {secrets}, in a direct message with Deskhand "
+        "or in the console; if others can read this conversation, do not use the one you typed."
+    )
+
+
+def redacted_arguments(spec: CommandSpec, args: BaseModel) -> dict[str, Any]:
+    """The parsed arguments as JSON, secrets left out: what may be kept of a request."""
+    return args.model_dump(mode="json", exclude=set(spec.secrets))
+
+
+def redacted_line(spec: CommandSpec, args: BaseModel) -> str:
+    """The request as a command line rebuilt from its parse, with only the arguments that were
+    given and never a secret: `/reset-password lynne --no-force-change`."""
+    given = redacted_arguments(spec, args)
+    parts = [f"/{spec.name}"]
+    params = sorted(_params(spec.args), key=lambda param: param.kind not in _POSITIONAL)
+    for param in params:
+        if param.field_name not in args.model_fields_set or param.field_name not in given:
+            continue
+        value = given[param.field_name]
+        if param.kind in _POSITIONAL:
+            parts.append(_quoted(str(value)))
+        elif param.kind == "flag":
+            parts += [param.option] if value else []
+        elif param.kind == "list":
+            parts += [param.option, _quoted(",".join(str(item) for item in value))]
+        elif value is not None:
+            parts += [param.option, _quoted(str(value))]
+    return " ".join(parts)
+
+
+def _quoted(value: str) -> str:
+    if (
+        value
+        and value[0] not in "-\u2014\u2013"
+        and not any(c.isspace() or c in "\"'" for c in value)
+    ):
+        return value
+    return f"'{value}'" if '"' in value else f'"{value}"'
 
 
 def _explain(error: ValidationError, params: list[_Param]) -> str:

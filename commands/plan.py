@@ -30,7 +30,6 @@ __all__ = [
     "plan_changes",
     "plan_from_json",
     "plan_to_json",
-    "secret_fields",
 ]
 
 Json = str | int | float | bool | None
@@ -94,15 +93,6 @@ def json_state(values: Mapping[str, Any]) -> dict[str, Json]:
         if not isinstance(value, str | int | float | bool | type(None)):
             raise TypeError(f"plan state {key!r} must be a JSON scalar, got {type(value)}")
     return dict(values)
-
-
-def secret_fields(model: type[BaseModel]) -> frozenset[str]:
-    """Argument fields marked `json_schema_extra={"secret": True}`: never stored."""
-    return frozenset(
-        name
-        for name, info in model.model_fields.items()
-        if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get("secret")
-    )
 
 
 def plan_to_json(plan: Plan, *, private: bool) -> dict[str, Any]:

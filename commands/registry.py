@@ -8,12 +8,13 @@ directly.
 from __future__ import annotations
 
 import inspect
+import typing
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic.fields import FieldInfo
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ __all__ = [
     "command",
     "positional",
     "positional_kind",
+    "secret_fields",
 ]
 
 
@@ -62,6 +64,35 @@ def positional_kind(info: FieldInfo) -> str | None:
     return None if not marker else "rest" if marker == "rest" else "single"
 
 
+def secret_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The arguments that hold a secret (a typed password): the fields typed `SecretStr`.
+
+    Their values are never stored, logged or shown back, and a command that takes one refuses
+    stray words (`commands.arguments`), so a secret typed without its option is not read as
+    something else. `json_schema_extra={"secret": True}` is allowed only on such a field, and
+    such a field is an option, never a positional.
+    """
+    found = set()
+    for name, info in model.model_fields.items():
+        typed = _holds_secret(info.annotation)
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        if extra.get("secret") and not typed:
+            raise TypeError(f"{model.__name__}.{name} is marked secret but is not a SecretStr")
+        if typed and extra.get("positional"):
+            # A secret typed without its option is what the parser refuses; never ask for one.
+            raise TypeError(f"{model.__name__}.{name} is a secret, so it must be an option")
+        if typed:
+            found.add(name)
+    return frozenset(found)
+
+
+def _holds_secret(annotation: Any) -> bool:
+    """`SecretStr`, `SecretStr | None`, `list[SecretStr]` …"""
+    if annotation is SecretStr:
+        return True
+    return any(_holds_secret(arg) for arg in typing.get_args(annotation))
+
+
 @dataclass(frozen=True)
 class CommandSpec:
     name: str
@@ -78,6 +109,11 @@ class CommandSpec:
     @property
     def destructive(self) -> bool:
         return self.planner is not None
+
+    @property
+    def secrets(self) -> frozenset[str]:
+        """The argument fields that hold a secret (`secret_fields`)."""
+        return secret_fields(self.args)
 
     @property
     def needs_tenant(self) -> bool:
@@ -141,6 +177,8 @@ def command(
 ) -> Callable[[H], H]:
     """Registers `handler`; with `plan`, the command is destructive and `handler` is its
     executor, `async (ctx, args, plan) -> Reply`, run only from a confirmed pending action."""
+
+    secret_fields(args)  # a field marked secret but not typed SecretStr fails here, at import
 
     def register(handler: H) -> H:
         # The summary is the docstring's whole first paragraph: a sentence wrapped over two

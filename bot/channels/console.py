@@ -38,10 +38,25 @@ from bot.terminal import terminal_console
 from cards.data import reply_to_json
 from cards.reply import Notice, Reply, Text
 from cards.text import render_text
-from commands.arguments import option_choices, option_names
+from commands.arguments import (
+    bind_arguments,
+    option_choices,
+    option_names,
+    redacted_line,
+    split_command_line,
+)
 from commands.context import Actor
+from commands.registry import Registry
+from core.errors import DeskhandError
 
-__all__ = ["ConsoleSession", "console_actor", "run_command", "run_console"]
+__all__ = [
+    "ConsoleSession",
+    "RedactedHistory",
+    "console_actor",
+    "history_line",
+    "run_command",
+    "run_console",
+]
 
 BANNER = """Deskhand console. Try:
   /user adele            one user on one screen
@@ -155,7 +170,7 @@ class ConsoleSession:
     async def interactive(self, history_file: Path) -> None:
         history_file.parent.mkdir(parents=True, exist_ok=True)
         session: PromptSession[str] = PromptSession(
-            history=FileHistory(str(history_file)),
+            history=RedactedHistory(str(history_file), self.router.registry),
             completer=_CommandCompleter(self.router),
             complete_while_typing=True,
         )
@@ -178,6 +193,35 @@ class ConsoleSession:
         self.exports_dir.mkdir(parents=True, exist_ok=True)
         for file in reply.files:
             yield _save_new(self.exports_dir / Path(file.filename).name, file.content)
+
+
+class RedactedHistory(FileHistory):
+    """The prompt's history, in memory and in its file, without a typed secret: see
+    `history_line`."""
+
+    def __init__(self, filename: str, registry: Registry) -> None:
+        super().__init__(filename)
+        self._registry = registry
+
+    def append_string(self, string: str) -> None:
+        kept = history_line(self._registry, string)
+        if kept is not None:
+            super().append_string(kept)
+
+
+def history_line(registry: Registry, line: str) -> str | None:
+    """What the console's history keeps of a typed line: the line itself for a command that
+    takes no secret; for one that does (/reset-password), the line rebuilt from its parse
+    without the secret; nothing for a line that names no command or does not parse, since a
+    password typed in the wrong place may be in it."""
+    try:
+        name, words = split_command_line(line)
+        spec, words = registry.find(name, words)
+        if spec is None:
+            return None
+        return redacted_line(spec, bind_arguments(spec, words)) if spec.secrets else line
+    except DeskhandError:
+        return None
 
 
 class _CommandCompleter(Completer):

@@ -122,6 +122,52 @@ def test_list_options_split_on_commas_and_repeat() -> None:
 
 
 @pytest.mark.parametrize(
+    ("line", "option"),
+    [
+        ("/people --tenant a --tenant b", "--tenant"),
+        ("/people --tenant=a --TENANT b", "--tenant"),
+        ("/people --inactive 30 --inactive 90", "--inactive"),
+        ("/people --licensed --licensed", "--licensed"),
+        ("/people --tenant a \u2014tenant b", "--tenant"),
+    ],
+)
+def test_an_option_given_twice_is_refused_not_silently_overridden(line: str, option: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        bind(line)
+    assert caught.value.message == f"{option} was given twice; give it once."
+    assert caught.value.usage == usage(SPEC)
+
+
+@pytest.mark.parametrize("dash", ["\u2014", "\u2013"])
+def test_an_em_or_en_dash_before_an_option_name_reads_as_two_hyphens(dash: str) -> None:
+    # What macOS and iOS smart punctuation make of a typed `--`.
+    assert split_command_line(f"/people adele {dash}tenant contoso {dash}mfa=registered")[1] == [
+        "adele",
+        "--tenant",
+        "contoso",
+        "--mfa=registered",
+    ]
+    args = bind(f"/people {dash}tenant contoso {dash}licensed {dash}columns='a b'")
+    assert (args.tenant, args.licensed, args.columns) == ("contoso", True, ["a b"])
+
+
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        ("/people adele \u2014 vance", ["adele", "\u2014", "vance"]),
+        ("/people \u2013 5", ["\u2013", "5"]),
+        ("/people \u20135 \u20145", ["\u20135", "\u20145"]),
+        ("/people smith\u2014jones 2020\u20132021", ["smith\u2014jones", "2020\u20132021"]),
+        ('/people "\u2014draft" \u2018\u2013final\u2019', ["\u2014draft", "\u2013final"]),
+        ("/people --message='\u2014tenant'", ["--message=\u2014tenant"]),
+        ("/people \u2014\u2014tenant -tenant", ["\u2014\u2014tenant", "-tenant"]),
+    ],
+)
+def test_a_dash_anywhere_but_before_an_option_name_stays_text(line: str, words: list[str]) -> None:
+    assert split_command_line(line)[1] == words
+
+
+@pytest.mark.parametrize(
     ("line", "fragment"),
     [
         ("/people --bogus", "has no option --bogus"),

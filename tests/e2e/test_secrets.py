@@ -59,6 +59,15 @@ async def secrets_world(
         yield opened
 
 
+@pytest.fixture
+async def logged_world(
+    tmp_path: Path, store_url: str, log_file: tuple[Path, TextIO]
+) -> AsyncIterator[World]:
+    """The whole runtime with its logs going to `log_file`; the requester confirms."""
+    async with open_world(tmp_path / "home", store_url) as opened:
+        yield opened
+
+
 async def _reset(world: World, line: str) -> tuple[Reply, list[Reply]]:
     """Tess asks in her direct message with Deskhand and confirms; an approver approves if
     the policy says so. Returns the reply that tells her the outcome and every other reply."""
@@ -99,17 +108,24 @@ def _files_holding(root: Path, needle: str) -> list[Path]:
     return sorted(found)
 
 
-async def _assert_nowhere_else(
-    world: World, secret: str, replies: list[Reply], log: tuple[Path, TextIO], root: Path
+async def _assert_stored_nowhere(
+    world: World, secret: str, log: tuple[Path, TextIO], root: Path, *, logged_command: str
 ) -> None:
+    """Not in the log, any row of any table, any file, or any request to Microsoft 365."""
     path, stream = log
     stream.flush()
     logged = path.read_text(encoding="utf-8")
-    assert '"event": "command"' in logged and "reset-password" in logged  # logs were written
+    assert '"event": "command"' in logged and logged_command in logged  # logs were written
     assert secret not in logged
     assert secret not in await _every_row(world)
     assert _files_holding(root, secret) == []
     assert all(secret not in repr(request) for request in world.sandbox.requests)
+
+
+async def _assert_nowhere_else(
+    world: World, secret: str, replies: list[Reply], log: tuple[Path, TextIO], root: Path
+) -> None:
+    await _assert_stored_nowhere(world, secret, log, root, logged_command="reset-password")
     assert any(r.body and "passwordProfile" in r.body for r in world.sandbox.requests)
     for reply in [*replies, *_channel_replies(world)]:
         assert secret not in repr(reply) and secret not in reply.secret
@@ -137,6 +153,46 @@ async def test_a_typed_password_is_set_and_never_shown_or_kept(
     assert told.secret == ""
     assert world.user(LYNNE).password_changed is not None
     await _assert_nowhere_else(world, TYPED, [told, *others], log_file, tmp_path)
+
+
+async def test_a_password_after_an_em_dash_option_is_set_and_never_shown_or_kept(
+    secrets_world: World, log_file: tuple[Path, TextIO], tmp_path: Path
+) -> None:
+    # iOS and macOS smart punctuation turn the typed `--password` into `—password`.
+    world = secrets_world
+    told, others = await _reset(world, f"/reset-password {LYNNE} \u2014password {TYPED}")
+
+    assert told.level is Level.SUCCESS and "The password you typed is set" in text_of(told)
+    assert told.secret == "" and world.user(LYNNE).password_changed is not None
+    [*_, finished] = await world.audit("reset-password")
+    assert finished.outcome == "done" and finished.target == LYNNE
+    await _assert_nowhere_else(world, TYPED, [told, *others], log_file, tmp_path)
+
+
+@pytest.mark.parametrize("private", [True, False])
+async def test_a_password_typed_without_its_option_or_in_a_broken_line_is_refused_and_kept_nowhere(
+    logged_world: World, log_file: tuple[Path, TextIO], tmp_path: Path, private: bool
+) -> None:
+    world = logged_world
+    lines = [
+        f"/reset-password lynne {TYPED}",
+        f"/reset-password lynne robbins {TYPED} --no-force-change",
+        f"/reset-password lynne \u2014 password {TYPED}",
+        f"/reset-password lynne --pasword {TYPED}",
+        f"/reset-password lynne --password {TYPED} --bogus",
+        f"/reset-password lynne --password {TYPED} --password {TYPED}",
+        f"/reset-password lynne \u2014{TYPED}",
+        f"/reset-password lynne --password '{TYPED}",
+    ]
+    refusals = [await world.ask(TECH, line, private=private) for line in lines]
+    looked = await world.ask(TECH, "/user lynne", private=private)  # logs and audits as usual
+
+    await _assert_stored_nowhere(world, TYPED, log_file, tmp_path, logged_command="user")
+    for reply in refusals:
+        assert reply.failed and TYPED not in repr(reply), text_of(reply)
+    assert "takes one <user> besides its options" in text_of(refusals[0])
+    assert "only after --password" in text_of(refusals[0])
+    assert world.writes() == [] and not looked.failed
 
 
 async def test_a_typed_password_is_refused_where_others_read(world: World, tmp_path: Path) -> None:
