@@ -262,3 +262,22 @@ async def test_forwarding_that_cannot_be_read_is_null_with_the_reason(
     assert "Exchange Administrator" in data["unavailable"]["mailbox"]
     assert data["inboxRules"][0]["displayName"] == "Invoices"
     assert data["mailLeavesOrganisation"] is True
+
+
+# --- /user with several matches --------------------------------------------------------------
+
+
+async def test_several_user_matches_give_graphs_names_and_typed_sign_in(ask: Ask) -> None:
+    reply = await ask("/user a")
+    data = _mapping(reply.data)
+
+    assert set(data) == {"moreThanShown", "users"}
+    assert isinstance(data["moreThanShown"], bool)
+    users = {user["userPrincipalName"]: user for user in data["users"]}
+    assert users[ADELE]["displayName"] == "Adele Vance"
+    assert users[ADELE]["accountEnabled"] is True
+    assert users["alex.wilber@contoso.com"]["accountEnabled"] is False
+    assert all(
+        set(user) == {"id", "displayName", "userPrincipalName", "accountEnabled"}
+        for user in users.values()
+    )
