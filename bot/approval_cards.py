@@ -14,6 +14,7 @@ from bot.store.pending import ActionState, PendingAction
 from cards.reply import (
     Block,
     Button,
+    Data,
     Facts,
     Form,
     Heading,
@@ -54,10 +55,12 @@ def parse_action(action: str) -> tuple[str, str] | None:
     return (action_id, verb) if action_id and verb in VERBS else None
 
 
-def action_data(action: PendingAction) -> dict[str, Any]:
-    """A pending action as data for scripts: its target, the changes, and where it stands.
+def action_data(action: PendingAction, result: Data | None = None) -> dict[str, Any]:
+    """A pending action as data for scripts: its target, the changes, where it stands, and once
+    it ran, `result`: what the command itself reported as data (null when it reports none).
 
-    Built from the stored action, which never holds a secret (a typed password or a TAP)."""
+    Built from the stored action, which never holds a secret (a typed password or a TAP), and
+    the command's data, which never holds one either."""
     plan = action.plan
     return {
         "action": action.id,
@@ -74,6 +77,7 @@ def action_data(action: PendingAction) -> dict[str, Any]:
         "decisionReason": action.decision_reason,
         "outcome": action.result,
         "expires": action.expires_at.isoformat().replace("+00:00", "Z"),
+        "result": result,
     }
 
 

@@ -286,7 +286,10 @@ class ApprovalDesk:
         await self.news.update_cards(action, card)
         # Scripts read what ran, on whom, and how it ended; never the secret, which stays apart.
         reply = dataclasses.replace(
-            reply, data=action_data(action), command=action.command, tenant=action.tenant
+            reply,
+            data=action_data(action, reply.data),
+            command=action.command,
+            tenant=action.tenant,
         )
         if ctx.actor.id == action.requester:
             return reply

@@ -10,7 +10,7 @@ and a mobile phone while an alternate mobile phone remains (phoneauthenticationm
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from commands.context import CommandContext
@@ -41,6 +41,8 @@ _COLLECTIONS = {
     "windowsHelloForBusinessAuthenticationMethod": "windowsHelloForBusinessMethods",
 }
 PASSWORD = "passwordAuthenticationMethod"
+# Properties that hold a secret when Graph fills them (list answers leave them null): never kept.
+_SECRETS = frozenset({"password", "secretKey", "temporaryAccessPass"})
 # An alternate mobile number cannot stay without a mobile one: the mobile number goes last.
 _PHONE_RANK = {"alternateMobile": 0, "office": 1, "mobile": 2}
 
@@ -55,6 +57,8 @@ class Method:
     added: str
     """When it was registered, as Graph reports it ("" when the type has no date)."""
     phone_type: str = ""
+    graph: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """What Graph answered, its secret-bearing properties left out: the method as data."""
 
     @classmethod
     def from_graph(cls, data: Mapping[str, Any]) -> Method:
@@ -66,6 +70,7 @@ class Method:
             label=_label(parsed, data),
             added=str(added)[:10],
             phone_type=str(data.get("phoneType") or ""),
+            graph={key: value for key, value in data.items() if key not in _SECRETS},
         )
 
     @property

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-__all__ = ["ago", "days_since", "export_name", "first_few", "iso_time", "when"]
+__all__ = ["ago", "days_since", "export_name", "first_few", "iso_or_null", "iso_time", "when"]
 
 
 def iso_time(moment: datetime | None) -> str:
@@ -13,6 +13,11 @@ def iso_time(moment: datetime | None) -> str:
     if moment is None:
         return ""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iso_or_null(moment: datetime | None) -> str | None:
+    """`iso_time` for `--json` data: a missing moment is null there, never ""."""
+    return iso_time(moment) or None
 
 
 def export_name(tenant: str, what: str, now: datetime, extension: str) -> str:

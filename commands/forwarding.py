@@ -65,24 +65,23 @@ class ForwardingRule:
     enabled: bool
     sends: tuple[tuple[str, tuple[str, ...]], ...]
     """(what it does, addresses): ("redirects to", ("a@example.com",))."""
+    actions: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """The same under Graph's action names: ("redirectTo", ("a@example.com",))."""
 
     @classmethod
     def from_graph(cls, body: dict[str, Any]) -> ForwardingRule | None:
         actions = body.get("actions")
         if not isinstance(actions, dict):
             return None
-        sends = tuple(
-            (verb, addresses)
-            for key, verb in _ACTIONS
-            if (addresses := _addresses(actions.get(key)))
-        )
-        if not sends:
+        found = tuple((key, verb, _addresses(actions.get(key))) for key, verb in _ACTIONS)
+        if not any(addresses for _, _, addresses in found):
             return None
         return cls(
             id=str(body.get("id") or ""),
             name=str(body.get("displayName") or "(no name)"),
             enabled=body.get("isEnabled") is True,
-            sends=sends,
+            sends=tuple((verb, addresses) for _, verb, addresses in found if addresses),
+            actions=tuple((key, addresses) for key, _, addresses in found),
         )
 
     @property
@@ -150,13 +149,19 @@ async def forwarding_show(ctx: CommandContext, args: ForwardingArgs) -> Reply:
             raise outcome
     blocks: list[Block] = []
     outside = False
+    data: dict[str, Any] = {
+        "id": target.id,
+        "userPrincipalName": target.upn,
+        "mailbox": None,
+        "inboxRules": None,
+    }
+    unavailable: dict[str, str] = {}
     if isinstance(mailbox_read, Mailbox):
+        data["mailbox"] = _mailbox_data(mailbox_read, ctx, target)
         targets = [
             _mark(smtp_address(t) or t, ctx, target) for t in mailbox_read.forwarding_targets
         ]
-        outside = any(
-            _external(smtp_address(t) or t, ctx, target) for t in mailbox_read.forwarding_targets
-        )
+        outside = _mailbox_outside(mailbox_read, ctx, target)
         copy = "yes" if mailbox_read.deliver_to_mailbox_and_forward else "no"
         blocks.append(
             Facts(
@@ -168,18 +173,17 @@ async def forwarding_show(ctx: CommandContext, args: ForwardingArgs) -> Reply:
         )
     else:
         assert isinstance(mailbox_read, IntegrationError)
+        unavailable["mailbox"] = mailbox_read.message
         blocks.append(
             Notice(Level.ERROR, f"Mailbox forwarding could not be read: {mailbox_read.message}")
         )
     if isinstance(rules_read, list):
+        data["inboxRules"] = [_rule_data(rule, ctx, target) for rule in rules_read]
         rows = tuple(
             (r.name, "enabled" if r.enabled else "disabled", _described(r, ctx, target))
             for r in rules_read
         )
-        outside = outside or any(
-            r.enabled and any(_external(a, ctx, target) for _, addrs in r.sends for a in addrs)
-            for r in rules_read
-        )
+        outside = outside or any(r.enabled and _rule_outside(r, ctx, target) for r in rules_read)
         if rows:
             blocks.append(
                 Table(("Inbox rule", "State", "Sends mail"), rows, "Inbox rules that forward")
@@ -188,6 +192,7 @@ async def forwarding_show(ctx: CommandContext, args: ForwardingArgs) -> Reply:
             blocks.append(Facts((("Inbox rules that forward", "none"),)))
     else:
         assert isinstance(rules_read, IntegrationError)
+        unavailable["inboxRules"] = rules_read.message
         blocks.append(Notice(Level.ERROR, f"Inbox rules could not be read: {rules_read.message}"))
     if outside:
         blocks.append(
@@ -197,7 +202,38 @@ async def forwarding_show(ctx: CommandContext, args: ForwardingArgs) -> Reply:
                 f"compromised: /forwarding off {target.upn}, then /block and /reset-password.",
             )
         )
-    return Reply(title=f"Forwarding: {target.label} in {tenant}", blocks=tuple(blocks))
+    data |= {"mailLeavesOrganisation": outside, "unavailable": unavailable}
+    return Reply(title=f"Forwarding: {target.label} in {tenant}", blocks=tuple(blocks), data=data)
+
+
+def _mailbox_data(mailbox: Mailbox, ctx: CommandContext, target: Target) -> dict[str, Any]:
+    """Get-Mailbox's forwarding under Exchange's names, as Exchange gave the values."""
+    return {
+        "ForwardingSmtpAddress": mailbox.forwarding_smtp_address,
+        "ForwardingAddress": mailbox.forwarding_address,
+        "DeliverToMailboxAndForward": mailbox.deliver_to_mailbox_and_forward,
+        "forwardsOutsideOrganisation": _mailbox_outside(mailbox, ctx, target),
+    }
+
+
+def _rule_data(rule: ForwardingRule, ctx: CommandContext, target: Target) -> dict[str, Any]:
+    """An inbox rule under Graph's messageRule names (it is read through Graph), each action's
+    recipients as addresses."""
+    return {
+        "id": rule.id,
+        "displayName": rule.name,
+        "isEnabled": rule.enabled,
+        **{key: list(addresses) for key, addresses in rule.actions},
+        "sendsOutsideOrganisation": _rule_outside(rule, ctx, target),
+    }
+
+
+def _mailbox_outside(mailbox: Mailbox, ctx: CommandContext, target: Target) -> bool:
+    return any(_external(smtp_address(t) or t, ctx, target) for t in mailbox.forwarding_targets)
+
+
+def _rule_outside(rule: ForwardingRule, ctx: CommandContext, target: Target) -> bool:
+    return any(_external(a, ctx, target) for _, addresses in rule.sends for a in addresses)
 
 
 def _described(rule: ForwardingRule, ctx: CommandContext, target: Target) -> str:

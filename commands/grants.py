@@ -17,9 +17,9 @@ from pydantic import BaseModel, Field, field_validator
 
 from cards.reply import Level, Notice, Reply, Table
 from commands.context import CommandContext
-from commands.formatting import when
+from commands.formatting import iso_or_null, when
 from commands.registry import Role, command, positional
-from commands.services import GrantBook
+from commands.services import GrantBook, GrantEntry
 from core.errors import AccessDenied, NotFound, UsageError, UserError
 
 __all__ = [
@@ -97,6 +97,7 @@ async def grant_command(ctx: CommandContext, args: GrantArgs) -> Reply:
     return Reply(
         title="Role granted",
         blocks=(Notice(Level.SUCCESS, f"{args.who} now holds {role} in {where}."),),
+        data=_held(args.who, scope, role, held=True),
     )
 
 
@@ -126,6 +127,7 @@ async def revoke_grant_command(ctx: CommandContext, args: RevokeGrantArgs) -> Re
     return Reply(
         title="Role revoked",
         blocks=(Notice(Level.SUCCESS, f"{args.who} no longer holds {role} in {where}."),),
+        data=_held(args.who, scope, role, held=False),
     )
 
 
@@ -147,15 +149,35 @@ async def grants_command(ctx: CommandContext, args: GrantsArgs) -> Reply:
     everywhere = Role.ADMIN in held.granted(ALL_TENANTS) and ctx.tenant is None
     tenants = None if everywhere else [*mine, ALL_TENANTS]
     entries = await book.listing(tenants=tenants, who=args.who)
+    data = [_grant_data(entry) for entry in entries]
     if not entries:
-        return Reply(title="Grants", blocks=(Notice(Level.INFO, "No grants match."),))
+        return Reply(title="Grants", blocks=(Notice(Level.INFO, "No grants match."),), data=data)
     rows = tuple(
         (e.who, e.tenant, e.role, e.source, e.granted_by, when(e.granted_at, ctx.now))
         for e in entries
     )
     return Reply(
-        title="Grants", blocks=(Table(("who", "tenant", "role", "source", "by", "when"), rows),)
+        title="Grants",
+        blocks=(Table(("who", "tenant", "role", "source", "by", "when"), rows),),
+        data=data,
     )
+
+
+def _grant_data(entry: GrantEntry) -> dict[str, str | None]:
+    """One grant for scripts: `source` is config or granted, missing values are null."""
+    return {
+        "who": entry.who,
+        "tenant": entry.tenant,
+        "role": entry.role,
+        "source": entry.source,
+        "grantedBy": entry.granted_by or None,
+        "grantedAt": iso_or_null(entry.granted_at),
+    }
+
+
+def _held(who: str, tenant: str, role: Role, *, held: bool) -> dict[str, str | bool]:
+    """What /grant and /revoke-grant changed: whether `who` now holds `role` in `tenant`."""
+    return {"who": who, "tenant": tenant, "role": role.value, "held": held}
 
 
 async def _admin_scope(ctx: CommandContext, doing: str) -> tuple[GrantBook, str]:

@@ -8,13 +8,13 @@ plans and again before it runs), `/guard on --tenant T` allows them again; admin
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
 from cards.reply import Level, Notice, Reply, Table
 from commands.context import CommandContext
-from commands.formatting import when
+from commands.formatting import iso_or_null, when
 from commands.registry import Role, command, positional
 from commands.services import GuardView
 from core.errors import AccessDenied, UsageError
@@ -55,6 +55,7 @@ async def guard_command(ctx: CommandContext, args: GuardArgs) -> Reply:
         return Reply(
             title="Destructive actions by tenant",
             blocks=(Table(("tenant", "destructive actions", "changed by", "when", "note"), rows),),
+            data=[_guard_data(t.name, states.get(t.name)) for t in tenants],
         )
     if ctx.tenant is None:
         raise UsageError(f"Say which tenant: /guard {args.state} --tenant NAME.")
@@ -75,7 +76,11 @@ async def guard_command(ctx: CommandContext, args: GuardArgs) -> Reply:
             f"Destructive actions are stopped in {tenant} until an admin runs "
             f"/guard on --tenant {tenant}.",
         )
-    return Reply(title=f"Guard of {ctx.tenant.display_name}", blocks=(notice,))
+    return Reply(
+        title=f"Guard of {ctx.tenant.display_name}",
+        blocks=(notice,),
+        data=_switch_data(tenant, enabled, ctx.actor.id, ctx.now, args.reason or ""),
+    )
 
 
 def _row(tenant: str, state: GuardView | None, now: datetime) -> tuple[str, ...]:
@@ -83,3 +88,24 @@ def _row(tenant: str, state: GuardView | None, now: datetime) -> tuple[str, ...]
         return (tenant, "on", "", "", "")
     shown = "on" if state.destructive_enabled else "OFF"
     return (tenant, shown, state.changed_by, when(state.changed_at, now), state.note)
+
+
+def _guard_data(tenant: str, state: GuardView | None) -> dict[str, Any]:
+    """A tenant's switch for scripts; a tenant never switched is enabled, with nulls."""
+    if state is None:
+        return _switch_data(tenant, True, "", None, "")
+    return _switch_data(
+        tenant, state.destructive_enabled, state.changed_by, state.changed_at, state.note
+    )
+
+
+def _switch_data(
+    tenant: str, enabled: bool, by: str, at: datetime | None, note: str
+) -> dict[str, Any]:
+    return {
+        "tenant": tenant,
+        "destructiveActionsEnabled": enabled,
+        "changedBy": by or None,
+        "changedAt": iso_or_null(at),
+        "note": note or None,
+    }

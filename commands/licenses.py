@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from cards.reply import Block, Heading, Level, Notice, Reply, Table
 from commands.context import CommandContext
-from commands.formatting import ago, days_since
+from commands.formatting import ago, days_since, iso_or_null
 from commands.registry import command
 from commands.roster import Member, read_roster
 from commands.user import INACTIVE_AFTER_DAYS
@@ -17,6 +19,7 @@ from integrations.graph.directory import Sku
 __all__ = ["LicensesArgs", "licenses_command"]
 
 _SKU_FIELDS = ("skuId", "skuPartNumber", "prepaidUnits", "consumedUnits", "capabilityStatus")
+_UNITS = ("enabled", "suspended", "warning", "lockedOut")
 
 
 class LicensesArgs(BaseModel):
@@ -32,13 +35,19 @@ class LicensesArgs(BaseModel):
 async def licenses_command(ctx: CommandContext, args: LicensesArgs) -> Reply:
     """Show each licence's purchased, assigned and free seats, and who wastes one."""
     page = await ctx.graph.get("/subscribedSkus", select=_SKU_FIELDS)
-    skus = [Sku.from_graph(item) for item in page.get("value") or ()]
-    names = {sku.sku_id: ctx.products.name(sku.sku_id, sku.part_number) for sku in skus}
-    skus.sort(key=lambda sku: names[sku.sku_id].lower())
+    bodies = [item for item in page.get("value") or () if isinstance(item, Mapping)]
+    pairs = [(Sku.from_graph(body), body) for body in bodies]
+    names = {sku.sku_id: ctx.products.name(sku.sku_id, sku.part_number) for sku, _ in pairs}
+    pairs.sort(key=lambda pair: names[pair[0].sku_id].lower())
+    skus = [sku for sku, _ in pairs]
     roster = await read_roster(
         ctx.graph, server_filter="", sign_ins=True, mfa=False, progress=ctx.progress
     )
     wasted = [m for m in roster.members if m.user.licensed and _wasted(m, ctx.now)]
+    held = {
+        m.user.id: [names.get(s) or ctx.products.name(s, "") for s in m.user.sku_ids]
+        for m in wasted
+    }
     blocks: list[Block] = [
         Table(
             ("product", "purchased", "assigned", "available", "status"),
@@ -61,7 +70,7 @@ async def licenses_command(ctx: CommandContext, args: LicensesArgs) -> Reply:
                 m.user.display_name,
                 m.user.upn,
                 _why(m, ctx.now),
-                ", ".join(names.get(s, ctx.products.name(s, "")) for s in m.user.sku_ids),
+                ", ".join(held[m.user.id]),
             )
             for m in wasted
         )
@@ -80,7 +89,62 @@ async def licenses_command(ctx: CommandContext, args: LicensesArgs) -> Reply:
     if low:
         full = ", ".join(names[sku.sku_id] for sku in low)
         blocks.append(Notice(Level.WARNING, f"No free seats: {full}."))
-    return Reply(title="Licences", blocks=tuple(blocks))
+    data = {
+        "subscribedSkus": [_sku_data(sku, body, names[sku.sku_id]) for sku, body in pairs],
+        "blockedOrInactiveLicensedUsers": [_member_data(m, held[m.user.id]) for m in wasted],
+        "unavailable": (
+            {"signInActivity": roster.sign_ins_problem} if roster.sign_ins_problem else {}
+        ),
+    }
+    return Reply(title="Licences", blocks=tuple(blocks), data=data)
+
+
+def _sku_data(sku: Sku, body: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """One subscribedSku under Graph's names, with the product's name and the free seats."""
+    prepaid = body.get("prepaidUnits")
+    units = prepaid if isinstance(prepaid, Mapping) else {}
+    return {
+        "skuId": sku.sku_id,
+        "skuPartNumber": sku.part_number,
+        "productName": name,
+        "prepaidUnits": {key: _count(units.get(key)) for key in _UNITS},
+        "consumedUnits": sku.consumed,
+        "availableUnits": sku.available,
+        "capabilityStatus": sku.capability or None,
+    }
+
+
+def _count(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | float) else None
+
+
+def _member_data(member: Member, licences: list[str]) -> dict[str, Any]:
+    """A licensed account that is blocked or idle, as Graph names its properties."""
+    user, sign_ins = member.user, member.sign_ins
+    return {
+        "id": user.id,
+        "displayName": user.display_name,
+        "userPrincipalName": user.upn,
+        "accountEnabled": user.enabled,
+        "signInActivity": None
+        if sign_ins is None
+        else {
+            "lastSignInDateTime": iso_or_null(sign_ins.interactive),
+            "lastNonInteractiveSignInDateTime": iso_or_null(sign_ins.non_interactive),
+        },
+        "assignedLicenses": [{"skuId": sku} for sku in user.sku_ids],
+        "licenseNames": licences,
+        "reason": _reason(member),
+    }
+
+
+def _reason(member: Member) -> str:
+    """Why the licence is wasted, as a word a script can compare: signInBlocked, neverSignedIn
+    or inactive."""
+    if not member.user.enabled:
+        return "signInBlocked"
+    last = member.sign_ins.last_activity if member.sign_ins else None
+    return "neverSignedIn" if last is None else "inactive"
 
 
 def _wasted(member: Member, now: datetime) -> bool:
@@ -93,7 +157,7 @@ def _wasted(member: Member, now: datetime) -> bool:
 
 
 def _why(member: Member, now: datetime) -> str:
-    if not member.user.enabled:
-        return "sign-in blocked"
-    last = member.sign_ins.last_activity if member.sign_ins else None
-    return "never signed in" if last is None else f"last active {ago(last, now)}"
+    reason = _reason(member)
+    if reason == "inactive" and member.sign_ins is not None:
+        return f"last active {ago(member.sign_ins.last_activity, now)}"
+    return "sign-in blocked" if reason == "signInBlocked" else "never signed in"

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from typing import Literal
 
@@ -86,7 +87,16 @@ async def mfa_methods(ctx: CommandContext, args: MfaMethodsArgs) -> Reply:
                 "Pass they can register one with.",
             )
         )
-    return Reply(title=f"Authentication methods: {target.upn}", blocks=tuple(blocks))
+    data = {
+        "id": target.id,
+        "userPrincipalName": target.upn,
+        "displayName": target.display_name,
+        "isMfaRegistered": any(m.counts_for_mfa for m in methods),
+        "authenticationMethods": [
+            {**m.graph, "removableByReregister": m.collection is not None} for m in methods
+        ],
+    }
+    return Reply(title=f"Authentication methods: {target.upn}", blocks=tuple(blocks), data=data)
 
 
 def _why_kept(method: Method) -> str:
@@ -283,7 +293,7 @@ async def mfa_state(ctx: CommandContext, args: MfaStateArgs, plan: Plan) -> Repl
         lambda now: "" if now == wanted else f"it reports {now}",
     )
     before = str(plan.state.get("perUserMfaState"))
-    return applied(
+    reply = applied(
         seen,
         title=f"Per-user MFA {wanted}: {plan.target}",
         blocks=(Facts((("Per-user MFA", wanted), ("Before", before))),),
@@ -291,3 +301,12 @@ async def mfa_state(ctx: CommandContext, args: MfaStateArgs, plan: Plan) -> Repl
         f"{wanted}: the user {_STATE_MEANS[wanted]}.",
         look=f"/user {plan.target}",
     )
+    # Graph accepted the change, so it is the state now; `visible`: a read-back showed it.
+    data = {
+        "id": plan.target_id,
+        "userPrincipalName": plan.target,
+        "perUserMfaState": wanted,
+        "previousPerUserMfaState": before,
+        "visible": seen.visible,
+    }
+    return replace(reply, data=data)

@@ -254,6 +254,18 @@ def _choose(query: str, candidates: list[Candidate], tenant: str) -> Reply:
         buttons=tuple(
             Button(c.display_name, command=f"/user {c.id} --tenant {tenant}") for c in shown
         ),
+        data={
+            "moreThanShown": len(candidates) > len(shown),
+            "users": [
+                {
+                    "id": c.id,
+                    "displayName": c.display_name,
+                    "userPrincipalName": c.upn,
+                    "accountEnabled": c.enabled,
+                }
+                for c in shown
+            ],
+        },
     )
 
 

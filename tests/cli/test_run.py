@@ -36,6 +36,20 @@ def test_run_json_prints_the_reply_and_exits_zero(tmp_path: Path) -> None:
     assert reply["text"].startswith("Adele Vance (adele.vance@contoso.com)")
 
 
+def test_run_json_gives_forwarding_under_exchanges_and_graphs_names(tmp_path: Path) -> None:
+    done = deskhand(tmp_path, "run", "--json", "/forwarding show megan.bowen@contoso.com")
+    assert done.returncode == 0, done.stderr
+    reply = json.loads(done.stdout)
+    assert (reply["command"], reply["tenant"], reply["ok"]) == ("forwarding show", "contoso", True)
+    data = reply["data"]
+    assert data["userPrincipalName"] == "megan.bowen@contoso.com"
+    assert data["mailbox"]["ForwardingSmtpAddress"] == "smtp:megan.bowen.archive@outlook.com"
+    assert data["mailbox"]["DeliverToMailboxAndForward"] is False
+    assert [rule["isEnabled"] for rule in data["inboxRules"]] == [True]
+    assert data["mailLeavesOrganisation"] is True
+    assert "Mail leaves the organisation" in reply["text"]
+
+
 @pytest.mark.parametrize(
     ("line", "message"),
     [

@@ -11,6 +11,7 @@ import pytest
 from rich.console import Console
 
 from bot.channels.console import ConsoleSession
+from bot.invocation import Invocation
 from bot.runtime import Runtime
 from commands import REGISTRY
 from tests.plugins.runtime import OPERATOR
@@ -124,3 +125,37 @@ async def test_lists_give_one_object_per_row(runtime: Runtime, tmp_path: Path) -
     assert [tenant["name"] for tenant in document["data"]] == ["contoso", "fabrikam"]
     _, document = await run_json(runtime, tmp_path, "/users")
     assert {row["upn"] for row in document["data"]} >= {"adele.vance@contoso.com"}
+
+
+@pytest.mark.parametrize("name", sorted(LINES))
+async def test_every_command_answers_with_its_own_data_not_labels_drawn_from_blocks(
+    runtime: Runtime, name: str
+) -> None:
+    """Data derived from the blocks holds display labels and strings ("4 months ago");
+    a command that answers sets its own. /users is drawn from its own column choice."""
+    reply = await runtime.router.handle(Invocation("console", OPERATOR, LINES[name]))
+    if reply.failed or name == "users":
+        return
+    assert reply.data is not None, reply
+
+
+async def test_mfa_state_run_with_yes_gives_the_new_per_user_state(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    sandbox = runtime.sandbox
+    assert sandbox is not None
+    sandbox.tenant("contoso").permissions.add("Policy.ReadWrite.AuthenticationMethod")
+    line = "/mfa state enforced adele.vance@contoso.com"
+
+    status, document = await run_json(runtime, tmp_path, line)
+
+    assert status == 0, document
+    data = document["data"]
+    assert (data["command"], data["state"]) == ("mfa state", "done")
+    assert data["result"] == {
+        "id": data["targetId"],
+        "userPrincipalName": "adele.vance@contoso.com",
+        "perUserMfaState": "enforced",
+        "previousPerUserMfaState": "disabled",
+        "visible": True,
+    }
