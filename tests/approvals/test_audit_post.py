@@ -24,3 +24,4 @@ async def test_the_head_is_posted_once_per_head(store: Store) -> None:
     assert not await post_head(store, Notifiers({"slack": RecordingNotifier()}), SETTINGS)
     [(channel, message)] = slack.posts
     assert channel == "CAUDIT001" and record.hash in text_of(message) + str(message.blocks)
+    assert ("Place in the chain", "1") in message.blocks[0].items

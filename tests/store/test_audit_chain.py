@@ -34,6 +34,7 @@ from bot.store.audit import (
     chain_head,
     list_audit,
     row_hash,
+    row_mac,
 )
 from bot.store.migrate import alembic_config
 from bot.store.tables import audit_log
@@ -80,15 +81,18 @@ async def stored_rows(store: Store) -> list[AuditRecord]:
         return await audit_rows_after(conn, 0, 1000)
 
 
-def forged(rows: list[AuditRecord], *, previous: str, unkeyed: bool) -> list[Executable]:
+def forged(
+    rows: list[AuditRecord], *, previous: str, unkeyed: bool, key: ChainKey | None = None
+) -> list[Executable]:
     """Re-link `rows` onto `previous` as someone without the key would: plain SHA-256 hashes,
-    the key ids and places kept (`unkeyed=False`) or cleared to pass for legacy rows."""
+    the key ids and places kept (`unkeyed=False`) or cleared to pass for legacy rows; or, as
+    someone holding `key`, signed with it."""
     statements: list[Executable] = []
     for record in rows:
         values = asdict(record) | {"prev_hash": previous}
         if unkeyed:
             values |= {"key_id": None, "seq": None}
-        previous = row_hash(values)
+        previous = row_hash(values) if key is None else row_mac(key, values)
         statements.append(
             update(audit_log)
             .where(audit_log.c.id == record.id)
@@ -368,3 +372,20 @@ async def test_rows_signed_with_another_key_under_the_same_id_do_not_verify(
         report = await verify_chain(conn, KEYRING)
 
     assert (report.intact, report.broken_id, report.problem) == (False, rows[0].id, EDITED)
+
+
+async def test_a_row_removed_by_a_key_holder_leaves_a_gap_in_the_sequence(audit: AuditLog) -> None:
+    rows = await log_many(audit, 4)
+
+    await tamper(
+        audit.store,
+        delete(audit_log).where(audit_log.c.id == rows[1].id),
+        *forged(rows[2:], previous=rows[0].hash, unkeyed=False, key=AUDIT_KEY),
+    )
+    async with audit.store.engine.connect() as conn:
+        report = await verify_chain(conn, KEYRING)
+
+    assert (report.intact, report.broken_id) == (False, rows[2].id)
+    assert report.problem == (
+        "it says it is row 3 of the chain where row 2 was due: rows were removed before it"
+    )
