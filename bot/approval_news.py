@@ -13,9 +13,10 @@ from datetime import datetime
 import structlog
 
 from bot.approval_cards import approval_card
+from bot.audit_log import AuditLog
 from bot.config.approvals import ApprovalMode, ApprovalSettings
 from bot.notify import Notifiers, Posted
-from bot.store import AuditEntry, GraphRequestIds, Store, append_audit
+from bot.store import AuditEntry, GraphRequestIds, Store
 from bot.store.pending import PendingAction, save_cards
 from cards.reply import Reply
 from commands.context import Actor, CommandContext
@@ -33,6 +34,7 @@ _VIA = "deskhand_channel"
 @dataclass(frozen=True)
 class ActionNews:
     store: Store
+    audit_log: AuditLog
     settings: ApprovalSettings
     notifiers: Notifiers
 
@@ -115,5 +117,4 @@ class ActionNews:
             approval=approval,
             reason=action.reason,
         )
-        async with self.store.engine.begin() as conn:
-            await append_audit(conn, entry)
+        await self.audit_log.append(entry)

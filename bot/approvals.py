@@ -35,6 +35,7 @@ from bot.approval_cards import (
 )
 from bot.approval_news import ActionNews
 from bot.approval_rules import ADMIN_POLICY, ActionRules, GuardCheck
+from bot.audit_log import AuditLog
 from bot.config.approvals import ApprovalMode, ApprovalSettings
 from bot.notify import Notifiers
 from bot.store import Store
@@ -89,6 +90,7 @@ def _now() -> datetime:
 @dataclass
 class ApprovalDesk:
     store: Store
+    audit_log: AuditLog
     settings: ApprovalSettings
     registry: Registry
     tenants: tuple[TenantInfo, ...]
@@ -103,7 +105,7 @@ class ApprovalDesk:
 
     def __post_init__(self) -> None:
         self.rules = ActionRules(self.store, self.settings, self._roles, self.guards)
-        self.news = ActionNews(self.store, self.settings, self.notifiers)
+        self.news = ActionNews(self.store, self.audit_log, self.settings, self.notifiers)
 
     # -- asking ------------------------------------------------------------------------------
 

@@ -32,11 +32,15 @@ def head_message(head: ChainHead) -> Reply:
             Facts(
                 (
                     ("Row", str(head.id)),
+                    ("Place in the chain", "unkeyed" if head.seq is None else str(head.seq)),
                     ("Hash", head.hash),
                     ("Written", f"{head.at:%Y-%m-%d %H:%M:%S} UTC"),
                 )
             ),
-            Text("Keep this message: `deskhand audit verify` must still reach this hash."),
+            Text(
+                "Keep this message: `deskhand audit verify --expect-head <hash>` must still "
+                "find this hash in the chain."
+            ),
         ),
     )
 

@@ -8,12 +8,15 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 from bot.terminal import terminal_console
 from core.errors import DeskhandError
+
+if TYPE_CHECKING:
+    from bot.audit_chain import ChainReport
 
 T = TypeVar("T")
 
@@ -213,33 +216,84 @@ def manifest_teams(
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Check every row of the audit log against its hash chain; exit 1 if it was altered."""
-    from bot.audit_chain import verify_store
+def audit_verify(
+    expect_head: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--expect-head",
+            help="A head kept elsewhere (posted, or printed by `audit head`): it must be in the "
+            "chain. Repeatable.",
+        ),
+    ] = None,
+    anchors: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--anchors", help="An anchor file, one per replica. Default: this replica's own."
+        ),
+    ] = None,
+    keys: Annotated[
+        list[Path] | None,
+        typer.Option("--keys", help="A key file besides the configured keys (another replica's)."),
+    ] = None,
+) -> None:
+    """Check every row of the audit log against its keyed chain, and that every anchored or
+    expected head is still in it; exit 1, saying where, if the log was altered."""
+    from bot.audit_chain import describe, verify_configured
     from bot.config import load_settings
 
-    report = _exit_on_error(lambda: asyncio.run(verify_store(load_settings().store_url)))
-    if report.intact:
-        terminal_console().print(
-            f"Audit chain intact: {report.rows} rows, head {report.head_hash}."
+    def verify() -> ChainReport:
+        return asyncio.run(
+            verify_configured(
+                load_settings(),
+                expect_heads=expect_head or (),
+                anchor_files=anchors or (),
+                key_files=keys or (),
+            )
         )
+
+    report = _exit_on_error(verify)
+    if report.intact:
+        terminal_console().print(describe(report), highlight=False, soft_wrap=True)
         return
     terminal_console(stderr=True).print(
-        f"[bold red]Audit chain broken at row {report.broken_id}:[/] {report.problem} "
-        f"({report.rows} rows checked).",
-        highlight=False,
+        f"[bold red]{describe(report)}[/]", highlight=False, soft_wrap=True
     )
     raise typer.Exit(1)
 
 
 @audit_app.command("head")
 def audit_head() -> None:
-    """Print the chain head (id, hash, time, rows) as JSON, to keep or post elsewhere."""
+    """Print the chain head (id, seq, hash, time, rows) as JSON, to keep or post elsewhere."""
     from bot.audit_chain import export_head
     from bot.config import load_settings
 
     head = _exit_on_error(lambda: asyncio.run(export_head(load_settings().store_url)))
     print(json.dumps(head))
+
+
+@app.command()
+def migrate(
+    grant_to: Annotated[
+        str | None,
+        typer.Option(
+            "--grant-to",
+            help="PostgreSQL: then give this role (Deskhand's own) its tables' rows, "
+            "audit_log to read and append only.",
+        ),
+    ] = None,
+) -> None:
+    """Upgrade the store to the newest schema, as the database owner (DESKHAND_MIGRATION_URL,
+    else store_url)."""
+    from bot.config import load_settings
+    from bot.store.roles import migrate_store
+
+    def run_migrations() -> str:
+        settings = load_settings()
+        return asyncio.run(migrate_store(settings.migration_url or settings.store_url, grant_to))
+
+    revision = _exit_on_error(run_migrations)
+    granted = f"; {grant_to} may read and append to audit_log, not change it" if grant_to else ""
+    terminal_console().print(f"Store at revision {revision}{granted}.", highlight=False)
 
 
 def _exit_on_error(work: Callable[[], T]) -> T:

@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import Path
 
 from bot.approvals import ApprovalDesk
+from bot.audit_log import AuditLog, open_audit_log
 from bot.audit_post import post_head
 from bot.auth import ALL_TENANTS, AccessPolicy, Grant
 from bot.config import ClientSecret, Settings, TenantSettings
@@ -27,7 +28,7 @@ from bot.middleware import AccessCheck, AuditTrail, Call, log_requests
 from bot.notify import Notifiers
 from bot.periodic import repeating
 from bot.router import Router
-from bot.store import AuditEntry, Store, append_audit, open_store
+from bot.store import AuditEntry, Store, open_store
 from bot.store.audit import AuditLogReader
 from bot.tenants import TenantDirectory
 from commands import REGISTRY
@@ -62,7 +63,7 @@ class Runtime:
 class StoreAuditSink:
     """Writes the router's audit records to the store's append-only `audit_log`."""
 
-    store: Store
+    audit: AuditLog
 
     async def record(self, call: Call, outcome: str, detail: str) -> None:
         invocation = call.invocation
@@ -76,8 +77,7 @@ class StoreAuditSink:
             target=call.target or None,
             detail=detail,
         )
-        async with self.store.engine.begin() as conn:
-            await append_audit(conn, entry)
+        await self.audit.append(entry)
 
     async def refused(self, channel: str, who: str, detail: str) -> None:
         """Someone the channel would not let in (a guest, another organisation)."""
@@ -89,8 +89,7 @@ class StoreAuditSink:
             correlation_id=new_request_id(),
             detail=detail[:500],
         )
-        async with self.store.engine.begin() as conn:
-            await append_audit(conn, entry)
+        await self.audit.append(entry)
 
 
 @dataclass(frozen=True)
@@ -125,6 +124,7 @@ async def open_runtime(
             ca_bundle = settings.ca_bundle
         store = await open_store(settings.store_url)
         stack.push_async_callback(store.close)
+        audit = await open_audit_log(settings, store)
         http = create_http_client(ca_bundle)
         stack.push_async_callback(http.aclose)
         products = await asyncio.to_thread(load_catalog, settings.home / "products.csv")
@@ -152,7 +152,7 @@ async def open_runtime(
         metrics = Metrics()
         http.event_hooks["response"].append(metrics.count_graph_response)
         follow_ups = StoreFollowUps(store)
-        sink = StoreAuditSink(store)
+        sink = StoreAuditSink(audit)
         router = Router(
             registry=REGISTRY,
             tenants=directory,
@@ -175,6 +175,7 @@ async def open_runtime(
         notifiers = Notifiers()
         router.desk = ApprovalDesk(
             store=store,
+            audit_log=audit,
             settings=settings.approvals,
             registry=REGISTRY,
             tenants=directory.tenants,

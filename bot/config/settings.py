@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import ssl
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -115,6 +116,8 @@ class Settings(BaseSettings):
 
     home: Path = DEFAULT_HOME
     store_url: str = ""
+    migration_url: str = ""
+    """The database owner's URL for `deskhand migrate`, when Deskhand's own role may not."""
     ca_bundle: Path | None = None
     cloud: Cloud = "public"
     graph_host: str | None = None
@@ -165,9 +168,11 @@ class Settings(BaseSettings):
             }
         return data
 
-    @field_validator("store_url")
+    @field_validator("store_url", "migration_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
+        if not value:
+            return value  # migration_url unset: migrate with store_url
         backend = value.split(":", 1)[0].split("+", 1)[0]
         if backend not in ("sqlite", "postgresql", "postgres"):
             raise ValueError("must start with sqlite:/// or postgresql://")
@@ -237,6 +242,20 @@ class Settings(BaseSettings):
         return not self.tenants
 
     @property
+    def audit_key_file(self) -> Path:
+        """Where the audit chain's keys are read from when DESKHAND_AUDIT_KEY is not set."""
+        return self.audit.key_file or self.home / "audit.key"
+
+    @property
+    def audit_anchor_file(self) -> Path:
+        """This replica's append-only record of the audit chain heads it wrote."""
+        return self.audit.anchor_file or self.home / "audit-anchors.jsonl"
+
+    @property
+    def replica(self) -> str:
+        return self.audit.replica or socket.gethostname()
+
+    @property
     def graph_url(self) -> str:
         """Origin of Microsoft Graph, without a trailing slash or version."""
         return _origin(self.graph_host or CLOUDS[self.cloud].graph)
@@ -286,7 +305,8 @@ def _toml_source(settings_cls: type[BaseSettings]) -> PydanticBaseSettingsSource
     problems = [
         f"{path}: {where}: {secret_advice(key)}." for where, key in _secret_keys(source.toml_data)
     ]
-    problems += _password_in_url(path, source.toml_data.get("store_url"))
+    for key in ("store_url", "migration_url"):
+        problems += _password_in_url(path, key, source.toml_data.get(key))
     if problems:
         raise ConfigurationError("\n".join(problems))
     return source
@@ -301,7 +321,7 @@ def _secret_keys(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[st
             yield from _secret_keys(value, f"{where}.")
 
 
-def _password_in_url(path: Path, url: object) -> list[str]:
+def _password_in_url(path: Path, key: str, url: object) -> list[str]:
     if not isinstance(url, str):
         return []
     try:
@@ -311,7 +331,7 @@ def _password_in_url(path: Path, url: object) -> list[str]:
     if not has_password:
         return []
     return [
-        f"{path}: store_url holds a password; set DESKHAND_STORE_URL in the environment "
+        f"{path}: {key} holds a password; set DESKHAND_{key.upper()} in the environment "
         "or use PostgreSQL's PGPASSFILE instead."
     ]
 

@@ -1,18 +1,21 @@
 """The audit log: every command, who ran it where, on what, and how it ended. Append-only.
 
-Rows are hash-chained: each row's `hash` is the SHA-256 of its canonical JSON (`row_hash`),
-which includes the previous row's hash, so editing, removing or inserting a row anywhere but
-at the end breaks every hash after it. Appends are serialised so two writers never chain onto
-the same head; publishing the head elsewhere (`chain_head`) makes rewriting the whole table
-detectable too.
+Rows are chained: each row's `hash` is the HMAC-SHA256, under a key kept outside the database,
+of its canonical JSON (`row_mac`), which includes the previous row's hash, its sequence number
+and the key's id; so editing, removing or inserting a row anywhere but at the end breaks the
+chain, and whoever lacks the key cannot re-link it. Rows written before the key existed carry no
+`key_id` and a plain SHA-256 (`row_hash`); the first keyed row seals them. Appends are serialised
+so two writers never chain onto the same head; anchoring each head outside the database
+(`bot.audit_anchors`) makes removing the newest rows detectable too.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +30,7 @@ __all__ = [
     "AuditLogReader",
     "AuditRecord",
     "ChainHead",
+    "ChainKey",
     "GraphRequestIds",
     "append_audit",
     "audit_rows_after",
@@ -34,6 +38,7 @@ __all__ = [
     "count_audit",
     "list_audit",
     "row_hash",
+    "row_mac",
 ]
 
 DETAIL_MAX = 500
@@ -57,6 +62,8 @@ _HASHED = (
     "reason",
     "prev_hash",
 )
+# A keyed row signs where it stands and which key signed it, besides what a legacy row hashed.
+_SIGNED = (*_HASHED, "seq", "key_id")
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,10 @@ class AuditRecord:
     reason: str | None
     prev_hash: str
     hash: str
+    seq: int | None = None
+    """The row's place in the chain, from 1; None on rows written before the chain was keyed."""
+    key_id: str | None = None
+    """Which key signed the row; None on the legacy rows, which carry a plain SHA-256."""
 
 
 @dataclass(frozen=True)
@@ -111,26 +122,43 @@ class ChainHead:
     id: int
     hash: str
     at: datetime
+    seq: int | None = None
+
+
+@dataclass(frozen=True)
+class ChainKey:
+    """A key the chain is signed with: its id goes in each row, the secret never does."""
+
+    id: str
+    secret: bytes = field(repr=False)
 
 
 def row_hash(row: Mapping[str, Any]) -> str:
-    """SHA-256 of the row's canonical JSON: sorted keys, no whitespace, UTC microsecond times.
+    """SHA-256 of a legacy (unkeyed) row's canonical JSON: what rows carried before keying."""
+    return hashlib.sha256(_canonical(row, _HASHED)).hexdigest()
 
-    The id is left out (it is the database's, not the event's); `prev_hash` is in.
-    """
-    content = {name: row[name] for name in _HASHED}
+
+def row_mac(key: ChainKey, row: Mapping[str, Any]) -> str:
+    """HMAC-SHA256 under `key` of the row's canonical JSON, `prev_hash`, `seq` and `key_id` in."""
+    return hmac.new(key.secret, _canonical(row, _SIGNED), hashlib.sha256).hexdigest()
+
+
+def _canonical(row: Mapping[str, Any], names: tuple[str, ...]) -> bytes:
+    """Sorted keys, no whitespace, UTC microsecond times; the id is the database's, left out."""
+    content = {name: row[name] for name in names}
     content["at"] = row["at"].astimezone(UTC).isoformat(timespec="microseconds")
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return canonical.encode()
 
 
-async def append_audit(conn: AsyncConnection, entry: AuditEntry) -> AuditRecord:
-    """Write one entry (stamped now unless it carries its time) and return it as stored.
+async def append_audit(conn: AsyncConnection, entry: AuditEntry, key: ChainKey) -> AuditRecord:
+    """Write one entry (stamped now unless it carries its time), signed with `key`.
 
     Call it first in its transaction: on SQLite the chain's lock is the database's write
     lock, which a transaction that has already read may not be able to take.
     """
     await _lock_chain(conn)
+    head = await chain_head(conn)
     values: dict[str, Any] = {
         "at": entry.at or datetime.now(UTC),
         "actor": entry.actor,
@@ -147,18 +175,20 @@ async def append_audit(conn: AsyncConnection, entry: AuditEntry) -> AuditRecord:
         "correlation_id": entry.correlation_id,
         "approval": entry.approval,
         "reason": entry.reason,
-        "prev_hash": await _head_hash(conn),
+        "prev_hash": GENESIS_HASH if head is None else head.hash,
+        "seq": await _next_seq(conn, head),
+        "key_id": key.id,
     }
-    values["hash"] = row_hash(values)
+    values["hash"] = row_mac(key, values)
     result = await conn.execute(insert(audit_log).values(values).returning(*audit_log.c))
     return _record(result.mappings().one())
 
 
 async def chain_head(conn: AsyncConnection) -> ChainHead | None:
     """The newest row's id, hash and time; None while the log is empty."""
-    query = select(audit_log.c.id, audit_log.c.hash, audit_log.c.at)
+    query = select(audit_log.c.id, audit_log.c.hash, audit_log.c.at, audit_log.c.seq)
     row = (await conn.execute(query.order_by(audit_log.c.id.desc()).limit(1))).first()
-    return None if row is None else ChainHead(id=row.id, hash=row.hash, at=row.at)
+    return None if row is None else ChainHead(id=row.id, hash=row.hash, at=row.at, seq=row.seq)
 
 
 async def count_audit(conn: AsyncConnection) -> int:
@@ -203,9 +233,13 @@ async def _lock_chain(conn: AsyncConnection) -> None:
         await conn.execute(text("DELETE FROM audit_log WHERE 0"))
 
 
-async def _head_hash(conn: AsyncConnection) -> str:
-    head = await chain_head(conn)
-    return GENESIS_HASH if head is None else head.hash
+async def _next_seq(conn: AsyncConnection, head: ChainHead | None) -> int:
+    """One past the head's place; after legacy rows (no `seq`), one past how many there are."""
+    if head is None:
+        return 1
+    if head.seq is not None:
+        return head.seq + 1
+    return await count_audit(conn) + 1
 
 
 async def list_audit(
@@ -252,4 +286,6 @@ def _record(row: RowMapping) -> AuditRecord:
         reason=row["reason"],
         prev_hash=row["prev_hash"],
         hash=row["hash"],
+        seq=row["seq"],
+        key_id=row["key_id"],
     )

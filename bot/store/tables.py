@@ -96,7 +96,11 @@ audit_log = Table(
     # The hash chain (bot/store/audit.py): a row edited, removed or inserted breaks it.
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # Keyed rows: the row's place in the chain (a gap is a removed row) and the signing key's id.
+    Column("seq", BigInteger(), nullable=True),
+    Column("key_id", String(32), nullable=True),
     Index("ix_audit_log_hash", "hash", unique=True),
+    Index("ix_audit_log_seq", "seq", unique=True),
     # `/audit --tenant --user --since`: each filter narrows by equality, then by time.
     Index("ix_audit_log_at", "at"),
     Index("ix_audit_log_tenant_at", "tenant", "at"),

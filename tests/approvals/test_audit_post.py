@@ -7,6 +7,7 @@ from bot.config.audit import AuditPostSettings
 from bot.notify import Notifiers
 from bot.store import AuditEntry, Store, append_audit
 from tests.approvals.desk_world import RecordingNotifier, text_of
+from tests.plugins.store import AUDIT_KEY
 
 SETTINGS = AuditPostSettings(slack_channel="CAUDIT001")
 
@@ -17,9 +18,10 @@ async def test_the_head_is_posted_once_per_head(store: Store) -> None:
     assert not await post_head(store, notifiers, SETTINGS)  # an empty log has no head
     async with store.engine.begin() as conn:
         record = await append_audit(
-            conn, AuditEntry("console:ops", "console", "block", "done", "r1")
+            conn, AuditEntry("console:ops", "console", "block", "done", "r1"), AUDIT_KEY
         )
     assert await post_head(store, notifiers, SETTINGS)
     assert not await post_head(store, Notifiers({"slack": RecordingNotifier()}), SETTINGS)
     [(channel, message)] = slack.posts
     assert channel == "CAUDIT001" and record.hash in text_of(message) + str(message.blocks)
+    assert ("Place in the chain", "1") in message.blocks[0].items

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.approvals import ApprovalDesk
+from bot.audit_log import AuditLog
 from bot.auth import ALL_TENANTS, AccessPolicy, Grant
 from bot.config.approvals import ApprovalSettings
 from bot.invocation import Invocation
@@ -74,7 +75,8 @@ class Desk:
         return dict(row)
 
 
-def make_desk(store: Store, settings: ApprovalSettings, clock: Clock | None = None) -> Desk:
+def make_desk(audit: AuditLog, settings: ApprovalSettings, clock: Clock | None = None) -> Desk:
+    store = audit.store
     clock = clock or Clock()
     policy = AccessPolicy(GRANTS, store=store)
     router = Router(
@@ -87,6 +89,7 @@ def make_desk(store: Store, settings: ApprovalSettings, clock: Clock | None = No
     slack = RecordingNotifier()
     desk = ApprovalDesk(
         store=store,
+        audit_log=audit,
         settings=settings,
         registry=registry,
         tenants=(CONTOSO,),
@@ -111,8 +114,8 @@ def button(reply: Reply, verb: str) -> str:
     return next(b.action_id for b in reply.buttons if b.action_id.endswith(f":{verb}"))
 
 
-async def test_nothing_runs_until_the_requester_confirms(store: Store) -> None:
-    d = make_desk(store, ApprovalSettings())
+async def test_nothing_runs_until_the_requester_confirms(audit: AuditLog) -> None:
+    d = make_desk(audit, ApprovalSettings())
     card = await d.say("/wipe lynne --reason T-1")
     assert card.private and "Wipe lynne in Contoso" in text_of(card)
     assert [b.label for b in card.buttons] == ["Confirm", "Cancel"]
@@ -121,13 +124,13 @@ async def test_nothing_runs_until_the_requester_confirms(store: Store) -> None:
     assert done.level is Level.SUCCESS and WORLD["lynne"].wiped == 1
     again = await d.click(button(card, "confirm"), TECH)
     assert "has already run" in text_of(again) and WORLD["lynne"].wiped == 1
-    async with store.engine.connect() as conn:
+    async with d.store.engine.connect() as conn:
         outcomes = [r.outcome for r in await list_audit(conn) if r.command == "wipe"]
     assert {"proposed", "done"} <= set(outcomes)
 
 
-async def test_a_double_click_runs_the_action_once(store: Store) -> None:
-    d = make_desk(store, ApprovalSettings())
+async def test_a_double_click_runs_the_action_once(audit: AuditLog) -> None:
+    d = make_desk(audit, ApprovalSettings())
     card = await d.say("/wipe lynne")
     clicks = [d.click(button(card, "confirm"), TECH) for _ in range(5)]
     replies = await asyncio.gather(*clicks)
@@ -135,8 +138,8 @@ async def test_a_double_click_runs_the_action_once(store: Store) -> None:
     assert sum(r.level is Level.SUCCESS for r in replies) == 1
 
 
-async def test_only_the_requester_can_confirm_or_cancel(store: Store) -> None:
-    d = make_desk(store, ApprovalSettings())
+async def test_only_the_requester_can_confirm_or_cancel(audit: AuditLog) -> None:
+    d = make_desk(audit, ApprovalSettings())
     card = await d.say("/wipe lynne")
     for verb in ("confirm", "cancel"):
         refused = await d.click(button(card, verb), OTHER_TECH)
@@ -146,8 +149,10 @@ async def test_only_the_requester_can_confirm_or_cancel(store: Store) -> None:
     assert "cancelled" in text_of(cancelled).lower() and WORLD["lynne"].wiped == 0
 
 
-async def test_four_eyes_goes_to_the_approvers_and_never_to_the_requester(store: Store) -> None:
-    d = make_desk(store, ApprovalSettings.model_validate({**FOUR_EYES, **ROUTE}))
+async def test_four_eyes_goes_to_the_approvers_and_never_to_the_requester(
+    audit: AuditLog,
+) -> None:
+    d = make_desk(audit, ApprovalSettings.model_validate({**FOUR_EYES, **ROUTE}))
     card = await d.say("/wipe lynne --reason T-2")
     waiting = await d.click(button(card, "confirm"), TECH)
     assert "Sent to the approvers of contoso" in text_of(waiting)
@@ -168,8 +173,8 @@ async def test_four_eyes_goes_to_the_approvers_and_never_to_the_requester(store:
     assert row["state"] == "done" and row["decided_by"] == "abe@msp.example"
 
 
-async def test_a_deny_asks_why_then_tells_the_requester(store: Store) -> None:
-    d = make_desk(store, ApprovalSettings.model_validate({**FOUR_EYES, **ROUTE}))
+async def test_a_deny_asks_why_then_tells_the_requester(audit: AuditLog) -> None:
+    d = make_desk(audit, ApprovalSettings.model_validate({**FOUR_EYES, **ROUTE}))
     card = await d.say("/wipe lynne")
     await d.click(button(card, "confirm"), TECH)
     approval = d.slack.posts[0][1]
@@ -183,8 +188,8 @@ async def test_a_deny_asks_why_then_tells_the_requester(store: Store) -> None:
     assert "was denied" in text_of(late) and WORLD["lynne"].wiped == 0
 
 
-async def test_approvals_from_the_console_can_be_refused_by_policy(store: Store) -> None:
-    d = make_desk(store, ApprovalSettings.model_validate({**FOUR_EYES, **ROUTE}))
+async def test_approvals_from_the_console_can_be_refused_by_policy(audit: AuditLog) -> None:
+    d = make_desk(audit, ApprovalSettings.model_validate({**FOUR_EYES, **ROUTE}))
     card = await d.say("/wipe lynne")
     await d.click(button(card, "confirm"), TECH)
     action_id = str((await d.action_row())["id"])
@@ -193,8 +198,10 @@ async def test_approvals_from_the_console_can_be_refused_by_policy(store: Store)
     assert WORLD["lynne"].wiped == 0
 
 
-async def test_protected_targets_need_an_admin_who_is_not_the_requester(store: Store) -> None:
-    d = make_desk(store, ApprovalSettings.model_validate(ROUTE))
+async def test_protected_targets_need_an_admin_who_is_not_the_requester(
+    audit: AuditLog,
+) -> None:
+    d = make_desk(audit, ApprovalSettings.model_validate(ROUTE))
     card = await d.say("/wipe admin")
     assert "Protected account (Global Administrator (active))" in text_of(card)
     await d.click(button(card, "confirm"), TECH)
@@ -205,8 +212,8 @@ async def test_protected_targets_need_an_admin_who_is_not_the_requester(store: S
     assert WORLD["admin"].wiped == 1
 
 
-async def test_an_action_expires_and_the_requester_is_told(store: Store) -> None:
-    d = make_desk(store, ApprovalSettings.model_validate(ROUTE))
+async def test_an_action_expires_and_the_requester_is_told(audit: AuditLog) -> None:
+    d = make_desk(audit, ApprovalSettings.model_validate(ROUTE))
     card = await d.say("/wipe lynne")
     d.clock.advance(minutes=16)
     late = await d.click(button(card, "confirm"), TECH)
@@ -218,8 +225,8 @@ async def test_an_action_expires_and_the_requester_is_told(store: Store) -> None
     assert "has expired" in text_of(await d.click(button(second, "confirm"), TECH))
 
 
-async def test_approvers_are_reminded_once_before_expiry(store: Store) -> None:
-    d = make_desk(store, ApprovalSettings.model_validate({**FOUR_EYES, **ROUTE}))
+async def test_approvers_are_reminded_once_before_expiry(audit: AuditLog) -> None:
+    d = make_desk(audit, ApprovalSettings.model_validate({**FOUR_EYES, **ROUTE}))
     card = await d.say("/wipe lynne")
     await d.click(button(card, "confirm"), TECH)
     d.clock.advance(hours=23, minutes=30)
@@ -229,8 +236,8 @@ async def test_approvers_are_reminded_once_before_expiry(store: Store) -> None:
     assert len(reminders) == 1
 
 
-async def test_a_target_changed_since_the_plan_is_left_alone(store: Store) -> None:
-    d = make_desk(store, ApprovalSettings())
+async def test_a_target_changed_since_the_plan_is_left_alone(audit: AuditLog) -> None:
+    d = make_desk(audit, ApprovalSettings())
     card = await d.say("/wipe lynne")
     WORLD["lynne"].enabled = False
     reply = await d.click(button(card, "confirm"), TECH)
@@ -239,41 +246,43 @@ async def test_a_target_changed_since_the_plan_is_left_alone(store: Store) -> No
     assert (await d.action_row())["state"] == "failed"
 
 
-async def test_a_typed_secret_is_never_stored_and_dies_with_its_process(store: Store) -> None:
-    d = make_desk(store, ApprovalSettings())
+async def test_a_typed_secret_is_never_stored_and_dies_with_its_process(
+    audit: AuditLog,
+) -> None:
+    d = make_desk(audit, ApprovalSettings())
     card = await d.say("/wipe lynne --password Hunter2-Correct-Horse")
     row = await d.action_row()
     assert "Hunter2" not in repr(row)
-    other_process = make_desk(store, ApprovalSettings(), d.clock)
+    other_process = make_desk(audit, ApprovalSettings(), d.clock)
     reply = await other_process.click(button(card, "confirm"), TECH)
     assert reply.failed and "kept only in the memory" in text_of(reply)
     assert WORLD["lynne"].wiped == 0
 
 
-async def test_a_typed_secret_reaches_only_the_requester(store: Store) -> None:
-    d = make_desk(store, ApprovalSettings())
+async def test_a_typed_secret_reaches_only_the_requester(audit: AuditLog) -> None:
+    d = make_desk(audit, ApprovalSettings())
     card = await d.say("/wipe lynne --password Hunter2-Correct-Horse")
     done = await d.click(button(card, "confirm"), TECH)
     assert done.secret == "Hunter2-Correct-Horse"
-    async with store.engine.connect() as conn:
+    async with d.store.engine.connect() as conn:
         assert "Hunter2" not in repr(await list_audit(conn))
 
 
-async def test_a_reason_can_be_required(store: Store) -> None:
-    d = make_desk(store, ApprovalSettings.model_validate({"policies": [{"reason": True}]}))
+async def test_a_reason_can_be_required(audit: AuditLog) -> None:
+    d = make_desk(audit, ApprovalSettings.model_validate({"policies": [{"reason": True}]}))
     reply = await d.say("/wipe lynne")
     assert reply.failed and "needs a reason or ticket number" in text_of(reply)
     assert not (await d.say("/wipe lynne --reason T-9")).failed
 
 
-async def test_destructive_commands_can_be_switched_off_for_a_tenant(store: Store) -> None:
+async def test_destructive_commands_can_be_switched_off_for_a_tenant(audit: AuditLog) -> None:
     settings = ApprovalSettings.model_validate({"tenants": {"contoso": {"destructive": False}}})
-    reply = await make_desk(store, settings).say("/wipe lynne")
+    reply = await make_desk(audit, settings).say("/wipe lynne")
     assert reply.failed and "switched off for contoso" in text_of(reply)
 
 
-async def test_destructive_actions_are_rate_limited_per_technician(store: Store) -> None:
-    d = make_desk(store, ApprovalSettings(per_technician_per_hour=2))
+async def test_destructive_actions_are_rate_limited_per_technician(audit: AuditLog) -> None:
+    d = make_desk(audit, ApprovalSettings(per_technician_per_hour=2))
     assert not (await d.say("/wipe lynne")).failed
     assert not (await d.say("/wipe admin")).failed
     third = await d.say("/wipe lynne")
@@ -281,8 +290,8 @@ async def test_destructive_actions_are_rate_limited_per_technician(store: Store)
     assert not (await d.say("/wipe lynne", OTHER_TECH)).failed
 
 
-async def test_unknown_ids_and_other_peoples_tenants_look_the_same(store: Store) -> None:
-    d = make_desk(store, ApprovalSettings())
+async def test_unknown_ids_and_other_peoples_tenants_look_the_same(audit: AuditLog) -> None:
+    d = make_desk(audit, ApprovalSettings())
     await d.say("/wipe lynne")
     action_id = str((await d.action_row())["id"])
     unknown = await d.say("/approve nope", APPROVER)
@@ -291,17 +300,17 @@ async def test_unknown_ids_and_other_peoples_tenants_look_the_same(store: Store)
     assert "no pending action" in text_of(unknown) and "no pending action" in text_of(stranger)
 
 
-async def test_pending_lists_what_waits(store: Store) -> None:
-    d = make_desk(store, ApprovalSettings())
+async def test_pending_lists_what_waits(audit: AuditLog) -> None:
+    d = make_desk(audit, ApprovalSettings())
     await d.say("/wipe lynne")
     listing = await d.say("/pending", APPROVER)
     assert "lynne" in str(listing.blocks[0]) and "to confirm" in str(listing.blocks[0])
 
 
 async def test_a_secret_that_cannot_reach_the_requester_is_shown_to_no_one(
-    store: Store,
+    audit: AuditLog,
 ) -> None:
-    d = make_desk(store, ApprovalSettings.model_validate({**FOUR_EYES, **ROUTE}))
+    d = make_desk(audit, ApprovalSettings.model_validate({**FOUR_EYES, **ROUTE}))
     card = await d.say("/wipe lynne --password Hunter2-Correct-Horse", channel="console")
     await d.click(button(card, "confirm"), TECH)
     approved = await d.click(button(d.slack.posts[0][1], "approve"), APPROVER)
@@ -310,8 +319,8 @@ async def test_a_secret_that_cannot_reach_the_requester_is_shown_to_no_one(
     assert "Hunter2" not in repr(approved) and d.slack.told == []
 
 
-async def test_a_deny_is_audited_as_a_decision_not_a_failure(store: Store) -> None:
-    d = make_desk(store, ApprovalSettings.model_validate({**FOUR_EYES, **ROUTE}))
+async def test_a_deny_is_audited_as_a_decision_not_a_failure(audit: AuditLog) -> None:
+    d = make_desk(audit, ApprovalSettings.model_validate({**FOUR_EYES, **ROUTE}))
     card = await d.say("/wipe lynne")
     await d.click(button(card, "confirm"), TECH)
     approval = d.slack.posts[0][1]

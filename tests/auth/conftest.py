@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 from pydantic import BaseModel
 
+from bot.audit_log import AuditLog
 from bot.auth import ALL_TENANTS, AccessPolicy, Grant
 from bot.guards import TenantGuards
 from bot.invocation import Invocation
@@ -66,7 +67,7 @@ MakeRouter = Callable[..., Router]
 
 
 @pytest.fixture
-def make_router(store: Store) -> MakeRouter:
+def make_router(store: Store, audit: AuditLog) -> MakeRouter:
     """A new router on the shared store each call: one replica of Deskhand."""
 
     def make(*, everyone: frozenset[Role] = frozenset()) -> Router:
@@ -76,7 +77,7 @@ def make_router(store: Store) -> MakeRouter:
             tenants=TenantDirectory((CONTOSO, FABRIKAM, PLAYGROUND), clients={}),
             policy=policy,
             products=load_catalog(None),
-            middleware=(AuditTrail(StoreAuditSink(store)), AccessCheck()),
+            middleware=(AuditTrail(StoreAuditSink(audit)), AccessCheck()),
             guards=TenantGuards(store),
         )
 

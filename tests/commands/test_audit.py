@@ -16,6 +16,7 @@ from commands.registry import REGISTRY, Role
 from commands.services import AuditReader
 from core.errors import UsageError
 from tests.commands.replies import column, notices, tables
+from tests.plugins.store import AUDIT_KEY
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 CONTOSO = TenantInfo("contoso", "Contoso", "contoso.com", "00000000-0000-0000-0000-00000000c0de")
@@ -42,7 +43,7 @@ async def seed(store: Store, *entries: dict[str, Any]) -> None:
                 "tenant": "contoso",
                 "target": "adele@contoso.com",
             }
-            await append_audit(conn, AuditEntry(**(values | fields)))
+            await append_audit(conn, AuditEntry(**(values | fields)), AUDIT_KEY)
 
 
 async def run(store: Store, line: str) -> Reply:

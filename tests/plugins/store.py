@@ -3,7 +3,8 @@
 `store_url` runs a test once per engine: SQLite in the test's tmp_path, and PostgreSQL from
 DESKHAND_TEST_POSTGRES_URL in a fresh schema of its own, dropped afterwards. Without that
 variable the PostgreSQL run is skipped with a visible reason; with it, an unreachable server
-fails the test. `store` opens (and migrates) the store at that URL.
+fails the test. `store` opens (and migrates) the store at that URL; `audit` writes to its
+audit log signed with `AUDIT_KEY` and anchored in the test's tmp_path.
 """
 
 from __future__ import annotations
@@ -17,10 +18,17 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
+from bot.audit_anchors import AnchorFile
+from bot.audit_keys import Keyring, key_id
+from bot.audit_log import AuditLog
 from bot.store import Store, open_store
+from bot.store.audit import ChainKey
 
 POSTGRES_ENV = "DESKHAND_TEST_POSTGRES_URL"
 SKIP_REASON = f"set {POSTGRES_ENV} to run the PostgreSQL tests"
+_SECRET = bytes(range(32))
+AUDIT_KEY = ChainKey(key_id(_SECRET), _SECRET)
+KEYRING = Keyring((AUDIT_KEY,), "the tests' keyring")
 
 
 def postgres_server_url() -> str:
@@ -74,3 +82,8 @@ async def store(store_url: str) -> AsyncIterator[Store]:
         yield opened
     finally:
         await opened.close()
+
+
+@pytest.fixture
+def audit(store: Store, tmp_path: Path) -> AuditLog:
+    return AuditLog(store, KEYRING, AnchorFile(tmp_path / "audit-anchors.jsonl", "test-replica"))

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError, StatementError
 
 from bot.store import AuditEntry, GraphRequestIds, Store, append_audit, list_audit, open_store
 from bot.store.tables import audit_log
+from tests.plugins.store import AUDIT_KEY
 
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -45,7 +46,7 @@ async def test_an_entry_round_trips_with_its_graph_request_ids(store: Store) -> 
     )
 
     async with store.engine.begin() as conn:
-        stored = await append_audit(conn, written)
+        stored = await append_audit(conn, written, AUDIT_KEY)
     async with store.engine.connect() as conn:
         [listed] = await list_audit(conn)
 
@@ -63,7 +64,7 @@ async def test_an_entry_round_trips_with_its_graph_request_ids(store: Store) -> 
 async def test_entries_are_stamped_now_and_detail_is_kept_short(store: Store) -> None:
     before = datetime.now(UTC)
     async with store.engine.begin() as conn:
-        stored = await append_audit(conn, entry(0, at=None, detail="x" * 2000))
+        stored = await append_audit(conn, entry(0, at=None, detail="x" * 2000), AUDIT_KEY)
 
     assert stored.at >= before - timedelta(seconds=1)
     assert len(stored.detail) == 500
@@ -80,7 +81,7 @@ async def test_filters_combine_and_results_come_newest_first(store: Store) -> No
                 {},
             ]
         ):
-            await append_audit(conn, entry(minutes, **fields))
+            await append_audit(conn, entry(minutes, **fields), AUDIT_KEY)
 
     async with store.engine.connect() as conn:
         contoso = await list_audit(conn, tenant="contoso")
@@ -108,7 +109,7 @@ async def test_the_audit_log_refuses_changes_and_deletions(
     store: Store, change: Executable
 ) -> None:
     async with store.engine.begin() as conn:
-        await append_audit(conn, entry(0, outcome="denied"))
+        await append_audit(conn, entry(0, outcome="denied"), AUDIT_KEY)
 
     with pytest.raises(IntegrityError, match="audit_log is append-only"):
         async with store.engine.begin() as conn:
@@ -130,13 +131,13 @@ async def test_postgres_refuses_truncating_the_audit_log(postgres_url: str) -> N
 async def test_naive_times_are_refused(store: Store) -> None:
     with pytest.raises(StatementError, match="aware datetime"):
         async with store.engine.begin() as conn:
-            await append_audit(conn, entry(0, at=datetime(2026, 3, 1, 9, 0)))
+            await append_audit(conn, entry(0, at=datetime(2026, 3, 1, 9, 0)), AUDIT_KEY)
 
 
 async def test_concurrent_appends_all_land(store: Store) -> None:
     async def append(number: int) -> int:
         async with store.engine.begin() as conn:
-            return (await append_audit(conn, entry(number))).id
+            return (await append_audit(conn, entry(number), AUDIT_KEY)).id
 
     ids = await asyncio.gather(*(append(number) for number in range(50)))
 
