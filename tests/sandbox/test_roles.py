@@ -158,3 +158,20 @@ async def test_registration_report_counts_group_assigned_roles_as_admin(
     report = await graph.get(f"/v1.0/reports/authenticationMethods/userRegistrationDetails/{sean}")
 
     assert report.json()["isAdmin"] is True
+
+
+async def test_select_keeps_what_expand_adds(graph: httpx.AsyncClient) -> None:
+    admin = await _id(graph, "admin@contoso.com")
+
+    (assignment,) = await _values(
+        graph,
+        f"{ROLES}/roleAssignments",
+        **{
+            "$filter": f"principalId eq '{admin}'",
+            "$select": "principalId,directoryScopeId",
+            "$expand": "roleDefinition",
+        },
+    )
+
+    assert set(assignment) == {"id", "principalId", "directoryScopeId", "roleDefinition"}
+    assert assignment["roleDefinition"]["displayName"] == "Global Administrator"
