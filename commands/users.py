@@ -22,7 +22,7 @@ from commands.context import CommandContext
 from commands.formatting import ago, days_since, export_name, iso_time
 from commands.registry import command
 from commands.roster import LISTED_FIELDS, Member, Roster, Unreadable, read_roster
-from commands.roster_extras import read_mfa_states, read_roles
+from commands.roster_extras import RoleHolders, read_mfa_states, read_roles
 from core.errors import LicenseRequired
 from integrations.graph import all_of, eq
 from integrations.graph.products import ProductCatalog
@@ -135,6 +135,7 @@ _EXPORTED_CELLS: dict[Column, Cell] = {
         "UserAuthenticationMethod.Read.All",
         "Policy.Read.All",
         "RoleManagement.Read.Directory",
+        "GroupMember.Read.All",
     ),
 )
 async def users_command(ctx: CommandContext, args: UsersArgs) -> Reply:
@@ -145,13 +146,22 @@ async def users_command(ctx: CommandContext, args: UsersArgs) -> Reply:
     """
     header = tuple(args.columns)
     wanted = set(header) | (set(EXPORTED_COLUMNS) if args.export else set())
-    roster, rows = await _read(ctx, args, wanted)
+    listing = await _read(ctx, args, wanted)
+    roster, rows = listing.roster, listing.rows
     table_rows = tuple(
         tuple(_CELLS[column](row, ctx.products, ctx.now) for column in header) for row in rows
     )
     blocks: list[Block] = [Table(header, table_rows[:SHOWN_ROWS], total=len(table_rows))]
     if roster.sign_ins_problem and "lastactive" in wanted:
         blocks.append(Notice(Level.INFO, f"Last active: {roster.sign_ins_problem}."))
+    if isinstance(listing.roles, RoleHolders) and listing.roles.groups_problem:
+        blocks.append(
+            Notice(
+                Level.WARNING,
+                "Roles: those held through role-assignable groups are missing "
+                f"({listing.roles.groups_problem}).",
+            )
+        )
     if args.mfa is not None and (why := _unreadable_methods(roster)):
         blocks.append(
             Notice(Level.WARNING, f"--mfa left out users whose methods could not be read ({why}).")
@@ -175,9 +185,14 @@ async def users_command(ctx: CommandContext, args: UsersArgs) -> Reply:
     )
 
 
-async def _read(
-    ctx: CommandContext, args: UsersArgs, wanted: set[Column]
-) -> tuple[Roster, list[Row]]:
+@dataclass(frozen=True)
+class _Listing:
+    roster: Roster
+    rows: list[Row]
+    roles: RoleHolders | Unreadable | None
+
+
+async def _read(ctx: CommandContext, args: UsersArgs, wanted: set[Column]) -> _Listing:
     """The listing, filtered, with MFA states and roles when a column wants them. Roles are one
     tenant-wide read, sent alongside the listing; MFA states only for the users kept."""
     roles = asyncio.create_task(read_roles(ctx.graph)) if "roles" in wanted else None
@@ -204,15 +219,16 @@ async def _read(
     finally:
         if roles is not None and not roles.done():
             roles.cancel()
-    return roster, [Row(m, states.get(m.user.id), _roles_of(held, m.user.id)) for m in members]
+    rows = [Row(m, states.get(m.user.id), _roles_of(held, m.user.id)) for m in members]
+    return _Listing(roster, rows, held)
 
 
 def _roles_of(
-    held: Mapping[str, tuple[str, ...]] | Unreadable | None, user_id: str
+    held: RoleHolders | Unreadable | None, user_id: str
 ) -> tuple[str, ...] | Unreadable | None:
     if held is None or isinstance(held, Unreadable):
         return held
-    return held.get(user_id, ())
+    return held.by_principal.get(user_id, ())
 
 
 def _user_data(row: Row, catalog: ProductCatalog, sign_ins_problem: str) -> dict[str, Any]:

@@ -14,13 +14,21 @@ from bot.runtime import Runtime
 from cards.reply import Reply
 from commands.roster_extras import MFA_READS_AT_ONCE
 from tests.commands.replies import column, notices, tables
-from tests.commands.sandbox_state import sandbox_of, user_named
+from tests.commands.sandbox_state import group_named, sandbox_of, user_named
 from tests.plugins.runtime import Ask
 
 ROLE_READERS = {
     "RoleManagement.Read.Directory",
     "RoleManagement.Read.All",
     "RoleManagement.ReadWrite.Directory",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+}
+GROUP_READERS = {
+    "GroupMember.Read.All",
+    "Group.Read.All",
+    "GroupMember.ReadWrite.All",
+    "Group.ReadWrite.All",
     "Directory.Read.All",
     "Directory.ReadWrite.All",
 }
@@ -78,17 +86,38 @@ async def test_per_user_mfa_reads_are_bounded_and_overlap(ask: Ask, runtime: Run
     assert 1 < gauge.peak <= MFA_READS_AT_ONCE, gauge
 
 
-async def test_roles_come_from_one_tenant_wide_read(ask: Ask, runtime: Runtime) -> None:
+async def test_roles_come_from_tenant_wide_reads(ask: Ask, runtime: Runtime) -> None:
     sandbox_of(runtime).requests.clear()
     roles = by_name(await ask("/users --columns name,roles"), "roles")
     assert roles["MOD Administrator"] == "Global Administrator"
     assert roles["Allan Deyoung"] == "Helpdesk Administrator, User Administrator"
     assert roles["Nestor Wilke"] == "Global Reader"
+    assert roles["Sean O'Brien"] == "Helpdesk Administrator (via Helpdesk Admins)"
     assert roles["Adele Vance"] == "none"
-    reads = [r for r in sandbox_of(runtime).requests if "role" in r.path.lower()]
-    assert [(r.path, r.query["$expand"]) for r in reads] == [
-        ("/v1.0/roleManagement/directory/roleAssignments", "roleDefinition")
+    helpdesk = group_named(runtime, "Helpdesk Admins")
+    reads = [
+        (r.path, r.query.get("$expand") or r.query.get("$filter"))
+        for r in sandbox_of(runtime).requests
+        if "role" in r.path.lower() or "/groups" in r.path
     ]
+    assert reads == [
+        ("/v1.0/roleManagement/directory/roleAssignments", "roleDefinition"),
+        ("/v1.0/groups", "isAssignableToRole eq true"),
+        (f"/v1.0/groups/{helpdesk.id}/members", None),
+    ]
+
+
+async def test_without_group_permission_roles_through_groups_are_named_missing(
+    ask: Ask, runtime: Runtime
+) -> None:
+    sandbox_of(runtime).tenant("contoso").permissions -= GROUP_READERS
+    reply = await ask("/users --columns name,roles")
+    roles = by_name(reply, "roles")
+    assert roles["MOD Administrator"] == "Global Administrator"
+    assert roles["Sean O'Brien"] == "none"
+    assert (
+        "Roles: those held through role-assignable groups are missing (needs GroupMember.Read.All)."
+    ) in notices(reply)
 
 
 async def test_lastsync_is_the_ad_sync_time_or_cloud_only(ask: Ask, runtime: Runtime) -> None:
