@@ -75,7 +75,9 @@ class UsersArgs(BaseModel):
     columns: list[Column] = Field(
         list(DEFAULT_COLUMNS), description=f"columns to show: {', '.join(COLUMNS)}"
     )
-    export: Literal["csv", "xlsx"] | None = Field(None, description="attach every row as a file")
+    export: Literal["csv", "xlsx"] | None = Field(
+        None, description="attach every row as a file, with methods, mfastate, roles, lastsync"
+    )
 
     @model_validator(mode="after")
     def _no_contradictions(self) -> UsersArgs:
