@@ -67,6 +67,8 @@ class User:
     synced: bool
     usage_location: str
     sku_ids: tuple[str, ...]
+    last_sync: datetime | None = None
+    """`onPremisesLastSyncDateTime`: only listings that select it fill it (`/users`)."""
 
     @classmethod
     def from_graph(cls, data: Mapping[str, Any]) -> User:
@@ -85,6 +87,7 @@ class User:
             synced=data.get("onPremisesSyncEnabled") is True,
             usage_location=_text(data, "usageLocation"),
             sku_ids=tuple(str(item.get("skuId", "")).lower() for item in licences),
+            last_sync=parse_time(data.get("onPremisesLastSyncDateTime")),
         )
 
     @property
@@ -177,6 +180,11 @@ class AuthMethod:
     @property
     def counts_for_mfa(self) -> bool:
         return self.kind not in _NOT_MFA
+
+    @property
+    def short_kind(self) -> str:
+        """The type as a short column names it: "microsoftAuthenticator", "fido2", "phone"."""
+        return self.kind.removesuffix("AuthenticationMethod")
 
 
 @dataclass(frozen=True)

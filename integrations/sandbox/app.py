@@ -82,14 +82,17 @@ async def _sandbox_middleware(request: web.Request, handler: Handler) -> web.Str
     state = request.app[STATE]
     request[REQUEST_ID] = str(uuid.uuid4())
     request[CLIENT_REQUEST_ID] = request.headers.get("client-request-id") or str(uuid.uuid4())
-    await _delay(state)
+    counted = state.gauges.enter(request.path)
     try:
+        await _delay(state)
         response = await handler(request)
     except web.HTTPException as exc:
         if not _is_graph(request.path) or exc.status not in (404, 405):
             raise
         error = unresolved(request.path, exc.status, ROUTES)
         response = to_response(error_result(error, request[REQUEST_ID], request[CLIENT_REQUEST_ID]))
+    finally:
+        state.gauges.leave(counted)
     response.headers["request-id"] = request[REQUEST_ID]
     response.headers["client-request-id"] = request[CLIENT_REQUEST_ID]
     state.log.append(

@@ -119,11 +119,19 @@ def page(
 
 
 def filtered_page(call: GraphCall, items: list[dict[str, Any]], context: str) -> dict[str, Any]:
-    """A small collection with `$filter`, `$select` (plus `id`) and paging applied."""
+    """A small collection with `$filter`, `$select` (plus `id`) and paging applied; what
+    `$expand` added stays beside the selection, as Graph answers `$select` with `$expand`."""
     query = parse_collection_query(call, context)
     matching = [i for i in items if query.filter is None or query.filter.matches(i)]
     if query.select is not None:
-        matching = [project(i, query.select, (), with_id=True) for i in matching]
+        expanded = [name.strip() for name in call.query.get("$expand", "").split(",")]
+        matching = [
+            {
+                **project(i, query.select, (), with_id=True),
+                **{name: i[name] for name in expanded if name in i},
+            }
+            for i in matching
+        ]
     return page(call, matching, query, context=context)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["RecordedRequest", "RequestLog"]
+__all__ = ["Gauge", "Gauges", "RecordedRequest", "RequestLog"]
 
 _SECRET_FIELDS = frozenset({"client_secret", "client_assertion"})
 # JSON body keys whose values are secrets wherever they appear (passwordProfile.password).
@@ -57,3 +57,30 @@ def safe_body(body: Any) -> Any:
     if isinstance(body, list):
         return [safe_body(item) for item in body]
     return body
+
+
+@dataclass
+class Gauge:
+    """How many requests whose path contains `fragment` the sandbox is answering at once,
+    latency included, and the most it ever was: tests assert a client's concurrency bound."""
+
+    fragment: str
+    current: int = 0
+    peak: int = 0
+    total: int = 0
+
+
+class Gauges(list[Gauge]):
+    def enter(self, path: str) -> list[Gauge]:
+        """The gauges this request counts on, each raised by one until `leave`."""
+        matching = [gauge for gauge in self if gauge.fragment in path]
+        for gauge in matching:
+            gauge.current += 1
+            gauge.total += 1
+            gauge.peak = max(gauge.peak, gauge.current)
+        return matching
+
+    @staticmethod
+    def leave(matching: list[Gauge]) -> None:
+        for gauge in matching:
+            gauge.current -= 1

@@ -18,7 +18,7 @@ from .app import build_app
 from .mailboxes import seed_contoso_mailboxes
 from .options import Fault, SandboxOptions
 from .persistence import StateFile
-from .recording import RequestLog
+from .recording import Gauge, RequestLog
 from .replication import Lag
 from .seed_contoso import contoso
 from .seed_fabrikam import fabrikam
@@ -79,6 +79,12 @@ class Sandbox:
         if tenant is None:
             raise KeyError(f"no sandbox tenant {key!r}")
         return tenant
+
+    def gauge(self, fragment: str) -> Gauge:
+        """From now on, counts the requests in flight whose path contains `fragment`."""
+        gauge = Gauge(fragment)
+        self._state.gauges.append(gauge)
+        return gauge
 
     def inject(self, tenant: str, fault: Fault) -> None:
         self._state.faults.inject(self.tenant(tenant).name, fault)

@@ -12,7 +12,7 @@ from aiohttp import web
 from .faults import FaultBook
 from .options import SandboxOptions
 from .persistence import StateFile
-from .recording import RequestLog
+from .recording import Gauges, RequestLog
 from .replication import Replication
 from .tenant import SandboxTenant
 from .tokens import TokenAuthority
@@ -27,6 +27,7 @@ class SandboxState:
     tokens: TokenAuthority
     tenants: dict[str, SandboxTenant] = field(default_factory=dict)
     log: RequestLog = field(default_factory=RequestLog)
+    gauges: Gauges = field(default_factory=Gauges)
     faults: FaultBook = field(default_factory=FaultBook)
     replication: Replication = field(default_factory=Replication)
     base_url: str = ""

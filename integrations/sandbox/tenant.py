@@ -36,6 +36,8 @@ DEFAULT_PERMISSIONS = frozenset(
         "RoleManagement.Read.Directory",
         "Domain.Read.All",
         "Policy.Read.All",
+        # /users roles: the members of role-assignable groups holding a role.
+        "GroupMember.Read.All",
         # deskhand doctor and the check before confirmations read the app's own grants.
         "Application.Read.All",
         # block, unblock, reset password, revoke sessions.

@@ -143,7 +143,7 @@ async def test_group_members_need_a_group_permission_and_a_known_group(
     sandbox: Sandbox, graph: httpx.AsyncClient
 ) -> None:
     unknown = await graph.get("/v1.0/groups/00000000-0000-0000-0000-000000000000/members")
-    for permission in ("Directory.Read.All", "GroupMember.ReadWrite.All"):
+    for permission in ("Directory.Read.All", "GroupMember.ReadWrite.All", "GroupMember.Read.All"):
         sandbox.tenant("contoso").permissions.discard(permission)
     refused = await graph.get("/v1.0/groups/00000000-0000-0000-0000-000000000000/members")
 
@@ -158,3 +158,20 @@ async def test_registration_report_counts_group_assigned_roles_as_admin(
     report = await graph.get(f"/v1.0/reports/authenticationMethods/userRegistrationDetails/{sean}")
 
     assert report.json()["isAdmin"] is True
+
+
+async def test_select_keeps_what_expand_adds(graph: httpx.AsyncClient) -> None:
+    admin = await _id(graph, "admin@contoso.com")
+
+    (assignment,) = await _values(
+        graph,
+        f"{ROLES}/roleAssignments",
+        **{
+            "$filter": f"principalId eq '{admin}'",
+            "$select": "principalId,directoryScopeId",
+            "$expand": "roleDefinition",
+        },
+    )
+
+    assert set(assignment) == {"id", "principalId", "directoryScopeId", "roleDefinition"}
+    assert assignment["roleDefinition"]["displayName"] == "Global Administrator"

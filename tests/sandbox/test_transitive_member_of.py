@@ -38,7 +38,9 @@ async def test_a_user_without_roles_gets_only_groups(graph: httpx.AsyncClient) -
 async def test_transitive_member_of_needs_a_user_or_group_read_permission(
     sandbox: Sandbox, graph: httpx.AsyncClient
 ) -> None:
-    sandbox.tenant("contoso").permissions.difference_update({"User.Read.All", "Directory.Read.All"})
+    sandbox.tenant("contoso").permissions.difference_update(
+        {"User.Read.All", "Directory.Read.All", "GroupMember.Read.All"}
+    )
 
     response = await graph.get("/v1.0/users/adele.vance@contoso.com/transitiveMemberOf")
 
