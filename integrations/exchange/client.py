@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 import httpx
 import structlog
 
-from core.errors import IntegrationError
+from core.errors import DeskhandError, IntegrationError
 from integrations.graph.credentials import AppCredentials, CloudEndpoints
 from integrations.graph.errors import outcome_unknown
 from integrations.graph.retry import (
@@ -249,6 +249,10 @@ class ExchangeClient:
                     return Failure(error, request.repeatable)
                 # A read, or a change that never left: safe to try again.
                 return Failure(error_for_transport(call, exc), retryable=True)
+            except DeskhandError:
+                # Raised before sending (no token for the tenant): nothing left.
+                trace.withdraw()
+                raise
             trace.answered(
                 response.status_code,
                 response.headers.get("request-id", ""),

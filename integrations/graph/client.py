@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import structlog
 
-from core.errors import Unavailable
+from core.errors import DeskhandError, Unavailable
 
 from .batch import BatchRequest, BatchResult, PostBatch, plan_chunks, run_chunk
 from .credentials import AppCredentials, CloudEndpoints
@@ -226,6 +226,10 @@ class GraphClient:
                     return Failure(error, request.idempotent)
                 # A read, or a write that never left: safe to try again.
                 return Failure(error_for_transport(call, exc), retryable=True)
+            except DeskhandError:
+                # Raised before sending (no token for the tenant): nothing left.
+                trace.withdraw()
+                raise
             trace.answered(
                 response.status_code,
                 response.headers.get("request-id", ""),

@@ -126,17 +126,20 @@ class WriteAttempts:
 
     def lost(self, error: httpx.TransportError) -> bool:
         """After a failure in transit: True when the write's outcome is now unknown."""
-        if not self.write:
-            return False
-        if reached_service(error):
+        if self.write and reached_service(error):
             self.unanswered = True
-        elif not self.unanswered:
-            trace = _TRACE.get()
-            if trace is not None:
-                trace.writes[:] = [
-                    w for w in trace.writes if w.client_request_id != self.client_request_id
-                ]
+        else:
+            self.withdraw()
         return self.unanswered
+
+    def withdraw(self) -> None:
+        """This attempt never left (no connection, no token): strike the write out again,
+        unless an earlier attempt went unanswered."""
+        trace = _TRACE.get()
+        if self.write and not self.unanswered and trace is not None:
+            trace.writes[:] = [
+                w for w in trace.writes if w.client_request_id != self.client_request_id
+            ]
 
     def answered(self, status: int, request_id: str, client_request_id: str) -> None:
         # A refusal after an unanswered attempt does not undo what that attempt may have done.

@@ -9,15 +9,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+import httpx
 import pytest
 
-from core.errors import OutcomeUnknown, Unavailable
-from integrations.graph import CloudEndpoints, GraphClient, create_http_client
+from core.errors import AuthFailed, OutcomeUnknown, Unavailable
+from integrations.graph import AppCredentials, CloudEndpoints, GraphClient, create_http_client
 from integrations.graph.trace import GraphWrite, traced_writes
 from integrations.sandbox import Fault, Sandbox
 from integrations.sandbox.recording import RecordedRequest
 
-from .conftest import FAST_RETRY, ClientFor, secret_credentials
+from .conftest import FAST_RETRY, ClientFor, sandbox_cloud, secret_credentials
 from .test_tokens import closed_port
 
 ADELE_UPN = "adele.vance@contoso.com"
@@ -129,3 +130,22 @@ async def test_a_repeatable_write_refused_after_an_unanswered_try_stays_unknown(
     assert (again.status, first.status) == (404, 204)
     assert first.headers["client-request-id"] == again.headers["client-request-id"]
     assert [w.status for w in writes] == [None]
+
+
+async def test_a_write_without_a_token_never_left_and_is_not_traced(
+    sandbox: Sandbox, http: httpx.AsyncClient
+) -> None:
+    registration = sandbox.tenant("contoso")
+    wrong = AppCredentials(
+        tenant_id=registration.tenant_id,
+        client_id=registration.client_id,
+        client_secret="not-the-secret",
+    )
+    client = GraphClient(
+        http, wrong, sandbox_cloud(sandbox), ca_bundle=sandbox.ca_file, retry=FAST_RETRY
+    )
+    with traced_writes() as writes, pytest.raises(AuthFailed):
+        await client.request("PATCH", ADELE, json={"accountEnabled": False})
+    await client.aclose()
+    assert writes == []
+    assert _enabled(sandbox)
