@@ -104,12 +104,19 @@ async def block(ctx: CommandContext, args: SignInArgs, plan: Plan) -> Reply:
     try:
         revoked = await send(ctx.graph.request("POST", f"{path}/revokeSignInSessions"))
     except IntegrationError as error:
+        blocked_how = (
+            f"Blocked sign-in for {plan.target}"
+            if blocked.unknown is None
+            else f"Blocking sign-in for {plan.target} got no answer (outcome unknown; "
+            f"client-request-id {blocked.unknown.client_request_id}: check with /user "
+            f"{plan.target})"
+        )
         return Reply(
             title=f"Sign-in blocked, sessions not revoked: {plan.target}",
             blocks=(
                 Notice(
                     Level.ERROR,
-                    f"Blocked sign-in for {plan.target}, but revoking their sessions failed: "
+                    f"{blocked_how}, but revoking their sessions failed: "
                     f"{error.message} Existing sessions stay signed in until their tokens "
                     f"expire: run /revoke-sessions {plan.target} now.",
                 ),

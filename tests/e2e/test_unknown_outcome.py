@@ -235,3 +235,20 @@ async def test_a_pass_answered_too_late_is_unknown_and_says_to_issue_another(
     *_, finished = await world.audit("tap")
     assert finished.outcome == "unknown"
     assert [ids.client_request_id for ids in finished.graph_request_ids] == [crid]
+
+
+async def test_a_block_unanswered_then_refused_a_revocation_is_unknown_not_blocked(
+    impatient: World,
+) -> None:
+    world = impatient
+    where = f"/users/{world.user(LYNNE).id}"
+    _answer_late(world, "PATCH", where)
+    world.sandbox.inject("contoso", Fault("unavailable", count=5, path="revokeSignInSessions"))
+    told, _ = await _run(world, f"/block {LYNNE}")
+    crid = (await _answered(world, "PATCH", where)).headers["client-request-id"]
+
+    assert told.failed
+    assert f"Blocking sign-in for {LYNNE} got no answer (outcome unknown" in text_of(told)
+    assert crid in text_of(told) and f"run /revoke-sessions {LYNNE} now" in text_of(told)
+    *_, finished = await world.audit("block")
+    assert finished.outcome == "unknown"
