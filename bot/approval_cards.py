@@ -168,13 +168,14 @@ _SETTLED = {
     ActionState.RUNNING: (Level.INFO, "Running."),
     ActionState.DONE: (Level.SUCCESS, "Done."),
     ActionState.FAILED: (Level.ERROR, "Failed."),
+    ActionState.UNKNOWN: (Level.WARNING, "Outcome unknown."),
     ActionState.DENIED: (Level.WARNING, "Denied by {who}."),
     ActionState.EXPIRED: (Level.WARNING, "Expired before anyone decided; nothing was changed."),
     ActionState.CANCELLED: (Level.WARNING, "Cancelled by {who}; nothing was changed."),
 }
 
 
-_RAN = (ActionState.RUNNING, ActionState.DONE, ActionState.FAILED)
+_RAN = (ActionState.RUNNING, ActionState.DONE, ActionState.FAILED, ActionState.UNKNOWN)
 
 
 def settled_card(action: PendingAction, now: datetime) -> Reply:

@@ -106,6 +106,7 @@ class ActionRules:
             ActionState.RUNNING: "is running now",
             ActionState.DONE: "has already run",
             ActionState.FAILED: "has already run and failed",
+            ActionState.UNKNOWN: "has already run, with an unknown outcome",
             ActionState.DENIED: "was denied",
             ActionState.EXPIRED: "has expired; run the command again",
             ActionState.CANCELLED: "was cancelled",

@@ -4,7 +4,7 @@ A destructive command never runs from the line that asked for it. `propose` work
 from the target's current state, stores it as a `PendingAction` and answers with a card that
 only the requester sees. Then, each move an atomic compare-and-set in the store:
 
-    pending ──confirm──> approved ──> running ──> done | failed          (policy "confirm")
+    pending ──confirm──> approved ──> running ──> done | failed | unknown (policy "confirm")
     pending ──confirm──> awaiting ──approve──> approved ──> running ...  ("four-eyes", "admin")
     pending | awaiting ──> cancelled (requester) | denied (approver) | expired (clock)
 
@@ -12,12 +12,18 @@ Right before running, the plan is made again; if the target changed (deleted, al
 blocked, now protected) the action stops and says so. A typed secret (a password) is never
 stored: it waits in this process's memory only, so an action that needs one must be
 confirmed by the same Deskhand process that received it.
+
+Every Graph or Exchange write an action sends is stored on its row before it is sent. A write
+that got no answer (a timeout, a broken connection) leaves the action `unknown` unless the
+command's read-back showed the change, and an action whose process stopped mid-run ends
+`unknown` with the ids of the writes it had sent, never "not run".
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -50,6 +56,7 @@ from bot.store.pending import (
     mark_reminded,
     move,
     new_action_id,
+    save_writes,
     stale_actions,
 )
 from cards.reply import Level, Notice, Reply, Text
@@ -57,8 +64,8 @@ from commands.arguments import redacted_arguments
 from commands.context import Actor, CommandContext, TenantInfo
 from commands.plan import plan_changes, plan_from_json, plan_to_json
 from commands.registry import CommandSpec, Registry, Role
-from core.errors import DeskhandError, NotFound, UsageError, UserError
-from integrations.graph.trace import GraphWrite, traced_writes
+from core.errors import DeskhandError, NotFound, OutcomeUnknown, UsageError, UserError
+from integrations.graph.trace import GraphWrite, OnSend, traced_writes
 
 __all__ = ["ApprovalDesk", "ContextFactory", "GuardCheck", "RoleLookup"]
 
@@ -267,8 +274,14 @@ class ApprovalDesk:
             return self.rules.not_open(await self._load(action.id))
         writes: list[GraphWrite] = []
         try:
-            with traced_writes() as writes:
+            with traced_writes(self._keeper(action.id)) as writes:
                 reply = await self._execute(action, ctx)
+        except OutcomeUnknown as error:
+            reply = Reply(
+                title=f"/{action.command}: outcome unknown",
+                blocks=(Notice(Level.WARNING, error.message),),
+                level=Level.WARNING,
+            )
         except DeskhandError as error:
             reply = Reply.error(f"Not run: {error.message}" if not writes else error.message)
         except Exception:
@@ -279,9 +292,9 @@ class ApprovalDesk:
             )
         finally:
             self._secrets.pop(action.id, None)
-        state = ActionState.FAILED if reply.failed else ActionState.DONE
+        state = _ended(reply, writes)
         result = _summary(reply)
-        await self._finish(action, state, result, now)
+        await self._finish(action, state, result, writes)
         action = await self._load(action.id)
         await self.news.audit(action, state.value, ctx.actor, ctx, result, writes)
         card = settled_card(action, self.clock())
@@ -344,7 +357,11 @@ class ApprovalDesk:
         return spec.args.model_validate({**action.args, **held})
 
     async def _finish(
-        self, action: PendingAction, state: ActionState, result: str, now: datetime
+        self,
+        action: PendingAction,
+        state: ActionState,
+        result: str,
+        writes: Sequence[GraphWrite],
     ) -> None:
         async with self.store.engine.begin() as conn:
             await move(
@@ -354,7 +371,19 @@ class ApprovalDesk:
                 to=state,
                 now=self.clock(),
                 result=result[:1000],
+                writes=_stored(writes),
             )
+
+    def _keeper(self, action_id: str) -> OnSend:
+        """Stores the action's writes before each is sent. One at a time, each storing the
+        list as it is then, so the last stored holds every write sent so far."""
+        lock = asyncio.Lock()
+
+        async def keep(writes: Sequence[GraphWrite]) -> None:
+            async with lock, self.store.engine.begin() as conn:
+                await save_writes(conn, action_id, _stored(writes))
+
+        return keep
 
     # -- the clock ---------------------------------------------------------------------------
 
@@ -402,20 +431,25 @@ class ApprovalDesk:
         await self.news.post_everywhere(action, reminder)
 
     async def _interrupted(self, action_id: str, now: datetime) -> None:
+        """A process stopped mid-run: what it sent may have been made, so an action that sent
+        anything ends `unknown`, naming the writes by the ids they were sent with."""
+        sent = _loaded((await self._load(action_id)).writes)
+        state = ActionState.UNKNOWN if sent else ActionState.FAILED
         async with self.store.engine.begin() as conn:
             moved = await move(
                 conn,
                 action_id,
                 leaving=(ActionState.RUNNING,),
-                to=ActionState.FAILED,
+                to=state,
                 now=now,
-                result="Interrupted: Deskhand stopped while running it. Check the target "
-                "before trying again.",
+                result=_interruption(sent),
             )
         if moved:
             action = await self._load(action_id)
-            await self.news.audit(action, "failed", None, None, action.result or "")
-            await self.news.update_cards(action, settled_card(action, now))
+            await self.news.audit(action, state.value, None, None, action.result or "", sent)
+            card = settled_card(action, now)
+            await self.news.update_cards(action, card)
+            await self.news.tell_requester(action, card)
 
     # -- listing -----------------------------------------------------------------------------
 
@@ -487,3 +521,44 @@ def _summary(reply: Reply) -> str:
     blocks = [block for block in reply.blocks if isinstance(block, Notice | Text)]
     blocks.sort(key=lambda block: not (isinstance(block, Notice) and block.level is reply.level))
     return " ".join(" ".join(block.text for block in blocks).split())[:500] or reply.title
+
+
+def _ended(reply: Reply, writes: Sequence[GraphWrite]) -> ActionState:
+    """A write without an answer leaves the outcome unknown, unless the command read the
+    change back and said so with a success."""
+    if any(not write.answered for write in writes) and reply.level is not Level.SUCCESS:
+        return ActionState.UNKNOWN
+    return ActionState.FAILED if reply.failed else ActionState.DONE
+
+
+def _stored(writes: Sequence[GraphWrite]) -> list[dict[str, Any]]:
+    return [dataclasses.asdict(write) for write in writes]
+
+
+def _loaded(stored: Sequence[Mapping[str, Any]]) -> list[GraphWrite]:
+    return [
+        GraphWrite(
+            str(item.get("method", "")),
+            str(item.get("path", "")),
+            item.get("status") if isinstance(item.get("status"), int) else None,
+            str(item.get("request_id") or ""),
+            str(item.get("client_request_id") or ""),
+        )
+        for item in stored
+    ]
+
+
+def _interruption(sent: Sequence[GraphWrite]) -> str:
+    if not sent:
+        return (
+            "Interrupted: Deskhand stopped while running it, before it sent any change. Check "
+            "the target before trying again."
+        )
+    unanswered = [write for write in sent if not write.answered]
+    ids = ", ".join(f"{w.method} {w.path} (client-request-id {w.client_request_id})" for w in sent)
+    what = "outcome unknown" if unanswered else "answered, but the result was never checked"
+    return (
+        f"Interrupted: Deskhand stopped while running it, after sending {ids}: {what}. The "
+        "change may have been made: check the target before trying again. A password or "
+        "pass it was to show was lost with it; run the command again for a new one."
+    )

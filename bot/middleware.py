@@ -20,7 +20,7 @@ from bot.invocation import Invocation
 from cards.reply import Reply
 from commands.context import Progress, TenantInfo, silent_progress
 from commands.registry import CommandSpec, positional_kind
-from core.errors import AccessDenied, DeskhandError, IntegrationError, UserError
+from core.errors import AccessDenied, DeskhandError, IntegrationError, OutcomeUnknown, UserError
 
 __all__ = [
     "AccessCheck",
@@ -86,6 +86,8 @@ def outcome_of(error: BaseException | None, reply: Reply | None) -> str:
         return "denied"
     if isinstance(error, UserError):
         return "rejected"
+    if isinstance(error, OutcomeUnknown):
+        return "unknown"
     if isinstance(error, IntegrationError):
         return "failed"
     return "error"

@@ -125,7 +125,7 @@ async def open_runtime(
         store = await open_store(settings.store_url)
         stack.push_async_callback(store.close)
         audit = await open_audit_log(settings, store)
-        http = create_http_client(ca_bundle)
+        http = create_http_client(ca_bundle, timeout=settings.request_timeout)
         stack.push_async_callback(http.aclose)
         products = await asyncio.to_thread(load_catalog, settings.home / "products.csv")
         clients = {

@@ -21,7 +21,7 @@ from commands.context import CommandContext
 from commands.deleted_users import DeletedUser, find_deleted, matching_deleted
 from commands.people import is_direct_key
 from commands.plan import ActionArgs, Plan, Protection
-from commands.readback import applied, read_back
+from commands.readback import applied, read_back, send
 from commands.registry import Role, command, positional
 from commands.targets import Target, find_target, read_target, user_plan
 from core.errors import (
@@ -144,7 +144,7 @@ async def delete_user(ctx: CommandContext, args: DeleteUserArgs, plan: Plan) -> 
     Frees its licences. Refused for accounts synced from on-premises AD (delete them there).
     """
     try:
-        await ctx.graph.request("DELETE", f"/users/{plan.target_id}")
+        sent = await send(ctx.graph.request("DELETE", f"/users/{plan.target_id}"))
     except Forbidden as error:
         raise _needs_role(error, plan.target, plan.protection, "delete") from None
     except Rejected as error:
@@ -157,6 +157,7 @@ async def delete_user(ctx: CommandContext, args: DeleteUserArgs, plan: Plan) -> 
         done=f"Deleted {plan.target} in {ctx.current_tenant.display_name}. Undo within 30 days "
         f"with /restore-user {plan.target}.",
         look=f"/user {plan.target}",
+        unknown=sent.unknown,
     )
 
 

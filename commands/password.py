@@ -7,7 +7,8 @@ Privileged Authentication Administrator for privileged admins).
 
 The generated password is made inside the executor, never in the planner or the plan, so it
 never reaches the store; it leaves only in `Reply.secret`. A typed password is accepted only
-where no one else reads the conversation.
+where no one else reads the conversation. A reset that got no answer may have been made, so
+its password is treated as set: shown to the requester as after a success, never sent again.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pydantic import Field, SecretStr
 from cards.reply import Facts, Reply
 from commands.context import CommandContext
 from commands.plan import ActionArgs, Plan
-from commands.readback import applied, read_back
+from commands.readback import applied, read_back, send
 from commands.registry import Role, command, positional
 from commands.targets import find_target, read_target, user_plan
 from core.errors import Forbidden, Rejected, UserError
@@ -157,8 +158,10 @@ async def reset_password(ctx: CommandContext, args: ResetPasswordArgs, plan: Pla
     force = plan.state.get("forceChangePasswordNextSignIn") is not False
     profile = {"forceChangePasswordNextSignIn": force, "password": password}
     try:
-        await ctx.graph.request(
-            "PATCH", f"/users/{plan.target_id}", json={"passwordProfile": profile}
+        sent = await send(
+            ctx.graph.request(
+                "PATCH", f"/users/{plan.target_id}", json={"passwordProfile": profile}
+            )
         )
     except Forbidden as error:
         raise _needs_role(error, plan) from None
@@ -192,6 +195,13 @@ async def reset_password(ctx: CommandContext, args: ResetPasswordArgs, plan: Pla
         done=f"Reset the password of {plan.target} in {ctx.current_tenant.display_name}. " + shown,
         look=f"/user {plan.target}",
         secret="" if typed else password,
+        unknown=sent.unknown,
+        if_made=(
+            "Treat the password you typed as set: it may be."
+            if typed
+            else "Treat the password shown only to you as set: it may be, and Deskhand will not "
+            "send it again. If the user cannot sign in with it, run /reset-password again."
+        ),
     )
 
 

@@ -3,7 +3,8 @@
 Block is `PATCH /users/{id}` `{"accountEnabled": false}` and then
 `POST /users/{id}/revokeSignInSessions` (user-update.md, user-revokesigninsessions.md): the
 account first, so no new refresh token is issued after the old ones are revoked. Each executor
-acts on the planned object id only and reads the user back to check its change.
+acts on the planned object id only and reads the user back to check its change; a write that
+got no answer is settled by that read-back (commands/readback.py), never sent again blindly.
 
 Accounts synced from on-premises AD are refused for block and unblock: the next sync would
 overwrite `accountEnabled`. Revoking sessions works for them.
@@ -11,6 +12,7 @@ overwrite `accountEnabled`. Revoking sessions works for them.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -18,10 +20,10 @@ from typing import Any
 from cards.reply import Facts, Level, Notice, Reply
 from commands.context import CommandContext
 from commands.plan import ActionArgs, Plan
-from commands.readback import applied, read_back
+from commands.readback import Sent, applied, read_back, send
 from commands.registry import Role, command, positional
 from commands.targets import Target, find_target, user_plan
-from core.errors import IntegrationError, UserError
+from core.errors import IntegrationError, OutcomeUnknown, UserError
 
 __all__ = [
     "ACCESS_TOKEN_NOTE",
@@ -98,23 +100,30 @@ async def block(ctx: CommandContext, args: SignInArgs, plan: Plan) -> Reply:
     stay valid up to about an hour unless the app supports continuous access evaluation.
     """
     path = f"/users/{plan.target_id}"
-    await ctx.graph.request("PATCH", path, json={"accountEnabled": False})
+    blocked = await send(ctx.graph.request("PATCH", path, json={"accountEnabled": False}))
     try:
-        revoked = await ctx.graph.request("POST", f"{path}/revokeSignInSessions")
+        revoked = await send(ctx.graph.request("POST", f"{path}/revokeSignInSessions"))
     except IntegrationError as error:
+        blocked_how = (
+            f"Blocked sign-in for {plan.target}"
+            if blocked.unknown is None
+            else f"Blocking sign-in for {plan.target} got no answer (outcome unknown; "
+            f"client-request-id {blocked.unknown.client_request_id}: check with /user "
+            f"{plan.target})"
+        )
         return Reply(
             title=f"Sign-in blocked, sessions not revoked: {plan.target}",
             blocks=(
                 Notice(
                     Level.ERROR,
-                    f"Blocked sign-in for {plan.target}, but revoking their sessions failed: "
+                    f"{blocked_how}, but revoking their sessions failed: "
                     f"{error.message} Existing sessions stay signed in until their tokens "
                     f"expire: run /revoke-sessions {plan.target} now.",
                 ),
             ),
             level=Level.ERROR,
         )
-    if revoked.get("value") is not True:
+    if not _confirmed(revoked):
         return _revocation_unconfirmed(
             plan, f"Blocked sign-in for {plan.target}, but Graph did not confirm the revocation."
         )
@@ -123,7 +132,7 @@ async def block(ctx: CommandContext, args: SignInArgs, plan: Plan) -> Reply:
         _reader(ctx, plan, ("accountEnabled", _SESSIONS_FIELD)),
         lambda after: "" if after.get("accountEnabled") is False else "sign-in shows as enabled",
     )
-    return applied(
+    reply = applied(
         seen,
         title=f"Sign-in blocked: {plan.target}",
         blocks=(
@@ -134,7 +143,13 @@ async def block(ctx: CommandContext, args: SignInArgs, plan: Plan) -> Reply:
         done=f"Blocked sign-in for {plan.target} in {ctx.current_tenant.display_name} and "
         f"revoked their refresh tokens. {ACCESS_TOKEN_NOTE}",
         look=f"/user {plan.target}",
+        unknown=blocked.unknown,
+        if_made=f"Their sessions were revoked: if sign-in is still enabled, run /block "
+        f"{plan.target} again.",
     )
+    if revoked.unknown is not None:
+        return _revocation_unanswered(reply, plan, revoked.unknown)
+    return reply
 
 
 async def plan_unblock(ctx: CommandContext, args: SignInArgs) -> Plan:
@@ -169,7 +184,9 @@ async def unblock(ctx: CommandContext, args: SignInArgs, plan: Plan) -> Reply:
 
     Refused for accounts synced from on-premises AD (enable them there).
     """
-    await ctx.graph.request("PATCH", f"/users/{plan.target_id}", json={"accountEnabled": True})
+    sent = await send(
+        ctx.graph.request("PATCH", f"/users/{plan.target_id}", json={"accountEnabled": True})
+    )
     seen = await read_back(
         ctx,
         _reader(ctx, plan, ("accountEnabled",)),
@@ -181,6 +198,7 @@ async def unblock(ctx: CommandContext, args: SignInArgs, plan: Plan) -> Reply:
         blocks=(Facts((("Sign-in", "enabled"),)),),
         done=f"{plan.target} can sign in to {ctx.current_tenant.display_name} again.",
         look=f"/user {plan.target}",
+        unknown=sent.unknown,
     )
 
 
@@ -215,8 +233,8 @@ async def revoke_sessions(ctx: CommandContext, args: SignInArgs, plan: Plan) -> 
     read = _reader(ctx, plan, (_SESSIONS_FIELD,))
     # Read first, so the read-back can tell the new time from the old one.
     before = (await read()).get(_SESSIONS_FIELD)
-    answer = await ctx.graph.request("POST", f"/users/{plan.target_id}/revokeSignInSessions")
-    if answer.get("value") is not True:
+    answer = await send(ctx.graph.request("POST", f"/users/{plan.target_id}/revokeSignInSessions"))
+    if not _confirmed(answer):
         return _revocation_unconfirmed(
             plan, f"Graph did not confirm revoking {plan.target}'s sessions."
         )
@@ -236,6 +254,9 @@ async def revoke_sessions(ctx: CommandContext, args: SignInArgs, plan: Plan) -> 
         done=f"Revoked the refresh tokens and sessions of {plan.target}: they must sign in "
         f"again everywhere. {ACCESS_TOKEN_NOTE}",
         look=f"/user {plan.target}",
+        unknown=answer.unknown,
+        if_made=f"Revoking sessions is safe to repeat: run /revoke-sessions {plan.target} "
+        "again to be sure.",
     )
 
 
@@ -254,6 +275,27 @@ def _sessions_from(after: dict[str, Any] | None) -> str:
     except ValueError:
         return "not reported"
     return f"{moment:%Y-%m-%d %H:%M:%S} UTC"
+
+
+def _confirmed(revoked: Sent[dict[str, Any]]) -> bool:
+    """revokeSignInSessions answers `"value": true`; an unanswered one is for the read-back."""
+    return revoked.unknown is not None or (revoked.answer or {}).get("value") is True
+
+
+def _revocation_unanswered(reply: Reply, plan: Plan, unknown: OutcomeUnknown) -> Reply:
+    """Blocked, but the revocation got no answer: the sessions may still be valid."""
+    warning = Notice(
+        Level.WARNING,
+        f"Revoking {plan.target}'s sessions got no answer (outcome unknown; client-request-id "
+        f"{unknown.client_request_id}): run /revoke-sessions {plan.target} to be sure. It is "
+        "safe to repeat.",
+    )
+    return dataclasses.replace(
+        reply,
+        title=f"{reply.title} (sessions: outcome unknown)",
+        blocks=(*reply.blocks, warning),
+        level=Level.WARNING if reply.level is Level.SUCCESS else reply.level,
+    )
 
 
 def _revocation_unconfirmed(plan: Plan, text: str) -> Reply:

@@ -26,7 +26,7 @@ from commands.plan import ActionArgs, Plan
 from commands.readback import applied, read_back
 from commands.registry import Role, command, positional
 from commands.targets import Target, find_target, user_plan
-from core.errors import Forbidden, Rejected, UserError
+from core.errors import Forbidden, OutcomeUnknown, Rejected, UserError
 
 __all__ = ["TAP_POLICY", "TapArgs", "TapPolicy", "plan_tap", "read_tap_policy", "tap"]
 
@@ -198,6 +198,15 @@ async def tap(ctx: CommandContext, args: TapArgs, plan: Plan) -> Reply:
     path = f"/users/{plan.target_id}/authentication/temporaryAccessPassMethods"
     try:
         created = await ctx.graph.request("POST", path, json=body)
+    except OutcomeUnknown as error:
+        # The pass is only in the answer that never came: no read shows its code again.
+        raise OutcomeUnknown(
+            f"Microsoft Graph did not answer the request for a Temporary Access Pass for "
+            f"{plan.target} (outcome unknown; client-request-id {error.client_request_id}). A "
+            "pass may have been created, but its code never reached Deskhand, so no one can "
+            f"use it: run /tap {plan.target} again, and the new pass replaces it.",
+            **error.context,
+        ) from None
     except Forbidden as error:
         raise needs_permission(error, METHODS_WRITE, f"create a pass for {plan.target}") from None
     except Rejected as error:

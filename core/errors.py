@@ -13,6 +13,7 @@ exception text, tokens or secrets.
     ├── IntegrationError          a remote service (Graph, Exchange, a PSA) failed us
     │   ├── Unavailable           network error, timeout or 5xx: retryable; names the host
     │   │   └── Throttled         still throttled after the retry budget
+    │   ├── OutcomeUnknown        a write was sent and no answer came: it may have been made
     │   ├── Rejected              the service refused the request; carries a safe detail
     │   │   ├── RemoteNotFound    the object does not exist there
     │   │   ├── Forbidden         the app lacks a permission or role; names it
@@ -36,6 +37,7 @@ __all__ = [
     "IntegrationError",
     "LicenseRequired",
     "NotFound",
+    "OutcomeUnknown",
     "Rejected",
     "RemoteContext",
     "RemoteNotFound",
@@ -140,6 +142,13 @@ class Throttled(Unavailable):
     ) -> None:
         super().__init__(message, **context)
         self.retry_after = retry_after
+
+
+class OutcomeUnknown(IntegrationError):
+    """A write reached the service (or may have) and no answer came back: a read timeout, a
+    connection broken after the request went out. The change may or may not have been made, so
+    it is neither retried blindly nor reported as "not run"; `client_request_id` is the id the
+    request was sent with, which the service's own logs know it by."""
 
 
 class Rejected(IntegrationError):

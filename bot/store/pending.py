@@ -32,6 +32,7 @@ __all__ = [
     "move",
     "new_action_id",
     "save_cards",
+    "save_writes",
     "stale_actions",
 ]
 
@@ -45,6 +46,8 @@ class ActionState(StrEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+    UNKNOWN = "unknown"
+    """Ran, and a write it sent got no answer that a read-back could settle."""
     DENIED = "denied"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
@@ -84,12 +87,16 @@ class PendingAction:
     result: str | None = None
     cards: Sequence[Mapping[str, str]] = field(default_factory=tuple)
     reminded_at: datetime | None = None
+    writes: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
+    """What it sent while running: `method`, `path`, `client_request_id` (and `request_id`
+    and `status` once answered)."""
 
 
 async def insert_action(conn: AsyncConnection, action: PendingAction) -> None:
     values = {column.name: getattr(action, column.name) for column in pending_actions.columns}
     values["state"] = action.state.value
     values["cards"] = list(action.cards)
+    values["writes"] = list(action.writes)
     await conn.execute(insert(pending_actions).values(**values))
 
 
@@ -129,6 +136,14 @@ async def save_cards(
     """Where the action's approval cards were posted; not a state move."""
     query = update(pending_actions).where(pending_actions.c.id == action_id)
     await conn.execute(query.values(cards=list(cards)))
+
+
+async def save_writes(
+    conn: AsyncConnection, action_id: str, writes: Sequence[Mapping[str, Any]]
+) -> None:
+    """The writes a running action has sent so far; not a state move."""
+    query = update(pending_actions).where(pending_actions.c.id == action_id)
+    await conn.execute(query.values(writes=list(writes)))
 
 
 async def count_started_since(
@@ -195,6 +210,7 @@ def _action(row: RowMapping) -> PendingAction:
     values = dict(row)
     values["state"] = ActionState(values["state"])
     values["cards"] = tuple(values["cards"] or ())
+    values["writes"] = tuple(values["writes"] or ())
     return PendingAction(**values)
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 
 __all__ = [
@@ -174,6 +175,9 @@ pending_actions = Table(
     Column("expires_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("reminded_at", UtcDateTime(), nullable=True),
+    # The Graph and Exchange writes a running action sent (method, path, client-request-id;
+    # never a body), stored before each is sent: after a crash they are what it may have done.
+    Column("writes", JSON(), nullable=False, server_default=text("'[]'")),
     # Expiry sweeps read by state and time; rate limits count by requester or tenant and time.
     Index("ix_pending_actions_state_expires_at", "state", "expires_at"),
     Index("ix_pending_actions_requester_created_at", "requester", "created_at"),

@@ -24,8 +24,9 @@ from typing import Any, TypeVar
 import httpx
 import structlog
 
-from core.errors import IntegrationError
+from core.errors import DeskhandError, IntegrationError
 from integrations.graph.credentials import AppCredentials, CloudEndpoints
+from integrations.graph.errors import outcome_unknown
 from integrations.graph.retry import (
     RETRY_STATUSES,
     Failure,
@@ -34,7 +35,7 @@ from integrations.graph.retry import (
     retrying,
 )
 from integrations.graph.tokens import BearerAuth, TokenSource
-from integrations.graph.trace import GraphWrite, note_write
+from integrations.graph.trace import WriteAttempts
 
 from .endpoints import ExchangeEndpoint
 from .errors import (
@@ -225,22 +226,48 @@ class ExchangeClient:
 
     async def _send(self, request: _Request) -> httpx.Response:
         call = request.call
+        # Exchange changes go into the audit log with their ids, like Graph writes.
+        trace = WriteAttempts(
+            "POST",
+            f"/adminapi/beta/InvokeCommand {call.cmdlet}",
+            call.client_request_id,
+            request.write,
+        )
 
         async def attempt() -> httpx.Response | Failure:
+            await trace.sending()
             try:
                 async with self._limit:
                     response = await self._http.post(
                         request.url, json=request.body, headers=request.headers, auth=self._auth
                     )
             except httpx.TransportError as exc:
-                retryable = request.repeatable or isinstance(exc, httpx.ConnectError)
-                return Failure(error_for_transport(call, exc), retryable)
-            if request.write:
-                _note(call, response)
+                if trace.lost(exc):
+                    error = outcome_unknown(
+                        SERVICE, call.host, call.label, call.client_request_id, exc
+                    )
+                    return Failure(error, request.repeatable)
+                # A read, or a change that never left: safe to try again.
+                return Failure(error_for_transport(call, exc), retryable=True)
+            except DeskhandError:
+                # Raised before sending (no token for the tenant): nothing left.
+                trace.withdraw()
+                raise
+            trace.answered(
+                response.status_code,
+                response.headers.get("request-id", ""),
+                response.headers.get("client-request-id", ""),
+            )
             status = response.status_code
             if status < 400:
                 return response
             content = response.content
+            if trace.unanswered:
+                # An earlier attempt may have made the change this one was refused for.
+                return Failure(
+                    outcome_unknown(SERVICE, call.host, call.label, call.client_request_id, None),
+                    retryable=False,
+                )
             throttled = status == 429 or is_concurrency_limit(status, content)
             return Failure(
                 error_for_status(call, status, content, response.headers),
@@ -250,20 +277,6 @@ class ExchangeClient:
 
         context = {"cmdlet": call.cmdlet, "client_request_id": call.client_request_id}
         return await retrying(self._retry, attempt, event="exchange.retry", context=context)
-
-
-def _note(call: CmdletCall, response: httpx.Response) -> None:
-    """Exchange changes go into the audit log with their ids, like Graph writes."""
-    headers = response.headers
-    note_write(
-        GraphWrite(
-            "POST",
-            f"/adminapi/beta/InvokeCommand {call.cmdlet}",
-            response.status_code,
-            headers.get("request-id", ""),
-            headers.get("client-request-id") or call.client_request_id,
-        )
-    )
 
 
 def _upn_or_none(identity: str) -> str | None:

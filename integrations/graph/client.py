@@ -18,11 +18,11 @@ from typing import Any
 import httpx
 import structlog
 
-from core.errors import Unavailable
+from core.errors import DeskhandError, Unavailable
 
 from .batch import BatchRequest, BatchResult, PostBatch, plan_chunks, run_chunk
 from .credentials import AppCredentials, CloudEndpoints
-from .errors import GraphCall, error_for_status, error_for_transport
+from .errors import GraphCall, error_for_status, error_for_transport, outcome_unknown
 from .odata import encode_path, query_string
 from .retry import (
     RETRY_STATUSES,
@@ -33,11 +33,12 @@ from .retry import (
     retrying,
 )
 from .tokens import BearerAuth, TokenSource
-from .trace import GraphWrite, note_write
+from .trace import WriteAttempts
 
 __all__ = ["GraphClient"]
 
 _JSON = {"Accept": "application/json"}
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
 _log = structlog.get_logger(__name__)
 
 
@@ -49,6 +50,8 @@ class _Request:
     json: Any = None
     headers: Mapping[str, str] | None = None
     idempotent: bool = True
+    write: bool = False
+    """A call that may change something: traced, and its outcome unknown without an answer."""
 
 
 class GraphClient:
@@ -148,7 +151,10 @@ class GraphClient:
         async def post(chunk: Sequence[BatchRequest]) -> Sequence[Mapping[str, Any]]:
             payload = {"requests": [r.payload() for r in chunk]}
             idempotent = all(is_idempotent(r.method) for r in chunk)
-            request = self._request("POST", "/$batch", {}, version, payload, idempotent=idempotent)
+            reads = all(r.method.upper() in _READS for r in chunk)
+            request = self._request(
+                "POST", "/$batch", {}, version, payload, idempotent=idempotent, write=not reads
+            )
             answers = _json(await self._send(request), request.call).get("responses")
             return answers if isinstance(answers, list) else []
 
@@ -168,6 +174,7 @@ class GraphClient:
         headers: Mapping[str, str] | None = None,
         *,
         idempotent: bool | None = None,
+        write: bool | None = None,
     ) -> _Request:
         if not path.startswith("/"):
             raise ValueError(f"Graph paths start with '/': {path!r}")
@@ -176,7 +183,8 @@ class GraphClient:
             url = f"{url}?{query_string(params)}"
         call = GraphCall.of(method, path, self._host, params, json, str(uuid.uuid4()))
         safe = is_idempotent(method) if idempotent is None else idempotent
-        return _Request(method, url, call, json, headers, safe)
+        changes = method not in _READS if write is None else write
+        return _Request(method, url, call, json, headers, safe, changes)
 
     def _checked_link(self, link: str, call: GraphCall) -> str:
         # The token goes with the request: never follow a link off the tenant's Graph host.
@@ -196,7 +204,11 @@ class GraphClient:
             "client-request-id": request.call.client_request_id,
         }
 
+        call = request.call
+        trace = WriteAttempts(call.method, call.path, call.client_request_id, request.write)
+
         async def attempt() -> httpx.Response | Failure:
+            await trace.sending()
             try:
                 async with self._limit:
                     response = await self._http.request(
@@ -207,34 +219,39 @@ class GraphClient:
                         auth=self._auth,
                     )
             except httpx.TransportError as exc:
-                retryable = request.idempotent or isinstance(exc, httpx.ConnectError)
-                return Failure(error_for_transport(request.call, exc), retryable)
-            if not request.idempotent:
-                _note(request.call, response)
+                if trace.lost(exc):
+                    error = outcome_unknown(
+                        "Microsoft Graph", call.host, call.label, call.client_request_id, exc
+                    )
+                    return Failure(error, request.idempotent)
+                # A read, or a write that never left: safe to try again.
+                return Failure(error_for_transport(call, exc), retryable=True)
+            except DeskhandError:
+                # Raised before sending (no token for the tenant): nothing left.
+                trace.withdraw()
+                raise
+            trace.answered(
+                response.status_code,
+                response.headers.get("request-id", ""),
+                response.headers.get("client-request-id", ""),
+            )
             if response.status_code < 400:
                 return response
             status = response.status_code
+            if trace.unanswered:
+                # An earlier attempt may have made the change this one was refused for.
+                unknown = outcome_unknown(
+                    "Microsoft Graph", call.host, call.label, call.client_request_id, None
+                )
+                return Failure(unknown, retryable=False)
             return Failure(
-                error_for_status(request.call, status, _body(response), response.headers),
+                error_for_status(call, status, _body(response), response.headers),
                 status in RETRY_STATUSES and (request.idempotent or status == 429),
                 parse_retry_after(response.headers.get("Retry-After")),
             )
 
         context = {"call": request.call.label, "client_request_id": request.call.client_request_id}
         return await retrying(self._retry, attempt, event="graph.retry", context=context)
-
-
-def _note(call: GraphCall, response: httpx.Response) -> None:
-    headers = response.headers
-    note_write(
-        GraphWrite(
-            call.method,
-            call.path,
-            response.status_code,
-            headers.get("request-id", ""),
-            headers.get("client-request-id") or call.client_request_id,
-        )
-    )
 
 
 def _with_select(params: Mapping[str, str] | None, select: Sequence[str]) -> dict[str, str]:

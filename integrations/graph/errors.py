@@ -19,6 +19,7 @@ from core.errors import (
     Forbidden,
     IntegrationError,
     LicenseRequired,
+    OutcomeUnknown,
     Rejected,
     RemoteContext,
     RemoteNotFound,
@@ -29,7 +30,7 @@ from core.errors import (
 from .permissions import required_permission
 from .retry import parse_retry_after
 
-__all__ = ["GraphCall", "error_for_status", "error_for_transport"]
+__all__ = ["GraphCall", "error_for_status", "error_for_transport", "outcome_unknown"]
 
 _NON_PREMIUM = "Authentication_RequestFromNonPremiumTenantOrB2CTenant"
 _DETAIL_CHARS = 200
@@ -155,14 +156,39 @@ def _forbidden(call: GraphCall, context: RemoteContext) -> Forbidden:
     )
 
 
+def _failure_in_transit(error: httpx.TransportError | None) -> str:
+    if error is None:
+        return "did not answer"
+    if isinstance(error, httpx.TimeoutException):
+        return "did not answer in time"
+    if isinstance(error, httpx.ConnectError):
+        return "could not be reached"
+    return "broke off the connection"
+
+
+def outcome_unknown(
+    service: str,
+    host: str,
+    label: str,
+    client_request_id: str,
+    error: httpx.TransportError | None,
+) -> OutcomeUnknown:
+    """A write sent without an answer, for Graph and Exchange alike: say that it may have been
+    made, and give the id the request went out with. `error` is None when a later attempt was
+    refused: the refusal does not undo what the unanswered one may have done."""
+    return OutcomeUnknown(
+        f"{service} at {host} {_failure_in_transit(error)} after Deskhand sent {label}: "
+        "the change may or may not have been made (outcome unknown; client-request-id "
+        f"{client_request_id}). Check the target before trying again.",
+        service=service,
+        host=host,
+        client_request_id=client_request_id,
+    )
+
+
 def error_for_transport(call: GraphCall, error: httpx.TransportError) -> Unavailable:
     """A network failure: nothing (or nothing readable) came back from the host."""
-    if isinstance(error, httpx.TimeoutException):
-        what = "did not answer in time"
-    elif isinstance(error, httpx.ConnectError):
-        what = "could not be reached"
-    else:
-        what = "broke off the connection"
+    what = _failure_in_transit(error)
     return Unavailable(
         f"Microsoft Graph at {call.host} {what} ({call.label}). Try again in a few minutes.",
         host=call.host,

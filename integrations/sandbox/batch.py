@@ -110,7 +110,10 @@ class BatchEndpoint:
         try:
             identity = authenticate(request)
             state = request.app[STATE]
-            if fault := state.faults.take(identity[0].name, "/$batch", inside_batch=False):
+            fault = state.faults.take(
+                identity[0].name, "/$batch", inside_batch=False, method="POST"
+            )
+            if fault:
                 await apply_fault(fault)
             inner = parse_batch(await read_json(request))
             run = _BatchRun(

@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .faults import apply_fault
+from .faults import answer_late, apply_fault
 from .graph_errors import GraphError
 from .mailboxes import MailboxState, Recipient, Rule
 from .model import User
@@ -118,7 +118,8 @@ async def invoke_command(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     try:
         tenant = _authenticate(request)
-        if fault := state.faults.take(tenant.name, request.path, inside_batch=False):
+        fault = state.faults.take(tenant.name, request.path, inside_batch=False, method="POST")
+        if fault:
             await _fault(fault)
         cmdlet, params = await _read_input(request)
         reading = cmdlet.casefold().startswith("get-")
@@ -128,6 +129,7 @@ async def invoke_command(request: web.Request) -> web.StreamResponse:
             else:
                 state.replication.wrote(tenant)
             result = _run(state, tenant, request, cmdlet, params)
+        await answer_late(fault)
     except ExchangeError as error:
         if isinstance(error.body, bytes):
             return web.Response(status=error.status, body=error.body, headers=error.headers)

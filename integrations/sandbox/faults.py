@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from .graph_errors import GraphError
 from .options import Fault
 
-__all__ = ["FaultBook", "apply_fault"]
+__all__ = ["FaultBook", "answer_late", "apply_fault"]
 
 
 @dataclass
@@ -28,12 +28,20 @@ class FaultBook:
         self._armed.clear()
 
     def take(
-        self, tenant: str, path: str, *, inside_batch: bool, login: bool = False
+        self,
+        tenant: str,
+        path: str,
+        *,
+        inside_batch: bool,
+        login: bool = False,
+        method: str = "",
     ) -> Fault | None:
         """The first armed fault matching this request, spending one of its hits."""
         for armed in self._armed.get(tenant, []):
             fault = armed.fault
             if armed.remaining <= 0 or (fault.inside_batch, fault.login) != (inside_batch, login):
+                continue
+            if fault.method is not None and fault.method.upper() != method.upper():
                 continue
             if fault.path is None or fault.path in path:
                 armed.remaining -= 1
@@ -42,7 +50,10 @@ class FaultBook:
 
 
 async def apply_fault(fault: Fault) -> None:
-    """Raise the fault's error; a timeout first hangs, then lets the request through."""
+    """Raise the fault's error; a timeout first hangs, then lets the request through, and a
+    late answer lets it through at once (`answer_late` holds its answer afterwards)."""
+    if fault.kind == "late_answer":
+        return
     if fault.kind == "timeout":
         await asyncio.sleep(fault.delay)
         return
@@ -58,6 +69,13 @@ async def apply_fault(fault: Fault) -> None:
     raise GraphError(
         503, "serviceNotAvailable", "Service is temporarily unavailable.", headers=headers
     )
+
+
+async def answer_late(fault: Fault | None) -> None:
+    """After the request was served: hold its answer when the fault says so. The change is
+    made already; a client that gives up first never learns it."""
+    if fault is not None and fault.kind == "late_answer":
+        await asyncio.sleep(fault.delay)
 
 
 def _seconds(value: float) -> str:

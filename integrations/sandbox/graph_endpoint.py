@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .faults import apply_fault
+from .faults import answer_late, apply_fault
 from .graph_call import GraphCall, GraphResult, Route
 from .graph_errors import GraphError, bad_request, error_body
 from .recording import safe_body
@@ -139,7 +139,10 @@ class GraphEndpoint:
     async def run(self, state: SandboxState, call: GraphCall, *, inside_batch: bool) -> GraphResult:
         """Faults first (a throttled call never reaches the data), then the handler, on the
         tenant as the replica answering it has it."""
-        if fault := state.faults.take(call.tenant.name, call.path, inside_batch=inside_batch):
+        fault = state.faults.take(
+            call.tenant.name, call.path, inside_batch=inside_batch, method=call.method
+        )
+        if fault:
             await apply_fault(fault)
         async with state.keeping(changes=call.method != "GET"):
             if call.method == "GET":
@@ -148,7 +151,9 @@ class GraphEndpoint:
                 )
             else:
                 state.replication.wrote(call.tenant)
-            return await self.route.handler(call)
+            result = await self.route.handler(call)
+        await answer_late(fault)
+        return result
 
 
 def make_call(

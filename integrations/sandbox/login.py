@@ -79,7 +79,9 @@ def _tenant(request: web.Request, error: str = "invalid_request") -> SandboxTena
 async def _fault(request: web.Request, tenant: SandboxTenant) -> web.Response | None:
     """An injected 429 or 503 (with its Retry-After), or None to answer normally."""
     state = request.app[STATE]
-    fault = state.faults.take(tenant.name, request.path, inside_batch=False, login=True)
+    fault = state.faults.take(
+        tenant.name, request.path, inside_batch=False, login=True, method=request.method
+    )
     if fault is None:
         return None
     try:

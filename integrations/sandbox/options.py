@@ -7,7 +7,7 @@ from typing import Literal
 
 __all__ = ["Fault", "FaultKind", "SandboxOptions"]
 
-FaultKind = Literal["throttle", "unavailable", "timeout"]
+FaultKind = Literal["throttle", "unavailable", "timeout", "late_answer"]
 
 
 @dataclass
@@ -31,6 +31,10 @@ class Fault:
     With `inside_batch` the fault hits the inner requests of a `$batch` instead of HTTP requests;
     with `login` it hits the tenant's sign-in endpoints (`path` then matches the login path:
     `openid-configuration` or `/oauth2/v2.0/token`).
+
+    A `timeout` hangs `delay` seconds before the request is served; a `late_answer` serves it
+    (a write is made) and then holds the answer `delay` seconds, as a slow network or a Graph
+    front end that stalls after the change was committed does.
     """
 
     kind: FaultKind
@@ -40,3 +44,5 @@ class Fault:
     path: str | None = None
     inside_batch: bool = False
     login: bool = False
+    method: str | None = None
+    """Only requests with this HTTP method (`PATCH` ...); `None` matches any."""

@@ -14,7 +14,7 @@ from cards.reply import Facts, Level, Reply
 from commands.context import Actor, CommandContext, TenantInfo
 from commands.plan import Plan
 from commands.registry import ANYONE, Registry, Role, command, positional
-from core.errors import Forbidden, RemoteNotFound
+from core.errors import Forbidden, OutcomeUnknown, RemoteNotFound
 from integrations.graph.products import load_catalog
 
 CONTOSO = TenantInfo("contoso", "Contoso", "contoso.com", "11111111-1111-1111-1111-111111111111")
@@ -67,6 +67,16 @@ async def missing(ctx: CommandContext, args: TargetArgs) -> Reply:
 async def locked(ctx: CommandContext, args: TargetArgs) -> Reply:
     """Fails for a missing Graph permission."""
     raise Forbidden("Deskhand's app lacks Directory.Read.All.", permission="Directory.Read.All")
+
+
+@command("unanswered", args=TargetArgs, registry=registry)
+async def unanswered(ctx: CommandContext, args: TargetArgs) -> Reply:
+    """A write Graph never answered."""
+    raise OutcomeUnknown(
+        f"Microsoft Graph did not answer after Deskhand sent PATCH /users/{args.who} "
+        "(outcome unknown; client-request-id 7d1c).",
+        client_request_id="7d1c",
+    )
 
 
 @dataclass
@@ -182,9 +192,11 @@ async def test_every_command_is_audited_with_its_target(
 ) -> None:
     await run(router, "/whoami adele --tenant fabrikam")
     await run(router, "/missing nobody")
+    await run(router, "/unanswered adele")
     assert sink.rows == [
         (TECH.id, "whoami", "adele", "fabrikam", "ok"),
         (TECH.id, "missing", "nobody", "contoso", "failed"),
+        (TECH.id, "unanswered", "adele", "contoso", "unknown"),
     ]
 
 

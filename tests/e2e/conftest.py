@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TextIO
 
 import pytest
+import structlog
 
+from bot.logs import configure_logging
 from tests.e2e.world import World, open_world
 
 FOUR_EYES = (
@@ -28,3 +32,18 @@ async def world(tmp_path: Path, store_url: str) -> AsyncIterator[World]:
 async def four_eyes(tmp_path: Path, store_url: str) -> AsyncIterator[World]:
     async with open_world(tmp_path / "home", store_url, policies=FOUR_EYES) as opened:
         yield opened
+
+
+@pytest.fixture
+def log_file(tmp_path: Path) -> Iterator[tuple[Path, TextIO]]:
+    """Deskhand's logs, JSON lines in a file, at DEBUG; put back as they were afterwards."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    path = tmp_path / "deskhand.log"
+    with path.open("w", encoding="utf-8") as stream:
+        configure_logging(stream, level=logging.DEBUG)
+        try:
+            yield path, stream
+        finally:
+            structlog.reset_defaults()
+            root.handlers[:], root.level = handlers, level

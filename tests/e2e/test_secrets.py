@@ -9,17 +9,14 @@ requester's reply may carry it in `secret` only; a typed password is not even sh
 
 from __future__ import annotations
 
-import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import fields
 from pathlib import Path
 from typing import TextIO
 
 import pytest
-import structlog
 from sqlalchemy import select
 
-from bot.logs import configure_logging
 from bot.store.pending import ActionState
 from bot.store.tables import metadata
 from cards.reply import Level, Reply
@@ -30,21 +27,6 @@ from tests.e2e.world import APPROVER, TECH, World, action_id, button, open_world
 
 LYNNE = "lynne.robbins@contoso.com"
 TYPED = "Kq7!vRm2#pLx9wZt"
-
-
-@pytest.fixture
-def log_file(tmp_path: Path) -> Iterator[tuple[Path, TextIO]]:
-    """Deskhand's logs, JSON lines in a file, at DEBUG; put back as they were afterwards."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    path = tmp_path / "deskhand.log"
-    with path.open("w", encoding="utf-8") as stream:
-        configure_logging(stream, level=logging.DEBUG)
-        try:
-            yield path, stream
-        finally:
-            structlog.reset_defaults()
-            root.handlers[:], root.level = handlers, level
 
 
 @pytest.fixture(params=["confirm", "four-eyes"])

@@ -175,16 +175,22 @@ def _address(actor: Actor) -> dict[str, str]:
 
 @asynccontextmanager
 async def open_world(
-    home: Path, store_url: str, *, policies: Sequence[Mapping[str, Any]] = ()
+    home: Path,
+    store_url: str,
+    *,
+    policies: Sequence[Mapping[str, Any]] = (),
+    settings: Mapping[str, Any] | None = None,
 ) -> AsyncIterator[World]:
-    settings = load_settings(
+    """`settings` are more of Deskhand's settings (`request_timeout` ...)."""
+    loaded = load_settings(
         home=home,
         store_url=store_url,
         tenants={},
         grants=GRANTS,
         approvals={"policies": list(policies), "tenants": {"contoso": ROUTE}},
+        **(settings or {}),
     )
-    async with open_runtime(settings, operators=(OPERATOR,)) as runtime:
+    async with open_runtime(loaded, operators=(OPERATOR,)) as runtime:
         slack, teams, clock = RecordingNotifier("slack"), RecordingNotifier("teams"), Clock()
         runtime.notifiers.by_channel.update(Notifiers({"slack": slack, "teams": teams}).by_channel)
         assert runtime.router.desk is not None

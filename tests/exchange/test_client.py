@@ -8,7 +8,14 @@ from collections.abc import AsyncIterator, Callable
 import httpx
 import pytest
 
-from core.errors import AuthFailed, Forbidden, IntegrationError, RemoteNotFound, Throttled
+from core.errors import (
+    AuthFailed,
+    Forbidden,
+    IntegrationError,
+    OutcomeUnknown,
+    RemoteNotFound,
+    Throttled,
+)
 from integrations.exchange import SYSTEM_MAILBOX, ExchangeClient, ExchangeEndpoint
 from integrations.graph import AppCredentials, CloudEndpoints, RetryPolicy, create_http_client
 from integrations.graph.trace import traced_writes
@@ -320,3 +327,23 @@ async def test_unexpected_answers_end_in_a_clear_error(
 
     await mocked.aclose()
     assert words in str(caught.value)
+
+
+async def test_a_change_answered_after_the_client_gave_up_has_an_unknown_outcome(
+    sandbox: Sandbox, exchange: ClientFactory
+) -> None:
+    # Set-* may be sent again; each try is made and answered too late, so none is heard.
+    sandbox.inject(
+        "contoso", Fault("late_answer", count=3, delay=1.0, path="/InvokeCommand", method="POST")
+    )
+    async with create_http_client(sandbox.ca_file, timeout=0.3) as impatient:
+        client = exchange(http_client=impatient, retry=FAST)
+        await client.tokens.token()
+        with traced_writes() as writes, pytest.raises(OutcomeUnknown) as unknown:
+            await client.set_mailbox(MEGAN, {"ForwardingSmtpAddress": None})
+
+    [write] = writes
+    assert (write.path, write.status) == ("/adminapi/beta/InvokeCommand Set-Mailbox", None)
+    assert unknown.value.client_request_id == write.client_request_id
+    assert unknown.value.service == "Exchange Online"
+    assert "outcome unknown" in unknown.value.message

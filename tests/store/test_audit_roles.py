@@ -9,6 +9,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
@@ -21,6 +22,7 @@ from bot.config import load_settings
 from bot.invocation import Invocation
 from bot.runtime import open_runtime
 from bot.store import AuditEntry, open_store
+from bot.store.migrate import MIGRATIONS
 from bot.store.roles import migrate_store
 from core.errors import ConfigurationError
 from tests.plugins.runtime import OPERATOR
@@ -71,7 +73,7 @@ async def test_the_app_role_appends_and_verifies_but_cannot_change_the_log(
             refused.append(str(raised.value.orig).splitlines()[0])
     report = await verify_store(app_url, KEYRING, anchors=read_anchors(anchors.path))
 
-    assert revision == "0006"
+    assert revision == ScriptDirectory(str(MIGRATIONS)).get_current_head()
     assert (report.intact, report.rows, report.anchors) == (True, 3, 3)
     assert refused == [
         "permission denied for table audit_log",
