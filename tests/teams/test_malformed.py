@@ -202,3 +202,75 @@ async def _post(bot: TeamsBot, body: str) -> Any:
         "Content-Type": "application/json",
     }
     return await bot.http.post("/api/messages", content=body, headers=headers)
+
+
+# Every field Deskhand or the SDK reads, by where it sits in the documented activity; the
+# optional ones may be null.
+READ: dict[str, tuple[Callable[[Callable[[Activity], object]], object], list[str], list[str]]] = {
+    "message": (
+        message,
+        [
+            "type",
+            "from",
+            "from.id",
+            "conversation",
+            "conversation.id",
+            "recipient",
+            "recipient.id",
+            "serviceUrl",
+        ],
+        [
+            "text",
+            "entities",
+            "channelData",
+            "from.aadObjectId",
+            "conversation.tenantId",
+            "conversation.conversationType",
+        ],
+    ),
+    "action_execute": (
+        invoke,
+        ["value", "value.action", "value.action.type"],
+        ["value.action.verb", "value.action.data", "replyToId"],
+    ),
+}
+WRONG_VALUES: list[object] = [..., None, 0, True, [], {}]
+
+
+def _broken(path: str, new: object) -> Callable[[Activity], object]:
+    """Replace (or, for `...`, drop) the field at a dotted path."""
+
+    def change(activity: Activity) -> None:
+        *parents, last = path.split(".")
+        here: Any = activity
+        for part in parents:
+            here = here[part]
+        if new is ...:
+            here.pop(last, None)
+        else:
+            here[last] = new
+
+    return change
+
+
+def test_every_field_dropped_or_mistyped_is_malformed() -> None:
+    missed = []
+    count = 0
+    for kind, (build, required, optional) in READ.items():
+        original = json.loads(json.dumps(build(lambda a: None)))
+        for path in [*required, *optional]:
+            here: Any = original
+            for part in path.split("."):
+                here = here.get(part) if isinstance(here, dict) else None
+            for new in WRONG_VALUES:
+                allowed = path in optional and new in (..., None)
+                if allowed or (new is not ... and type(new) is type(here)):
+                    continue
+                count += 1
+                malformed = check_activity(json.dumps(build(_broken(path, new))))
+                if malformed is None or not (
+                    path.startswith(malformed.field) or malformed.field.startswith(path)
+                ):
+                    missed.append((f"{kind} {path}={new!r}", malformed))
+    assert count > 60
+    assert missed == []
