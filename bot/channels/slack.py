@@ -9,6 +9,7 @@ Slack gets its answer within its three seconds, and shutdown still lets the comm
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,13 +23,17 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.channels.shape import refuse_malformed
 from bot.channels.slack_api import SlackApi, require
 from bot.channels.slack_delivery import Origin, SlackDelivery, is_direct, read_form_metadata
 from bot.channels.slack_gate import SlackGate, event_key
 from bot.channels.slack_identity import SlackIdentities
+from bot.channels.slack_shape import check_slack_body
+from bot.channels.slack_socket import CheckedSocketModeHandler
 from bot.config.slack import SlackSettings
 from bot.handoff import Handoff, InProcess
 from bot.invocation import Invocation, new_request_id
@@ -113,6 +118,7 @@ class SlackChannel:
             # Deskhand defines no Slack workflow functions: no middleware on every ack for them.
             attaching_function_token_enabled=False,
         )
+        self.app.error(_listener_crashed)
         self._delivery = SlackDelivery(self.api, frozenset(settings.private_channels))
         self._identities: SlackIdentities | None = None
         self._register()
@@ -147,7 +153,7 @@ class SlackChannel:
         """Receive Slack's requests over a WebSocket (installs without public ingress)."""
         if self._settings.app_token is None:
             raise ConfigurationError("Socket Mode needs SLACK_APP_TOKEN (an xapp- token).")
-        handler = AsyncSocketModeHandler(self.app, self._settings.app_token.get_secret_value())
+        handler = CheckedSocketModeHandler(self.app, self._settings.app_token.get_secret_value())
         try:
             await handler.connect_async()  # type: ignore[no-untyped-call]
         except (SlackApiError, aiohttp.ClientError, OSError) as error:
@@ -167,13 +173,20 @@ class SlackChannel:
         if refusal:
             log.warning("slack.refused", reason=refusal)
             return web.json_response({"error": refusal}, status=401)
+        malformed = check_slack_body(body, request.content_type)
+        if malformed is not None:
+            return refuse_malformed("slack", malformed)
         bolt_request = AsyncBoltRequest(
             body=body,
             query=request.query_string,
             headers=dict(request.headers),
             context={_DELIVERY: key},
         )
-        return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+        response = await self.app.async_dispatch(bolt_request)
+        if response.status == 404 and bolt_request.body.get("type") == "event_callback":
+            # An event no listener takes: Slack wants 200 for every event, else it retries.
+            response = BoltResponse(status=200, body="")
+        return await to_aiohttp_response(response)
 
     def _register(self) -> None:
         commands = "|".join(re.escape(c) for c in self._settings.slash_commands)
@@ -337,6 +350,19 @@ class SlackChannel:
     def _tenant_of(self, channel_id: str) -> str | None:
         mapping: Mapping[str, str] = self._settings.channel_tenants
         return mapping.get(channel_id)
+
+
+async def _listener_crashed(error: Exception, response: BoltResponse | None) -> BoltResponse | None:
+    """A listener's bug (a malformed request is refused before any listener runs): logged
+    with a reference, which the 500 carries when Slack has not been answered yet."""
+    reference = new_request_id()
+    log.error("slack.listener_crashed", reference=reference, exc_info=error)
+    if response is None:
+        return None
+    body = {"error": "Deskhand failed to handle this request", "reference": reference}
+    return BoltResponse(
+        status=500, body=json.dumps(body), headers={"content-type": "application/json"}
+    )
 
 
 def _remote(error: IntegrationError) -> dict[str, object]:

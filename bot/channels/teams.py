@@ -30,8 +30,10 @@ from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import ActivityHandler, OutboundHostValidator, TurnContext
 from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration, Connections
 
+from bot.channels.shape import refuse_malformed
 from bot.channels.teams_files import FileConsents
 from bot.channels.teams_identity import TeamsIdentities, activity_tenant
+from bot.channels.teams_shape import check_activity
 from bot.config.teams import TeamsSettings, conversation_key
 from bot.invocation import Invocation
 from bot.router import Router
@@ -75,6 +77,9 @@ class TeamsChannel(ActivityHandler):
         self.adapter = CloudAdapter(
             connection_manager=outbound.connections, host_validator=outbound.hosts
         )
+        # The SDK's default handler posts the exception's text into the chat and prints the
+        # traceback; a bug propagates instead, to the server's 500 with a logged reference.
+        self.adapter.on_turn_error = None
         self.auth_configuration = AgentAuthConfiguration(
             client_id=settings.app_id,
             tenant_id=settings.app_tenant_id,
@@ -88,6 +93,9 @@ class TeamsChannel(ActivityHandler):
 
     async def handle_http(self, request: web.Request) -> web.StreamResponse:
         """`POST /api/messages`, behind the SDK's JWT check (see bot/server.py)."""
+        malformed = check_activity(await request.text())
+        if malformed is not None:
+            return refuse_malformed(_CHANNEL, malformed)
         response = await self.adapter.process(request, self)
         return response if response is not None else web.Response(status=200)
 
