@@ -12,6 +12,7 @@ payload, and the work itself is one function of that payload.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from contextlib import suppress
 from typing import Any, Protocol
 
 from bot.tasks import WorkGroup
@@ -37,6 +38,11 @@ class Handoff(Protocol):
         """Queue a request; raises RuntimeError once shutdown has begun."""
         ...
 
+    def broadcast(self, payload: str) -> None:
+        """Give a request to every process that serves them (news each must hear, such as a
+        changed account); nothing waits for it, and after shutdown has begun it is dropped."""
+        ...
+
     async def drain(self, grace: float) -> None:
         """Stop taking requests and let those accepted finish, for up to `grace` seconds."""
         ...
@@ -60,6 +66,10 @@ class InProcess:
 
     def submit(self, payload: str) -> None:
         self._work.spawn(self._serve(payload), name=self._name)
+
+    def broadcast(self, payload: str) -> None:
+        with suppress(RuntimeError):  # shutdown has begun: nobody is left to tell
+            self._work.spawn(self._serve(payload), name=self._name)
 
     async def drain(self, grace: float) -> None:
         await self._work.drain(grace)

@@ -223,6 +223,7 @@ class Router:
             grants=self.policy,
             guards=self.guards,
             pacing=self.pacing,
+            verify_actor=call.invocation.verify_actor,
         )
 
     def protected_accounts(self, tenant: TenantInfo | None) -> frozenset[str]:

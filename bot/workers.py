@@ -212,6 +212,16 @@ class WorkerPool:
         self._idle.clear()
         self._pump()
 
+    def broadcast(self, payload: str) -> None:
+        """Every running worker serves `payload` at once, beside its share of the queue; a
+        worker started later has nothing to forget. Its "done" is not waited for."""
+        if self._closing:
+            return
+        for worker in self._workers.values():
+            if worker.ready.is_set() and not worker.stopping:
+                frame = run_frame(next(self._ids), payload.encode())
+                worker.writer.write(_HEADER.pack(len(frame)) + frame)
+
     async def drain(self, grace: float) -> None:
         """Stop taking work, let what was accepted finish (up to `grace` s), stop the workers."""
         self._closing = True

@@ -12,6 +12,7 @@ import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import aiohttp
@@ -65,6 +66,9 @@ class _Request:
     """Delivery keys to claim first, so it runs once across replicas."""
     line: str = ""
     action: str = ""
+    forget: bool = False
+    """Not a command: Slack said this person's account changed (`user_change`); every
+    process drops what it cached of them, and nothing is answered."""
 
 
 _REQUESTS = TypeAdapter(_Request)
@@ -179,6 +183,7 @@ class SlackChannel:
         commands = "|".join(re.escape(c) for c in self._settings.slash_commands)
         self.app.command(re.compile(f"^({commands})$"))(self._on_command)
         self.app.event("app_mention")(self._on_mention)
+        self.app.event("user_change")(self._on_user_change)
         self.app.action(re.compile("^" + re.escape(BUTTON_ACTION_PREFIX)))(self._on_click)
         self.app.view(re.compile("^" + re.escape(FORM_CALLBACK_PREFIX)))(self._on_form)
 
@@ -217,6 +222,14 @@ class SlackChannel:
         claims = (*_claims(context, body), event_key(str(body.get("event_id"))))
         team = str(event.get("user_team") or body["team_id"])
         self._spawn(_Request(team, origin, claims, line=text or "help"))
+
+    async def _on_user_change(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """A person's account changed (deactivated, say): what any process cached of them
+        goes, so their next request is judged afresh. Sent to every process, unclaimed."""
+        user = event.get("user") or {}
+        team = str(user.get("team_id") or body.get("team_id", ""))
+        forget = _Request(team, Origin("", str(user.get("id", ""))), (), forget=True)
+        self._work.broadcast(_REQUESTS.dump_json(forget).decode())
 
     async def _on_click(
         self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
@@ -276,6 +289,10 @@ class SlackChannel:
     async def _serve(self, request: _Request) -> None:
         """Runs after the ack: once per delivery across replicas, then answers; whatever
         fails on the way, the person is told (`_tell_failure`), never left in silence."""
+        if request.forget:
+            if self._identities is not None:
+                self._identities.forget(request.team_id, request.origin.user_id)
+            return
         request_id = new_request_id()
         try:
             for key in request.claims:
@@ -331,6 +348,7 @@ class SlackChannel:
             values=dict(origin.values),
             return_address=origin.return_address(team_id),
             request_id=request_id,
+            verify_actor=partial(self._identities.verify, team_id, origin.user_id, actor),
         )
         return await self._router.handle(invocation)
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import structlog
@@ -44,6 +45,9 @@ from cards.adaptive_controls import submitted_values
 from cards.reply import Reply
 from core.errors import DeskhandError, NotFound
 
+if TYPE_CHECKING:
+    from yarl import URL
+
 __all__ = ["ADAPTIVE_CARD", "MicrosoftHosts", "TeamsChannel", "TeamsOutbound"]
 
 log = structlog.get_logger("deskhand.teams")
@@ -62,7 +66,7 @@ class MicrosoftHosts(OutboundHostValidator):
     with the SDK's validator: the tests' loopback fakes rely on that.
     """
 
-    def is_allowed(self, url: object) -> bool:
+    def is_allowed(self, url: str | URL) -> bool:
         # The SDK passes a string (service URLs) or aiohttp's URL (its own client's requests).
         if self.enabled and not _on_https_port(str(url)):
             return False
@@ -245,6 +249,7 @@ class TeamsChannel(ActivityHandler):
             # Only a 1:1 chat is read by the requester alone: Teams has no private messages.
             private=_is_personal(activity),
             return_address=_return_address(activity),
+            verify_actor=partial(self._identities.verify, turn_context, actor),
         )
         return await self._router.handle(invocation)
 

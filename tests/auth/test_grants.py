@@ -117,7 +117,11 @@ async def test_who_must_be_an_email_or_a_console_account(router: Router) -> None
 async def test_an_unknown_tenant_gets_the_usual_tenant_message(router: Router) -> None:
     reply = await run(router, ADMIN, "/grant bob@msp.example technician --tenant initech")
 
-    assert reply.failed and "no access to tenant 'initech' (or it does not exist). Your tenants: contoso." in text(reply)
+    assert (
+        reply.failed
+        and "no access to tenant 'initech' (or it does not exist). Your tenants: contoso."
+        in text(reply)
+    )
 
 
 async def test_grants_lists_configured_and_granted_roles_of_your_tenants(router: Router) -> None:

@@ -179,9 +179,7 @@ async def test_usage_error_shows_the_usage_line(router: Router) -> None:
 async def test_roles_are_per_tenant_and_default_deny(router: Router, sink: RecordingSink) -> None:
     assert not (await run(router, "/whoami adele", actor=READER)).failed
     denied_elsewhere = await run(router, "/whoami adele --tenant fabrikam", actor=READER)
-    assert denied_elsewhere.failed and "no access to tenant 'fabrikam'" in text_of(
-        denied_elsewhere
-    )
+    assert denied_elsewhere.failed and "no access to tenant 'fabrikam'" in text_of(denied_elsewhere)
     assert (await run(router, "/fix adele", actor=READER)).failed
     assert (await run(router, "/whoami adele", actor=STRANGER)).failed
     assert [row[-1] for row in sink.rows] == ["ok", "denied", "denied", "denied"]
