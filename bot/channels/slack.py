@@ -35,19 +35,23 @@ from bot.handoff import Handoff, InProcess
 from bot.invocation import Invocation, new_request_id
 from bot.router import Router
 from bot.store import Store
-from bot.tasks import WorkGroup
+from bot.tasks import Shares, WorkGroup
 from cards.blockkit import BUTTON_ACTION_PREFIX, FORM_CALLBACK_PREFIX
 from cards.blockkit_controls import submitted_values
 from cards.reply import Reply
 from core.errors import AuthFailed, ConfigurationError, DeskhandError, IntegrationError
 
-__all__ = ["BUSY", "SlackChannel", "plain_text"]
+__all__ = ["BUSY", "YOUR_SHARE", "SlackChannel", "plain_text"]
 
 log = structlog.get_logger("deskhand.slack")
 
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
 _DELIVERY = "deskhand_delivery_key"
 BUSY = "Deskhand is busy right now and did not run that; try again in a minute."
+YOUR_SHARE = (
+    "You have {count} commands running; wait for one to finish before sending another. "
+    "Deskhand did not run that."
+)
 _LINK = re.compile(r"<(?:mailto:)?([^<>|]+)(?:\|([^<>]+))?>")
 
 
@@ -119,6 +123,8 @@ class SlackChannel:
         )
         self._delivery = SlackDelivery(self.api, frozenset(settings.private_channels))
         self._identities: SlackIdentities | None = None
+        # One person's share of the hand-off, before its global bound (`has_room`).
+        self._shares = Shares(settings.per_person_in_flight)
         self._register()
 
     async def start(self) -> None:
@@ -190,8 +196,12 @@ class SlackChannel:
     async def _on_command(
         self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
     ) -> None:
-        if not self._work.has_room:
+        who = _person(str(body["team_id"]), str(body["user_id"]))
+        if self._shares.full(who):
             # The ack itself carries the answer: nothing queued, nothing lost.
+            await ack(text=YOUR_SHARE.format(count=self._shares.held(who)))
+            return
+        if not self._work.has_room:
             await ack(text=BUSY)
             return
         await ack()
@@ -279,8 +289,10 @@ class SlackChannel:
         )
 
     def _spawn(self, request: _Request) -> None:
-        # Only a slash command's ack can say "busy"; mentions and clicks always queue.
-        self._work.submit(_REQUESTS.dump_json(request).decode())
+        # Only a slash command's ack can say "busy"; mentions and clicks always queue, and
+        # count towards their sender's share.
+        share = self._shares.take(_person(request.team_id, request.origin.user_id))
+        self._work.submit(_REQUESTS.dump_json(request).decode(), done=share)
 
     async def serve(self, payload: str) -> None:
         """A handed-off request, here or in a worker process: the JSON `_spawn` sent."""
@@ -355,6 +367,11 @@ class SlackChannel:
     def _tenant_of(self, channel_id: str) -> str | None:
         mapping: Mapping[str, str] = self._settings.channel_tenants
         return mapping.get(channel_id)
+
+
+def _person(team_id: str, user_id: str) -> str:
+    """Whose share a request counts against: known at the ack, before Slack says who it is."""
+    return f"{team_id}:{user_id}"
 
 
 def _remote(error: IntegrationError) -> dict[str, object]:
