@@ -30,7 +30,6 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from microsoft_agents.authentication.msal import MsalConnectionManager
 from microsoft_agents.hosting.aiohttp import jwt_authorization_decorator
-from microsoft_agents.hosting.core import OutboundHostValidator
 from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration, AuthTypes
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -38,7 +37,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.channels.slack import SlackChannel
 from bot.channels.slack_notify import SlackNotifier
-from bot.channels.teams import TeamsChannel, TeamsOutbound
+from bot.channels.teams import MicrosoftHosts, TeamsChannel, TeamsOutbound
 from bot.channels.teams_notify import TeamsNotifier
 from bot.config import Settings, load_settings
 from bot.config.teams import TeamsSettings
@@ -199,7 +198,8 @@ async def slack_job(settings: Settings) -> AsyncIterator[Job]:
 
 
 def teams_outbound(settings: TeamsSettings) -> TeamsOutbound:
-    """msal with the bot's own credential, to Microsoft's channel service hosts only."""
+    """msal with the bot's own credential, to Microsoft's channel service hosts only, on
+    HTTPS's port 443."""
     if settings.app_password is not None:
         configuration = AgentAuthConfiguration(
             AuthTypes.client_secret,
@@ -216,7 +216,7 @@ def teams_outbound(settings: TeamsSettings) -> TeamsOutbound:
         )
     return TeamsOutbound(
         MsalConnectionManager(connections_configurations={"SERVICE_CONNECTION": configuration}),
-        OutboundHostValidator(enabled=True),
+        MicrosoftHosts(enabled=True),
     )
 
 

@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import aiohttp
@@ -39,19 +40,23 @@ from bot.handoff import Handoff, InProcess
 from bot.invocation import Invocation, new_request_id
 from bot.router import Router
 from bot.store import Store
-from bot.tasks import WorkGroup
+from bot.tasks import Shares, WorkGroup
 from cards.blockkit import BUTTON_ACTION_PREFIX, FORM_CALLBACK_PREFIX
 from cards.blockkit_controls import submitted_values
 from cards.reply import Reply
 from core.errors import AuthFailed, ConfigurationError, DeskhandError, IntegrationError
 
-__all__ = ["BUSY", "SlackChannel", "plain_text"]
+__all__ = ["BUSY", "YOUR_SHARE", "SlackChannel", "plain_text"]
 
 log = structlog.get_logger("deskhand.slack")
 
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
 _DELIVERY = "deskhand_delivery_key"
 BUSY = "Deskhand is busy right now and did not run that; try again in a minute."
+YOUR_SHARE = (
+    "You have {count} commands running; wait for one to finish before sending another. "
+    "Deskhand did not run that."
+)
 _LINK = re.compile(r"<(?:mailto:)?([^<>|]+)(?:\|([^<>]+))?>")
 
 
@@ -70,6 +75,9 @@ class _Request:
     """Delivery keys to claim first, so it runs once across replicas."""
     line: str = ""
     action: str = ""
+    forget: bool = False
+    """Not a command: Slack said this person's account changed (`user_change`); every
+    process drops what it cached of them, and nothing is answered."""
 
 
 _REQUESTS = TypeAdapter(_Request)
@@ -121,6 +129,8 @@ class SlackChannel:
         self.app.error(_listener_crashed)
         self._delivery = SlackDelivery(self.api, frozenset(settings.private_channels))
         self._identities: SlackIdentities | None = None
+        # One person's share of the hand-off, before its global bound (`has_room`).
+        self._shares = Shares(settings.per_person_in_flight)
         self._register()
 
     async def start(self) -> None:
@@ -192,14 +202,19 @@ class SlackChannel:
         commands = "|".join(re.escape(c) for c in self._settings.slash_commands)
         self.app.command(re.compile(f"^({commands})$"))(self._on_command)
         self.app.event("app_mention")(self._on_mention)
+        self.app.event("user_change")(self._on_user_change)
         self.app.action(re.compile("^" + re.escape(BUTTON_ACTION_PREFIX)))(self._on_click)
         self.app.view(re.compile("^" + re.escape(FORM_CALLBACK_PREFIX)))(self._on_form)
 
     async def _on_command(
         self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
     ) -> None:
-        if not self._work.has_room:
+        who = _person(str(body["team_id"]), str(body["user_id"]))
+        if self._shares.full(who):
             # The ack itself carries the answer: nothing queued, nothing lost.
+            await ack(text=YOUR_SHARE.format(count=self._shares.held(who)))
+            return
+        if not self._work.has_room:
             await ack(text=BUSY)
             return
         await ack()
@@ -230,6 +245,14 @@ class SlackChannel:
         claims = (*_claims(context, body), event_key(str(body.get("event_id"))))
         team = str(event.get("user_team") or body["team_id"])
         self._spawn(_Request(team, origin, claims, line=text or "help"))
+
+    async def _on_user_change(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """A person's account changed (deactivated, say): what any process cached of them
+        goes, so their next request is judged afresh. Sent to every process, unclaimed."""
+        user = event.get("user") or {}
+        team = str(user.get("team_id") or body.get("team_id", ""))
+        forget = _Request(team, Origin("", str(user.get("id", ""))), (), forget=True)
+        self._work.broadcast(_REQUESTS.dump_json(forget).decode())
 
     async def _on_click(
         self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
@@ -279,8 +302,10 @@ class SlackChannel:
         )
 
     def _spawn(self, request: _Request) -> None:
-        # Only a slash command's ack can say "busy"; mentions and clicks always queue.
-        self._work.submit(_REQUESTS.dump_json(request).decode())
+        # Only a slash command's ack can say "busy"; mentions and clicks always queue, and
+        # count towards their sender's share.
+        share = self._shares.take(_person(request.team_id, request.origin.user_id))
+        self._work.submit(_REQUESTS.dump_json(request).decode(), done=share)
 
     async def serve(self, payload: str) -> None:
         """A handed-off request, here or in a worker process: the JSON `_spawn` sent."""
@@ -289,6 +314,10 @@ class SlackChannel:
     async def _serve(self, request: _Request) -> None:
         """Runs after the ack: once per delivery across replicas, then answers; whatever
         fails on the way, the person is told (`_tell_failure`), never left in silence."""
+        if request.forget:
+            if self._identities is not None:
+                self._identities.forget(request.team_id, request.origin.user_id)
+            return
         request_id = new_request_id()
         try:
             for key in request.claims:
@@ -344,6 +373,7 @@ class SlackChannel:
             values=dict(origin.values),
             return_address=origin.return_address(team_id),
             request_id=request_id,
+            verify_actor=partial(self._identities.verify, team_id, origin.user_id, actor),
         )
         return await self._router.handle(invocation)
 
@@ -363,6 +393,11 @@ async def _listener_crashed(error: Exception, response: BoltResponse | None) -> 
     return BoltResponse(
         status=500, body=json.dumps(body), headers={"content-type": "application/json"}
     )
+
+
+def _person(team_id: str, user_id: str) -> str:
+    """Whose share a request counts against: known at the ack, before Slack says who it is."""
+    return f"{team_id}:{user_id}"
 
 
 def _remote(error: IntegrationError) -> dict[str, object]:
