@@ -28,7 +28,7 @@ from commands.context import Actor
 from commands.people import CANDIDATE_FIELDS, candidate_query, find_candidates
 from commands.user import screen_requests
 from integrations.graph import GraphClient, user_path
-from integrations.sandbox import Sandbox, SandboxOptions
+from sandbox import Sandbox, SandboxOptions
 
 __all__ = ["FRAGMENT", "UPN", "LookupFigures", "main", "measure_lookup"]
 

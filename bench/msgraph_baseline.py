@@ -43,7 +43,7 @@ from bench.measure import BenchmarkFailed
 from commands.user import screen_requests
 from integrations.graph import BatchRequest, user_path
 from integrations.graph.odata import encode_path
-from integrations.sandbox import Sandbox, SandboxTenant
+from sandbox import Sandbox, SandboxTenant
 
 __all__ = ["SdkLookup", "open_sdk_lookup"]
 

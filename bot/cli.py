@@ -47,7 +47,7 @@ def sandbox(
     """Run the sandbox Microsoft 365 (Graph, login) alone and print its URLs."""
     if context.invoked_subcommand is not None:
         return
-    from integrations.sandbox.serve import run_sandbox
+    from sandbox.serve import run_sandbox
 
     run_sandbox(port=port, ca_file=ca_file, latency=latency)
 
@@ -56,7 +56,7 @@ def sandbox(
 def sandbox_reset() -> None:
     """Put the embedded sandbox's tenants (kept in DESKHAND_HOME) back as they were seeded."""
     from bot.config import load_settings
-    from integrations.sandbox.serve import reset_sandbox
+    from sandbox.serve import reset_sandbox
 
     print(_exit_on_error(lambda: reset_sandbox(load_settings().home)))
 

@@ -43,7 +43,7 @@ from integrations.graph import (
     create_http_client,
 )
 from integrations.graph.products import load_catalog
-from integrations.sandbox import Sandbox, SandboxOptions, start_sandbox, state_path
+from sandbox import Sandbox, SandboxOptions, start_sandbox, state_path
 
 __all__ = ["Runtime", "StoreAuditSink", "open_runtime"]
 

@@ -28,8 +28,8 @@ from integrations.graph import (
     TokenSource,
     create_http_client,
 )
-from integrations.sandbox import Sandbox, SandboxOptions
-from integrations.sandbox.tenant import SandboxTenant
+from sandbox import Sandbox, SandboxOptions
+from sandbox.tenant import SandboxTenant
 from tests.cli.test_run import deskhand
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.runtime import Runtime
-from integrations.sandbox import Sandbox
-from integrations.sandbox.model import Directory, Group, User
+from sandbox import Sandbox
+from sandbox.model import Directory, Group, User
 
 __all__ = ["contoso_directory", "group_named", "sandbox_of", "user_named"]
 

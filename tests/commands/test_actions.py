@@ -28,8 +28,8 @@ from commands.signin import (
     unblock,
 )
 from core.errors import Forbidden, NotFound, Rejected, Unavailable, UserError
-from integrations.sandbox import Fault, Sandbox
-from integrations.sandbox.model import User
+from sandbox import Fault, Sandbox
+from sandbox.model import User
 from tests.commands.contexts import contoso_context
 from tests.commands.replies import text
 

@@ -8,7 +8,7 @@ import pytest
 from bot.consent import GrantsCache
 from bot.runtime import Runtime
 from bot.store.pending import ActionState, list_actions
-from integrations.sandbox import Sandbox
+from sandbox import Sandbox
 from tests.commands.replies import text
 from tests.plugins.runtime import Ask
 

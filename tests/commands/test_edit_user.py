@@ -15,7 +15,7 @@ from cards.reply import Level, Reply
 from commands import REGISTRY
 from commands.edit_user import EditUserArgs, edit_user, plan_edit_user
 from core.errors import Forbidden, UserError
-from integrations.sandbox.model import Group
+from sandbox.model import Group
 from tests.commands.contexts import contoso_context
 from tests.commands.replies import facts, tables, text
 from tests.commands.sandbox_state import contoso_directory as _directory

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from integrations.sandbox import odata_filter
+from sandbox.graph import odata_filter
 from tests.commands.replies import facts, text
 from tests.plugins.runtime import Ask
 

@@ -24,9 +24,9 @@ from commands.forwarding import (
 from commands.plan import plan_changes
 from commands.registry import Role
 from core.errors import UserError
-from integrations.sandbox import Sandbox
-from integrations.sandbox.mailboxes import MailboxState
-from integrations.sandbox.model import User
+from sandbox import Sandbox
+from sandbox.exchange.mailboxes import MailboxState
+from sandbox.model import User
 from tests.commands.contexts import contoso_context
 from tests.commands.replies import column, facts, notices, tables, text
 from tests.plugins.runtime import OPERATOR, Ask

@@ -22,7 +22,7 @@ from commands.license_actions import (
     plan_license_remove,
 )
 from core.errors import Forbidden, NotFound, UserError
-from integrations.sandbox.catalog import SKU_IDS
+from sandbox.seeds.catalog import SKU_IDS
 from tests.commands.contexts import contoso_context
 from tests.commands.replies import facts, text
 from tests.commands.sandbox_state import contoso_directory as _directory

@@ -25,8 +25,8 @@ from commands.lifecycle import (
 )
 from commands.registry import Role
 from core.errors import Forbidden, NotFound, UserError
-from integrations.sandbox.api_deleted import soft_delete
-from integrations.sandbox.model import User
+from sandbox.graph.api_deleted import soft_delete
+from sandbox.model import User
 from tests.commands.contexts import contoso_context
 from tests.commands.replies import text
 from tests.commands.sandbox_state import contoso_directory as _directory

@@ -24,8 +24,8 @@ from commands.mfa import (
 from commands.plan import plan_changes
 from commands.registry import ANYONE, Role
 from core.errors import Forbidden, UserError
-from integrations.sandbox import Fault, Sandbox
-from integrations.sandbox.model import AuthMethod, User
+from sandbox import Fault, Sandbox
+from sandbox.model import AuthMethod, User
 from tests.commands.contexts import contoso_context
 from tests.commands.replies import column, notices, tables, text
 from tests.plugins.runtime import OPERATOR, Ask

@@ -18,8 +18,8 @@ from commands.ooo import OooOffArgs, OooSetArgs, ooo_off, ooo_set, plan_ooo_off,
 from commands.plan import plan_changes
 from commands.registry import Role
 from core.errors import Forbidden, UserError
-from integrations.sandbox import Sandbox
-from integrations.sandbox.mailboxes import AutoReplies
+from sandbox import Sandbox
+from sandbox.exchange.mailboxes import AutoReplies
 from tests.commands.contexts import contoso_context
 from tests.commands.replies import facts, text
 from tests.plugins.runtime import OPERATOR, Ask

@@ -4,8 +4,8 @@ from bot.runtime import Runtime
 from commands.protection import PRIVILEGED_ROLES, _holds, protection_of
 from core.errors import Rejected
 from integrations.graph import BatchResult
-from integrations.sandbox import Fault, Sandbox
-from integrations.sandbox.model import RoleEligibility
+from sandbox import Fault, Sandbox
+from sandbox.model import RoleEligibility
 from tests.commands.contexts import contoso_context
 
 

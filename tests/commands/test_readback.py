@@ -20,9 +20,9 @@ from commands import REGISTRY
 from commands.context import CommandContext
 from commands.readback import Pacing, Seen, applied, read_back
 from core.errors import Unavailable
-from integrations.sandbox import Lag
-from integrations.sandbox.model import Directory, User
-from integrations.sandbox.tenant import SandboxTenant
+from sandbox import Lag
+from sandbox.model import Directory, User
+from sandbox.tenant import SandboxTenant
 from tests.commands.contexts import Waits, contoso_context
 from tests.commands.replies import notices, text
 from tests.commands.sandbox_state import sandbox_of

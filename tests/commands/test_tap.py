@@ -20,8 +20,8 @@ from commands.plan import plan_changes
 from commands.registry import Role
 from commands.tap import TapArgs, plan_tap, tap
 from core.errors import Forbidden, UserError
-from integrations.sandbox import Sandbox
-from integrations.sandbox.model import AuthMethod, TapPolicy, User
+from sandbox import Sandbox
+from sandbox.model import AuthMethod, TapPolicy, User
 from tests.commands.contexts import contoso_context
 from tests.commands.replies import facts, text
 from tests.plugins.runtime import OPERATOR, Ask

@@ -1,4 +1,5 @@
-"""Commands never know the channel: nothing under commands/ imports one (STYLE.md rule 6)."""
+"""Commands never know the channel: nothing under commands/ imports one (STYLE.md rule 6).
+And the layers of CONTRIBUTING.md hold: a package imports only from its own layer or below."""
 
 from __future__ import annotations
 
@@ -8,7 +9,28 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-FORBIDDEN = ("bot.channels", "bot.server", "slack_bolt", "slack_sdk", "microsoft_agents", "aiohttp")
+FORBIDDEN = (
+    "bot.channels",
+    "bot.server",
+    "sandbox",
+    "slack_bolt",
+    "slack_sdk",
+    "microsoft_agents",
+    "aiohttp",
+)
+# Lowest first. `integrations/` (clients of the outside world) and `sandbox/` (the simulated
+# Microsoft 365, a server) share a layer and never import each other: the client is tested
+# against the sandbox, so neither may borrow the other's idea of Microsoft's shapes.
+LAYERS = {
+    "core": 0,
+    "cards": 1,
+    "integrations": 2,
+    "sandbox": 2,
+    "commands": 3,
+    "manifest": 4,
+    "bot": 5,
+    "bench": 6,
+}
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -44,3 +66,20 @@ def test_renderers_do_no_io(path: Path) -> None:
         if any(name == m or name.startswith(m + ".") for m in io_modules)
     }
     assert not bad, f"{path.name} imports {sorted(bad)}"
+
+
+def _layered_modules() -> list[Path]:
+    return sorted(path for package in LAYERS for path in (ROOT / package).rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", _layered_modules(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_modules_import_only_their_layer_or_below(path: Path) -> None:
+    package = path.relative_to(ROOT).parts[0]
+    bad = {
+        name
+        for name in imported_modules(path)
+        if (top := name.split(".")[0]) in LAYERS
+        and top != package
+        and LAYERS[top] >= LAYERS[package]
+    }
+    assert not bad, f"{path.relative_to(ROOT)} (layer {package}) imports {sorted(bad)}"

@@ -19,8 +19,8 @@ import pytest
 from bot.store.pending import ActionState
 from cards.reply import Level
 from commands.password import meets_complexity
-from integrations.sandbox import Fault, Lag
-from integrations.sandbox.model import User
+from sandbox import Fault, Lag
+from sandbox.model import User
 from tests.commands.contexts import Waits
 from tests.e2e.world import TECH, World, action_id, button, text_of
 

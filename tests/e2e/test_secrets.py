@@ -20,7 +20,7 @@ from sqlalchemy import select
 from bot.store.pending import ActionState
 from bot.store.tables import metadata
 from cards.reply import Level, Reply
-from integrations.sandbox import Lag
+from sandbox import Lag
 from tests.commands.contexts import Waits
 from tests.e2e.conftest import FOUR_EYES
 from tests.e2e.world import APPROVER, TECH, World, action_id, button, open_world, text_of

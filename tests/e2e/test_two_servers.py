@@ -25,7 +25,7 @@ import psycopg
 import pytest
 
 from bench.sandbox_process import stop_process
-from integrations.sandbox import Sandbox, SandboxOptions, start_sandbox
+from sandbox import Sandbox, SandboxOptions, start_sandbox
 from tests.e2e.slack_requests import button_in, click_payload, send_signed
 from tests.fakes.slack_api import APPROVER, OPEN_CHANNEL, TESS, TOKEN, FakeSlack, fake_slack
 from tests.plugins.store import postgres_server_url

@@ -19,8 +19,8 @@ import pytest
 
 from bot.store.pending import ActionState, load_action
 from cards.reply import Level, Reply
-from integrations.sandbox import Fault, Lag
-from integrations.sandbox.recording import RecordedRequest
+from sandbox import Fault, Lag
+from sandbox.recording import RecordedRequest
 from tests.commands.contexts import Waits
 from tests.e2e.conftest import FOUR_EYES
 from tests.e2e.test_secrets import (

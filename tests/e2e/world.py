@@ -23,9 +23,9 @@ from bot.store import AuditRecord, list_audit
 from bot.store.pending import ActionState, load_action
 from cards.reply import Reply
 from commands.context import Actor
-from integrations.sandbox import Sandbox
-from integrations.sandbox.model import User
-from integrations.sandbox.recording import RecordedRequest
+from sandbox import Sandbox
+from sandbox.model import User
+from sandbox.recording import RecordedRequest
 from tests.approvals.desk_world import RecordingNotifier
 
 __all__ = [

@@ -19,8 +19,8 @@ from core.errors import (
 from integrations.exchange import SYSTEM_MAILBOX, ExchangeClient, ExchangeEndpoint
 from integrations.graph import AppCredentials, CloudEndpoints, RetryPolicy, create_http_client
 from integrations.graph.trace import traced_writes
-from integrations.sandbox import Fault, Sandbox
-from integrations.sandbox.recording import RecordedRequest
+from sandbox import Fault, Sandbox
+from sandbox.recording import RecordedRequest
 
 MEGAN = "megan.bowen@contoso.com"
 FAST = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.05, budget=1.0)

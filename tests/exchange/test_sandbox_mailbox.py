@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from integrations.sandbox import Sandbox
+from sandbox import Sandbox
 
 ADELE = "adele.vance@contoso.com"
 

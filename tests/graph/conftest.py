@@ -14,7 +14,7 @@ from integrations.graph import (
     RetryPolicy,
     create_http_client,
 )
-from integrations.sandbox import Sandbox
+from sandbox import Sandbox
 
 # Short waits keep throttling tests fast; Retry-After values injected in tests stay below 0.2 s.
 FAST_RETRY = RetryPolicy(max_attempts=3, max_delay=0.2, budget=1.0, base_delay=0.01)

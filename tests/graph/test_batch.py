@@ -8,7 +8,7 @@ import pytest
 
 from core.errors import LicenseRequired, RemoteNotFound
 from integrations.graph import BatchRequest, GraphClient, eq
-from integrations.sandbox import Sandbox
+from sandbox import Sandbox
 
 from .conftest import ClientFor
 

@@ -9,7 +9,7 @@ import pytest
 
 from core.errors import Forbidden, LicenseRequired, Rejected, RemoteNotFound, Unavailable
 from integrations.graph import CloudEndpoints, GraphClient, create_http_client, eq, startswith
-from integrations.sandbox import Fault, Sandbox
+from sandbox import Fault, Sandbox
 
 from .conftest import FAST_RETRY, ClientFor, secret_credentials
 from .test_tokens import closed_port

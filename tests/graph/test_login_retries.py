@@ -10,7 +10,7 @@ import pytest
 
 from core.errors import AuthFailed, Throttled, Unavailable
 from integrations.graph import AppCredentials, GraphClient, RetryPolicy
-from integrations.sandbox import Fault, Sandbox
+from sandbox import Fault, Sandbox
 
 from .conftest import ClientFor, sandbox_cloud
 

@@ -6,7 +6,7 @@ import pytest
 
 from core.errors import Throttled, Unavailable
 from integrations.graph import BatchRequest, GraphClient
-from integrations.sandbox import Fault, Sandbox
+from sandbox import Fault, Sandbox
 
 from .conftest import statuses
 

@@ -21,7 +21,7 @@ from integrations.graph import (
     CloudEndpoints,
     GraphClient,
 )
-from integrations.sandbox import Sandbox
+from sandbox import Sandbox
 from tests.certificates import self_signed_text
 
 from .conftest import FAST_RETRY, ClientFor, sandbox_cloud, secret_credentials

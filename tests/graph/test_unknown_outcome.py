@@ -15,8 +15,8 @@ import pytest
 from core.errors import AuthFailed, OutcomeUnknown, Unavailable
 from integrations.graph import AppCredentials, CloudEndpoints, GraphClient, create_http_client
 from integrations.graph.trace import GraphWrite, traced_writes
-from integrations.sandbox import Fault, Sandbox
-from integrations.sandbox.recording import RecordedRequest
+from sandbox import Fault, Sandbox
+from sandbox.recording import RecordedRequest
 
 from .conftest import FAST_RETRY, ClientFor, sandbox_cloud, secret_credentials
 from .test_tokens import closed_port

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from integrations.sandbox import Sandbox, SandboxOptions, start_sandbox
+from sandbox import Sandbox, SandboxOptions, start_sandbox
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import httpx
 import pytest
 
-from integrations.sandbox import Sandbox
+from sandbox import Sandbox
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from integrations.sandbox import Fault, Sandbox
+from sandbox import Fault, Sandbox
 
 from .conftest import TokenFor
 

@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from integrations.sandbox import Sandbox
-from integrations.sandbox.catalog import SKU_IDS
-from integrations.sandbox.model import Directory, User
+from sandbox import Sandbox
+from sandbox.model import Directory, User
+from sandbox.seeds.catalog import SKU_IDS
 
 from .conftest import TokenFor
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from integrations.sandbox import Fault, Sandbox
+from sandbox import Fault, Sandbox
 
 
 def _get(request_id: str, url: str, **extra: Any) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from integrations.sandbox import Fault, Sandbox
+from sandbox import Fault, Sandbox
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "graph"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.permissions_report import collect
 from commands import REGISTRY
-from integrations.sandbox.tenant import DEFAULT_APP_ROLES, DEFAULT_PERMISSIONS
+from sandbox.tenant import DEFAULT_APP_ROLES, DEFAULT_PERMISSIONS
 
 
 def test_the_default_consent_holds_every_listed_permission_and_role() -> None:

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from integrations.sandbox import Sandbox
-from integrations.sandbox.api_deleted import soft_delete
+from sandbox import Sandbox
+from sandbox.graph.api_deleted import soft_delete
 
 from .conftest import TokenFor
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from integrations.sandbox import Sandbox
+from sandbox import Sandbox
 
 from .conftest import TokenFor
 

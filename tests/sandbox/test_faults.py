@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from integrations.sandbox import Fault, Sandbox
+from sandbox import Fault, Sandbox
 
 from .conftest import TokenFor
 

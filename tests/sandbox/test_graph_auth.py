@@ -7,7 +7,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from integrations.sandbox import Sandbox
+from sandbox import Sandbox
 
 from .conftest import TokenFor, request_token
 

@@ -8,8 +8,8 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from integrations.sandbox import Sandbox
-from integrations.sandbox.model import Directory, Group
+from sandbox import Sandbox
+from sandbox.model import Directory, Group
 
 from .conftest import TokenFor
 

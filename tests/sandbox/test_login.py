@@ -12,7 +12,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from integrations.sandbox import Sandbox
+from sandbox import Sandbox
 from tests.certificates import self_signed
 
 from .conftest import GRAPH_SCOPE, request_token

@@ -8,8 +8,8 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from integrations.sandbox import Sandbox
-from integrations.sandbox.model import AuthMethod, Directory, TapPolicy, User
+from sandbox import Sandbox
+from sandbox.model import AuthMethod, Directory, TapPolicy, User
 
 from .conftest import TokenFor
 

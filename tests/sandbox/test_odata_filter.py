@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from integrations.sandbox.graph_errors import GraphError
-from integrations.sandbox.odata_filter import parse_filter
+from sandbox.graph.errors import GraphError
+from sandbox.graph.odata_filter import parse_filter
 
 E3 = "05e9a617-0261-4cee-bb44-138d3ef5d965"
 SEAN: dict[str, Any] = {

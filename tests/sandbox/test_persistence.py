@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from integrations.sandbox import Sandbox, SandboxOptions, start_sandbox
+from sandbox import Sandbox, SandboxOptions, start_sandbox
 
 LYNNE = "/v1.0/users/lynne.robbins@contoso.com"
 ADELE = "/v1.0/users/adele.vance@contoso.com"

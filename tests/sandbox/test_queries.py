@@ -6,7 +6,7 @@ import ssl
 
 import httpx
 
-from integrations.sandbox import Sandbox, SandboxOptions, start_sandbox
+from sandbox import Sandbox, SandboxOptions, start_sandbox
 
 EVENTUAL = {"ConsistencyLevel": "eventual"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from integrations.sandbox import Lag, Sandbox
+from sandbox import Lag, Sandbox
 
 LYNNE = "lynne.robbins@contoso.com"
 _ENABLED = f"/v1.0/users/{LYNNE}?$select=accountEnabled"

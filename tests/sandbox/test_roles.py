@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from integrations.sandbox import Sandbox
+from sandbox import Sandbox
 
 from .conftest import TokenFor
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from integrations.sandbox.model import Directory, User
-from integrations.sandbox.seed_contoso import contoso
-from integrations.sandbox.seed_fabrikam import fabrikam
-from integrations.sandbox.seed_generated import generated
+from sandbox.model import Directory, User
+from sandbox.seeds.contoso import contoso
+from sandbox.seeds.fabrikam import fabrikam
+from sandbox.seeds.generated import generated
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 MFA_KINDS = {"microsoftAuthenticator", "phone", "fido2", "softwareOath", "windowsHelloForBusiness"}

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import httpx
 
-from integrations.sandbox import Sandbox
-from integrations.sandbox.serve import describe
+from sandbox import Sandbox
+from sandbox.serve import describe
 
 
 async def test_description_names_urls_tenants_credentials_and_the_ca(sandbox: Sandbox) -> None:

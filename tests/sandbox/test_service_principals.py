@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import httpx
 
-from integrations.sandbox import Sandbox, SandboxOptions, start_sandbox
-from integrations.sandbox.tenant import DEFAULT_PERMISSIONS
+from sandbox import Sandbox, SandboxOptions, start_sandbox
+from sandbox.tenant import DEFAULT_PERMISSIONS
 from tests.sandbox.conftest import TokenFor
 
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"

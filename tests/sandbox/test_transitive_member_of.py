@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from integrations.sandbox import Sandbox
+from sandbox import Sandbox
 
 
 async def test_roles_held_through_a_role_assignable_group_are_listed(

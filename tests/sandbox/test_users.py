@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import httpx
 
-from integrations.sandbox import Sandbox
+from sandbox import Sandbox
 
 from .conftest import TokenFor
 

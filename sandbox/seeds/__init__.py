@@ -1,0 +1,1 @@
+"""The sandbox's seed data: Microsoft's published identifiers and the demo and generated tenants."""
