@@ -11,10 +11,11 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
+from urllib.parse import parse_qsl
 
 import aiohttp
 import structlog
@@ -23,6 +24,7 @@ from pydantic import TypeAdapter
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
@@ -186,12 +188,7 @@ class SlackChannel:
         malformed = check_slack_body(body, request.content_type)
         if malformed is not None:
             return refuse_malformed("slack", malformed)
-        bolt_request = AsyncBoltRequest(
-            body=body,
-            query=request.query_string,
-            headers=dict(request.headers),
-            context={_DELIVERY: key},
-        )
+        bolt_request = _bolt_request(body, request.query_string, dict(request.headers), key)
         response = await self.app.async_dispatch(bolt_request)
         if response.status == 404 and bolt_request.body.get("type") == "event_callback":
             # An event no listener takes: Slack wants 200 for every event, else it retries.
@@ -393,6 +390,19 @@ async def _listener_crashed(error: Exception, response: BoltResponse | None) -> 
     return BoltResponse(
         status=500, body=json.dumps(body), headers={"content-type": "application/json"}
     )
+
+
+def _bolt_request(
+    body: str, query: str, headers: dict[str, str | Sequence[str]], key: str
+) -> AsyncBoltRequest:
+    request = AsyncBoltRequest(body=body, query=query, headers=headers, context={_DELIVERY: key})
+    if not request.body and "payload" in body and not body.lstrip().startswith("{"):
+        # bolt takes any form holding the word "payload" for an interaction and, finding no
+        # `payload` field, reads nothing — so `/deskhand user payload@contoso.com` went
+        # unanswered. The shape check has already passed it as a slash command: read the form.
+        request.body = dict(parse_qsl(body, keep_blank_values=True))
+        request.context = build_async_context(AsyncBoltContext({_DELIVERY: key}), request.body)
+    return request
 
 
 def _person(team_id: str, user_id: str) -> str:

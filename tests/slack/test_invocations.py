@@ -114,3 +114,14 @@ async def test_the_documented_view_submission_is_read_without_inventing_values(
     invocation = await only(slack_bot, recorder)
     assert dict(invocation.values) == {}
     assert invocation.conversation == "C0OPEN"  # a bare channel id is still understood
+
+
+async def test_a_slash_command_whose_text_holds_the_word_payload_reaches_the_router(
+    slack_bot: SlackBot, recorder: Recorder
+) -> None:
+    # bolt reads any form body containing "payload" as an interaction; this one is a command.
+    answer = await slack_bot.command("user payload@contoso.com")
+    invocation = await only(slack_bot, recorder)
+    assert answer.status_code == 200
+    assert invocation.text == "user payload@contoso.com"
+    assert dict(invocation.return_address)["user"] == TESS
