@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from commands.context import Actor
+from commands.kit.context import Actor
 
 __all__ = ["Invocation", "new_request_id"]
 

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 
 from bot.channels.slack_api import SlackApi, require
-from commands.context import Actor
+from commands.kit.context import Actor
 from core.errors import AccessDenied, DeliveryError, IntegrationError
 
 __all__ = ["SlackIdentities"]

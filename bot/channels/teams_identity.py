@@ -13,7 +13,7 @@ from microsoft_agents.activity import Activity
 from microsoft_agents.hosting.core import TurnContext
 from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
-from commands.context import Actor
+from commands.kit.context import Actor
 from core.errors import AccessDenied, DeliveryError
 
 __all__ = ["TeamsIdentities", "activity_tenant"]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from bot.auth import Access, AccessPolicy
 from bot.store import Store
 from bot.store.grants import add_grant
-from commands.registry import Role
+from commands.kit.registry import Role
 from tests.auth.conftest import BOB, CONFIGURED, CONTOSO, FABRIKAM, PLAYGROUND, MakeRouter, run
 from tests.commands.replies import text
 
