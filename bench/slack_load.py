@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from bot.channels.slack import BUSY
+from bot.channels.slack import BUSY, YOUR_SHARE
 
 __all__ = ["SECRET_VARIABLE", "LoadRun", "closed_loop", "main", "signed_command"]
 
@@ -45,10 +45,12 @@ _SLASH_COMMAND = {
     "api_app_id": "A123456",
 }
 _TIMEOUT = aiohttp.ClientTimeout(total=30)
+_NOT_RUN = (BUSY.encode(), YOUR_SHARE.rpartition("}")[2].encode())
+"""What an ack says when nothing was queued: Deskhand is busy, or the sender's share is full."""
 
 
 def signed_command(
-    secret: str, *, response_url: str, trigger_id: str
+    secret: str, *, response_url: str, trigger_id: str, user_id: str = "U0TESS"
 ) -> tuple[str, dict[str, str]]:
     """`/deskhand user adele.vance@contoso.com` as Slack would send it: body and headers.
 
@@ -57,6 +59,7 @@ def signed_command(
     body = urlencode(
         {
             **_SLASH_COMMAND,
+            "user_id": user_id,
             "text": COMMAND_TEXT,
             "response_url": response_url,
             "trigger_id": trigger_id,
@@ -137,13 +140,16 @@ async def _send_until(
             target.secret,
             response_url=target.response_url,
             trigger_id=f"{target.nonce}.{sender}.{sequence}",
+            # A help desk's load: each sender is a technician of their own, with their own
+            # share of Deskhand's backlog (`slack.per_person_in_flight`).
+            user_id=f"U0LOAD{sender:04d}",
         )
         started = time.perf_counter()
         try:
             async with session.post(target.url, data=body, headers=headers) as response:
                 answer = await response.read()
                 ok = response.status == 200
-                busy += ok and BUSY.encode() in answer
+                busy += ok and any(refusal in answer for refusal in _NOT_RUN)
         except (aiohttp.ClientError, TimeoutError):
             ok = False
         if ok:

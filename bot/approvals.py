@@ -72,6 +72,8 @@ __all__ = ["ApprovalDesk", "ContextFactory", "GuardCheck", "RoleLookup"]
 log = structlog.get_logger("deskhand.approvals")
 
 _INTERRUPTED_AFTER = timedelta(minutes=10)
+_FRESH_IDENTITY = frozenset({"confirm", "approve", "deny"})
+"""Decisions made only after the chat platform confirms, now, who is making them."""
 
 
 class Roles(Protocol):
@@ -166,6 +168,9 @@ class ApprovalDesk:
     # -- deciding ----------------------------------------------------------------------------
 
     async def decide(self, action_id: str, verb: str, ctx: CommandContext, note: str) -> Reply:
+        if verb in _FRESH_IDENTITY:
+            # Chat identities are cached; a deactivated account must not decide from the cache.
+            await ctx.verify_actor()
         action = await self._visible(action_id, ctx.actor)
         now = self.clock()
         if action.state.open and action.expires_at <= now:

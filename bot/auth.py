@@ -30,9 +30,9 @@ from commands.grants import ALL_TENANTS
 from commands.kit.context import Actor, TenantInfo
 from commands.kit.registry import CommandSpec, Role
 from commands.kit.services import GrantEntry
-from core.errors import UserError
+from core.errors import AccessDenied, UserError
 
-__all__ = ["ALL_TENANTS", "Access", "AccessPolicy", "Grant", "identities"]
+__all__ = ["ALL_TENANTS", "Access", "AccessPolicy", "Grant", "identities", "still_the_same"]
 
 _ROLES = {role.value: role for role in Role}
 
@@ -52,6 +52,15 @@ class Grant:
 def identities(actor: Actor) -> frozenset[str]:
     """The names a grant may use for this person: their actor id and their e-mail."""
     return frozenset({actor.id, actor.email.lower()} - {""})
+
+
+def still_the_same(before: Actor, now: Actor) -> None:
+    """A chat account looked up afresh must still be the person a request was made as: roles
+    follow the e-mail, so one that changed is refused rather than acted on."""
+    if now.email.lower() != before.email.lower():
+        raise AccessDenied(
+            "Your chat account no longer matches the person who sent this; send it again."
+        )
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ payload, and the work itself is one function of that payload.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from contextlib import suppress
 from typing import Any, Protocol
 
 from bot.tasks import WorkGroup
@@ -33,8 +34,14 @@ class Handoff(Protocol):
         """Requests accepted and not finished yet (waiting or running)."""
         ...
 
-    def submit(self, payload: str) -> None:
-        """Queue a request; raises RuntimeError once shutdown has begun."""
+    def submit(self, payload: str, done: Callable[[], None] | None = None) -> None:
+        """Queue a request; `done` is called once it has finished (or will never run).
+        Raises RuntimeError once shutdown has begun."""
+        ...
+
+    def broadcast(self, payload: str) -> None:
+        """Give a request to every process that serves them (news each must hear, such as a
+        changed account); nothing waits for it, and after shutdown has begun it is dropped."""
         ...
 
     async def drain(self, grace: float) -> None:
@@ -58,8 +65,24 @@ class InProcess:
     def running(self) -> int:
         return self._work.running
 
-    def submit(self, payload: str) -> None:
-        self._work.spawn(self._serve(payload), name=self._name)
+    def submit(self, payload: str, done: Callable[[], None] | None = None) -> None:
+        try:
+            self._work.spawn(self._served(payload, done), name=self._name)
+        except RuntimeError:
+            if done is not None:
+                done()
+            raise
+
+    async def _served(self, payload: str, done: Callable[[], None] | None) -> None:
+        try:
+            await self._serve(payload)
+        finally:
+            if done is not None:
+                done()
+
+    def broadcast(self, payload: str) -> None:
+        with suppress(RuntimeError):  # shutdown has begun: nobody is left to tell
+            self._work.spawn(self._serve(payload), name=self._name)
 
     async def drain(self, grace: float) -> None:
         await self._work.drain(grace)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
-from commands.kit.context import Actor
+from commands.kit.context import Actor, nothing_to_verify
 
 __all__ = ["Invocation", "new_request_id"]
 
@@ -36,3 +36,8 @@ class Invocation:
     return_address: Mapping[str, str] = field(default_factory=dict, compare=False)
     """Where this adapter can tell the requester something later (an outcome, a secret):
     plain strings only it reads, kept with a pending action so any replica can use them."""
+    verify_actor: Callable[[], Awaitable[None]] = field(
+        default=nothing_to_verify, repr=False, compare=False
+    )
+    """Asks the chat platform afresh whether `actor` may still act (raises AccessDenied):
+    `actor` may come from a cache, and a decision on a pending action must not."""

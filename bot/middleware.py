@@ -49,6 +49,8 @@ class Call:
     progress: Progress = field(default=silent_progress, compare=False)
     access: Access = field(default_factory=Access, compare=False)
     """The asker's roles, read once at the start of this request; none unless given."""
+    refusal: str = ""
+    """Why `AccessCheck` refuses it before looking at roles (a `--tenant` not theirs)."""
 
     @property
     def target(self) -> str:
@@ -137,6 +139,8 @@ class AccessCheck:
     """Fails closed: the roles are the request's `Access` snapshot (bot/auth.py)."""
 
     async def __call__(self, call: Call, next_: Next) -> Reply:
+        if call.refusal:
+            raise AccessDenied(call.refusal)
         if not call.access.allows(call.spec, call.tenant):
             where = f" on {call.tenant.name}" if call.tenant else ""
             raise AccessDenied(

@@ -22,7 +22,7 @@ from bot.follow_ups import FollowUpBook
 from bot.guards import TenantGuards
 from bot.invocation import Invocation
 from bot.middleware import Call, Middleware, Next
-from bot.tenants import TenantDirectory
+from bot.tenants import NoSuchTenant, TenantDirectory
 from cards.reply import Reply
 from commands.kit.arguments import bind_arguments, split_command_line
 from commands.kit.context import (
@@ -135,16 +135,21 @@ class Router:
             # spliced into the command line.
             fields = {k: v for k, v in invocation.values.items() if k in spec.args.model_fields}
             args = spec.args.model_validate({**args.model_dump(), **fields})
-        tenant = None
+        tenant, refusal = None, ""
         if spec.needs_tenant and not _every_tenant(spec, args):
             visible = self.visible_tenants(access)
-            tenant = self.tenants.resolve(
-                getattr(args, "tenant", None),
-                invocation.tenant_hint,
-                among=visible,
-                addresses=_addresses(spec, args),
-            )
-        return Call(invocation, spec, args, tenant, progress, access)
+            try:
+                tenant = self.tenants.resolve(
+                    getattr(args, "tenant", None),
+                    invocation.tenant_hint,
+                    among=visible,
+                    addresses=_addresses(spec, args),
+                )
+            except NoSuchTenant as error:
+                # Refused inside the pipeline (AccessCheck), so it is logged and audited like
+                # any denial, whether that tenant exists or not.
+                refusal = error.message
+        return Call(invocation, spec, args, tenant, progress, access, refusal)
 
     def lookup(self, name: str) -> CommandSpec:
         spec = self.registry.get(name)
@@ -166,6 +171,8 @@ class Router:
         return access.visible(self.tenants.tenants)
 
     async def _dispatch(self, call: Call) -> Reply:
+        if call.refusal:  # AccessCheck refuses it first; this holds in a pipeline without one
+            raise AccessDenied(call.refusal)
         context = self._context(call)
         if not call.spec.destructive:
             return await call.spec.handler(context, call.args)
@@ -216,6 +223,7 @@ class Router:
             grants=self.policy,
             guards=self.guards,
             pacing=self.pacing,
+            verify_actor=call.invocation.verify_actor,
         )
 
     def protected_accounts(self, tenant: TenantInfo | None) -> frozenset[str]:

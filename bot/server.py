@@ -27,9 +27,9 @@ from dataclasses import dataclass
 
 import structlog
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from microsoft_agents.authentication.msal import MsalConnectionManager
 from microsoft_agents.hosting.aiohttp import jwt_authorization_decorator
-from microsoft_agents.hosting.core import OutboundHostValidator
 from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration, AuthTypes
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -37,10 +37,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.channels.slack import SlackChannel
 from bot.channels.slack_notify import SlackNotifier
-from bot.channels.teams import TeamsChannel, TeamsOutbound
+from bot.channels.teams import MicrosoftHosts, TeamsChannel, TeamsOutbound
 from bot.channels.teams_notify import TeamsNotifier
 from bot.config import Settings, load_settings
 from bot.config.teams import TeamsSettings
+from bot.invocation import new_request_id
 from bot.logs import configure_logging
 from bot.metrics_merge import merge_metrics
 from bot.notify import Notifier
@@ -111,15 +112,38 @@ def build_app(
     app.router.add_get("/healthz", timed("/healthz", healthz))
     app.router.add_get("/readyz", timed("/readyz", readyz))
     if slack is not None:
-        app.router.add_post("/slack/events", timed("/slack/events", slack.handle_http))
+        app.router.add_post(
+            "/slack/events", timed("/slack/events", _crashes_answered(slack.handle_http))
+        )
     if teams is not None:
         # The SDK's JWT check reads its configuration under this plain string key.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", web.NotAppKeyWarning)
             app["agent_configuration"] = teams.auth_configuration
         checked = jwt_authorization_decorator(teams.handle_http)  # type: ignore[no-untyped-call]
-        app.router.add_post("/api/messages", timed("/api/messages", checked))
+        app.router.add_post("/api/messages", timed("/api/messages", _crashes_answered(checked)))
     return app
+
+
+def _crashes_answered(handler: Handler) -> Handler:
+    """`handler`, whose bugs answer 500 with a reference the log line carries too.
+
+    A malformed request never gets here (the channels answer it 400); what does is a bug in
+    Deskhand or its SDKs, for which the platform's retry is the right thing.
+    """
+
+    async def answered(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except web.HTTPException:
+            raise
+        except Exception:
+            reference = new_request_id()
+            log.exception("server.request_crashed", path=request.path, reference=reference)
+            body = {"error": "Deskhand failed to handle this request", "reference": reference}
+            return web.json_response(body, status=500)
+
+    return answered
 
 
 def _metrics_app(runtime: Runtime, workers: WorkerPool | None) -> web.Application:
@@ -174,7 +198,8 @@ async def slack_job(settings: Settings) -> AsyncIterator[Job]:
 
 
 def teams_outbound(settings: TeamsSettings) -> TeamsOutbound:
-    """msal with the bot's own credential, to Microsoft's channel service hosts only."""
+    """msal with the bot's own credential, to Microsoft's channel service hosts only, on
+    HTTPS's port 443."""
     if settings.app_password is not None:
         configuration = AgentAuthConfiguration(
             AuthTypes.client_secret,
@@ -191,7 +216,7 @@ def teams_outbound(settings: TeamsSettings) -> TeamsOutbound:
         )
     return TeamsOutbound(
         MsalConnectionManager(connections_configurations={"SERVICE_CONNECTION": configuration}),
-        OutboundHostValidator(enabled=True),
+        MicrosoftHosts(enabled=True),
     )
 
 

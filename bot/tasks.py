@@ -4,12 +4,13 @@ and shutdown waits for it instead of cutting commands off halfway."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections import Counter
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import structlog
 
-__all__ = ["WorkGroup"]
+__all__ = ["Shares", "WorkGroup"]
 
 log = structlog.get_logger("deskhand.tasks")
 
@@ -65,3 +66,34 @@ class WorkGroup:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("work.failed", task=task.get_name(), exc_info=task.exception())
+
+
+class Shares:
+    """How many requests each person has accepted and not finished, so one person's burst
+    cannot take the whole backlog: past `each`, their next request is refused ("wait") while
+    everyone else's are still taken, up to the global bound."""
+
+    def __init__(self, each: int) -> None:
+        self.each = each
+        self._held: Counter[str] = Counter()
+
+    def held(self, who: str) -> int:
+        return self._held[who]
+
+    def full(self, who: str) -> bool:
+        return self._held[who] >= self.each
+
+    def take(self, who: str) -> Callable[[], None]:
+        """Count one more request for `who`; call what is returned when it has finished."""
+        self._held[who] += 1
+        given_back = False
+
+        def give_back() -> None:
+            nonlocal given_back
+            if not given_back:
+                given_back = True
+                self._held[who] -= 1
+                if self._held[who] <= 0:
+                    del self._held[who]
+
+        return give_back

@@ -8,13 +8,18 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from commands.kit.context import TenantInfo
-from core.errors import NotFound, UsageError
+from core.errors import AccessDenied, NotFound, UsageError
 
 if TYPE_CHECKING:
     from integrations.exchange import ExchangeClient
     from integrations.graph import GraphClient
 
-__all__ = ["TenantDirectory"]
+__all__ = ["NoSuchTenant", "TenantDirectory"]
+
+
+class NoSuchTenant(AccessDenied):
+    """A `--tenant` the person holds no role in, whether or not Deskhand serves it: one answer
+    for both, so nobody learns which other customers exist."""
 
 
 @dataclass(frozen=True)
@@ -35,12 +40,14 @@ class TenantDirectory:
         """`--tenant` wins, then the tenant whose verified domain an address typed in the
         command is in, then the conversation's tenant, the default, or the only tenant.
 
-        Only the tenants in `among` (those the person may use) are told apart by address, and
-        messages name only them, so nobody learns the names of the other customers.
+        Only the tenants in `among` (those the person may use) are told apart by address or
+        named with `--tenant`, and messages name only them: a tenant that does not exist and
+        one the person may not use get the same `NoSuchTenant`, so nobody learns the names of
+        the other customers.
         """
         owner = _owner(addresses, among)
         if name:
-            chosen = self._find(name, among)
+            chosen = _named(name, among)
             if owner is not None and owner[1] != chosen:
                 address, other = owner
                 raise UsageError(
@@ -64,15 +71,39 @@ class TenantDirectory:
         return self.exchange_clients.get(tenant.name)
 
     def _find(self, wanted: str, among: Sequence[TenantInfo]) -> TenantInfo:
+        """A tenant named by the conversation or the configuration, not by the person."""
+        found = _matching(wanted, self.tenants)
+        if found is not None:
+            return found
         key = wanted.strip().lower()
-        for tenant in self.tenants:
-            names = (tenant.name, tenant.domain, tenant.tenant_id, tenant.display_name)
-            if key in (name.lower() for name in names):
-                return tenant
         close = difflib.get_close_matches(key, [t.name for t in among], n=1)
         hint = f" Did you mean {close[0]}?" if close else ""
         known = _listing(among, " Known tenants: {}.") or " You have no role in any tenant yet."
         raise NotFound(f"No tenant called {wanted!r}.{hint}{known}")
+
+
+def _named(wanted: str, among: Sequence[TenantInfo]) -> TenantInfo:
+    """The tenant `--tenant` names among the person's own; the same refusal for every other
+    name, looked up the same way, whether Deskhand serves such a tenant or not."""
+    found = _matching(wanted, among)
+    if found is not None:
+        return found
+    close = difflib.get_close_matches(wanted.strip().lower(), [t.name for t in among], n=1)
+    hint = f" Did you mean {close[0]}?" if close else ""
+    yours = _listing(among, " Your tenants: {}.") or " You have no role in any tenant yet."
+    raise NoSuchTenant(
+        f"You have no access to tenant {wanted!r} (or it does not exist).{hint}{yours}"
+    )
+
+
+def _matching(wanted: str, tenants: Sequence[TenantInfo]) -> TenantInfo | None:
+    """The tenant called `wanted` by its name, domain, tenant id or organisation name."""
+    key = wanted.strip().lower()
+    for tenant in tenants:
+        names = (tenant.name, tenant.domain, tenant.tenant_id, tenant.display_name)
+        if key in (name.lower() for name in names):
+            return tenant
+    return None
 
 
 def _owner(addresses: Sequence[str], among: Sequence[TenantInfo]) -> tuple[str, TenantInfo] | None:

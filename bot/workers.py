@@ -146,6 +146,12 @@ class _Request:
     id: int
     payload: bytes
     attempts: int = 0
+    done: Callable[[], None] | None = None
+    """Told once the request has finished, or will never run."""
+
+    def finished(self) -> None:
+        if self.done is not None:
+            self.done()
 
 
 @dataclass(eq=False)
@@ -205,12 +211,24 @@ class WorkerPool:
     def running(self) -> int:
         return len(self._queue) + sum(len(w.held) for w in self._workers.values())
 
-    def submit(self, payload: str) -> None:
+    def submit(self, payload: str, done: Callable[[], None] | None = None) -> None:
         if self._closing:
+            if done is not None:
+                done()
             raise RuntimeError("Deskhand is shutting down; no new work is accepted")
-        self._queue.append(_Request(next(self._ids), payload.encode()))
+        self._queue.append(_Request(next(self._ids), payload.encode(), done=done))
         self._idle.clear()
         self._pump()
+
+    def broadcast(self, payload: str) -> None:
+        """Every running worker serves `payload` at once, beside its share of the queue; a
+        worker started later has nothing to forget. Its "done" is not waited for."""
+        if self._closing:
+            return
+        for worker in self._workers.values():
+            if worker.ready.is_set() and not worker.stopping:
+                frame = run_frame(next(self._ids), payload.encode())
+                worker.writer.write(_HEADER.pack(len(frame)) + frame)
 
     async def drain(self, grace: float) -> None:
         """Stop taking work, let what was accepted finish (up to `grace` s), stop the workers."""
@@ -221,6 +239,8 @@ class WorkerPool:
             log.warning(
                 "work.cancelled_at_shutdown", waiting=len(self._queue), running=self.running
             )
+        for request in self._queue:
+            request.finished()
         self._queue.clear()
         for task in self._tasks:
             task.cancel()  # restarts not begun
@@ -310,7 +330,9 @@ class WorkerPool:
     async def _listen(self, worker: _Worker) -> None:
         while (frame := await read_frame(worker.reader)) is not None:
             if frame[:1] == _DONE:
-                worker.held.pop(_ID.unpack_from(frame, 1)[0], None)
+                finished = worker.held.pop(_ID.unpack_from(frame, 1)[0], None)
+                if finished is not None:
+                    finished.finished()
                 self._pump()
                 continue
             message: dict[str, Any] = json.loads(frame)
@@ -339,6 +361,7 @@ class WorkerPool:
             request.attempts += 1
             if request.attempts >= _MAX_ATTEMPTS:
                 log.error("work.lost", reason="its worker stopped twice while running it")
+                request.finished()
             else:
                 self._queue.appendleft(request)
         worker.held.clear()

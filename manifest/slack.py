@@ -50,7 +50,7 @@ BOT_SCOPES = (
     "chat:write",  # post, update and ephemeral replies: results, confirmations, approvals
     "chat:write.public",  # post digests to public channels the bot was not invited to
     "app_mentions:read",  # @Deskhand mentions, the way to run commands in threads
-    "users:read",  # users.info: the requester's name, time zone and guest/external flags
+    "users:read",  # users.info: the requester's name and guest/external flags; user_change events
     "users:read.email",  # users.info's e-mail (grants, audit log); users.lookupByEmail (approvers)
     "im:write",  # conversations.open: secrets and files go to the requester's DM
     "files:write",  # files.uploadV2: CSV and XLSX exports, charts
@@ -87,7 +87,7 @@ def slack_manifest(
         },
         "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
         "settings": {
-            "event_subscriptions": _at(endpoint, bot_events=["app_mention"]),
+            "event_subscriptions": _at(endpoint, bot_events=["app_mention", "user_change"]),
             "interactivity": _at(endpoint, is_enabled=True),
             "org_deploy_enabled": False,
             "socket_mode_enabled": socket_mode,

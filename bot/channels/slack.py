@@ -9,9 +9,11 @@ Slack gets its answer within its three seconds, and shutdown still lets the comm
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import aiohttp
@@ -22,31 +24,39 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.channels.shape import refuse_malformed
 from bot.channels.slack_api import SlackApi, require
 from bot.channels.slack_delivery import Origin, SlackDelivery, is_direct, read_form_metadata
 from bot.channels.slack_gate import SlackGate, event_key
 from bot.channels.slack_identity import SlackIdentities
+from bot.channels.slack_shape import check_slack_body
+from bot.channels.slack_socket import CheckedSocketModeHandler
 from bot.config.slack import SlackSettings
 from bot.handoff import Handoff, InProcess
 from bot.invocation import Invocation, new_request_id
 from bot.router import Router
 from bot.store import Store
-from bot.tasks import WorkGroup
+from bot.tasks import Shares, WorkGroup
 from cards.blockkit import BUTTON_ACTION_PREFIX, FORM_CALLBACK_PREFIX
 from cards.blockkit_controls import submitted_values
 from cards.reply import Reply
 from core.errors import AuthFailed, ConfigurationError, DeskhandError, IntegrationError
 
-__all__ = ["BUSY", "SlackChannel", "plain_text"]
+__all__ = ["BUSY", "YOUR_SHARE", "SlackChannel", "plain_text"]
 
 log = structlog.get_logger("deskhand.slack")
 
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
 _DELIVERY = "deskhand_delivery_key"
 BUSY = "Deskhand is busy right now and did not run that; try again in a minute."
+YOUR_SHARE = (
+    "You have {count} commands running; wait for one to finish before sending another. "
+    "Deskhand did not run that."
+)
 _LINK = re.compile(r"<(?:mailto:)?([^<>|]+)(?:\|([^<>]+))?>")
 
 
@@ -65,6 +75,9 @@ class _Request:
     """Delivery keys to claim first, so it runs once across replicas."""
     line: str = ""
     action: str = ""
+    forget: bool = False
+    """Not a command: Slack said this person's account changed (`user_change`); every
+    process drops what it cached of them, and nothing is answered."""
 
 
 _REQUESTS = TypeAdapter(_Request)
@@ -113,8 +126,11 @@ class SlackChannel:
             # Deskhand defines no Slack workflow functions: no middleware on every ack for them.
             attaching_function_token_enabled=False,
         )
+        self.app.error(_listener_crashed)
         self._delivery = SlackDelivery(self.api, frozenset(settings.private_channels))
         self._identities: SlackIdentities | None = None
+        # One person's share of the hand-off, before its global bound (`has_room`).
+        self._shares = Shares(settings.per_person_in_flight)
         self._register()
 
     async def start(self) -> None:
@@ -147,7 +163,7 @@ class SlackChannel:
         """Receive Slack's requests over a WebSocket (installs without public ingress)."""
         if self._settings.app_token is None:
             raise ConfigurationError("Socket Mode needs SLACK_APP_TOKEN (an xapp- token).")
-        handler = AsyncSocketModeHandler(self.app, self._settings.app_token.get_secret_value())
+        handler = CheckedSocketModeHandler(self.app, self._settings.app_token.get_secret_value())
         try:
             await handler.connect_async()  # type: ignore[no-untyped-call]
         except (SlackApiError, aiohttp.ClientError, OSError) as error:
@@ -167,26 +183,38 @@ class SlackChannel:
         if refusal:
             log.warning("slack.refused", reason=refusal)
             return web.json_response({"error": refusal}, status=401)
+        malformed = check_slack_body(body, request.content_type)
+        if malformed is not None:
+            return refuse_malformed("slack", malformed)
         bolt_request = AsyncBoltRequest(
             body=body,
             query=request.query_string,
             headers=dict(request.headers),
             context={_DELIVERY: key},
         )
-        return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+        response = await self.app.async_dispatch(bolt_request)
+        if response.status == 404 and bolt_request.body.get("type") == "event_callback":
+            # An event no listener takes: Slack wants 200 for every event, else it retries.
+            response = BoltResponse(status=200, body="")
+        return await to_aiohttp_response(response)
 
     def _register(self) -> None:
         commands = "|".join(re.escape(c) for c in self._settings.slash_commands)
         self.app.command(re.compile(f"^({commands})$"))(self._on_command)
         self.app.event("app_mention")(self._on_mention)
+        self.app.event("user_change")(self._on_user_change)
         self.app.action(re.compile("^" + re.escape(BUTTON_ACTION_PREFIX)))(self._on_click)
         self.app.view(re.compile("^" + re.escape(FORM_CALLBACK_PREFIX)))(self._on_form)
 
     async def _on_command(
         self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
     ) -> None:
-        if not self._work.has_room:
+        who = _person(str(body["team_id"]), str(body["user_id"]))
+        if self._shares.full(who):
             # The ack itself carries the answer: nothing queued, nothing lost.
+            await ack(text=YOUR_SHARE.format(count=self._shares.held(who)))
+            return
+        if not self._work.has_room:
             await ack(text=BUSY)
             return
         await ack()
@@ -217,6 +245,14 @@ class SlackChannel:
         claims = (*_claims(context, body), event_key(str(body.get("event_id"))))
         team = str(event.get("user_team") or body["team_id"])
         self._spawn(_Request(team, origin, claims, line=text or "help"))
+
+    async def _on_user_change(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """A person's account changed (deactivated, say): what any process cached of them
+        goes, so their next request is judged afresh. Sent to every process, unclaimed."""
+        user = event.get("user") or {}
+        team = str(user.get("team_id") or body.get("team_id", ""))
+        forget = _Request(team, Origin("", str(user.get("id", ""))), (), forget=True)
+        self._work.broadcast(_REQUESTS.dump_json(forget).decode())
 
     async def _on_click(
         self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
@@ -266,8 +302,10 @@ class SlackChannel:
         )
 
     def _spawn(self, request: _Request) -> None:
-        # Only a slash command's ack can say "busy"; mentions and clicks always queue.
-        self._work.submit(_REQUESTS.dump_json(request).decode())
+        # Only a slash command's ack can say "busy"; mentions and clicks always queue, and
+        # count towards their sender's share.
+        share = self._shares.take(_person(request.team_id, request.origin.user_id))
+        self._work.submit(_REQUESTS.dump_json(request).decode(), done=share)
 
     async def serve(self, payload: str) -> None:
         """A handed-off request, here or in a worker process: the JSON `_spawn` sent."""
@@ -276,6 +314,10 @@ class SlackChannel:
     async def _serve(self, request: _Request) -> None:
         """Runs after the ack: once per delivery across replicas, then answers; whatever
         fails on the way, the person is told (`_tell_failure`), never left in silence."""
+        if request.forget:
+            if self._identities is not None:
+                self._identities.forget(request.team_id, request.origin.user_id)
+            return
         request_id = new_request_id()
         try:
             for key in request.claims:
@@ -331,12 +373,31 @@ class SlackChannel:
             values=dict(origin.values),
             return_address=origin.return_address(team_id),
             request_id=request_id,
+            verify_actor=partial(self._identities.verify, team_id, origin.user_id, actor),
         )
         return await self._router.handle(invocation)
 
     def _tenant_of(self, channel_id: str) -> str | None:
         mapping: Mapping[str, str] = self._settings.channel_tenants
         return mapping.get(channel_id)
+
+
+async def _listener_crashed(error: Exception, response: BoltResponse | None) -> BoltResponse | None:
+    """A listener's bug (a malformed request is refused before any listener runs): logged
+    with a reference, which the 500 carries when Slack has not been answered yet."""
+    reference = new_request_id()
+    log.error("slack.listener_crashed", reference=reference, exc_info=error)
+    if response is None:
+        return None
+    body = {"error": "Deskhand failed to handle this request", "reference": reference}
+    return BoltResponse(
+        status=500, body=json.dumps(body), headers={"content-type": "application/json"}
+    )
+
+
+def _person(team_id: str, user_id: str) -> str:
+    """Whose share a request counts against: known at the ack, before Slack says who it is."""
+    return f"{team_id}:{user_id}"
 
 
 def _remote(error: IntegrationError) -> dict[str, object]:

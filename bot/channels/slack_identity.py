@@ -2,7 +2,9 @@
 
 People from other organisations (shared channels), guests, bots and deactivated accounts are
 refused before anything runs. Answers are cached for a while, so a busy channel costs one
-`users.info` per person, not one per command.
+`users.info` per person, not one per command; a decision on a pending action (`verify`) asks
+Slack afresh, and Slack's `user_change` event drops a person's entry (`forget`), so a
+deactivated account stops acting at once.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from bot.auth import still_the_same
 from bot.channels.slack_api import SlackApi, require
 from commands.kit.context import Actor
 from core.errors import AccessDenied, DeliveryError, IntegrationError
@@ -32,16 +35,25 @@ class SlackIdentities:
         self._team_id = team_id
         self._cache: dict[tuple[str, str], _Entry] = {}
 
-    async def actor(self, team_id: str, user_id: str) -> Actor:
-        """The verified person behind a request; raises AccessDenied with the reason."""
+    async def actor(self, team_id: str, user_id: str, *, fresh: bool = False) -> Actor:
+        """The verified person behind a request; raises AccessDenied with the reason.
+        `fresh` asks Slack even when a cached answer is still valid."""
         key = (team_id, user_id)
         entry = self._cache.get(key)
-        if entry is None or entry.until < time.monotonic():
+        if fresh or entry is None or entry.until < time.monotonic():
             entry = await self._look_up(team_id, user_id)
             self._cache[key] = entry
         if entry.actor is None:
             raise AccessDenied(entry.refusal)
         return entry.actor
+
+    async def verify(self, team_id: str, user_id: str, actor: Actor) -> None:
+        """Raises AccessDenied unless Slack, asked now, still says this account is `actor`."""
+        still_the_same(actor, await self.actor(team_id, user_id, fresh=True))
+
+    def forget(self, team_id: str, user_id: str) -> None:
+        """Drop what is known of a person (Slack said their account changed)."""
+        self._cache.pop((team_id, user_id), None)
 
     async def _look_up(self, team_id: str, user_id: str) -> _Entry:
         until = time.monotonic() + _TTL
@@ -59,7 +71,9 @@ class SlackIdentities:
 def _judge(user: dict[str, object], team_id: str) -> tuple[Actor | None, str]:
     profile = user.get("profile")
     email = str(profile.get("email", "")).lower() if isinstance(profile, dict) else ""
-    if user.get("deleted") or user.get("is_bot"):
+    if user.get("deleted"):
+        return None, "Your Slack account is deactivated, so Deskhand no longer acts for it."
+    if user.get("is_bot"):
         return None, "Deskhand answers people only."
     if user.get("team_id") not in (None, team_id):
         return (

@@ -14,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import structlog
 from aiohttp import web
@@ -30,8 +32,10 @@ from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import ActivityHandler, OutboundHostValidator, TurnContext
 from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration, Connections
 
+from bot.channels.shape import refuse_malformed
 from bot.channels.teams_files import FileConsents
 from bot.channels.teams_identity import TeamsIdentities, activity_tenant
+from bot.channels.teams_shape import check_activity
 from bot.config.teams import TeamsSettings, conversation_key
 from bot.invocation import Invocation
 from bot.router import Router
@@ -43,13 +47,40 @@ from cards.adaptive_controls import submitted_values
 from cards.reply import Reply
 from core.errors import DeskhandError, NotFound
 
-__all__ = ["ADAPTIVE_CARD", "TeamsChannel", "TeamsOutbound"]
+if TYPE_CHECKING:
+    from yarl import URL
+
+__all__ = ["ADAPTIVE_CARD", "MicrosoftHosts", "TeamsChannel", "TeamsOutbound"]
 
 log = structlog.get_logger("deskhand.teams")
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 _CHANNEL = "teams"
 _ONLY_ONE_TO_ONE = "Deskhand sends {what} only in a 1:1 chat: message me directly and ask there."
+
+
+class MicrosoftHosts(OutboundHostValidator):
+    """The SDK's check of Microsoft's hosts, on HTTPS's own port only.
+
+    The SDK compares host names alone, so `https://smba.trafficmanager.net:8443/` passed; a
+    Microsoft service answers on 443, and any other port on such a name is not one Deskhand
+    should send the bot's token or a file to. Off (`enabled=False`), everything passes, as
+    with the SDK's validator: the tests' loopback fakes rely on that.
+    """
+
+    def is_allowed(self, url: str | URL) -> bool:
+        # The SDK passes a string (service URLs) or aiohttp's URL (its own client's requests).
+        if self.enabled and not _on_https_port(str(url)):
+            return False
+        return bool(super().is_allowed(url))
+
+
+def _on_https_port(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        return parts.scheme.lower() == "https" and parts.port in (None, 443)
+    except ValueError:  # a port that is no number, or out of range
+        return False
 
 
 @dataclass(frozen=True)
@@ -75,6 +106,9 @@ class TeamsChannel(ActivityHandler):
         self.adapter = CloudAdapter(
             connection_manager=outbound.connections, host_validator=outbound.hosts
         )
+        # The SDK's default handler posts the exception's text into the chat and prints the
+        # traceback; a bug propagates instead, to the server's 500 with a logged reference.
+        self.adapter.on_turn_error = None
         self.auth_configuration = AgentAuthConfiguration(
             client_id=settings.app_id,
             tenant_id=settings.app_tenant_id,
@@ -88,6 +122,9 @@ class TeamsChannel(ActivityHandler):
 
     async def handle_http(self, request: web.Request) -> web.StreamResponse:
         """`POST /api/messages`, behind the SDK's JWT check (see bot/server.py)."""
+        malformed = check_activity(await request.text())
+        if malformed is not None:
+            return refuse_malformed(_CHANNEL, malformed)
         response = await self.adapter.process(request, self)
         return response if response is not None else web.Response(status=200)
 
@@ -220,6 +257,7 @@ class TeamsChannel(ActivityHandler):
             # Only a 1:1 chat is read by the requester alone: Teams has no private messages.
             private=_is_personal(activity),
             return_address=_return_address(activity),
+            verify_actor=partial(self._identities.verify, turn_context, actor),
         )
         return await self._router.handle(invocation)
 

@@ -1,7 +1,8 @@
 """Who is asking, in Teams: Entra tenant id + object id → UPN from the conversation's roster.
 
 Only people of the MSP's own tenant(s) are served; a member of another organisation in a
-shared channel or a federated chat is refused before anything runs.
+shared channel or a federated chat is refused before anything runs. Answers are cached for a
+while; a decision on a pending action (`verify`) reads the roster afresh.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from microsoft_agents.activity import Activity
 from microsoft_agents.hosting.core import TurnContext
 from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
+from bot.auth import still_the_same
 from commands.kit.context import Actor
 from core.errors import AccessDenied, DeliveryError
 
@@ -45,7 +47,9 @@ class TeamsIdentities:
         self._home = frozenset(t.lower() for t in home_tenants)
         self._cache: dict[tuple[str, str], _Entry] = {}
 
-    async def actor(self, context: TurnContext) -> Actor:
+    async def actor(self, context: TurnContext, *, fresh: bool = False) -> Actor:
+        """The verified person behind an activity; raises AccessDenied with the reason.
+        `fresh` reads the roster even when a cached answer is still valid."""
         activity = context.activity
         tenant = activity_tenant(activity)
         if tenant not in self._home:
@@ -56,12 +60,16 @@ class TeamsIdentities:
             raise AccessDenied("Teams did not say who you are; message Deskhand from Teams itself.")
         key = (tenant, object_id.lower())
         entry = self._cache.get(key)
-        if entry is None or entry.until < time.monotonic():
+        if fresh or entry is None or entry.until < time.monotonic():
             upn = await self._principal_name(context, str(sender.id))
             actor = Actor(f"teams:{tenant}:{object_id.lower()}", sender.name or upn, upn)
             entry = _Entry(actor, time.monotonic() + _TTL)
             self._cache[key] = entry
         return entry.actor
+
+    async def verify(self, context: TurnContext, actor: Actor) -> None:
+        """Raises AccessDenied unless the roster, read now, still says the sender is `actor`."""
+        still_the_same(actor, await self.actor(context, fresh=True))
 
     async def _principal_name(self, context: TurnContext, member_id: str) -> str:
         """The sender's UPN from the roster; people of other tenants and guests are refused.

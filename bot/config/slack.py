@@ -69,6 +69,9 @@ class SlackSettings(BaseModel):
     aliases: list[str] = Field(default_factory=list)
     channel_tenants: dict[str, str] = Field(default_factory=dict)
     private_channels: list[str] = Field(default_factory=list)
+    per_person_in_flight: int = Field(4, ge=1)
+    """Slash commands one person may have accepted and unfinished; past it, theirs are refused
+    ("wait") while everyone else's are still taken."""
 
     @field_validator("bot_token", "app_token")
     @classmethod

@@ -151,12 +151,17 @@ async def count_started_since(
     since: datetime,
     *,
     requester: str | None = None,
+    requester_email: str | None = None,
     tenant: str | None = None,
 ) -> int:
+    """Actions created since `since`, by one requester (their actor id, or their verified
+    e-mail, which is the same person through every chat account), in one tenant, or both."""
     query = select(func.count()).select_from(pending_actions)
     query = query.where(pending_actions.c.created_at >= since)
     if requester is not None:
         query = query.where(pending_actions.c.requester == requester)
+    if requester_email is not None:
+        query = query.where(pending_actions.c.requester_email == requester_email)
     if tenant is not None:
         query = query.where(pending_actions.c.tenant == tenant)
     return int((await conn.execute(query)).scalar_one())

@@ -178,9 +178,11 @@ pending_actions = Table(
     # The Graph and Exchange writes a running action sent (method, path, client-request-id;
     # never a body), stored before each is sent: after a crash they are what it may have done.
     Column("writes", JSON(), nullable=False, server_default=text("'[]'")),
-    # Expiry sweeps read by state and time; rate limits count by requester or tenant and time.
+    # Expiry sweeps read by state and time; rate limits count by person (e-mail, else actor id)
+    # or tenant, and time.
     Index("ix_pending_actions_state_expires_at", "state", "expires_at"),
     Index("ix_pending_actions_requester_created_at", "requester", "created_at"),
+    Index("ix_pending_actions_requester_email_created_at", "requester_email", "created_at"),
     Index("ix_pending_actions_tenant_created_at", "tenant", "created_at"),
 )
 

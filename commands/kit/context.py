@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
@@ -25,6 +25,7 @@ __all__ = [
     "CommandContext",
     "Progress",
     "TenantInfo",
+    "nothing_to_verify",
     "silent_progress",
 ]
 
@@ -51,6 +52,10 @@ class _SilentProgress:
 
 
 silent_progress: Progress = _SilentProgress()
+
+
+async def nothing_to_verify() -> None:
+    """For channels whose actor is never cached (the console): nothing to ask again."""
 
 
 class Approvals(Protocol):
@@ -92,6 +97,9 @@ class CommandContext:
     """The current tenant's Exchange Online admin API client."""
     pacing: Pacing = field(default_factory=Pacing)
     """How long an executor waits for its change to show when reading it back."""
+    verify_actor: Callable[[], Awaitable[None]] = field(default=nothing_to_verify, repr=False)
+    """Asks the chat platform afresh whether `actor` may still act; raises AccessDenied if
+    not (a deactivated account). The approvals desk calls it before every decision."""
 
     @property
     def current_tenant(self) -> TenantInfo:

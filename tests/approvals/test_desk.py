@@ -290,6 +290,17 @@ async def test_destructive_actions_are_rate_limited_per_technician(audit: AuditL
     assert not (await d.say("/wipe lynne", OTHER_TECH)).failed
 
 
+async def test_one_persons_slack_and_teams_accounts_share_one_rate_limit(audit: AuditLog) -> None:
+    d = make_desk(audit, ApprovalSettings(per_technician_per_hour=2))
+    in_teams = Actor("teams:tenant-1:aad-tess", "Tess Tech", "Tess@MSP.example")
+    assert not (await d.say("/wipe lynne")).failed
+    assert not (await d.say("/wipe admin", in_teams, channel="teams")).failed
+    third = await d.say("/wipe lynne", in_teams, channel="teams")
+    fourth = await d.say("/wipe lynne")
+    assert third.failed and "You started 2 destructive actions in the last hour" in text_of(third)
+    assert fourth.failed and "last hour" in text_of(fourth)
+
+
 async def test_unknown_ids_and_other_peoples_tenants_look_the_same(audit: AuditLog) -> None:
     d = make_desk(audit, ApprovalSettings())
     await d.say("/wipe lynne")

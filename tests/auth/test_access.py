@@ -6,9 +6,19 @@ from datetime import UTC, datetime
 
 from bot.auth import Access, AccessPolicy
 from bot.store import Store
+from bot.store.audit import list_audit
 from bot.store.grants import add_grant
 from commands.kit.registry import Role
-from tests.auth.conftest import BOB, CONFIGURED, CONTOSO, FABRIKAM, PLAYGROUND, MakeRouter, run
+from tests.auth.conftest import (
+    BOB,
+    CONFIGURED,
+    CONTOSO,
+    FABRIKAM,
+    PLAYGROUND,
+    TECH,
+    MakeRouter,
+    run,
+)
 from tests.commands.replies import text
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -21,7 +31,7 @@ async def test_everyone_on_the_sandbox_never_reaches_a_real_tenant(
 
     assert (await run(router, BOB, "/fix --tenant playground")).title == "fixed"
     refused = await run(router, BOB, "/fix --tenant contoso")
-    assert refused.failed and "may not run /fix on contoso" in text(refused)
+    assert refused.failed and "no access to tenant 'contoso'" in text(refused)
     shown = text(await run(router, BOB, "/tenants"))
     assert "playground" in shown and "contoso" not in shown and "fabrikam" not in shown
 
@@ -51,3 +61,26 @@ def test_an_empty_snapshot_denies_everything() -> None:
     assert nobody.roles(None) == frozenset()
     assert nobody.roles(PLAYGROUND) == frozenset()
     assert nobody.visible((CONTOSO, PLAYGROUND)) == ()
+
+
+async def test_an_unknown_tenant_and_another_customers_tenant_get_the_same_answer(
+    make_router: MakeRouter, store: Store
+) -> None:
+    router = make_router()
+
+    unknown = await run(router, TECH, "/fix --tenant nosuchcorp")
+    forbidden = await run(router, TECH, "/fix --tenant fabrikam")
+    by_domain = await run(router, TECH, "/fix --tenant fabrikam.com")
+
+    answers = {
+        text(unknown).replace("nosuchcorp", "X"),
+        text(forbidden).replace("fabrikam", "X"),
+        text(by_domain).replace("fabrikam.com", "X"),
+    }
+    assert unknown.failed and forbidden.failed and by_domain.failed
+    assert answers == {
+        "\nYou have no access to tenant 'X' (or it does not exist). Your tenants: contoso."
+    }
+    async with store.engine.connect() as conn:
+        rows = await list_audit(conn, actor=TECH.id)
+    assert sorted((r.command, r.outcome, r.tenant) for r in rows) == [("fix", "denied", None)] * 3

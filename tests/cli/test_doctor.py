@@ -203,7 +203,7 @@ def test_doctor_names_an_unknown_tenant(tmp_path: Path) -> None:
     done = deskhand(tmp_path, "doctor", "--tenant", "initech")
 
     assert done.returncode == 1
-    assert done.stderr.startswith("error: No tenant called 'initech'.")
+    assert done.stderr.startswith("error: You have no access to tenant 'initech'")
     assert "Traceback" not in done.stderr
 
 

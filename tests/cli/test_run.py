@@ -55,7 +55,7 @@ def test_run_json_gives_forwarding_under_exchanges_and_graphs_names(tmp_path: Pa
     [
         ("/user nobody@contoso.com", "error: No user in Contoso matches 'nobody@contoso.com'."),
         ("/frobnicate", "error: There is no command /frobnicate."),
-        ("/user adele --tenant initech", "error: No tenant called 'initech'."),
+        ("/user adele --tenant initech", "error: You have no access to tenant 'initech'"),
     ],
 )
 def test_run_errors_exit_nonzero_with_one_line(tmp_path: Path, line: str, message: str) -> None:

@@ -59,6 +59,9 @@ class FakeSlack:
     """Method → how many calls to answer with HTTP 429 `ratelimited` before answering."""
     answers: dict[str, Callable[[], web.Response]] = field(default_factory=dict)
     """Method → what to answer instead of the documented answer (a broken or odd Slack)."""
+    holds: dict[tuple[str, str], asyncio.Event] = field(default_factory=dict)
+    """(method, user argument) → calls wait for the event before they are answered (a Slack
+    slow for one person), so requests stay in flight as long as a test needs."""
     _arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     @property
@@ -87,6 +90,9 @@ class FakeSlack:
             return web.json_response({"ok": False, "error": "invalid_auth"})
         args = await _arguments(request)
         await self._record(method, args)
+        hold = self.holds.get((method, str(args.get("user", ""))))
+        if hold is not None:
+            await hold.wait()
         if self.rate_limited.get(method, 0) > 0:
             # Slack's documented rate-limit answer: 429 with the seconds to wait.
             self.rate_limited[method] -= 1

@@ -65,7 +65,10 @@ def test_the_manifest_points_slack_at_the_events_endpoint() -> None:
     assert manifest["display_information"]["name"] == "Deskhand"
     assert manifest["features"]["bot_user"] == {"display_name": "Deskhand", "always_online": True}
     assert manifest["settings"] == {
-        "event_subscriptions": {"request_url": EVENTS, "bot_events": ["app_mention"]},
+        "event_subscriptions": {
+            "request_url": EVENTS,
+            "bot_events": ["app_mention", "user_change"],
+        },
         "interactivity": {"request_url": EVENTS, "is_enabled": True},
         "org_deploy_enabled": False,
         "socket_mode_enabled": False,
@@ -113,7 +116,9 @@ def test_socket_mode_leaves_out_every_url() -> None:
     manifest = build(SlackSettings(aliases=["user"]), socket_mode=True, url=None)
 
     assert manifest["settings"]["socket_mode_enabled"] is True
-    assert manifest["settings"]["event_subscriptions"] == {"bot_events": ["app_mention"]}
+    assert manifest["settings"]["event_subscriptions"] == {
+        "bot_events": ["app_mention", "user_change"]
+    }
     assert manifest["settings"]["interactivity"] == {"is_enabled": True}
     assert all("url" not in entry for entry in commands_of(manifest))
     assert "http" not in json.dumps(manifest)

@@ -146,3 +146,12 @@ async def test_a_crashed_worker_is_restarted_and_gets_its_request_again(
     pool.submit(recorder.payload("after"))
     await pool.drain(30)
     assert recorder.finished.count("after") == 1
+
+
+async def test_a_broadcast_reaches_every_worker(recorder: Recorder, start_pool: object) -> None:
+    pool: WorkerPool = await start_pool(workers=2)  # type: ignore[operator]
+    pool.broadcast(recorder.payload("news"))
+    await recorder.wait_started("news", times=2)
+    await pool.drain(30)
+    assert recorder.finished == ["news", "news"]
+    assert pool.running == 0  # a broadcast is never waited for

@@ -60,3 +60,25 @@ def test_outbound_calls_go_only_to_microsofts_channel_service() -> None:
     assert hosts.is_allowed("https://smba.trafficmanager.net/amer/")
     assert not hosts.is_allowed("http://127.0.0.1:8080/")
     assert not hosts.is_allowed("https://attacker.example/")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://smba.trafficmanager.net:8443/amer/",
+        "https://contoso.sharepoint.com:8443/personal/upload",
+        "https://smba.trafficmanager.net:80/amer/",
+    ],
+)
+def test_a_microsoft_host_on_another_port_is_refused(url: str) -> None:
+    from bot.config.teams import TeamsSettings
+    from bot.server import teams_outbound
+
+    settings = TeamsSettings(
+        app_id=BOT_APP_ID,
+        app_tenant_id=OTHER_TENANT,
+        app_password="x",  # type: ignore[arg-type]
+    )
+    hosts = teams_outbound(settings).hosts
+    assert not hosts.is_allowed(url)
+    assert hosts.is_allowed("https://smba.trafficmanager.net:443/amer/")
