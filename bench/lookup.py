@@ -24,8 +24,8 @@ from bench.measure import BenchmarkFailed, Case, median_seconds, ratio, run_benc
 from bot.config import load_settings
 from bot.invocation import Invocation
 from bot.runtime import Runtime, open_runtime
-from commands.context import Actor
-from commands.people import CANDIDATE_FIELDS, candidate_query, find_candidates
+from commands.kit.context import Actor
+from commands.queries.people import CANDIDATE_FIELDS, candidate_query, find_candidates
 from commands.user import screen_requests
 from integrations.graph import GraphClient, user_path
 from sandbox import Sandbox, SandboxOptions

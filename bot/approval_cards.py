@@ -25,7 +25,7 @@ from cards.reply import (
     Table,
     Text,
 )
-from commands.formatting import when
+from commands.kit.formatting import when
 
 __all__ = [
     "ACTION_PREFIX",

@@ -19,9 +19,9 @@ from bot.notify import Notifiers, Posted
 from bot.store import AuditEntry, GraphRequestIds, Store
 from bot.store.pending import PendingAction, save_cards
 from cards.reply import Reply
-from commands.context import Actor, CommandContext
+from commands.kit.context import Actor, CommandContext
 from core.errors import DeliveryError
-from integrations.graph.trace import GraphWrite
+from integrations.outbound.trace import GraphWrite
 
 __all__ = ["ActionNews"]
 

@@ -60,12 +60,12 @@ from bot.store.pending import (
     stale_actions,
 )
 from cards.reply import Level, Notice, Reply, Text
-from commands.arguments import redacted_arguments
-from commands.context import Actor, CommandContext, TenantInfo
-from commands.plan import plan_changes, plan_from_json, plan_to_json
-from commands.registry import CommandSpec, Registry, Role
+from commands.kit.arguments import redacted_arguments
+from commands.kit.context import Actor, CommandContext, TenantInfo
+from commands.kit.plan import plan_changes, plan_from_json, plan_to_json
+from commands.kit.registry import CommandSpec, Registry, Role
 from core.errors import DeskhandError, NotFound, OutcomeUnknown, UsageError, UserError
-from integrations.graph.trace import GraphWrite, OnSend, traced_writes
+from integrations.outbound.trace import GraphWrite, OnSend, traced_writes
 
 __all__ = ["ApprovalDesk", "ContextFactory", "GuardCheck", "RoleLookup"]
 

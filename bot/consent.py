@@ -20,7 +20,7 @@ from bot.middleware import Call, Next
 from bot.permissions_report import EXCHANGE_API, GRAPH_API, CommandNeeds, how_to_grant
 from bot.tenants import TenantDirectory
 from cards.reply import Reply
-from commands.context import TenantInfo
+from commands.kit.context import TenantInfo
 from core.errors import Forbidden, IntegrationError
 from integrations.graph.grants import EXCHANGE_APP_ID, GRAPH_APP_ID, AppGrants, read_app_grants
 

@@ -29,7 +29,7 @@ from bot.permissions_report import (
     how_to_grant,
     needed_by,
 )
-from commands.context import TenantInfo
+from commands.kit.context import TenantInfo
 from core.errors import AuthFailed, DeskhandError, Forbidden
 from integrations.graph import GraphClient, TokenSource, eq
 from integrations.graph.grants import EXCHANGE_APP_ID, GRAPH_APP_ID, AppGrants, read_app_grants

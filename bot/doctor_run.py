@@ -15,7 +15,7 @@ from bot.permissions_report import collect
 from bot.runtime import Runtime, open_runtime
 from bot.terminal import print_table, terminal_console
 from commands import REGISTRY
-from commands.context import TenantInfo
+from commands.kit.context import TenantInfo
 from core.errors import ConfigurationError
 
 __all__ = ["doctor_reports", "print_reports", "run_doctor"]

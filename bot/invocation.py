@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
-from commands.context import Actor, nothing_to_verify
+from commands.kit.context import Actor, nothing_to_verify
 
 __all__ = ["Invocation", "new_request_id"]
 

@@ -18,8 +18,8 @@ from pydantic import BaseModel
 from bot.auth import Access
 from bot.invocation import Invocation
 from cards.reply import Reply
-from commands.context import Progress, TenantInfo, silent_progress
-from commands.registry import CommandSpec, positional_kind
+from commands.kit.context import Progress, TenantInfo, silent_progress
+from commands.kit.registry import CommandSpec, positional_kind
 from core.errors import AccessDenied, DeskhandError, IntegrationError, OutcomeUnknown, UserError
 
 __all__ = [

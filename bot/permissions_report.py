@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.terminal import print_table
-from commands.registry import CommandSpec
+from commands.kit.registry import CommandSpec
 
 __all__ = [
     "EXCHANGE_API",

@@ -24,17 +24,17 @@ from bot.invocation import Invocation
 from bot.middleware import Call, Middleware, Next
 from bot.tenants import NoSuchTenant, TenantDirectory
 from cards.reply import Reply
-from commands.arguments import bind_arguments, split_command_line
-from commands.context import (
+from commands.kit.arguments import bind_arguments, split_command_line
+from commands.kit.context import (
     Actor,
     CommandContext,
     Progress,
     TenantInfo,
     silent_progress,
 )
-from commands.readback import Pacing
-from commands.registry import CommandSpec, Registry, positional_kind
-from commands.services import AuditReader
+from commands.kit.pacing import Pacing
+from commands.kit.registry import CommandSpec, Registry, positional_kind
+from commands.kit.services import AuditReader
 from core.errors import AccessDenied, DeskhandError, NotFound, UsageError, UserError
 from integrations.graph.products import ProductCatalog
 

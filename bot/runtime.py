@@ -32,17 +32,12 @@ from bot.store import AuditEntry, Store, open_store
 from bot.store.audit import AuditLogReader
 from bot.tenants import TenantDirectory
 from commands import REGISTRY
-from commands.context import Actor, TenantInfo
-from commands.registry import Role
+from commands.kit.context import Actor, TenantInfo
+from commands.kit.registry import Role
 from integrations.exchange import EXCHANGE_CLOUDS, PUBLIC_EXCHANGE, ExchangeClient, ExchangeEndpoint
-from integrations.graph import (
-    AppCredentials,
-    CertificateCredential,
-    CloudEndpoints,
-    GraphClient,
-    create_http_client,
-)
+from integrations.graph import AppCredentials, CertificateCredential, CloudEndpoints, GraphClient
 from integrations.graph.products import load_catalog
+from integrations.outbound import create_http_client
 from sandbox import Sandbox, SandboxOptions, start_sandbox, state_path
 
 __all__ = ["Runtime", "StoreAuditSink", "open_runtime"]

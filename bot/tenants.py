@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from commands.context import TenantInfo
+from commands.kit.context import TenantInfo
 from core.errors import AccessDenied, NotFound, UsageError
 
 if TYPE_CHECKING:

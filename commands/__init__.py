@@ -21,7 +21,7 @@ from commands import (
     user,
     users,
 )
-from commands.registry import REGISTRY
+from commands.kit.registry import REGISTRY
 
 __all__ = [
     "REGISTRY",

@@ -10,8 +10,8 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from cards.reply import Reply
-from commands.context import CommandContext
-from commands.registry import command, positional
+from commands.kit.context import CommandContext
+from commands.kit.registry import command, positional
 
 __all__ = ["DecisionArgs", "DenyArgs", "PendingArgs"]
 

@@ -9,10 +9,10 @@ from typing import Annotated, Protocol
 from pydantic import BaseModel, BeforeValidator, Field
 
 from cards.reply import Block, Level, Notice, Reply, Table
-from commands.context import TenantInfo
-from commands.formatting import iso_time
-from commands.registry import Role, command
-from commands.services import AuditReader, AuditRow
+from commands.kit.context import TenantInfo
+from commands.kit.formatting import iso_time
+from commands.kit.registry import Role, command
+from commands.kit.services import AuditReader, AuditRow
 
 __all__ = ["AuditArgs", "AuditContext", "audit_command"]
 

@@ -21,17 +21,16 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from cards.reply import Block, Facts, Level, Notice, Reply, Table
-from commands.context import CommandContext
-from commands.group_rules import Group, direct_groups, member_reference
-from commands.plan import ActionArgs, Json, Plan
-from commands.readback import applied, not_yet_visible, read_back
-from commands.registry import Role, command, positional
-from commands.targets import Target, find_target, user_plan
+from commands.kit.context import CommandContext
+from commands.kit.plan import ActionArgs, Json, Plan
+from commands.kit.readback import applied, not_yet_visible, read_back
+from commands.kit.registry import ACTION_ROLES, command, positional
+from commands.queries.group_rules import Group, direct_groups, member_reference
+from commands.queries.targets import Target, find_target, user_plan
 from core.errors import Forbidden, IntegrationError, Rejected, RemoteNotFound, UserError
 
 __all__ = ["EditUserArgs", "edit_user", "plan_edit_user"]
 
-_ACTION_ROLES = frozenset({Role.TECHNICIAN, Role.ADMIN})
 _USER_WRITE = "User.ReadWrite.All"
 _COUNTRY_LETTERS = 2
 
@@ -243,7 +242,7 @@ async def plan_edit_user(ctx: CommandContext, args: EditUserArgs) -> Plan:
 @command(
     "edit-user",
     args=EditUserArgs,
-    roles=_ACTION_ROLES,
+    roles=ACTION_ROLES,
     permissions=(
         _USER_WRITE,
         "GroupMember.ReadWrite.All",

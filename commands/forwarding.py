@@ -20,12 +20,12 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from cards.reply import Block, Facts, Level, Notice, Reply, Table
-from commands.context import CommandContext
-from commands.mailboxes import is_mailbox_missing, mailbox_missing, needs_mailbox
-from commands.plan import ActionArgs, Plan
-from commands.readback import applied, read_back
-from commands.registry import ANYONE, Role, command, positional
-from commands.targets import Target, find_target, user_plan
+from commands.kit.context import CommandContext
+from commands.kit.plan import ActionArgs, Plan
+from commands.kit.readback import applied, read_back
+from commands.kit.registry import ACTION_ROLES, ANYONE, command, positional
+from commands.queries.mailboxes import is_mailbox_missing, mailbox_missing, needs_mailbox
+from commands.queries.targets import Target, find_target, user_plan
 from core.errors import IntegrationError, UserError
 from integrations.exchange import EXCHANGE_PERMISSION, EXCHANGE_ROLE, Mailbox, smtp_address
 
@@ -38,7 +38,6 @@ __all__ = [
     "plan_forwarding_off",
 ]
 
-ACTION_ROLES = frozenset({Role.TECHNICIAN, Role.ADMIN})
 _EXCHANGE = (EXCHANGE_PERMISSION, f"Entra role: {EXCHANGE_ROLE}")
 _ACTIONS = (
     ("forwardTo", "forwards to"),

@@ -16,10 +16,10 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, Field, field_validator
 
 from cards.reply import Level, Notice, Reply, Table
-from commands.context import CommandContext
-from commands.formatting import iso_or_null, when
-from commands.registry import Role, command, positional
-from commands.services import GrantBook, GrantEntry
+from commands.kit.context import CommandContext
+from commands.kit.formatting import iso_or_null, when
+from commands.kit.registry import Role, command, positional
+from commands.kit.services import GrantBook, GrantEntry
 from core.errors import AccessDenied, NotFound, UsageError, UserError
 
 __all__ = [

@@ -14,23 +14,22 @@ from dataclasses import replace
 from functools import partial
 
 from cards.reply import Facts, Reply
-from commands.context import CommandContext
-from commands.group_rules import (
+from commands.kit.context import CommandContext
+from commands.kit.plan import ActionArgs, Plan, Protection
+from commands.kit.readback import applied, read_back
+from commands.kit.registry import ACTION_ROLES, command, positional
+from commands.queries.group_rules import (
     ROLE_GROUP_PERMISSION,
     Group,
     direct_groups,
     find_group,
     member_reference,
 )
-from commands.plan import ActionArgs, Plan, Protection
-from commands.readback import applied, read_back
-from commands.registry import Role, command, positional
-from commands.targets import Target, find_target, user_plan
+from commands.queries.targets import Target, find_target, user_plan
 from core.errors import Forbidden, Rejected, RemoteNotFound, UserError
 
 __all__ = ["GroupMemberArgs", "group_add", "group_remove", "plan_group_add", "plan_group_remove"]
 
-_ACTION_ROLES = frozenset({Role.TECHNICIAN, Role.ADMIN})
 _MEMBERS_WRITE = "GroupMember.ReadWrite.All"
 _PERMISSIONS = (
     _MEMBERS_WRITE,
@@ -99,7 +98,7 @@ async def plan_group_add(ctx: CommandContext, args: GroupMemberArgs) -> Plan:
 @command(
     "group add",
     args=GroupMemberArgs,
-    roles=_ACTION_ROLES,
+    roles=ACTION_ROLES,
     permissions=_PERMISSIONS,
     plan=plan_group_add,
 )
@@ -137,7 +136,7 @@ async def plan_group_remove(ctx: CommandContext, args: GroupMemberArgs) -> Plan:
 @command(
     "group remove",
     args=GroupMemberArgs,
-    roles=_ACTION_ROLES,
+    roles=ACTION_ROLES,
     permissions=_PERMISSIONS,
     plan=plan_group_remove,
 )

@@ -13,10 +13,10 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, Field
 
 from cards.reply import Level, Notice, Reply, Table
-from commands.context import CommandContext
-from commands.formatting import iso_or_null, when
-from commands.registry import Role, command, positional
-from commands.services import GuardView
+from commands.kit.context import CommandContext
+from commands.kit.formatting import iso_or_null, when
+from commands.kit.registry import Role, command, positional
+from commands.kit.services import GuardView
 from core.errors import AccessDenied, UsageError
 
 __all__ = ["GuardArgs", "guard_command"]

@@ -9,9 +9,9 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from cards.reply import Facts, Reply, Table, Text
-from commands.arguments import usage
-from commands.context import CommandContext
-from commands.registry import CommandSpec, command, positional, positional_kind
+from commands.kit.arguments import usage
+from commands.kit.context import CommandContext
+from commands.kit.registry import CommandSpec, command, positional, positional_kind
 from core.errors import NotFound
 
 __all__ = ["HelpArgs", "help_command"]

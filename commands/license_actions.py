@@ -20,21 +20,21 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from cards.reply import Facts, Level, Notice, Reply
-from commands.context import CommandContext
-from commands.licence_lookup import (
-    USER_LICENCE_FIELDS,
-    Licence,
+from commands.kit.context import CommandContext
+from commands.kit.plan import ActionArgs, Plan
+from commands.kit.readback import applied, read_back
+from commands.kit.registry import ACTION_ROLES, command, positional
+from commands.queries.license_lookup import (
+    USER_LICENSE_FIELDS,
+    License,
     group_names,
     holding_of,
-    match_licence,
+    match_license,
     read_holding,
-    subscribed_licences,
+    subscribed_licenses,
     tenant_country,
 )
-from commands.plan import ActionArgs, Plan
-from commands.readback import applied, read_back
-from commands.registry import Role, command, positional
-from commands.targets import Target, find_target, user_plan
+from commands.queries.targets import Target, find_target, user_plan
 from core.errors import Forbidden, IntegrationError, Rejected, UserError
 
 __all__ = [
@@ -46,7 +46,6 @@ __all__ = [
     "plan_license_remove",
 ]
 
-_ACTION_ROLES = frozenset({Role.TECHNICIAN, Role.ADMIN})
 _ASSIGN = "LicenseAssignment.ReadWrite.All"
 _USAGE_WRITE = "User.ReadUpdate.All"
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
@@ -88,7 +87,7 @@ class LicenseAddArgs(LicenseRemoveArgs):
 
 async def plan_license_add(ctx: CommandContext, args: LicenseAddArgs) -> Plan:
     target = await find_target(ctx, args.user)
-    licence = match_licence(ctx, await subscribed_licences(ctx), args.sku)
+    licence = match_license(ctx, await subscribed_licenses(ctx), args.sku)
     tenant = ctx.current_tenant.display_name
     holding, location = await read_holding(ctx, target, licence.sku.sku_id)
     if holding.held:
@@ -167,7 +166,7 @@ async def _usage_location(
 @command(
     "license add",
     args=LicenseAddArgs,
-    roles=_ACTION_ROLES,
+    roles=ACTION_ROLES,
     permissions=(*_PERMISSIONS, _USAGE_WRITE),
     plan=plan_license_add,
     aliases=("licence add",),
@@ -207,7 +206,7 @@ async def license_add(ctx: CommandContext, args: LicenseAddArgs, plan: Plan) -> 
 
 async def plan_license_remove(ctx: CommandContext, args: LicenseRemoveArgs) -> Plan:
     target = await find_target(ctx, args.user)
-    licence = match_licence(ctx, await subscribed_licences(ctx), args.sku)
+    licence = match_license(ctx, await subscribed_licenses(ctx), args.sku)
     tenant = ctx.current_tenant.display_name
     holding, location = await read_holding(ctx, target, licence.sku.sku_id)
     if not holding.held:
@@ -244,7 +243,7 @@ async def plan_license_remove(ctx: CommandContext, args: LicenseRemoveArgs) -> P
 @command(
     "license remove",
     args=LicenseRemoveArgs,
-    roles=_ACTION_ROLES,
+    roles=ACTION_ROLES,
     permissions=_PERMISSIONS,
     plan=plan_license_remove,
     aliases=("licence remove",),
@@ -303,9 +302,9 @@ async def _checked(ctx: CommandContext, plan: Plan, *, licensed: bool) -> Reply:
 
 async def _user_and_seats(
     ctx: CommandContext, user_id: str
-) -> tuple[dict[str, Any], list[Licence]]:
-    user = await ctx.graph.get(f"/users/{user_id}", select=USER_LICENCE_FIELDS)
-    return user, await subscribed_licences(ctx)
+) -> tuple[dict[str, Any], list[License]]:
+    user = await ctx.graph.get(f"/users/{user_id}", select=USER_LICENSE_FIELDS)
+    return user, await subscribed_licenses(ctx)
 
 
 def _refused(error: Rejected, plan: Plan) -> UserError | Rejected:

@@ -9,10 +9,10 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from cards.reply import Block, Heading, Level, Notice, Reply, Table
-from commands.context import CommandContext
-from commands.formatting import ago, days_since, iso_or_null
-from commands.registry import command
-from commands.roster import Member, read_roster
+from commands.kit.context import CommandContext
+from commands.kit.formatting import ago, days_since, iso_or_null
+from commands.kit.registry import command
+from commands.queries.roster import Member, read_roster
 from commands.user import INACTIVE_AFTER_DAYS
 from integrations.graph.directory import Sku
 

@@ -17,13 +17,13 @@ from datetime import datetime
 from functools import partial
 
 from cards.reply import Facts, Reply
-from commands.context import CommandContext
-from commands.deleted_users import DeletedUser, find_deleted, matching_deleted
-from commands.people import is_direct_key
-from commands.plan import ActionArgs, Plan, Protection
-from commands.readback import applied, read_back, send
-from commands.registry import Role, command, positional
-from commands.targets import Target, find_target, read_target, user_plan
+from commands.kit.context import CommandContext
+from commands.kit.plan import ActionArgs, Plan, Protection
+from commands.kit.readback import applied, read_back, send
+from commands.kit.registry import ACTION_ROLES, command, positional
+from commands.queries.deleted_users import DeletedUser, find_deleted, matching_deleted
+from commands.queries.people import is_direct_key
+from commands.queries.targets import Target, find_target, read_target, user_plan
 from core.errors import (
     Forbidden,
     IntegrationError,
@@ -43,7 +43,6 @@ __all__ = [
     "restore_user",
 ]
 
-_ACTION_ROLES = frozenset({Role.TECHNICIAN, Role.ADMIN})
 _DELETE_RESTORE = "User.DeleteRestore.All"
 _STRONG_ROLE = "Privileged Authentication Administrator"
 
@@ -129,7 +128,7 @@ async def plan_delete_user(ctx: CommandContext, args: DeleteUserArgs) -> Plan:
 @command(
     "delete-user",
     args=DeleteUserArgs,
-    roles=_ACTION_ROLES,
+    roles=ACTION_ROLES,
     permissions=(
         _DELETE_RESTORE,
         "User.Read.All",
@@ -244,7 +243,7 @@ def _configured_protection(ctx: CommandContext, gone: DeletedUser) -> Protection
 @command(
     "restore-user",
     args=RestoreUserArgs,
-    roles=_ACTION_ROLES,
+    roles=ACTION_ROLES,
     permissions=(_DELETE_RESTORE, "User.Read.All"),
     plan=plan_restore_user,
 )

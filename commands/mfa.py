@@ -18,7 +18,11 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from cards.reply import Facts, Level, Notice, Reply, Table
-from commands.auth_methods import (
+from commands.kit.context import CommandContext
+from commands.kit.plan import ActionArgs, Plan
+from commands.kit.readback import applied, read_back
+from commands.kit.registry import ACTION_ROLES, command, positional
+from commands.queries.auth_methods import (
     METHODS_WRITE,
     Method,
     needs_permission,
@@ -26,11 +30,7 @@ from commands.auth_methods import (
     removal_order,
     state_of,
 )
-from commands.context import CommandContext
-from commands.plan import ActionArgs, Plan
-from commands.readback import applied, read_back
-from commands.registry import Role, command, positional
-from commands.targets import find_target, user_plan
+from commands.queries.targets import find_target, user_plan
 from core.errors import Forbidden, IntegrationError, Rejected, RemoteNotFound, UserError
 
 __all__ = [
@@ -44,7 +44,6 @@ __all__ = [
     "plan_reregister",
 ]
 
-ACTION_ROLES = frozenset({Role.TECHNICIAN, Role.ADMIN})
 _ROLE_READ = "RoleManagement.Read.Directory"
 _MFA_WRITE = "Policy.ReadWrite.AuthenticationMethod"
 _USER = "a UPN, e-mail address, object id or part of a name"

@@ -20,17 +20,16 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from cards.reply import Facts, Reply
-from commands.context import CommandContext
-from commands.mailboxes import needs_mailbox
-from commands.plan import ActionArgs, Plan
-from commands.readback import applied, read_back
-from commands.registry import Role, command, positional
-from commands.targets import Target, find_target, user_plan
+from commands.kit.context import CommandContext
+from commands.kit.plan import ActionArgs, Plan
+from commands.kit.readback import applied, read_back
+from commands.kit.registry import ACTION_ROLES, command, positional
+from commands.queries.mailboxes import needs_mailbox
+from commands.queries.targets import Target, find_target, user_plan
 from core.errors import UserError
 
 __all__ = ["OooOffArgs", "OooSetArgs", "ooo_off", "ooo_set", "plan_ooo_off", "plan_ooo_set"]
 
-ACTION_ROLES = frozenset({Role.TECHNICIAN, Role.ADMIN})
 PERMISSIONS = ("MailboxSettings.ReadWrite", "User.Read.All", "RoleManagement.Read.Directory")
 _SETTING = "automaticRepliesSetting"
 _MAX_MESSAGE = 8000

@@ -18,11 +18,11 @@ import secrets
 from pydantic import Field, SecretStr
 
 from cards.reply import Facts, Reply
-from commands.context import CommandContext
-from commands.plan import ActionArgs, Plan
-from commands.readback import applied, read_back, send
-from commands.registry import Role, command, positional
-from commands.targets import find_target, read_target, user_plan
+from commands.kit.context import CommandContext
+from commands.kit.plan import ActionArgs, Plan
+from commands.kit.readback import applied, read_back, send
+from commands.kit.registry import ACTION_ROLES, command, positional
+from commands.queries.targets import find_target, read_target, user_plan
 from core.errors import Forbidden, Rejected, UserError
 
 __all__ = [
@@ -132,7 +132,7 @@ async def plan_reset_password(ctx: CommandContext, args: ResetPasswordArgs) -> P
 @command(
     "reset-password",
     args=ResetPasswordArgs,
-    roles=frozenset({Role.TECHNICIAN, Role.ADMIN}),
+    roles=ACTION_ROLES,
     permissions=(
         _PASSWORD_PERMISSION,
         "User.Read.All",

@@ -4,7 +4,7 @@ Block is `PATCH /users/{id}` `{"accountEnabled": false}` and then
 `POST /users/{id}/revokeSignInSessions` (user-update.md, user-revokesigninsessions.md): the
 account first, so no new refresh token is issued after the old ones are revoked. Each executor
 acts on the planned object id only and reads the user back to check its change; a write that
-got no answer is settled by that read-back (commands/readback.py), never sent again blindly.
+got no answer is settled by that read-back (commands/kit/readback.py), never sent again blindly.
 
 Accounts synced from on-premises AD are refused for block and unblock: the next sync would
 overwrite `accountEnabled`. Revoking sessions works for them.
@@ -18,11 +18,11 @@ from datetime import datetime
 from typing import Any
 
 from cards.reply import Facts, Level, Notice, Reply
-from commands.context import CommandContext
-from commands.plan import ActionArgs, Plan
-from commands.readback import Sent, applied, read_back, send
-from commands.registry import Role, command, positional
-from commands.targets import Target, find_target, user_plan
+from commands.kit.context import CommandContext
+from commands.kit.plan import ActionArgs, Plan
+from commands.kit.readback import Sent, applied, read_back, send
+from commands.kit.registry import ACTION_ROLES, command, positional
+from commands.queries.targets import Target, find_target, user_plan
 from core.errors import IntegrationError, OutcomeUnknown, UserError
 
 __all__ = [
@@ -36,7 +36,6 @@ __all__ = [
     "unblock",
 ]
 
-ACTION_ROLES = frozenset({Role.TECHNICIAN, Role.ADMIN})
 ACCESS_TOKEN_NOTE = (
     "Already-issued access tokens stay valid up to about an hour unless the app supports "
     "continuous access evaluation."

@@ -20,12 +20,12 @@ from typing import Any
 from pydantic import Field
 
 from cards.reply import Facts, Level, Notice, Reply
-from commands.auth_methods import METHODS_WRITE, needs_permission
-from commands.context import CommandContext
-from commands.plan import ActionArgs, Plan
-from commands.readback import applied, read_back
-from commands.registry import Role, command, positional
-from commands.targets import Target, find_target, user_plan
+from commands.kit.context import CommandContext
+from commands.kit.plan import ActionArgs, Plan
+from commands.kit.readback import applied, read_back
+from commands.kit.registry import ACTION_ROLES, command, positional
+from commands.queries.auth_methods import METHODS_WRITE, needs_permission
+from commands.queries.targets import Target, find_target, user_plan
 from core.errors import Forbidden, OutcomeUnknown, Rejected, UserError
 
 __all__ = ["TAP_POLICY", "TapArgs", "TapPolicy", "plan_tap", "read_tap_policy", "tap"]
@@ -180,7 +180,7 @@ async def plan_tap(ctx: CommandContext, args: TapArgs) -> Plan:
 @command(
     "tap",
     args=TapArgs,
-    roles=frozenset({Role.TECHNICIAN, Role.ADMIN}),
+    roles=ACTION_ROLES,
     permissions=(METHODS_WRITE, _POLICY_READ, "User.Read.All", "RoleManagement.Read.Directory"),
     plan=plan_tap,
 )

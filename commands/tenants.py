@@ -5,8 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from cards.reply import Level, Notice, Reply, Table
-from commands.context import CommandContext
-from commands.registry import command
+from commands.kit.context import CommandContext
+from commands.kit.registry import command
 
 __all__ = ["TenantsArgs", "tenants_command"]
 

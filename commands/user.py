@@ -17,10 +17,10 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, Field
 
 from cards.reply import Block, Button, Facts, Heading, Level, Notice, Reply, Table
-from commands.context import CommandContext
-from commands.formatting import ago, days_since, first_few, when
-from commands.people import Candidate, find_candidates, is_direct_key, no_user
-from commands.registry import command, positional
+from commands.kit.context import CommandContext
+from commands.kit.formatting import ago, days_since, first_few, when
+from commands.kit.registry import command, positional
+from commands.queries.people import Candidate, find_candidates, is_direct_key, no_user
 from core.errors import IntegrationError, LicenseRequired, RemoteNotFound
 from integrations.graph import BatchRequest, BatchResult, Filter, GraphClient, eq, user_path
 from integrations.graph.directory import (

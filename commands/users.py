@@ -18,11 +18,11 @@ from pydantic import BaseModel, Field, model_validator
 
 from cards.reply import Block, File, Level, Notice, Reply, Table
 from cards.tables import printable, table_csv
-from commands.context import CommandContext
-from commands.formatting import ago, days_since, export_name, iso_time
-from commands.registry import command
-from commands.roster import LISTED_FIELDS, Member, Roster, Unreadable, read_roster
-from commands.roster_extras import RoleHolders, read_mfa_states, read_roles
+from commands.kit.context import CommandContext
+from commands.kit.formatting import ago, days_since, export_name, iso_time
+from commands.kit.registry import command
+from commands.queries.roster import LISTED_FIELDS, Member, Roster, Unreadable, read_roster
+from commands.queries.roster_extras import RoleHolders, read_mfa_states, read_roles
 from core.errors import LicenseRequired
 from integrations.graph import all_of, eq
 from integrations.graph.products import ProductCatalog

@@ -17,8 +17,8 @@ import referencing
 from jsonschema import Draft7Validator  # type: ignore[import-untyped]
 from referencing.jsonschema import DRAFT7
 
-from commands.arguments import usage
-from commands.registry import CommandSpec, Registry
+from commands.kit.arguments import usage
+from commands.kit.registry import CommandSpec, Registry
 from core.errors import ConfigurationError, UserError
 from manifest.schema import fit, https_origin, schema_problems
 

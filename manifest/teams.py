@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from jsonschema import Draft7Validator, validators  # type: ignore[import-untyped]
 from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped]
 
-from commands.registry import CommandSpec, Registry
+from commands.kit.registry import CommandSpec, Registry
 from core.errors import ConfigurationError, UserError
 from core.ids import entra_id
 from manifest.icons import COLOR_ICON, OUTLINE_ICON

@@ -38,15 +38,15 @@ from bot.terminal import terminal_console
 from cards.data import reply_to_json
 from cards.reply import Notice, Reply, Text
 from cards.text import render_text
-from commands.arguments import (
+from commands.kit.arguments import (
     bind_arguments,
     option_choices,
     option_names,
     redacted_line,
     split_command_line,
 )
-from commands.context import Actor
-from commands.registry import Registry
+from commands.kit.context import Actor
+from commands.kit.registry import Registry
 from core.errors import DeskhandError
 
 __all__ = [

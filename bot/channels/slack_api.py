@@ -39,7 +39,7 @@ from core.errors import (
     Throttled,
     Unavailable,
 )
-from integrations.graph.retry import Failure, RetryPolicy, parse_retry_after, retrying
+from integrations.outbound.retry import Failure, RetryPolicy, parse_retry_after, retrying
 
 __all__ = ["SERVICE", "SlackApi", "require"]
 

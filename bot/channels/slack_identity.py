@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bot.auth import still_the_same
 from bot.channels.slack_api import SlackApi, require
-from commands.context import Actor
+from commands.kit.context import Actor
 from core.errors import AccessDenied, DeliveryError, IntegrationError
 
 __all__ = ["SlackIdentities"]

@@ -15,7 +15,7 @@ from microsoft_agents.hosting.core import TurnContext
 from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
 from bot.auth import still_the_same
-from commands.context import Actor
+from commands.kit.context import Actor
 from core.errors import AccessDenied, DeliveryError
 
 __all__ = ["TeamsIdentities", "activity_tenant"]

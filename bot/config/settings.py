@@ -44,7 +44,7 @@ from bot.config.audit import AuditPostSettings
 from bot.config.slack import SLACK_ENVIRONMENT, SlackSettings
 from bot.config.teams import TEAMS_ENVIRONMENT, TeamsSettings
 from bot.config.tenant import SECRET_KEYS, TenantSettings, secret_advice
-from commands.registry import Role
+from commands.kit.registry import Role
 from core.errors import ConfigurationError
 
 __all__ = ["CLOUDS", "Cloud", "CloudHosts", "GrantSettings", "Settings", "load_settings"]

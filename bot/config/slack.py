@@ -21,7 +21,7 @@ from pydantic import (
     field_validator,
 )
 
-from commands.registry import REGISTRY, Registry
+from commands.kit.registry import REGISTRY, Registry
 
 __all__ = [
     "MAX_SLASH_COMMANDS",

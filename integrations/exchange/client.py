@@ -24,26 +24,25 @@ from typing import Any, TypeVar
 import httpx
 import structlog
 
-from core.errors import DeskhandError, IntegrationError
+from core.errors import IntegrationError
 from integrations.graph.credentials import AppCredentials, CloudEndpoints
-from integrations.graph.errors import outcome_unknown
-from integrations.graph.retry import (
+from integrations.graph.tokens import BearerAuth, TokenSource
+from integrations.outbound.retry import (
     RETRY_STATUSES,
     Failure,
     RetryPolicy,
     parse_retry_after,
-    retrying,
 )
-from integrations.graph.tokens import BearerAuth, TokenSource
-from integrations.graph.trace import WriteAttempts
+from integrations.outbound.trace import WriteAttempts
+from integrations.outbound.transport import send_traced
 
 from .endpoints import ExchangeEndpoint
 from .errors import (
     SERVICE,
     CmdletCall,
     error_for_status,
-    error_for_transport,
     is_concurrency_limit,
+    outbound,
 )
 from .models import InboxRule, InvokeResult, Mailbox
 
@@ -226,48 +225,15 @@ class ExchangeClient:
 
     async def _send(self, request: _Request) -> httpx.Response:
         call = request.call
-        # Exchange changes go into the audit log with their ids, like Graph writes.
-        trace = WriteAttempts(
-            "POST",
-            f"/adminapi/beta/InvokeCommand {call.cmdlet}",
-            call.client_request_id,
-            request.write,
-        )
 
-        async def attempt() -> httpx.Response | Failure:
-            await trace.sending()
-            try:
-                async with self._limit:
-                    response = await self._http.post(
-                        request.url, json=request.body, headers=request.headers, auth=self._auth
-                    )
-            except httpx.TransportError as exc:
-                if trace.lost(exc):
-                    error = outcome_unknown(
-                        SERVICE, call.host, call.label, call.client_request_id, exc
-                    )
-                    return Failure(error, request.repeatable)
-                # A read, or a change that never left: safe to try again.
-                return Failure(error_for_transport(call, exc), retryable=True)
-            except DeskhandError:
-                # Raised before sending (no token for the tenant): nothing left.
-                trace.withdraw()
-                raise
-            trace.answered(
-                response.status_code,
-                response.headers.get("request-id", ""),
-                response.headers.get("client-request-id", ""),
-            )
-            status = response.status_code
-            if status < 400:
-                return response
-            content = response.content
-            if trace.unanswered:
-                # An earlier attempt may have made the change this one was refused for.
-                return Failure(
-                    outcome_unknown(SERVICE, call.host, call.label, call.client_request_id, None),
-                    retryable=False,
+        async def send() -> httpx.Response:
+            async with self._limit:
+                return await self._http.post(
+                    request.url, json=request.body, headers=request.headers, auth=self._auth
                 )
+
+        def refused(response: httpx.Response) -> Failure:
+            status, content = response.status_code, response.content
             throttled = status == 429 or is_concurrency_limit(status, content)
             return Failure(
                 error_for_status(call, status, content, response.headers),
@@ -275,8 +241,23 @@ class ExchangeClient:
                 parse_retry_after(response.headers.get("Retry-After")),
             )
 
-        context = {"cmdlet": call.cmdlet, "client_request_id": call.client_request_id}
-        return await retrying(self._retry, attempt, event="exchange.retry", context=context)
+        # Exchange changes go into the audit log with their ids, like Graph writes.
+        trace = WriteAttempts(
+            "POST",
+            f"/adminapi/beta/InvokeCommand {call.cmdlet}",
+            call.client_request_id,
+            request.write,
+        )
+        return await send_traced(
+            self._retry,
+            send,
+            call=outbound(call),
+            trace=trace,
+            repeatable=request.repeatable,
+            refused=refused,
+            event="exchange.retry",
+            context={"cmdlet": call.cmdlet, "client_request_id": call.client_request_id},
+        )
 
 
 def _upn_or_none(identity: str) -> str | None:

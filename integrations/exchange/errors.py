@@ -19,12 +19,9 @@ and concurrency throttling with a plain-text body. Any of these, or anything els
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-
-import httpx
 
 from core.errors import (
     AuthFailed,
@@ -36,7 +33,8 @@ from core.errors import (
     Throttled,
     Unavailable,
 )
-from integrations.graph.retry import parse_retry_after
+from integrations.outbound.retry import parse_retry_after, wait_words
+from integrations.outbound.transport import OutboundCall
 
 __all__ = [
     "EXCHANGE_PERMISSION",
@@ -45,8 +43,8 @@ __all__ = [
     "CmdletCall",
     "ExchangeFailure",
     "error_for_status",
-    "error_for_transport",
     "is_concurrency_limit",
+    "outbound",
 ]
 
 SERVICE = "Exchange Online"
@@ -169,7 +167,7 @@ def error_for_status(
     )
     if status == 429 or is_concurrency_limit(status, content):
         retry_after = parse_retry_after(headers.get("Retry-After"))
-        wait = f" in {math.ceil(retry_after)} seconds" if retry_after else " in a minute"
+        wait = wait_words(retry_after)
         return Throttled(
             f"Exchange Online is throttling Deskhand's requests ({call.cmdlet}). Try again{wait}.",
             retry_after=retry_after,
@@ -211,16 +209,6 @@ def error_for_status(
     return Rejected(f"Exchange Online refused {call.label} ({code}){detail}", **context)
 
 
-def error_for_transport(call: CmdletCall, error: httpx.TransportError) -> Unavailable:
-    if isinstance(error, httpx.TimeoutException):
-        what = "did not answer in time"
-    elif isinstance(error, httpx.ConnectError):
-        what = "could not be reached"
-    else:
-        what = "broke off the connection"
-    return Unavailable(
-        f"Exchange Online at {call.host} {what} ({call.cmdlet}). Try again in a few minutes.",
-        service=SERVICE,
-        host=call.host,
-        client_request_id=call.client_request_id,
-    )
+def outbound(call: CmdletCall) -> OutboundCall:
+    """The call as the shared sender names it: a failure in transit names only the cmdlet."""
+    return OutboundCall(SERVICE, call.host, call.label, call.client_request_id, call.cmdlet)

@@ -1,5 +1,5 @@
-"""Microsoft Graph for one customer tenant at a time: msal tokens, one shared httpx client,
-paging, `$batch`, retries and errors mapped into `core.errors`."""
+"""Microsoft Graph for one customer tenant at a time: msal tokens, paging, `$batch`, and errors
+mapped into `core.errors`; the httpx client and retries are `integrations.outbound`'s."""
 
 from __future__ import annotations
 
@@ -14,10 +14,8 @@ from .credentials import (
     CertificateCredential,
     CloudEndpoints,
 )
-from .http import create_http_client
 from .odata import Filter, all_of, any_of, eq, in_, quote, startswith, user_path
 from .permissions import Requirement, required_permission
-from .retry import RetryPolicy
 from .tokens import BearerAuth, TokenSource
 
 __all__ = [
@@ -35,11 +33,9 @@ __all__ = [
     "Filter",
     "GraphClient",
     "Requirement",
-    "RetryPolicy",
     "TokenSource",
     "all_of",
     "any_of",
-    "create_http_client",
     "eq",
     "in_",
     "quote",

@@ -18,10 +18,15 @@ import httpx
 import structlog
 
 from core.errors import IntegrationError, Unavailable
+from integrations.outbound.retry import (
+    RETRY_STATUSES,
+    RetryPolicy,
+    is_idempotent,
+    parse_retry_after,
+)
 
 from .errors import GraphCall, error_for_status
 from .odata import encode_path, query_string
-from .retry import RETRY_STATUSES, RetryPolicy, is_idempotent, parse_retry_after
 
 __all__ = ["MAX_BATCH", "BatchRequest", "BatchResult", "PostBatch", "plan_chunks", "run_chunk"]
 

@@ -18,22 +18,22 @@ from typing import Any
 import httpx
 import structlog
 
-from core.errors import DeskhandError, Unavailable
-
-from .batch import BatchRequest, BatchResult, PostBatch, plan_chunks, run_chunk
-from .credentials import AppCredentials, CloudEndpoints
-from .errors import GraphCall, error_for_status, error_for_transport, outcome_unknown
-from .odata import encode_path, query_string
-from .retry import (
+from core.errors import Unavailable
+from integrations.outbound.retry import (
     RETRY_STATUSES,
     Failure,
     RetryPolicy,
     is_idempotent,
     parse_retry_after,
-    retrying,
 )
+from integrations.outbound.trace import WriteAttempts
+from integrations.outbound.transport import send_traced
+
+from .batch import BatchRequest, BatchResult, PostBatch, plan_chunks, run_chunk
+from .credentials import AppCredentials, CloudEndpoints
+from .errors import GraphCall, error_for_status, outbound
+from .odata import encode_path, query_string
 from .tokens import BearerAuth, TokenSource
-from .trace import WriteAttempts
 
 __all__ = ["GraphClient"]
 
@@ -203,55 +203,32 @@ class GraphClient:
             **(request.headers or {}),
             "client-request-id": request.call.client_request_id,
         }
-
         call = request.call
-        trace = WriteAttempts(call.method, call.path, call.client_request_id, request.write)
 
-        async def attempt() -> httpx.Response | Failure:
-            await trace.sending()
-            try:
-                async with self._limit:
-                    response = await self._http.request(
-                        request.method,
-                        request.url,
-                        json=request.json,
-                        headers=headers,
-                        auth=self._auth,
-                    )
-            except httpx.TransportError as exc:
-                if trace.lost(exc):
-                    error = outcome_unknown(
-                        "Microsoft Graph", call.host, call.label, call.client_request_id, exc
-                    )
-                    return Failure(error, request.idempotent)
-                # A read, or a write that never left: safe to try again.
-                return Failure(error_for_transport(call, exc), retryable=True)
-            except DeskhandError:
-                # Raised before sending (no token for the tenant): nothing left.
-                trace.withdraw()
-                raise
-            trace.answered(
-                response.status_code,
-                response.headers.get("request-id", ""),
-                response.headers.get("client-request-id", ""),
-            )
-            if response.status_code < 400:
-                return response
-            status = response.status_code
-            if trace.unanswered:
-                # An earlier attempt may have made the change this one was refused for.
-                unknown = outcome_unknown(
-                    "Microsoft Graph", call.host, call.label, call.client_request_id, None
+        async def send() -> httpx.Response:
+            async with self._limit:
+                return await self._http.request(
+                    request.method, request.url, json=request.json, headers=headers, auth=self._auth
                 )
-                return Failure(unknown, retryable=False)
+
+        def refused(response: httpx.Response) -> Failure:
+            status = response.status_code
             return Failure(
                 error_for_status(call, status, _body(response), response.headers),
                 status in RETRY_STATUSES and (request.idempotent or status == 429),
                 parse_retry_after(response.headers.get("Retry-After")),
             )
 
-        context = {"call": request.call.label, "client_request_id": request.call.client_request_id}
-        return await retrying(self._retry, attempt, event="graph.retry", context=context)
+        return await send_traced(
+            self._retry,
+            send,
+            call=outbound(call),
+            trace=WriteAttempts(call.method, call.path, call.client_request_id, request.write),
+            repeatable=request.idempotent,
+            refused=refused,
+            event="graph.retry",
+            context={"call": call.label, "client_request_id": call.client_request_id},
+        )
 
 
 def _with_select(params: Mapping[str, str] | None, select: Sequence[str]) -> dict[str, str]:

@@ -7,30 +7,29 @@ so the audit log can match Microsoft's own logs.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-
-import httpx
 
 from core.errors import (
     AuthFailed,
     Forbidden,
     IntegrationError,
     LicenseRequired,
-    OutcomeUnknown,
     Rejected,
     RemoteContext,
     RemoteNotFound,
     Throttled,
     Unavailable,
 )
+from integrations.outbound.retry import parse_retry_after, wait_words
+from integrations.outbound.transport import OutboundCall
 
 from .permissions import required_permission
-from .retry import parse_retry_after
 
-__all__ = ["GraphCall", "error_for_status", "error_for_transport", "outcome_unknown"]
+__all__ = ["SERVICE", "GraphCall", "error_for_status", "outbound"]
+
+SERVICE = "Microsoft Graph"
 
 _NON_PREMIUM = "Authentication_RequestFromNonPremiumTenantOrB2CTenant"
 _DETAIL_CHARS = 200
@@ -96,7 +95,7 @@ def error_for_status(
     )
     if status == 429:
         retry_after = parse_retry_after(headers.get("Retry-After"))
-        wait = f" in {math.ceil(retry_after)} seconds" if retry_after else " in a minute"
+        wait = wait_words(retry_after)
         return Throttled(
             f"Microsoft Graph is throttling Deskhand's requests ({call.label}). Try again{wait}.",
             retry_after=retry_after,
@@ -156,41 +155,6 @@ def _forbidden(call: GraphCall, context: RemoteContext) -> Forbidden:
     )
 
 
-def _failure_in_transit(error: httpx.TransportError | None) -> str:
-    if error is None:
-        return "did not answer"
-    if isinstance(error, httpx.TimeoutException):
-        return "did not answer in time"
-    if isinstance(error, httpx.ConnectError):
-        return "could not be reached"
-    return "broke off the connection"
-
-
-def outcome_unknown(
-    service: str,
-    host: str,
-    label: str,
-    client_request_id: str,
-    error: httpx.TransportError | None,
-) -> OutcomeUnknown:
-    """A write sent without an answer, for Graph and Exchange alike: say that it may have been
-    made, and give the id the request went out with. `error` is None when a later attempt was
-    refused: the refusal does not undo what the unanswered one may have done."""
-    return OutcomeUnknown(
-        f"{service} at {host} {_failure_in_transit(error)} after Deskhand sent {label}: "
-        "the change may or may not have been made (outcome unknown; client-request-id "
-        f"{client_request_id}). Check the target before trying again.",
-        service=service,
-        host=host,
-        client_request_id=client_request_id,
-    )
-
-
-def error_for_transport(call: GraphCall, error: httpx.TransportError) -> Unavailable:
-    """A network failure: nothing (or nothing readable) came back from the host."""
-    what = _failure_in_transit(error)
-    return Unavailable(
-        f"Microsoft Graph at {call.host} {what} ({call.label}). Try again in a few minutes.",
-        host=call.host,
-        client_request_id=call.client_request_id,
-    )
+def outbound(call: GraphCall) -> OutboundCall:
+    """The call as the shared sender names it in a failure in transit."""
+    return OutboundCall(SERVICE, call.host, call.label, call.client_request_id)

@@ -15,7 +15,6 @@ token request. Only what is left is worded as definitive.
 from __future__ import annotations
 
 import asyncio
-import math
 import time
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping
 from dataclasses import dataclass
@@ -27,9 +26,15 @@ import msal
 import requests
 
 from core.errors import AuthFailed, Throttled, Unavailable
+from integrations.outbound.retry import (
+    Failure,
+    RetryPolicy,
+    parse_retry_after,
+    retrying,
+    wait_words,
+)
 
 from .credentials import AppCredentials, CloudEndpoints
-from .retry import Failure, RetryPolicy, parse_retry_after, retrying
 
 __all__ = ["BearerAuth", "TokenSource"]
 
@@ -210,7 +215,7 @@ class TokenSource:
 
     def _unavailable(self, answer: _LoginAnswer) -> Unavailable:
         if answer.status == 429:
-            wait = f" in {math.ceil(answer.retry_after)} seconds" if answer.retry_after else ""
+            wait = wait_words(answer.retry_after, otherwise="")
             return Throttled(
                 f"The Microsoft sign-in service at {self._login_host} is throttling sign-ins for "
                 f"tenant {self.credentials.tenant_id}. Try again{wait or ' in a minute'}.",

@@ -15,9 +15,9 @@ from pydantic import Field, SecretStr
 from bot.notify import Posted
 from cards.reply import Level, Notice, Reply
 from commands import REGISTRY
-from commands.context import Actor, CommandContext, TenantInfo
-from commands.plan import ActionArgs, Plan, Protection
-from commands.registry import Registry, Role, command, positional
+from commands.kit.context import Actor, CommandContext, TenantInfo
+from commands.kit.plan import ActionArgs, Plan, Protection
+from commands.kit.registry import Registry, Role, command, positional
 from core.errors import NotFound, UserError
 
 CONTOSO = TenantInfo("contoso", "Contoso", "contoso.com", "11111111-1111-1111-1111-111111111111")

@@ -21,8 +21,8 @@ from bot.store.audit import list_audit
 from bot.store.tables import pending_actions
 from bot.tenants import TenantDirectory
 from cards.reply import Level, Reply
-from commands.context import Actor
-from commands.registry import Role
+from commands.kit.context import Actor
+from commands.kit.registry import Role
 from integrations.graph.products import load_catalog
 from tests.approvals.desk_world import (
     ADMIN,

@@ -18,8 +18,8 @@ from bot.store import Store
 from bot.tenants import TenantDirectory
 from cards.reply import Reply
 from commands import REGISTRY
-from commands.context import Actor, CommandContext, TenantInfo
-from commands.registry import Registry, Role, command
+from commands.kit.context import Actor, CommandContext, TenantInfo
+from commands.kit.registry import Registry, Role, command
 from integrations.graph.products import load_catalog
 
 CONTOSO = TenantInfo("contoso", "Contoso", "contoso.com", "11111111-1111-1111-1111-111111111111")

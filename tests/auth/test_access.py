@@ -8,7 +8,7 @@ from bot.auth import Access, AccessPolicy
 from bot.store import Store
 from bot.store.audit import list_audit
 from bot.store.grants import add_grant
-from commands.registry import Role
+from commands.kit.registry import Role
 from tests.auth.conftest import (
     BOB,
     CONFIGURED,

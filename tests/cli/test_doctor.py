@@ -19,15 +19,10 @@ from bot.permissions_report import collect
 from bot.runtime import Runtime, open_runtime
 from cards.reply import Reply
 from commands import REGISTRY
-from commands.context import TenantInfo
-from commands.registry import Registry, command
-from integrations.graph import (
-    AppCredentials,
-    CloudEndpoints,
-    GraphClient,
-    TokenSource,
-    create_http_client,
-)
+from commands.kit.context import TenantInfo
+from commands.kit.registry import Registry, command
+from integrations.graph import AppCredentials, CloudEndpoints, GraphClient, TokenSource
+from integrations.outbound import create_http_client
 from sandbox import Sandbox, SandboxOptions
 from sandbox.tenant import SandboxTenant
 from tests.cli.test_run import deskhand

@@ -11,8 +11,8 @@ from rich.console import Console
 from bot.permissions_report import collect, print_report, report_json
 from cards.reply import Reply
 from commands import REGISTRY
-from commands.plan import Plan
-from commands.registry import Registry, command
+from commands.kit.plan import Plan
+from commands.kit.registry import Registry, command
 from tests.cli.test_run import deskhand
 
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.runtime import Runtime
-from commands.context import CommandContext
-from commands.readback import Pacing
+from commands.kit.context import CommandContext
+from commands.kit.pacing import Pacing
 from tests.plugins.runtime import OPERATOR
 
 

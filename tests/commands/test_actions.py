@@ -10,14 +10,14 @@ from pydantic import SecretStr
 from bot.runtime import Runtime
 from cards.reply import Level, Reply
 from commands import REGISTRY
+from commands.kit.plan import plan_changes
+from commands.kit.registry import Role
 from commands.password import (
     ResetPasswordArgs,
     meets_complexity,
     plan_reset_password,
     reset_password,
 )
-from commands.plan import plan_changes
-from commands.registry import Role
 from commands.signin import (
     SignInArgs,
     block,

@@ -9,11 +9,11 @@ import pytest
 from bot.store import Store
 from bot.store.audit import AuditEntry, AuditLogReader, append_audit
 from cards.reply import Reply
-from commands.arguments import bind_arguments
 from commands.audit import AuditArgs, audit_command
-from commands.context import TenantInfo
-from commands.registry import REGISTRY, Role
-from commands.services import AuditReader
+from commands.kit.arguments import bind_arguments
+from commands.kit.context import TenantInfo
+from commands.kit.registry import REGISTRY, Role
+from commands.kit.services import AuditReader
 from core.errors import UsageError
 from tests.commands.replies import column, notices, tables
 from tests.plugins.store import AUDIT_KEY

@@ -13,7 +13,6 @@ from bot.invocation import Invocation
 from bot.runtime import Runtime
 from cards.reply import Level, Reply
 from commands import REGISTRY
-from commands.context import CommandContext
 from commands.forwarding import (
     ForwardingArgs,
     ForwardingOffArgs,
@@ -21,8 +20,9 @@ from commands.forwarding import (
     forwarding_show,
     plan_forwarding_off,
 )
-from commands.plan import plan_changes
-from commands.registry import Role
+from commands.kit.context import CommandContext
+from commands.kit.plan import plan_changes
+from commands.kit.registry import Role
 from core.errors import UserError
 from sandbox import Sandbox
 from sandbox.exchange.mailboxes import MailboxState

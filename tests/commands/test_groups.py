@@ -20,7 +20,7 @@ from commands.groups import (
     plan_group_add,
     plan_group_remove,
 )
-from commands.registry import Role
+from commands.kit.registry import Role
 from core.errors import Forbidden, NotFound, UserError
 from tests.commands.contexts import contoso_context
 from tests.commands.replies import facts, text

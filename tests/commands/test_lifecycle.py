@@ -14,7 +14,7 @@ from bot.invocation import Invocation
 from bot.runtime import Runtime
 from cards.reply import Level, Reply
 from commands import REGISTRY
-from commands.deleted_users import original_upn
+from commands.kit.registry import Role
 from commands.lifecycle import (
     DeleteUserArgs,
     RestoreUserArgs,
@@ -23,7 +23,7 @@ from commands.lifecycle import (
     plan_restore_user,
     restore_user,
 )
-from commands.registry import Role
+from commands.queries.deleted_users import original_upn
 from core.errors import Forbidden, NotFound, UserError
 from sandbox.graph.api_deleted import soft_delete
 from sandbox.model import User

@@ -10,8 +10,8 @@ import pytest
 
 from cards.reply import Notice, Reply
 from commands import REGISTRY
-from commands.arguments import bind_arguments, option_choices, option_names
-from commands.registry import CommandSpec
+from commands.kit.arguments import bind_arguments, option_choices, option_names
+from commands.kit.registry import CommandSpec
 from core.errors import DeskhandError, UsageError, as_sentence
 
 SENTENCE_END = re.compile("[.!?\u2026][)\\]\"'\u201d\u2019\u00bb]*\\Z")

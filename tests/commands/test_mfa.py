@@ -13,6 +13,8 @@ from bot.invocation import Invocation
 from bot.runtime import Runtime
 from cards.reply import Level, Reply
 from commands import REGISTRY
+from commands.kit.plan import plan_changes
+from commands.kit.registry import ANYONE, Role
 from commands.mfa import (
     MfaStateArgs,
     ReregisterArgs,
@@ -21,8 +23,6 @@ from commands.mfa import (
     plan_mfa_state,
     plan_reregister,
 )
-from commands.plan import plan_changes
-from commands.registry import ANYONE, Role
 from core.errors import Forbidden, UserError
 from sandbox import Fault, Sandbox
 from sandbox.model import AuthMethod, User

@@ -13,10 +13,10 @@ from bot.invocation import Invocation
 from bot.runtime import Runtime
 from cards.reply import Level, Reply
 from commands import REGISTRY
-from commands.context import CommandContext
+from commands.kit.context import CommandContext
+from commands.kit.plan import plan_changes
+from commands.kit.registry import Role
 from commands.ooo import OooOffArgs, OooSetArgs, ooo_off, ooo_set, plan_ooo_off, plan_ooo_set
-from commands.plan import plan_changes
-from commands.registry import Role
 from core.errors import Forbidden, UserError
 from sandbox import Sandbox
 from sandbox.exchange.mailboxes import AutoReplies

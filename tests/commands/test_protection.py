@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from bot.runtime import Runtime
-from commands.protection import PRIVILEGED_ROLES, _holds, protection_of
+from commands.queries.protection import PRIVILEGED_ROLES, _holds, protection_of
 from core.errors import Rejected
 from integrations.graph import BatchResult
 from sandbox import Fault, Sandbox

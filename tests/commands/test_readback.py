@@ -17,8 +17,9 @@ import pytest
 from bot.runtime import Runtime
 from cards.reply import Level, Reply
 from commands import REGISTRY
-from commands.context import CommandContext
-from commands.readback import Pacing, Seen, applied, read_back
+from commands.kit.context import CommandContext
+from commands.kit.pacing import Pacing
+from commands.kit.readback import Seen, applied, read_back
 from core.errors import Unavailable
 from sandbox import Lag
 from sandbox.model import Directory, User

@@ -15,9 +15,9 @@ from bot.invocation import Invocation
 from bot.runtime import Runtime
 from cards.reply import Level, Reply
 from commands import REGISTRY
-from commands.context import CommandContext
-from commands.plan import plan_changes
-from commands.registry import Role
+from commands.kit.context import CommandContext
+from commands.kit.plan import plan_changes
+from commands.kit.registry import Role
 from commands.tap import TapArgs, plan_tap, tap
 from core.errors import Forbidden, UserError
 from sandbox import Sandbox

@@ -3,7 +3,7 @@ from __future__ import annotations
 from bot.invocation import Invocation
 from bot.runtime import Runtime
 from bot.store import list_audit
-from commands.context import Actor
+from commands.kit.context import Actor
 from sandbox import Fault
 from tests.commands.replies import facts, notices, text
 from tests.commands.sandbox_state import sandbox_of

@@ -12,7 +12,7 @@ import pytest
 import commands.users
 from bot.runtime import Runtime
 from cards.reply import Reply
-from commands.roster_extras import MFA_READS_AT_ONCE
+from commands.queries.roster_extras import MFA_READS_AT_ONCE
 from tests.commands.replies import column, notices, tables
 from tests.commands.sandbox_state import group_named, sandbox_of, user_named
 from tests.plugins.runtime import Ask

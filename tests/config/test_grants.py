@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import GrantSettings, load_settings
-from commands.registry import Role
+from commands.kit.registry import Role
 from core.errors import ConfigurationError
 from tests.config.conftest import write_toml
 from tests.config.test_settings import CONTOSO_TOML

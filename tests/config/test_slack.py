@@ -9,8 +9,8 @@ from bot.config import SlackSettings, load_settings
 from bot.config.slack import MAX_SLASH_COMMANDS, SLACK_ENVIRONMENT, alias_problems
 from cards.reply import Reply
 from commands import REGISTRY
-from commands.context import CommandContext
-from commands.registry import Registry, command
+from commands.kit.context import CommandContext
+from commands.kit.registry import Registry, command
 from core.errors import ConfigurationError
 from tests.config.conftest import write_toml
 from tests.config.test_settings import CONTOSO_TOML

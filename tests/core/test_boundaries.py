@@ -1,5 +1,6 @@
-"""Commands never know the channel: nothing under commands/ imports one (STYLE.md rule 6).
-And the layers of CONTRIBUTING.md hold: a package imports only from its own layer or below."""
+"""Who may import whom: commands never know the channel (STYLE.md rule 6); the layers of
+CONTRIBUTING.md hold (a package imports only from its own layer or below); the command kit and
+queries sit below the commands, and the outbound plumbing below every service client."""
 
 from __future__ import annotations
 
@@ -83,3 +84,37 @@ def test_modules_import_only_their_layer_or_below(path: Path) -> None:
         and LAYERS[top] >= LAYERS[package]
     }
     assert not bad, f"{path.relative_to(ROOT)} (layer {package}) imports {sorted(bad)}"
+
+
+COMMAND_MODULES = {
+    f"commands.{path.stem}" for path in (ROOT / "commands").glob("*.py") if path.stem != "__init__"
+}
+
+
+def _within(name: str, prefixes: tuple[str, ...]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(
+        [*(ROOT / "commands" / "kit").rglob("*.py"), *(ROOT / "commands" / "queries").rglob("*.py")]
+    ),
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_the_command_kit_and_queries_import_no_command(path: Path) -> None:
+    # The kit is below the queries, and both are below the command modules.
+    above = ("commands.queries", *COMMAND_MODULES) if path.parent.name == "kit" else COMMAND_MODULES
+    bad = {name for name in imported_modules(path) if _within(name, tuple(above))}
+    assert not bad, f"{path.name} imports {sorted(bad)}"
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((ROOT / "integrations" / "outbound").rglob("*.py")),
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_outbound_plumbing_knows_no_particular_service(path: Path) -> None:
+    services = ("integrations.graph", "integrations.exchange", "sandbox", "sandbox")
+    bad = {name for name in imported_modules(path) if _within(name, services)}
+    assert not bad, f"{path.name} imports {sorted(bad)}"

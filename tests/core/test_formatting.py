@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from commands.formatting import ago, first_few, when
+from commands.kit.formatting import ago, first_few, when
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

@@ -6,9 +6,9 @@ import pytest
 from pydantic import BaseModel, model_validator
 
 from cards.reply import Reply
-from commands.arguments import MAX_LINE, bind_arguments, split_command_line, usage
-from commands.context import CommandContext
-from commands.registry import Registry, command, positional
+from commands.kit.arguments import MAX_LINE, bind_arguments, split_command_line, usage
+from commands.kit.context import CommandContext
+from commands.kit.registry import Registry, command, positional
 from core.errors import UsageError
 
 

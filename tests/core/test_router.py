@@ -11,9 +11,9 @@ from bot.middleware import AccessCheck, AuditTrail, Call, log_requests
 from bot.router import Router
 from bot.tenants import TenantDirectory
 from cards.reply import Facts, Level, Reply
-from commands.context import Actor, CommandContext, TenantInfo
-from commands.plan import Plan
-from commands.registry import ANYONE, Registry, Role, command, positional
+from commands.kit.context import Actor, CommandContext, TenantInfo
+from commands.kit.plan import Plan
+from commands.kit.registry import ANYONE, Registry, Role, command, positional
 from core.errors import Forbidden, OutcomeUnknown, RemoteNotFound
 from integrations.graph.products import load_catalog
 

@@ -9,15 +9,15 @@ from pydantic import BaseModel, Field, SecretStr
 
 from cards.reply import Reply
 from commands import REGISTRY
-from commands.arguments import (
+from commands.kit.arguments import (
     bind_arguments,
     redacted_arguments,
     redacted_line,
     split_command_line,
 )
-from commands.context import CommandContext
+from commands.kit.context import CommandContext
+from commands.kit.registry import CommandSpec, Registry, command, positional, secret_fields
 from commands.password import ResetPasswordArgs
-from commands.registry import CommandSpec, Registry, command, positional, secret_fields
 from core.errors import UsageError
 
 SECRET = "Hunter2Secret!x"

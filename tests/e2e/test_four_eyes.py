@@ -11,7 +11,7 @@ import pytest
 
 from bot.store.pending import ActionState
 from cards.reply import Level
-from commands.context import Actor
+from commands.kit.context import Actor
 from tests.e2e.world import (
     ADMIN,
     APPROVER,

@@ -22,7 +22,7 @@ from bot.runtime import Runtime, open_runtime
 from bot.store import AuditRecord, list_audit
 from bot.store.pending import ActionState, load_action
 from cards.reply import Reply
-from commands.context import Actor
+from commands.kit.context import Actor
 from sandbox import Sandbox
 from sandbox.model import User
 from sandbox.recording import RecordedRequest

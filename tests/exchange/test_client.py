@@ -17,8 +17,9 @@ from core.errors import (
     Throttled,
 )
 from integrations.exchange import SYSTEM_MAILBOX, ExchangeClient, ExchangeEndpoint
-from integrations.graph import AppCredentials, CloudEndpoints, RetryPolicy, create_http_client
-from integrations.graph.trace import traced_writes
+from integrations.graph import AppCredentials, CloudEndpoints
+from integrations.outbound import RetryPolicy, create_http_client
+from integrations.outbound.trace import traced_writes
 from sandbox import Fault, Sandbox
 from sandbox.recording import RecordedRequest
 

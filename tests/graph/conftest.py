@@ -7,13 +7,8 @@ from collections.abc import AsyncIterator, Callable
 import httpx
 import pytest
 
-from integrations.graph import (
-    AppCredentials,
-    CloudEndpoints,
-    GraphClient,
-    RetryPolicy,
-    create_http_client,
-)
+from integrations.graph import AppCredentials, CloudEndpoints, GraphClient
+from integrations.outbound import RetryPolicy, create_http_client
 from sandbox import Sandbox
 
 # Short waits keep throttling tests fast; Retry-After values injected in tests stay below 0.2 s.

@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from core.errors import Forbidden, LicenseRequired, Rejected, RemoteNotFound, Unavailable
-from integrations.graph import CloudEndpoints, GraphClient, create_http_client, eq, startswith
+from integrations.graph import CloudEndpoints, GraphClient, eq, startswith
+from integrations.outbound import create_http_client
 from sandbox import Fault, Sandbox
 
 from .conftest import FAST_RETRY, ClientFor, secret_credentials

@@ -18,8 +18,9 @@ from core.errors import (
     Throttled,
     Unavailable,
 )
-from integrations.graph.errors import GraphCall, error_for_status, error_for_transport
+from integrations.graph.errors import GraphCall, error_for_status, outbound
 from integrations.graph.permissions import covered, required_permission
+from integrations.outbound.transport import unreachable
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "graph"
 CALL = GraphCall("GET", "/users/x/memberOf", "graph.microsoft.com", (), "client-rid")
@@ -102,7 +103,7 @@ def test_server_errors_are_unavailable_naming_the_host(status: int) -> None:
 
 
 def test_transport_errors_name_the_host_without_the_exception_text() -> None:
-    error = error_for_transport(CALL, httpx.ConnectError("secret-ish detail from the socket"))
+    error = unreachable(outbound(CALL), httpx.ConnectError("secret-ish detail from the socket"))
     assert "graph.microsoft.com" in error.message and "could not be reached" in error.message
     assert "secret-ish" not in error.message
 

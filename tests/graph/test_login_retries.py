@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from core.errors import AuthFailed, Throttled, Unavailable
-from integrations.graph import AppCredentials, GraphClient, RetryPolicy
+from integrations.graph import AppCredentials, GraphClient
+from integrations.outbound import RetryPolicy
 from sandbox import Fault, Sandbox
 
 from .conftest import ClientFor, sandbox_cloud

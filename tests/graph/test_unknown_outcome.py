@@ -13,8 +13,9 @@ import httpx
 import pytest
 
 from core.errors import AuthFailed, OutcomeUnknown, Unavailable
-from integrations.graph import AppCredentials, CloudEndpoints, GraphClient, create_http_client
-from integrations.graph.trace import GraphWrite, traced_writes
+from integrations.graph import AppCredentials, CloudEndpoints, GraphClient
+from integrations.outbound import create_http_client
+from integrations.outbound.trace import GraphWrite, traced_writes
 from sandbox import Fault, Sandbox
 from sandbox.recording import RecordedRequest
 

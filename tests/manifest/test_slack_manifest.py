@@ -9,8 +9,8 @@ from pydantic import BaseModel
 from bot.config import SlackSettings
 from cards.reply import Reply
 from commands import REGISTRY
-from commands.context import CommandContext
-from commands.registry import Registry, command
+from commands.kit.context import CommandContext
+from commands.kit.registry import Registry, command
 from core.errors import ConfigurationError, UserError
 from manifest import render_slack_manifest, slack_manifest, validate_slack_manifest
 

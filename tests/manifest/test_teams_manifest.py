@@ -11,8 +11,8 @@ from pydantic import BaseModel
 from bot.config import TeamsSettings
 from cards.reply import Reply
 from commands import REGISTRY
-from commands.context import CommandContext
-from commands.registry import Registry, command
+from commands.kit.context import CommandContext
+from commands.kit.registry import Registry, command
 from core.errors import UserError
 from manifest.teams import (
     MAX_MENU_COMMANDS,

@@ -11,7 +11,7 @@ from bot.config import load_settings
 from bot.invocation import Invocation
 from bot.runtime import Runtime, open_runtime
 from cards.reply import Reply
-from commands.context import Actor
+from commands.kit.context import Actor
 
 OPERATOR = Actor("console:tester", "Tess Tester")
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot.invocation import Invocation
 from cards.reply import Button, Form, Input, Level, Notice, Reply, Text
-from commands.context import Progress
+from commands.kit.context import Progress
 from tests.fakes.slack_api import APPROVER, TESS
 from tests.slack.conftest import SlackBot
 

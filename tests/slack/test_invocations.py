@@ -10,7 +10,7 @@ import pytest
 
 from bot.invocation import Invocation
 from cards.reply import Reply
-from commands.context import Progress
+from commands.kit.context import Progress
 from tests.fakes.slack_api import TEAM, TESS
 from tests.slack.conftest import SlackBot
 

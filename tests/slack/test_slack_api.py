@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.slack_api import SlackApi
 from core.errors import AuthFailed, Rejected, Throttled, Unavailable
-from integrations.graph.retry import RetryPolicy
+from integrations.outbound.retry import RetryPolicy
 from tests.fakes.slack_api import OPEN_CHANNEL, TESS, TOKEN, FakeSlack, fake_slack
 
 QUICK = RetryPolicy(max_attempts=3, base_delay=0.0, max_delay=0.0)

@@ -10,7 +10,7 @@ import pytest
 
 from bot.invocation import Invocation
 from cards.reply import Form, Input, Reply, Text
-from commands.context import Progress
+from commands.kit.context import Progress
 from tests.fakes.bot_connector import HOME_TENANT
 from tests.teams.conftest import TeamsBot, documented
 

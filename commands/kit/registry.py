@@ -19,9 +19,10 @@ from pydantic.fields import FieldInfo
 
 if TYPE_CHECKING:
     from cards.reply import Reply
-    from commands.plan import Planner
+    from commands.kit.plan import Planner
 
 __all__ = [
+    "ACTION_ROLES",
     "ANYONE",
     "REGISTRY",
     "CommandSpec",
@@ -44,6 +45,8 @@ class Role(StrEnum):
 
 ANYONE = frozenset(Role)
 """Every role: what read-only commands declare."""
+ACTION_ROLES = frozenset({Role.TECHNICIAN, Role.ADMIN})
+"""Who may ask for a change to a tenant's users: what destructive actions declare."""
 
 Handler = Callable[..., Awaitable["Reply"]]
 """`async (ctx: CommandContext, args: <the spec's argument model>) -> Reply`."""
@@ -68,7 +71,7 @@ def secret_fields(model: type[BaseModel]) -> frozenset[str]:
     """The arguments that hold a secret (a typed password): the fields typed `SecretStr`.
 
     Their values are never stored, logged or shown back, and a command that takes one refuses
-    stray words (`commands.arguments`), so a secret typed without its option is not read as
+    stray words (`commands.kit.arguments`), so a secret typed without its option is not read as
     something else. `json_schema_extra={"secret": True}` is allowed only on such a field, and
     such a field is an option, never a positional.
     """

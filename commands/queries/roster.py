@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from commands.context import Progress
+from commands.kit.context import Progress
 from core.errors import Forbidden, IntegrationError, LicenseRequired, RemoteNotFound
 from integrations.graph import BatchRequest, GraphClient
 from integrations.graph.directory import USER_FIELDS, AuthMethod, SignIns, User

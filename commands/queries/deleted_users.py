@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from commands.context import CommandContext
-from commands.formatting import first_few
+from commands.kit.context import CommandContext
+from commands.kit.formatting import first_few
 from core.errors import NotFound, UserError
 
 __all__ = [

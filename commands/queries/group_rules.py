@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from commands.context import CommandContext
-from commands.formatting import first_few
+from commands.kit.context import CommandContext
+from commands.kit.formatting import first_few
 from core.errors import NotFound, RemoteNotFound, UserError
 from integrations.graph import Filter, any_of, eq, startswith
 

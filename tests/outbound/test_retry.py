@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from integrations.graph.retry import RetryPolicy, is_idempotent, parse_retry_after
+from integrations.outbound.retry import RetryPolicy, is_idempotent, parse_retry_after, wait_words
 
 
 @pytest.mark.parametrize(
@@ -64,3 +64,17 @@ def test_only_safe_methods_are_idempotent() -> None:
         False,
         False,
     ]
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "words"),
+    [(2.128, " in 3 seconds"), (30.0, " in 30 seconds"), (None, " in a minute")],
+)
+def test_a_throttled_caller_is_told_when_to_try_again(
+    retry_after: float | None, words: str
+) -> None:
+    assert wait_words(retry_after) == words
+
+
+def test_without_a_retry_after_the_caller_chooses_the_words() -> None:
+    assert wait_words(None, otherwise="") == ""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import TypeVar
 
-from commands.targets import Target
+from commands.queries.targets import Target
 from core.errors import RemoteNotFound, UserError
 
 __all__ = ["NO_MAILBOX_CODE", "is_mailbox_missing", "mailbox_missing", "needs_mailbox"]

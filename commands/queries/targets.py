@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from commands.context import CommandContext
-from commands.formatting import first_few
-from commands.people import find_candidates, is_direct_key, no_user
-from commands.plan import Json, Plan, json_state
-from commands.protection import protection_of
+from commands.kit.context import CommandContext
+from commands.kit.formatting import first_few
+from commands.kit.plan import Json, Plan, json_state
+from commands.queries.people import find_candidates, is_direct_key, no_user
+from commands.queries.protection import protection_of
 from core.errors import RemoteNotFound, UserError
 from integrations.graph import user_path
 

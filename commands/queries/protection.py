@@ -21,8 +21,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from commands.context import CommandContext
-from commands.plan import Protection
+from commands.kit.context import CommandContext
+from commands.kit.plan import Protection
 from core.errors import IntegrationError, Rejected
 from integrations.graph import BatchRequest, BatchResult, GraphClient, eq
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from commands.registry import Role
+from commands.kit.registry import Role
 from core.identity import Actor
 
 __all__ = [

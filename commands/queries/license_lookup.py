@@ -14,30 +14,30 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from commands.context import CommandContext
-from commands.formatting import first_few
-from commands.targets import Target
+from commands.kit.context import CommandContext
+from commands.kit.formatting import first_few
+from commands.queries.targets import Target
 from core.errors import IntegrationError, NotFound, UserError
 from integrations.graph.directory import Sku
 
 __all__ = [
-    "USER_LICENCE_FIELDS",
+    "USER_LICENSE_FIELDS",
     "Holding",
-    "Licence",
+    "License",
     "group_names",
     "holding_of",
-    "match_licence",
+    "match_license",
     "read_holding",
-    "subscribed_licences",
+    "subscribed_licenses",
     "tenant_country",
 ]
 
 _SKU_FIELDS = ("skuId", "skuPartNumber", "prepaidUnits", "consumedUnits", "capabilityStatus")
-USER_LICENCE_FIELDS = ("assignedLicenses", "licenseAssignmentStates", "usageLocation")
+USER_LICENSE_FIELDS = ("assignedLicenses", "licenseAssignmentStates", "usageLocation")
 
 
 @dataclass(frozen=True)
-class Licence:
+class License:
     sku: Sku
     name: str
 
@@ -62,13 +62,13 @@ class Holding:
         return self.direct or bool(self.group_ids)
 
 
-async def subscribed_licences(ctx: CommandContext) -> list[Licence]:
+async def subscribed_licenses(ctx: CommandContext) -> list[License]:
     page = await ctx.graph.get("/subscribedSkus", select=_SKU_FIELDS)
     skus = [Sku.from_graph(item) for item in page.get("value") or ()]
-    return [Licence(sku, ctx.products.name(sku.sku_id, sku.part_number)) for sku in skus]
+    return [License(sku, ctx.products.name(sku.sku_id, sku.part_number)) for sku in skus]
 
 
-def match_licence(ctx: CommandContext, licences: Sequence[Licence], text: str) -> Licence:
+def match_license(ctx: CommandContext, licences: Sequence[License], text: str) -> License:
     """The subscribed licence `text` names: part number, product name, SKU id, or a unique
     part of the product name."""
     tenant = ctx.current_tenant.display_name
@@ -100,7 +100,7 @@ def match_licence(ctx: CommandContext, licences: Sequence[Licence], text: str) -
 
 async def read_holding(ctx: CommandContext, target: Target, sku_id: str) -> tuple[Holding, str]:
     """How the user holds the SKU, and their usage location ("" when missing)."""
-    user = await ctx.graph.get(f"/users/{target.id}", select=USER_LICENCE_FIELDS)
+    user = await ctx.graph.get(f"/users/{target.id}", select=USER_LICENSE_FIELDS)
     return holding_of(user, sku_id), str(user.get("usageLocation") or "")
 
 

@@ -1,11 +1,11 @@
 """Command lines to typed arguments, and the usage line generated from the same spec.
 
-Words are split by `commands.lexer` (quotes as people type them); every message names an
+Words are split by `commands.kit.lexer` (quotes as people type them); every message names an
 argument as it is typed (`--message`, `<user>`) and ends as a sentence.
 
 An option other than a list (`--columns a --columns b`) is given once: the second of two
 `--tenant`s is refused rather than silently winning. A command with a secret argument
-(`commands.registry.secret_fields`, a typed password) reads each positional as one word and
+(`commands.kit.registry.secret_fields`, a typed password) reads each positional as one word and
 refuses any other word, so a password typed without its option, or after a mistyped one, is
 never read as a user name and searched for, audited or shown back; its messages never quote
 what was typed. What is kept of a request is `redacted_arguments`, never the typed line.
@@ -21,8 +21,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from commands.lexer import split_words
-from commands.registry import CommandSpec, positional_kind
+from commands.kit.lexer import split_words
+from commands.kit.registry import CommandSpec, positional_kind
 from core.errors import UsageError, as_sentence
 
 __all__ = [

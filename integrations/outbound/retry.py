@@ -11,6 +11,7 @@ failures are worth another.
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ __all__ = [
     "is_idempotent",
     "parse_retry_after",
     "retrying",
+    "wait_words",
 ]
 
 T = TypeVar("T")
@@ -57,6 +59,12 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
             when = when.replace(tzinfo=UTC)
         seconds = (when - (now or datetime.now(UTC))).total_seconds()
     return max(seconds, 0.0)
+
+
+def wait_words(retry_after: float | None, otherwise: str = " in a minute") -> str:
+    """When a throttled caller may try again, for "Try again{wait}.": " in 3 seconds" (rounded
+    up), or `otherwise` when the service gave no `Retry-After`."""
+    return f" in {math.ceil(retry_after)} seconds" if retry_after else otherwise
 
 
 @dataclass(frozen=True, slots=True)

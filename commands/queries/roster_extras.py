@@ -21,8 +21,8 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from commands.context import Progress
-from commands.roster import Unreadable, unreadable
+from commands.kit.context import Progress
+from commands.queries.roster import Unreadable, unreadable
 from core.errors import Forbidden, IntegrationError, LicenseRequired
 from integrations.graph import GraphClient, eq
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from commands.context import CommandContext
+from commands.kit.context import CommandContext
 from core.errors import Forbidden
 from integrations.graph.directory import AuthMethod
 

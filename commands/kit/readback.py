@@ -19,33 +19,21 @@ password) is treated as set, and delivered like any other.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import structlog
 
 from cards.reply import Block, Level, Notice, Reply
+from commands.kit.context import CommandContext
 from core.errors import DeskhandError, OutcomeUnknown
 
-if TYPE_CHECKING:
-    from commands.context import CommandContext
-
-__all__ = ["Pacing", "Seen", "Sent", "applied", "not_yet_visible", "read_back", "send"]
+__all__ = ["Seen", "Sent", "applied", "not_yet_visible", "read_back", "send"]
 
 log = structlog.get_logger("deskhand.readback")
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Pacing:
-    """How long a read-back waits for a change to show: one read at once, then one after each
-    delay (seconds), so about three seconds at most. Tests give a `sleep` that returns at once."""
-
-    delays: tuple[float, ...] = (0.25, 0.5, 0.75, 1.5)
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
 
 @dataclass(frozen=True)

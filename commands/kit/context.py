@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
-from commands.readback import Pacing
+from commands.kit.pacing import Pacing
 from core.errors import UserError
 from core.identity import Actor, TenantInfo
 
 if TYPE_CHECKING:
     from cards.reply import Reply
-    from commands.registry import CommandSpec
-    from commands.services import AuditReader, GrantBook, GuardBook
+    from commands.kit.registry import CommandSpec
+    from commands.kit.services import AuditReader, GrantBook, GuardBook
     from integrations.exchange import ExchangeClient
     from integrations.graph import GraphClient
     from integrations.graph.products import ProductCatalog
