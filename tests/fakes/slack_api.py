@@ -74,10 +74,18 @@ class FakeSlack:
     def called(self, method: str) -> list[SlackCall]:
         return [call for call in self.calls if call.method == method]
 
-    async def wait_for(self, method: str, count: int = 1, within: float = 10.0) -> list[SlackCall]:
+    async def wait_for(
+        self, method: str, count: int = 1, within: float = 10.0, user: str | None = None
+    ) -> list[SlackCall]:
+        """The calls of `method` (about `user`, when given) once `count` of them arrived."""
+
+        def arrived() -> list[SlackCall]:
+            calls = self.called(method)
+            return calls if user is None else [c for c in calls if c.args.get("user") == user]
+
         async with asyncio.timeout(within), self._arrived:
-            await self._arrived.wait_for(lambda: len(self.called(method)) >= count)
-        return self.called(method)
+            await self._arrived.wait_for(lambda: len(arrived()) >= count)
+        return arrived()
 
     async def _record(self, method: str, args: dict[str, Any]) -> None:
         async with self._arrived:
