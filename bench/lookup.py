@@ -22,8 +22,8 @@ from rich.table import Table
 
 from bench.measure import BenchmarkFailed, Case, median_seconds, ratio, run_benchmark
 from bot.config import load_settings
-from bot.invocation import Invocation
-from bot.runtime import Runtime, open_runtime
+from bot.pipeline.invocation import Invocation
+from bot.process.runtime import Runtime, open_runtime
 from commands.context import Actor
 from commands.people import CANDIDATE_FIELDS, candidate_query, find_candidates
 from commands.user import screen_requests

@@ -28,13 +28,13 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from bot.approval_cards import action_button, parse_action
+from bot.approvals.cards import action_button, parse_action
 from bot.config import Settings, load_settings
-from bot.invocation import Invocation
-from bot.logs import configure_logging
-from bot.router import Router
-from bot.runtime import Runtime, open_runtime
-from bot.terminal import terminal_console
+from bot.operator.terminal import terminal_console
+from bot.pipeline.invocation import Invocation
+from bot.pipeline.router import Router
+from bot.process.logs import configure_logging
+from bot.process.runtime import Runtime, open_runtime
 from cards.data import reply_to_json
 from cards.reply import Notice, Reply, Text
 from cards.text import render_text
@@ -45,9 +45,9 @@ from commands.arguments import (
     redacted_line,
     split_command_line,
 )
-from commands.context import Actor
 from commands.registry import Registry
 from core.errors import DeskhandError
+from core.identity import Actor
 
 __all__ = [
     "ConsoleSession",

@@ -1,9 +1,10 @@
 """The Slack channel: slack-bolt listeners turn Slack's requests into Invocations, and
 Replies go back through `SlackDelivery`.
 
-Every listener acks at once and hands the request, as JSON, to a hand-off (`bot.handoff`):
-Deskhand's work group here, or worker processes (`bot.workers`) that call `serve` with it. So
-Slack gets its answer within its three seconds, and shutdown still lets the command finish.
+Every listener acks at once and hands the request, as JSON, to a hand-off
+(`bot.process.handoff`): Deskhand's work group here, or worker processes (`bot.process.workers`)
+that call `serve` with it. So Slack gets its answer within its three seconds, and shutdown
+still lets the command finish.
 """
 
 from __future__ import annotations
@@ -36,11 +37,11 @@ from bot.channels.slack_identity import SlackIdentities
 from bot.channels.slack_shape import check_slack_body
 from bot.channels.slack_socket import CheckedSocketModeHandler
 from bot.config.slack import SlackSettings
-from bot.handoff import Handoff, InProcess
-from bot.invocation import Invocation, new_request_id
-from bot.router import Router
+from bot.pipeline.invocation import Invocation, new_request_id
+from bot.pipeline.router import Router
+from bot.process.handoff import Handoff, InProcess
+from bot.process.tasks import Shares, WorkGroup
 from bot.store import Store
-from bot.tasks import Shares, WorkGroup
 from cards.blockkit import BUTTON_ACTION_PREFIX, FORM_CALLBACK_PREFIX
 from cards.blockkit_controls import submitted_values
 from cards.reply import Reply

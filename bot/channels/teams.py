@@ -37,8 +37,8 @@ from bot.channels.teams_files import FileConsents
 from bot.channels.teams_identity import TeamsIdentities, activity_tenant
 from bot.channels.teams_shape import check_activity
 from bot.config.teams import TeamsSettings, conversation_key
-from bot.invocation import Invocation
-from bot.router import Router
+from bot.pipeline.invocation import Invocation
+from bot.pipeline.router import Router
 from bot.store import Store
 from bot.store.conversations import load_reference, save_reference
 from bot.store.deliveries import claim_delivery
@@ -121,7 +121,7 @@ class TeamsChannel(ActivityHandler):
         self._files = FileConsents(outbound.hosts)
 
     async def handle_http(self, request: web.Request) -> web.StreamResponse:
-        """`POST /api/messages`, behind the SDK's JWT check (see bot/server.py)."""
+        """`POST /api/messages`, behind the SDK's JWT check (see bot/process/server.py)."""
         malformed = check_activity(await request.text())
         if malformed is not None:
             return refuse_malformed(_CHANNEL, malformed)

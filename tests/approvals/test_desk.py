@@ -9,17 +9,17 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
-from bot.approvals import ApprovalDesk
-from bot.audit_log import AuditLog
-from bot.auth import ALL_TENANTS, AccessPolicy, Grant
+from bot.approvals.desk import ApprovalDesk
+from bot.approvals.notify import Notifiers
+from bot.audit.log import AuditLog
 from bot.config.approvals import ApprovalSettings
-from bot.invocation import Invocation
-from bot.notify import Notifiers
-from bot.router import Router
+from bot.pipeline.access import ALL_TENANTS, AccessPolicy, Grant
+from bot.pipeline.invocation import Invocation
+from bot.pipeline.router import Router
+from bot.pipeline.tenants import TenantDirectory
 from bot.store import Store
 from bot.store.audit import list_audit
 from bot.store.tables import pending_actions
-from bot.tenants import TenantDirectory
 from cards.reply import Level, Reply
 from commands.context import Actor
 from commands.registry import Role

@@ -7,15 +7,15 @@ from collections.abc import Callable
 import pytest
 from pydantic import BaseModel
 
-from bot.audit_log import AuditLog
-from bot.auth import ALL_TENANTS, AccessPolicy, Grant
-from bot.guards import TenantGuards
-from bot.invocation import Invocation
-from bot.middleware import AccessCheck, AuditTrail
-from bot.router import Router
-from bot.runtime import StoreAuditSink
+from bot.audit.log import AuditLog
+from bot.pipeline.access import ALL_TENANTS, AccessPolicy, Grant
+from bot.pipeline.guards import TenantGuards
+from bot.pipeline.invocation import Invocation
+from bot.pipeline.middleware import AccessCheck, AuditTrail
+from bot.pipeline.router import Router
+from bot.pipeline.tenants import TenantDirectory
+from bot.process.runtime import StoreAuditSink
 from bot.store import Store
-from bot.tenants import TenantDirectory
 from cards.reply import Reply
 from commands import REGISTRY
 from commands.context import Actor, CommandContext, TenantInfo

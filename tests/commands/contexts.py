@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bot.runtime import Runtime
+from bot.process.runtime import Runtime
 from commands.context import CommandContext
 from commands.readback import Pacing
 from tests.plugins.runtime import OPERATOR

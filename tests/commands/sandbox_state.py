@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.runtime import Runtime
+from bot.process.runtime import Runtime
 from integrations.sandbox import Sandbox
 from integrations.sandbox.model import Directory, Group, User
 

@@ -11,8 +11,8 @@ import pytest
 from rich.console import Console
 
 from bot.channels.console import ConsoleSession
-from bot.invocation import Invocation
-from bot.runtime import Runtime
+from bot.pipeline.invocation import Invocation
+from bot.process.runtime import Runtime
 from commands import REGISTRY
 from tests.plugins.runtime import OPERATOR
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from bot.invocation import Invocation
-from bot.runtime import Runtime
+from bot.pipeline.invocation import Invocation
+from bot.process.runtime import Runtime
 from bot.store import list_audit
 from commands.context import Actor
 from integrations.sandbox import Fault

@@ -5,11 +5,11 @@ from dataclasses import dataclass, field
 import pytest
 from pydantic import BaseModel
 
-from bot.auth import ALL_TENANTS, AccessPolicy, Grant
-from bot.invocation import Invocation
-from bot.middleware import AccessCheck, AuditTrail, Call, log_requests
-from bot.router import Router
-from bot.tenants import TenantDirectory
+from bot.pipeline.access import ALL_TENANTS, AccessPolicy, Grant
+from bot.pipeline.invocation import Invocation
+from bot.pipeline.middleware import AccessCheck, AuditTrail, Call, log_requests
+from bot.pipeline.router import Router
+from bot.pipeline.tenants import TenantDirectory
 from cards.reply import Facts, Level, Reply
 from commands.context import Actor, CommandContext, TenantInfo
 from commands.plan import Plan

@@ -15,10 +15,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.approvals.notify import Notifiers
 from bot.config import load_settings
-from bot.invocation import Invocation
-from bot.notify import Notifiers
-from bot.runtime import Runtime, open_runtime
+from bot.pipeline.invocation import Invocation
+from bot.process.runtime import Runtime, open_runtime
 from bot.store import AuditRecord, list_audit
 from bot.store.pending import ActionState, load_action
 from cards.reply import Reply

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import load_settings
-from bot.invocation import Invocation
-from bot.runtime import Runtime, open_runtime
+from bot.pipeline.invocation import Invocation
+from bot.process.runtime import Runtime, open_runtime
 from cards.reply import Reply
 from commands.context import Actor
 

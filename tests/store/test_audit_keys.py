@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import select
 from structlog.testing import capture_logs
 
-from bot.audit_keys import KEY_ENV, key_id, load_keyring
+from bot.audit.keys import KEY_ENV, key_id, load_keyring
 from bot.config import load_settings
-from bot.invocation import Invocation
-from bot.runtime import open_runtime
+from bot.pipeline.invocation import Invocation
+from bot.process.runtime import open_runtime
 from bot.store import Store
 from bot.store.audit import list_audit
 from bot.store.tables import metadata

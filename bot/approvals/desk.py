@@ -31,7 +31,7 @@ from typing import Any, Protocol
 import structlog
 from pydantic import BaseModel, SecretStr
 
-from bot.approval_cards import (
+from bot.approvals.cards import (
     action_data,
     approval_card,
     confirmation_card,
@@ -39,11 +39,11 @@ from bot.approval_cards import (
     pending_list,
     settled_card,
 )
-from bot.approval_news import ActionNews
-from bot.approval_rules import ADMIN_POLICY, ActionRules, GuardCheck
-from bot.audit_log import AuditLog
+from bot.approvals.news import ActionNews
+from bot.approvals.notify import Notifiers
+from bot.approvals.rules import ADMIN_POLICY, ActionRules, GuardCheck
+from bot.audit.log import AuditLog
 from bot.config.approvals import ApprovalMode, ApprovalSettings
-from bot.notify import Notifiers
 from bot.store import Store
 from bot.store.pending import (
     ActionState,
@@ -61,10 +61,11 @@ from bot.store.pending import (
 )
 from cards.reply import Level, Notice, Reply, Text
 from commands.arguments import redacted_arguments
-from commands.context import Actor, CommandContext, TenantInfo
+from commands.context import CommandContext
 from commands.plan import plan_changes, plan_from_json, plan_to_json
 from commands.registry import CommandSpec, Registry, Role
 from core.errors import DeskhandError, NotFound, OutcomeUnknown, UsageError, UserError
+from core.identity import Actor, TenantInfo
 from integrations.graph.trace import GraphWrite, OnSend, traced_writes
 
 __all__ = ["ApprovalDesk", "ContextFactory", "GuardCheck", "RoleLookup"]

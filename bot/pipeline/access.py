@@ -26,11 +26,11 @@ from datetime import datetime
 
 from bot.store import Store
 from bot.store.grants import add_grant, list_grants, remove_grant
-from commands.context import Actor, TenantInfo
 from commands.grants import ALL_TENANTS
 from commands.registry import CommandSpec, Role
 from commands.services import GrantEntry
 from core.errors import AccessDenied, UserError
+from core.identity import Actor, TenantInfo
 
 __all__ = ["ALL_TENANTS", "Access", "AccessPolicy", "Grant", "identities", "still_the_same"]
 

@@ -14,26 +14,26 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from bot.approvals import ApprovalDesk
-from bot.audit_log import AuditLog, open_audit_log
-from bot.audit_post import post_head
-from bot.auth import ALL_TENANTS, AccessPolicy, Grant
+from bot.approvals.desk import ApprovalDesk
+from bot.approvals.notify import Notifiers
+from bot.audit.log import AuditLog, open_audit_log
+from bot.audit.post import post_head
 from bot.config import ClientSecret, Settings, TenantSettings
-from bot.consent import ConsentCheck, GrantsCache
-from bot.follow_ups import FollowUpButtons, StoreFollowUps
-from bot.guards import TenantGuards
-from bot.invocation import new_request_id
-from bot.metrics import Metrics
-from bot.middleware import AccessCheck, AuditTrail, Call, log_requests
-from bot.notify import Notifiers
-from bot.periodic import repeating
-from bot.router import Router
+from bot.operator.consent import ConsentCheck, GrantsCache
+from bot.pipeline.access import ALL_TENANTS, AccessPolicy, Grant
+from bot.pipeline.follow_ups import FollowUpButtons, StoreFollowUps
+from bot.pipeline.guards import TenantGuards
+from bot.pipeline.invocation import new_request_id
+from bot.pipeline.middleware import AccessCheck, AuditTrail, Call, log_requests
+from bot.pipeline.router import Router
+from bot.pipeline.tenants import TenantDirectory
+from bot.process.metrics import Metrics
+from bot.process.periodic import repeating
 from bot.store import AuditEntry, Store, open_store
 from bot.store.audit import AuditLogReader
-from bot.tenants import TenantDirectory
 from commands import REGISTRY
-from commands.context import Actor, TenantInfo
 from commands.registry import Role
+from core.identity import Actor, TenantInfo
 from integrations.exchange import EXCHANGE_CLOUDS, PUBLIC_EXCHANGE, ExchangeClient, ExchangeEndpoint
 from integrations.graph import (
     AppCredentials,

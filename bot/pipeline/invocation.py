@@ -6,7 +6,8 @@ import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
-from commands.context import Actor, nothing_to_verify
+from commands.context import nothing_to_verify
+from core.identity import Actor
 
 __all__ = ["Invocation", "new_request_id"]
 

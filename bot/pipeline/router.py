@@ -14,28 +14,23 @@ from functools import partial
 import structlog
 from pydantic import BaseModel
 
-from bot.approval_cards import parse_action
-from bot.approvals import ApprovalDesk
-from bot.auth import ALL_TENANTS, Access, AccessPolicy
+from bot.approvals.cards import parse_action
+from bot.approvals.desk import ApprovalDesk
 from bot.config.approvals import ApprovalSettings
-from bot.follow_ups import FollowUpBook
-from bot.guards import TenantGuards
-from bot.invocation import Invocation
-from bot.middleware import Call, Middleware, Next
-from bot.tenants import NoSuchTenant, TenantDirectory
+from bot.pipeline.access import ALL_TENANTS, Access, AccessPolicy
+from bot.pipeline.follow_ups import FollowUpBook
+from bot.pipeline.guards import TenantGuards
+from bot.pipeline.invocation import Invocation
+from bot.pipeline.middleware import Call, Middleware, Next
+from bot.pipeline.tenants import NoSuchTenant, TenantDirectory
 from cards.reply import Reply
 from commands.arguments import bind_arguments, split_command_line
-from commands.context import (
-    Actor,
-    CommandContext,
-    Progress,
-    TenantInfo,
-    silent_progress,
-)
+from commands.context import CommandContext, Progress, silent_progress
 from commands.readback import Pacing
 from commands.registry import CommandSpec, Registry, positional_kind
 from commands.services import AuditReader
 from core.errors import AccessDenied, DeskhandError, NotFound, UsageError, UserError
+from core.identity import Actor, TenantInfo
 from integrations.graph.products import ProductCatalog
 
 __all__ = ["Router"]

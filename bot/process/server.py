@@ -6,7 +6,7 @@ process is up) and `/readyz` (the store answers). Metrics have their own listene
 by default, never on the public one. On SIGTERM it stops taking requests and lets the work in
 flight finish.
 
-Slack's commands run in worker processes (`bot.workers`) at a lower CPU priority, so this
+Slack's commands run in worker processes (`bot.process.workers`) at a lower CPU priority, so this
 process's event loop does nothing but take requests and ack them; each worker opens its own
 runtime here, in `slack_job`. With the embedded sandbox they run in this process, whose
 sandbox (and its state) the commands must share; `Listener.workers` overrides either.
@@ -35,19 +35,19 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.approvals.notify import Notifier
 from bot.channels.slack import SlackChannel
 from bot.channels.slack_notify import SlackNotifier
 from bot.channels.teams import MicrosoftHosts, TeamsChannel, TeamsOutbound
 from bot.channels.teams_notify import TeamsNotifier
 from bot.config import Settings, load_settings
 from bot.config.teams import TeamsSettings
-from bot.invocation import new_request_id
-from bot.logs import configure_logging
-from bot.metrics_merge import merge_metrics
-from bot.notify import Notifier
-from bot.runtime import Runtime, open_runtime
-from bot.tasks import WorkGroup
-from bot.workers import Job, LogTarget, WorkerPool
+from bot.pipeline.invocation import new_request_id
+from bot.process.logs import configure_logging
+from bot.process.metrics_merge import merge_metrics
+from bot.process.runtime import Runtime, open_runtime
+from bot.process.tasks import WorkGroup
+from bot.process.workers import Job, LogTarget, WorkerPool
 
 __all__ = [
     "Listener",
@@ -63,7 +63,7 @@ __all__ = [
 log = structlog.get_logger("deskhand.server")
 
 SHUTDOWN_GRACE = 30.0
-SLACK_JOB = "bot.server:slack_job"
+SLACK_JOB = "bot.process.server:slack_job"
 _QUIET_WORKERS = LogTarget(level=logging.WARNING)
 
 
