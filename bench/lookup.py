@@ -83,7 +83,7 @@ def _deskhand_cases(runtime: Runtime, graph: GraphClient) -> dict[str, Case]:
 
 
 async def _ask(runtime: Runtime, text: str) -> None:
-    reply = await runtime.router.handle(Invocation("console", _ACTOR, text))
+    reply = await runtime.router.handle(Invocation(channel="console", actor=_ACTOR, text=text))
     if reply.failed or not reply.title.endswith(f"({UPN})"):
         raise BenchmarkFailed(f"{text!r} did not show {UPN}: {reply.title or reply.blocks}")
 

@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ANYONE",
+    "REASON_FIELD",
     "REGISTRY",
+    "TENANT_FIELD",
     "CommandSpec",
     "Handler",
     "Registry",
@@ -43,6 +45,11 @@ class Role(StrEnum):
 
 
 ANYONE = frozenset(Role)
+
+TENANT_FIELD = "tenant"
+"""The argument that names the tenant (`--tenant`): a command with it needs a tenant."""
+REASON_FIELD = "reason"
+"""The argument that says why (`--reason`): a policy may require it before an action."""
 """Every role: what read-only commands declare."""
 
 Handler = Callable[..., Awaitable["Reply"]]
@@ -105,6 +112,9 @@ class CommandSpec:
     aliases: tuple[str, ...] = ()
     planner: Planner | None = None
     """Set for destructive commands: the handler then runs only from a confirmed plan."""
+    every_tenant: bool = False
+    """Commands about Deskhand itself (/grant, /grants, /guard): for them `--tenant *`, or no
+    tenant, means every tenant, and the handler checks the roles per tenant."""
 
     @property
     def destructive(self) -> bool:
@@ -117,7 +127,20 @@ class CommandSpec:
 
     @property
     def needs_tenant(self) -> bool:
-        return "tenant" in self.args.model_fields
+        return TENANT_FIELD in self.args.model_fields
+
+    def tenant_of(self, args: BaseModel) -> str | None:
+        """The tenant typed with `--tenant`, if the command takes one and it was given."""
+        return _text_field(args, TENANT_FIELD) if self.needs_tenant else None
+
+    def reason_of(self, args: BaseModel) -> str | None:
+        """The reason typed with `--reason`, if the command takes one and it was given."""
+        return _text_field(args, REASON_FIELD) if REASON_FIELD in self.args.model_fields else None
+
+
+def _text_field(args: BaseModel, name: str) -> str | None:
+    value = getattr(args, name)
+    return value if isinstance(value, str) else None
 
 
 class Registry:
@@ -173,6 +196,7 @@ def command(
     permissions: tuple[str, ...] = (),
     plan: Planner | None = None,
     aliases: tuple[str, ...] = (),
+    every_tenant: bool = False,
     registry: Registry = REGISTRY,
 ) -> Callable[[H], H]:
     """Registers `handler`; with `plan`, the command is destructive and `handler` is its
@@ -195,6 +219,7 @@ def command(
                 permissions=permissions,
                 aliases=aliases,
                 planner=plan,
+                every_tenant=every_tenant,
             )
         )
         return handler

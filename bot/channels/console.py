@@ -116,7 +116,9 @@ class ConsoleSession:
         show: bool = True,
     ) -> Reply:
         """Run one line and show the reply; `terse` puts an error on one line, for scripts."""
-        invocation = Invocation("console", self.actor, text, tenant_hint=tenant, private=True)
+        invocation = Invocation(
+            channel="console", actor=self.actor, text=text, tenant_hint=tenant, private=True
+        )
         reply = await self.router.handle(invocation, progress=_BarProgress(self.err))
         if show:
             self._show(reply, as_json=as_json, terse=terse)
@@ -124,7 +126,9 @@ class ConsoleSession:
 
     async def click(self, action: str, *, as_json: bool = False, terse: bool = False) -> Reply:
         """What a button does in chat: the console's answer to a confirmation prompt."""
-        invocation = Invocation("console", self.actor, "", action=action, private=True)
+        invocation = Invocation(
+            channel="console", actor=self.actor, text="", action=action, private=True
+        )
         reply = await self.router.handle(invocation)
         self._show(reply, as_json=as_json, terse=terse)
         return reply

@@ -38,6 +38,7 @@ from bot.channels.slack_shape import check_slack_body
 from bot.channels.slack_socket import CheckedSocketModeHandler
 from bot.config.slack import SlackSettings
 from bot.pipeline.invocation import Invocation, new_request_id
+from bot.pipeline.messages import could_not_answer, crashed
 from bot.pipeline.router import Router
 from bot.process.handoff import Handoff, InProcess
 from bot.process.tasks import Shares, WorkGroup
@@ -341,11 +342,10 @@ class SlackChannel:
                 detail=error.message,
                 **fields,
             )
-            text = f"Deskhand could not answer that: {error.message}"
+            text = could_not_answer(error.message, request_id)
         else:
             log.exception("slack.request_crashed", request_id=request_id)
-            text = "Something went wrong inside Deskhand."
-        text += f" If it happens again, give your Deskhand admin this reference: {request_id}."
+            text = crashed(request_id)
         if not await self._delivery.apologise(origin, text):
             log.error(
                 "slack.request_unanswered",
@@ -363,13 +363,12 @@ class SlackChannel:
             who = f"slack:{team_id}:{origin.user_id}"
             return await self._router.refuse("slack", who, refusal.message)
         invocation = Invocation(
-            "slack",
-            actor,
-            request.line,
+            channel="slack",
+            actor=actor,
+            text=request.line,
             conversation=origin.channel_id,
             tenant_hint=self._tenant_of(origin.channel_id),
             action=request.action,
-            handle=origin,
             private=origin.private,
             values=dict(origin.values),
             return_address=origin.return_address(team_id),

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 import structlog
@@ -55,7 +55,7 @@ __all__ = ["ADAPTIVE_CARD", "MicrosoftHosts", "TeamsChannel", "TeamsOutbound"]
 log = structlog.get_logger("deskhand.teams")
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
-_CHANNEL = "teams"
+_CHANNEL: Final = "teams"
 _ONLY_ONE_TO_ONE = "Deskhand sends {what} only in a 1:1 chat: message me directly and ask there."
 
 
@@ -247,9 +247,9 @@ class TeamsChannel(ActivityHandler):
         activity = turn_context.activity
         conversation_id = str(activity.conversation.id) if activity.conversation else ""
         invocation = Invocation(
-            _CHANNEL,
-            actor,
-            line,
+            channel=_CHANNEL,
+            actor=actor,
+            text=line,
             conversation=conversation_id,
             tenant_hint=self._settings.conversation_tenants.get(_key(conversation_id)),
             action=action,

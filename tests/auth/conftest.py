@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from bot.audit.log import AuditLog
 from bot.pipeline.access import ALL_TENANTS, AccessPolicy, Grant
+from bot.pipeline.contexts import CommandContexts
 from bot.pipeline.guards import TenantGuards
 from bot.pipeline.invocation import Invocation
 from bot.pipeline.middleware import AccessCheck, AuditTrail
@@ -72,13 +73,17 @@ def make_router(store: Store, audit: AuditLog) -> MakeRouter:
 
     def make(*, everyone: frozenset[Role] = frozenset()) -> Router:
         policy = AccessPolicy(CONFIGURED, everyone=everyone, store=store)
+        contexts = CommandContexts(
+            TenantDirectory((CONTOSO, FABRIKAM, PLAYGROUND), clients={}),
+            load_catalog(None),
+            grants=policy,
+            guards=TenantGuards(store),
+        )
         return Router(
             registry=registry,
-            tenants=TenantDirectory((CONTOSO, FABRIKAM, PLAYGROUND), clients={}),
             policy=policy,
-            products=load_catalog(None),
+            contexts=contexts,
             middleware=(AuditTrail(StoreAuditSink(audit)), AccessCheck()),
-            guards=TenantGuards(store),
         )
 
     return make
@@ -90,4 +95,4 @@ def router(make_router: MakeRouter) -> Router:
 
 
 async def run(router: Router, actor: Actor, line: str) -> Reply:
-    return await router.handle(Invocation("slack", actor, line))
+    return await router.handle(Invocation(channel="slack", actor=actor, text=line))

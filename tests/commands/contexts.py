@@ -20,7 +20,7 @@ def contoso_context(runtime: Runtime, **changes: Any) -> CommandContext:
         actor=OPERATOR,
         tenants=directory.tenants,
         allowed_commands=list,
-        products=runtime.router.products,
+        products=runtime.contexts.products,
         tenant=tenant,
         graph_client=directory.client(tenant),
         exchange_client=directory.exchange(tenant),

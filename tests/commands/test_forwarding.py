@@ -241,7 +241,7 @@ async def test_forwarding_off_through_the_router_after_confirmation(
     assert _writes(runtime) == []
 
     done = await runtime.router.handle(
-        Invocation("console", OPERATOR, "", action=_confirm_button(card))
+        Invocation(channel="console", actor=OPERATOR, text="", action=_confirm_button(card))
     )
 
     assert done.level is Level.SUCCESS, text(done)

@@ -247,7 +247,7 @@ async def test_group_add_through_the_router_with_confirmation(runtime: Runtime, 
     card = await ask(f"/group add {ADELE} SG-Finance --tenant contoso --reason TCK-7")
     before = _writes(runtime)
     done = await runtime.router.handle(
-        Invocation("console", OPERATOR, "", action=_confirm_button(card))
+        Invocation(channel="console", actor=OPERATOR, text="", action=_confirm_button(card))
     )
 
     assert "to the security group SG-Finance" in text(card)

@@ -304,11 +304,11 @@ async def test_delete_then_restore_through_the_router_with_confirmation(
     card = await ask(f"/delete-user {ADELE} --tenant contoso --reason TCK-1")
     untouched = _directory(runtime).find_user(ADELE)
     deleted = await runtime.router.handle(
-        Invocation("console", OPERATOR, "", action=_confirm_button(card))
+        Invocation(channel="console", actor=OPERATOR, text="", action=_confirm_button(card))
     )
     card_back = await ask(f"/restore-user {ADELE} --tenant contoso")
     restored = await runtime.router.handle(
-        Invocation("console", OPERATOR, "", action=_confirm_button(card_back))
+        Invocation(channel="console", actor=OPERATOR, text="", action=_confirm_button(card_back))
     )
 
     assert "Free its licences for others: Microsoft 365 E3" in text(card)

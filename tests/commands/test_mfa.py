@@ -311,7 +311,7 @@ def _confirm_button(reply: Reply) -> str:
 
 async def _confirmed(runtime: Runtime, card: Reply) -> Reply:
     return await runtime.router.handle(
-        Invocation("console", OPERATOR, "", action=_confirm_button(card))
+        Invocation(channel="console", actor=OPERATOR, text="", action=_confirm_button(card))
     )
 
 

@@ -224,7 +224,7 @@ async def test_ooo_set_through_the_router_after_confirmation(runtime: Runtime, a
     assert _patches(runtime) == []
 
     done = await runtime.router.handle(
-        Invocation("console", OPERATOR, "", action=_confirm_button(card))
+        Invocation(channel="console", actor=OPERATOR, text="", action=_confirm_button(card))
     )
 
     assert "Turn on automatic replies" in text(card)

@@ -239,7 +239,7 @@ async def test_tap_through_the_router_leaves_the_pass_nowhere_but_the_secret(
 
     card = await ask(f"/tap {LYNNE} --tenant contoso --lifetime 90 --reason TCK-7")
     issued = await runtime.router.handle(
-        Invocation("console", OPERATOR, "", action=_confirm_button(card))
+        Invocation(channel="console", actor=OPERATOR, text="", action=_confirm_button(card))
     )
 
     assert "working for 90 minutes from now" in text(card)

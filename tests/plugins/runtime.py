@@ -30,6 +30,6 @@ def ask(runtime: Runtime) -> Ask:
     """Run one command line as the console operator and return the Reply."""
 
     async def run(text: str) -> Reply:
-        return await runtime.router.handle(Invocation("console", OPERATOR, text))
+        return await runtime.router.handle(Invocation(channel="console", actor=OPERATOR, text=text))
 
     return run

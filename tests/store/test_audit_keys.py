@@ -116,7 +116,9 @@ async def test_the_key_is_in_no_table_no_log_and_no_anchor(
     with capture_logs() as events:
         async with open_runtime(settings, operators=(OPERATOR,)) as runtime:
             for line in ("/user adele.vance@contoso.com", "/tenants"):
-                await runtime.router.handle(Invocation("console", OPERATOR, line))
+                await runtime.router.handle(
+                    Invocation(channel="console", actor=OPERATOR, text=line)
+                )
             rows = await _every_row(runtime.store)
             async with runtime.store.engine.connect() as conn:
                 audited = await list_audit(conn)

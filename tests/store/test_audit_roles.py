@@ -95,7 +95,7 @@ async def test_a_whole_deskhand_runs_as_the_app_role(
 
     async with open_runtime(settings, operators=(OPERATOR,)) as runtime:
         reply = await runtime.router.handle(
-            Invocation("console", OPERATOR, "/user adele.vance@contoso.com")
+            Invocation(channel="console", actor=OPERATOR, text="/user adele.vance@contoso.com")
         )
     report = await verify_store(
         app_url,
