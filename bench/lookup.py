@@ -22,8 +22,8 @@ from rich.table import Table
 
 from bench.measure import BenchmarkFailed, Case, median_seconds, ratio, run_benchmark
 from bot.config import load_settings
-from bot.invocation import Invocation
-from bot.runtime import Runtime, open_runtime
+from bot.pipeline.invocation import Invocation
+from bot.process.runtime import Runtime, open_runtime
 from commands.kit.context import Actor
 from commands.queries.people import CANDIDATE_FIELDS, candidate_query, find_candidates
 from commands.user import screen_requests
@@ -83,7 +83,7 @@ def _deskhand_cases(runtime: Runtime, graph: GraphClient) -> dict[str, Case]:
 
 
 async def _ask(runtime: Runtime, text: str) -> None:
-    reply = await runtime.router.handle(Invocation("console", _ACTOR, text))
+    reply = await runtime.router.handle(Invocation(channel="console", actor=_ACTOR, text=text))
     if reply.failed or not reply.title.endswith(f"({UPN})"):
         raise BenchmarkFailed(f"{text!r} did not show {UPN}: {reply.title or reply.blocks}")
 

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from rich.console import Console, RenderableType
 
-from bot.logs import configure_logging
+from bot.process.logs import configure_logging
 from core.errors import DeskhandError
 
 __all__ = ["BenchmarkFailed", "Case", "json_line", "median_seconds", "ratio", "run_benchmark"]

@@ -27,8 +27,8 @@ __all__ = [
 ]
 
 _ROOT = Path(__file__).resolve().parents[1]
-# `bot.cli` has no `__main__` guard, so `-m bot.cli` would run nothing.
-_CLI = "from bot.cli import main; main()"
+# `bot.operator.cli` has no `__main__` guard, so `-m bot.operator.cli` would run nothing.
+_CLI = "from bot.operator.cli import main; main()"
 _START_LIMIT = 60.0
 _STOP_LIMIT = 10.0
 _URL_PREFIX = "Sandbox Microsoft 365 on "

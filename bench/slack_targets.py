@@ -21,8 +21,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bench.sandbox_process import SandboxProcess
 from bench.slack_web_api import TECHNICIAN_EMAIL, SlackWebApi
 from bot.config import load_settings
-from bot.runtime import open_runtime
-from bot.server import Listener, RunningServer, start_server
+from bot.process.runtime import open_runtime
+from bot.process.server import Listener, RunningServer, start_server
 
 __all__ = [
     "SIGNING_SECRET",

@@ -11,7 +11,7 @@ A change that would change nothing is refused, so every audited success is a rea
 from __future__ import annotations
 
 import re
-from typing import ClassVar, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -54,9 +54,6 @@ def normalise_who(value: object) -> object:
 
 
 class GrantArgs(BaseModel):
-    every_tenant: ClassVar[bool] = True
-    """`--tenant *` reaches the handler as no tenant: it checks the roles itself."""
-
     who: str = positional("an e-mail address or console:<user>")
     role: RoleName = positional("readonly, technician, approver or admin")
     tenant: str = Field(description="a tenant (see /tenants), or * for every tenant")
@@ -73,15 +70,14 @@ class RevokeGrantArgs(GrantArgs):
 
 
 class GrantsArgs(BaseModel):
-    every_tenant: ClassVar[bool] = True
-
     tenant: str | None = Field(None, description="only this tenant's grants (* for all)")
     who: str | None = Field(None, description="only this person's grants")
 
     _who = field_validator("who", mode="before")(normalise_who)
 
 
-@command("grant", args=GrantArgs, roles=ADMINS)
+# `--tenant *` reaches these handlers as no tenant: they check the roles themselves.
+@command("grant", args=GrantArgs, roles=ADMINS, every_tenant=True)
 async def grant_command(ctx: CommandContext, args: GrantArgs) -> Reply:
     """Give a person a role in a tenant, or in every tenant with --tenant *.
 
@@ -101,7 +97,7 @@ async def grant_command(ctx: CommandContext, args: GrantArgs) -> Reply:
     )
 
 
-@command("revoke-grant", args=RevokeGrantArgs, roles=ADMINS)
+@command("revoke-grant", args=RevokeGrantArgs, roles=ADMINS, every_tenant=True)
 async def revoke_grant_command(ctx: CommandContext, args: RevokeGrantArgs) -> Reply:
     """Take a role given with /grant away from a person.
 
@@ -131,7 +127,7 @@ async def revoke_grant_command(ctx: CommandContext, args: RevokeGrantArgs) -> Re
     )
 
 
-@command("grants", args=GrantsArgs, roles=ADMINS)
+@command("grants", args=GrantsArgs, roles=ADMINS, every_tenant=True)
 async def grants_command(ctx: CommandContext, args: GrantsArgs) -> Reply:
     """List who holds which role where, from the configuration and from /grant.
 

@@ -8,7 +8,7 @@ plans and again before it runs), `/guard on --tenant T` allows them again; admin
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -23,9 +23,6 @@ __all__ = ["GuardArgs", "guard_command"]
 
 
 class GuardArgs(BaseModel):
-    every_tenant: ClassVar[bool] = True
-    """With no --tenant, /guard shows every tenant you can see."""
-
     state: Literal["on", "off"] | None = positional(
         "on allows destructive actions, off stops them", default=None
     )
@@ -39,7 +36,8 @@ class GuardArgs(BaseModel):
         return f"{change}: {self.reason}" if self.reason else change
 
 
-@command("guard", args=GuardArgs)
+# With no --tenant, /guard shows every tenant you can see.
+@command("guard", args=GuardArgs, every_tenant=True)
 async def guard_command(ctx: CommandContext, args: GuardArgs) -> Reply:
     """Stop or allow every destructive action in a tenant, or show whether they are allowed.
 

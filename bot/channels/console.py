@@ -28,13 +28,13 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from bot.approval_cards import action_button, parse_action
+from bot.approvals.cards import action_button, parse_action
 from bot.config import Settings, load_settings
-from bot.invocation import Invocation
-from bot.logs import configure_logging
-from bot.router import Router
-from bot.runtime import Runtime, open_runtime
-from bot.terminal import terminal_console
+from bot.operator.terminal import terminal_console
+from bot.pipeline.invocation import Invocation
+from bot.pipeline.router import Router
+from bot.process.logs import configure_logging
+from bot.process.runtime import Runtime, open_runtime
 from cards.data import reply_to_json
 from cards.reply import Notice, Reply, Text
 from cards.text import render_text
@@ -45,9 +45,9 @@ from commands.kit.arguments import (
     redacted_line,
     split_command_line,
 )
-from commands.kit.context import Actor
 from commands.kit.registry import Registry
 from core.errors import DeskhandError
+from core.identity import Actor
 
 __all__ = [
     "ConsoleSession",
@@ -116,7 +116,9 @@ class ConsoleSession:
         show: bool = True,
     ) -> Reply:
         """Run one line and show the reply; `terse` puts an error on one line, for scripts."""
-        invocation = Invocation("console", self.actor, text, tenant_hint=tenant, private=True)
+        invocation = Invocation(
+            channel="console", actor=self.actor, text=text, tenant_hint=tenant, private=True
+        )
         reply = await self.router.handle(invocation, progress=_BarProgress(self.err))
         if show:
             self._show(reply, as_json=as_json, terse=terse)
@@ -124,7 +126,9 @@ class ConsoleSession:
 
     async def click(self, action: str, *, as_json: bool = False, terse: bool = False) -> Reply:
         """What a button does in chat: the console's answer to a confirmation prompt."""
-        invocation = Invocation("console", self.actor, "", action=action, private=True)
+        invocation = Invocation(
+            channel="console", actor=self.actor, text="", action=action, private=True
+        )
         reply = await self.router.handle(invocation)
         self._show(reply, as_json=as_json, terse=terse)
         return reply

@@ -1,9 +1,10 @@
 """The Slack channel: slack-bolt listeners turn Slack's requests into Invocations, and
 Replies go back through `SlackDelivery`.
 
-Every listener acks at once and hands the request, as JSON, to a hand-off (`bot.handoff`):
-Deskhand's work group here, or worker processes (`bot.workers`) that call `serve` with it. So
-Slack gets its answer within its three seconds, and shutdown still lets the command finish.
+Every listener acks at once and hands the request, as JSON, to a hand-off
+(`bot.process.handoff`): Deskhand's work group here, or worker processes (`bot.process.workers`)
+that call `serve` with it. So Slack gets its answer within its three seconds, and shutdown
+still lets the command finish.
 """
 
 from __future__ import annotations
@@ -38,11 +39,12 @@ from bot.channels.slack_identity import SlackIdentities
 from bot.channels.slack_shape import check_slack_body
 from bot.channels.slack_socket import CheckedSocketModeHandler
 from bot.config.slack import SlackSettings
-from bot.handoff import Handoff, InProcess
-from bot.invocation import Invocation, new_request_id
-from bot.router import Router
+from bot.pipeline.invocation import Invocation, new_request_id
+from bot.pipeline.messages import could_not_answer, crashed
+from bot.pipeline.router import Router
+from bot.process.handoff import Handoff, InProcess
+from bot.process.tasks import Shares, WorkGroup
 from bot.store import Store
-from bot.tasks import Shares, WorkGroup
 from cards.blockkit import BUTTON_ACTION_PREFIX, FORM_CALLBACK_PREFIX
 from cards.blockkit_controls import submitted_values
 from cards.reply import Reply
@@ -337,11 +339,10 @@ class SlackChannel:
                 detail=error.message,
                 **fields,
             )
-            text = f"Deskhand could not answer that: {error.message}"
+            text = could_not_answer(error.message, request_id)
         else:
             log.exception("slack.request_crashed", request_id=request_id)
-            text = "Something went wrong inside Deskhand."
-        text += f" If it happens again, give your Deskhand admin this reference: {request_id}."
+            text = crashed(request_id)
         if not await self._delivery.apologise(origin, text):
             log.error(
                 "slack.request_unanswered",
@@ -359,13 +360,12 @@ class SlackChannel:
             who = f"slack:{team_id}:{origin.user_id}"
             return await self._router.refuse("slack", who, refusal.message)
         invocation = Invocation(
-            "slack",
-            actor,
-            request.line,
+            channel="slack",
+            actor=actor,
+            text=request.line,
             conversation=origin.channel_id,
             tenant_hint=self._tenant_of(origin.channel_id),
             action=request.action,
-            handle=origin,
             private=origin.private,
             values=dict(origin.values),
             return_address=origin.return_address(team_id),

@@ -12,10 +12,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from bot.auth import still_the_same
 from bot.channels.slack_api import SlackApi, require
-from commands.kit.context import Actor
+from bot.pipeline.access import still_the_same
 from core.errors import AccessDenied, DeliveryError, IntegrationError
+from core.identity import Actor
 
 __all__ = ["SlackIdentities"]
 

@@ -19,10 +19,10 @@ from typing import Any
 
 import structlog
 
+from bot.approvals.notify import Posted
 from bot.channels.slack_api import SlackApi
 from bot.channels.slack_delivery import is_direct
 from bot.channels.slack_mentions import SlackMentions
-from bot.notify import Posted
 from cards.blockkit import SlackMessage, render_blockkit
 from cards.reply import Reply
 from core.errors import DeliveryError, IntegrationError

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 import structlog
@@ -37,8 +37,8 @@ from bot.channels.teams_files import FileConsents
 from bot.channels.teams_identity import TeamsIdentities, activity_tenant
 from bot.channels.teams_shape import check_activity
 from bot.config.teams import TeamsSettings, conversation_key
-from bot.invocation import Invocation
-from bot.router import Router
+from bot.pipeline.invocation import Invocation
+from bot.pipeline.router import Router
 from bot.store import Store
 from bot.store.conversations import load_reference, save_reference
 from bot.store.deliveries import claim_delivery
@@ -55,7 +55,7 @@ __all__ = ["ADAPTIVE_CARD", "MicrosoftHosts", "TeamsChannel", "TeamsOutbound"]
 log = structlog.get_logger("deskhand.teams")
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
-_CHANNEL = "teams"
+_CHANNEL: Final = "teams"
 _ONLY_ONE_TO_ONE = "Deskhand sends {what} only in a 1:1 chat: message me directly and ask there."
 
 
@@ -121,7 +121,7 @@ class TeamsChannel(ActivityHandler):
         self._files = FileConsents(outbound.hosts)
 
     async def handle_http(self, request: web.Request) -> web.StreamResponse:
-        """`POST /api/messages`, behind the SDK's JWT check (see bot/server.py)."""
+        """`POST /api/messages`, behind the SDK's JWT check (see bot/process/server.py)."""
         malformed = check_activity(await request.text())
         if malformed is not None:
             return refuse_malformed(_CHANNEL, malformed)
@@ -247,9 +247,9 @@ class TeamsChannel(ActivityHandler):
         activity = turn_context.activity
         conversation_id = str(activity.conversation.id) if activity.conversation else ""
         invocation = Invocation(
-            _CHANNEL,
-            actor,
-            line,
+            channel=_CHANNEL,
+            actor=actor,
+            text=line,
             conversation=conversation_id,
             tenant_hint=self._settings.conversation_tenants.get(_key(conversation_id)),
             action=action,

@@ -14,9 +14,9 @@ from microsoft_agents.activity import Activity
 from microsoft_agents.hosting.core import TurnContext
 from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
-from bot.auth import still_the_same
-from commands.kit.context import Actor
+from bot.pipeline.access import still_the_same
 from core.errors import AccessDenied, DeliveryError
+from core.identity import Actor
 
 __all__ = ["TeamsIdentities", "activity_tenant"]
 

@@ -17,8 +17,8 @@ from collections.abc import Mapping
 
 import structlog
 
+from bot.approvals.notify import Posted
 from bot.channels.teams import TeamsChannel
-from bot.notify import Posted
 from cards.reply import Level, Notice, Reply
 from core.errors import DeliveryError, DeskhandError
 

@@ -9,7 +9,7 @@ anchor_file = "/var/lib/deskhand/audit-anchors.jsonl"   # default <home>/audit-a
 replica = "bot-1"                              # default the host name
 
 The keys themselves never sit in configuration: `DESKHAND_AUDIT_KEY` or the key file holds them
-(`bot.audit_keys`).
+(`bot.audit.keys`).
 """
 
 from __future__ import annotations

@@ -38,12 +38,12 @@ from pydantic_settings import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from bot.auth import ALL_TENANTS
 from bot.config.approvals import ApprovalSettings
 from bot.config.audit import AuditPostSettings
 from bot.config.slack import SLACK_ENVIRONMENT, SlackSettings
 from bot.config.teams import TEAMS_ENVIRONMENT, TeamsSettings
 from bot.config.tenant import SECRET_KEYS, TenantSettings, secret_advice
+from bot.pipeline.access import ALL_TENANTS
 from commands.kit.registry import Role
 from core.errors import ConfigurationError
 

@@ -6,7 +6,7 @@ and the key's id; so editing, removing or inserting a row anywhere but at the en
 chain, and whoever lacks the key cannot re-link it. Rows written before the key existed carry no
 `key_id` and a plain SHA-256 (`row_hash`); the first keyed row seals them. Appends are serialised
 so two writers never chain onto the same head; anchoring each head outside the database
-(`bot.audit_anchors`) makes removing the newest rows detectable too.
+(`bot.audit.anchors`) makes removing the newest rows detectable too.
 """
 
 from __future__ import annotations

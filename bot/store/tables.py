@@ -147,7 +147,7 @@ conversation_references = Table(
 pending_actions = Table(
     "pending_actions",
     metadata,
-    # Destructive commands waiting for a confirmation or an approval (bot/approvals.py). The id
+    # Destructive commands waiting for a confirmation or an approval (bot/approvals/desk.py). The id
     # is unguessable: a button carries only it. Every state move is one compare-and-set UPDATE.
     Column("id", String(64), primary_key=True),
     Column("command", String(64), nullable=False),

@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 __all__ = [
     "ACTION_ROLES",
     "ANYONE",
+    "REASON_FIELD",
     "REGISTRY",
+    "TENANT_FIELD",
     "CommandSpec",
     "Handler",
     "Registry",
@@ -44,6 +46,11 @@ class Role(StrEnum):
 
 
 ANYONE = frozenset(Role)
+
+TENANT_FIELD = "tenant"
+"""The argument that names the tenant (`--tenant`): a command with it needs a tenant."""
+REASON_FIELD = "reason"
+"""The argument that says why (`--reason`): a policy may require it before an action."""
 """Every role: what read-only commands declare."""
 ACTION_ROLES = frozenset({Role.TECHNICIAN, Role.ADMIN})
 """Who may ask for a change to a tenant's users: what destructive actions declare."""
@@ -108,6 +115,9 @@ class CommandSpec:
     aliases: tuple[str, ...] = ()
     planner: Planner | None = None
     """Set for destructive commands: the handler then runs only from a confirmed plan."""
+    every_tenant: bool = False
+    """Commands about Deskhand itself (/grant, /grants, /guard): for them `--tenant *`, or no
+    tenant, means every tenant, and the handler checks the roles per tenant."""
 
     @property
     def destructive(self) -> bool:
@@ -120,7 +130,20 @@ class CommandSpec:
 
     @property
     def needs_tenant(self) -> bool:
-        return "tenant" in self.args.model_fields
+        return TENANT_FIELD in self.args.model_fields
+
+    def tenant_of(self, args: BaseModel) -> str | None:
+        """The tenant typed with `--tenant`, if the command takes one and it was given."""
+        return _text_field(args, TENANT_FIELD) if self.needs_tenant else None
+
+    def reason_of(self, args: BaseModel) -> str | None:
+        """The reason typed with `--reason`, if the command takes one and it was given."""
+        return _text_field(args, REASON_FIELD) if REASON_FIELD in self.args.model_fields else None
+
+
+def _text_field(args: BaseModel, name: str) -> str | None:
+    value = getattr(args, name)
+    return value if isinstance(value, str) else None
 
 
 class Registry:
@@ -176,6 +199,7 @@ def command(
     permissions: tuple[str, ...] = (),
     plan: Planner | None = None,
     aliases: tuple[str, ...] = (),
+    every_tenant: bool = False,
     registry: Registry = REGISTRY,
 ) -> Callable[[H], H]:
     """Registers `handler`; with `plan`, the command is destructive and `handler` is its
@@ -198,6 +222,7 @@ def command(
                 permissions=permissions,
                 aliases=aliases,
                 planner=plan,
+                every_tenant=every_tenant,
             )
         )
         return handler

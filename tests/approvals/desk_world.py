@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import Field, SecretStr
 
-from bot.notify import Posted
+from bot.approvals.notify import Posted
 from cards.reply import Level, Notice, Reply
 from commands import REGISTRY
 from commands.kit.context import Actor, CommandContext, TenantInfo

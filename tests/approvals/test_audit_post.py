@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.audit_post import post_head
+from bot.approvals.notify import Notifiers
+from bot.audit.post import post_head
 from bot.config.audit import AuditPostSettings
-from bot.notify import Notifiers
 from bot.store import AuditEntry, Store, append_audit
 from tests.approvals.desk_world import RecordingNotifier, text_of
 from tests.plugins.store import AUDIT_KEY

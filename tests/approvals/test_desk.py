@@ -9,17 +9,18 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
-from bot.approvals import ApprovalDesk
-from bot.audit_log import AuditLog
-from bot.auth import ALL_TENANTS, AccessPolicy, Grant
+from bot.approvals.desk import ApprovalDesk
+from bot.approvals.notify import Notifiers
+from bot.audit.log import AuditLog
 from bot.config.approvals import ApprovalSettings
-from bot.invocation import Invocation
-from bot.notify import Notifiers
-from bot.router import Router
+from bot.pipeline.access import ALL_TENANTS, AccessPolicy, Grant
+from bot.pipeline.contexts import CommandContexts
+from bot.pipeline.invocation import Invocation
+from bot.pipeline.router import Router
+from bot.pipeline.tenants import TenantDirectory
 from bot.store import Store
 from bot.store.audit import list_audit
 from bot.store.tables import pending_actions
-from bot.tenants import TenantDirectory
 from cards.reply import Level, Reply
 from commands.kit.context import Actor
 from commands.kit.registry import Role
@@ -61,12 +62,14 @@ class Desk:
 
     async def say(self, text: str, actor: Actor = TECH, *, channel: str = "slack") -> Reply:
         invocation = Invocation(
-            channel, actor, text, return_address={"user": actor.id}, private=True
+            channel=channel, actor=actor, text=text, return_address={"user": actor.id}, private=True
         )
         return await self.router.handle(invocation)
 
     async def click(self, action: str, actor: Actor, values: dict[str, str] | None = None) -> Reply:
-        invocation = Invocation("slack", actor, "", action=action, values=values or {})
+        invocation = Invocation(
+            channel="slack", actor=actor, text="", action=action, values=values or {}
+        )
         return await self.router.handle(invocation)
 
     async def action_row(self) -> dict[str, object]:
@@ -79,12 +82,11 @@ def make_desk(audit: AuditLog, settings: ApprovalSettings, clock: Clock | None =
     store = audit.store
     clock = clock or Clock()
     policy = AccessPolicy(GRANTS, store=store)
-    router = Router(
-        registry=registry,
-        tenants=TenantDirectory((CONTOSO,), clients={}, default="contoso"),
-        policy=policy,
-        products=load_catalog(None),
+    contexts = CommandContexts(
+        TenantDirectory((CONTOSO,), clients={}, default="contoso"),
+        load_catalog(None),
         approval_settings=settings,
+        grants=policy,
     )
     slack = RecordingNotifier()
     desk = ApprovalDesk(
@@ -94,11 +96,11 @@ def make_desk(audit: AuditLog, settings: ApprovalSettings, clock: Clock | None =
         registry=registry,
         tenants=(CONTOSO,),
         access=policy,
-        contexts=router.context_for,
+        contexts=contexts,
         notifiers=Notifiers({"slack": slack}),
         clock=clock,
     )
-    router.desk = desk
+    router = Router(registry=registry, policy=policy, contexts=contexts, desk=desk)
     return Desk(router, desk, clock, slack, store)
 
 

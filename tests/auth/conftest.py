@@ -7,15 +7,16 @@ from collections.abc import Callable
 import pytest
 from pydantic import BaseModel
 
-from bot.audit_log import AuditLog
-from bot.auth import ALL_TENANTS, AccessPolicy, Grant
-from bot.guards import TenantGuards
-from bot.invocation import Invocation
-from bot.middleware import AccessCheck, AuditTrail
-from bot.router import Router
-from bot.runtime import StoreAuditSink
+from bot.audit.log import AuditLog
+from bot.pipeline.access import ALL_TENANTS, AccessPolicy, Grant
+from bot.pipeline.contexts import CommandContexts
+from bot.pipeline.guards import TenantGuards
+from bot.pipeline.invocation import Invocation
+from bot.pipeline.middleware import AccessCheck, AuditTrail
+from bot.pipeline.router import Router
+from bot.pipeline.tenants import TenantDirectory
+from bot.process.runtime import StoreAuditSink
 from bot.store import Store
-from bot.tenants import TenantDirectory
 from cards.reply import Reply
 from commands import REGISTRY
 from commands.kit.context import Actor, CommandContext, TenantInfo
@@ -72,13 +73,17 @@ def make_router(store: Store, audit: AuditLog) -> MakeRouter:
 
     def make(*, everyone: frozenset[Role] = frozenset()) -> Router:
         policy = AccessPolicy(CONFIGURED, everyone=everyone, store=store)
+        contexts = CommandContexts(
+            TenantDirectory((CONTOSO, FABRIKAM, PLAYGROUND), clients={}),
+            load_catalog(None),
+            grants=policy,
+            guards=TenantGuards(store),
+        )
         return Router(
             registry=registry,
-            tenants=TenantDirectory((CONTOSO, FABRIKAM, PLAYGROUND), clients={}),
             policy=policy,
-            products=load_catalog(None),
+            contexts=contexts,
             middleware=(AuditTrail(StoreAuditSink(audit)), AccessCheck()),
-            guards=TenantGuards(store),
         )
 
     return make
@@ -90,4 +95,4 @@ def router(make_router: MakeRouter) -> Router:
 
 
 async def run(router: Router, actor: Actor, line: str) -> Reply:
-    return await router.handle(Invocation("slack", actor, line))
+    return await router.handle(Invocation(channel="slack", actor=actor, text=line))

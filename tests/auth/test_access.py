@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.auth import Access, AccessPolicy
+from bot.pipeline.access import Access, AccessPolicy
 from bot.store import Store
 from bot.store.audit import list_audit
 from bot.store.grants import add_grant

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.router import Router
+from bot.pipeline.router import Router
 from bot.store import Store, list_audit
 from tests.auth.conftest import ADMIN, BOB, ROOT, TECH, MakeRouter, run
 from tests.commands.replies import column, tables, text

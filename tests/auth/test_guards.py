@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.guards import TenantGuards
-from bot.router import Router
+from bot.pipeline.guards import TenantGuards
+from bot.pipeline.router import Router
 from bot.store import Store, list_audit
 from tests.auth.conftest import ADMIN, ROOT, TECH, MakeRouter, run
 from tests.commands.replies import tables, text

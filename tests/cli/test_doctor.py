@@ -13,10 +13,10 @@ from pydantic import BaseModel
 from rich.console import Console
 
 from bot.config import load_settings
-from bot.doctor import Check, Status, TenantReport, _tap_state, _Tenant, check_tenant
-from bot.doctor_run import doctor_reports, print_reports
-from bot.permissions_report import collect
-from bot.runtime import Runtime, open_runtime
+from bot.operator.doctor import Check, Status, TenantReport, _tap_state, _Tenant, check_tenant
+from bot.operator.doctor_run import doctor_reports, print_reports
+from bot.operator.permissions_report import collect
+from bot.process.runtime import Runtime, open_runtime
 from cards.reply import Reply
 from commands import REGISTRY
 from commands.kit.context import TenantInfo

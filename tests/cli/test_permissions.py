@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import BaseModel
 from rich.console import Console
 
-from bot.permissions_report import collect, print_report, report_json
+from bot.operator.permissions_report import collect, print_report, report_json
 from cards.reply import Reply
 from commands import REGISTRY
 from commands.kit.plan import Plan

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.permissions_report import collect
+from bot.operator.permissions_report import collect
 from commands import REGISTRY
 from tests.cli.test_run import deskhand
 
@@ -66,7 +66,7 @@ def test_a_user_through_a_pipe_keeps_each_fact_on_one_line(tmp_path: Path) -> No
 
 
 def test_command_line_output_is_made_by_the_one_console_factory() -> None:
-    """Every rich console the CLI prints with comes from bot.terminal, which decides how
+    """Every rich console the CLI prints with comes from bot.operator.terminal, which decides how
     output looks when it is not a terminal. A console drawing into a buffer (`file=`) never
     reaches a terminal, so it may be made directly."""
     makers = [

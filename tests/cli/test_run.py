@@ -15,7 +15,7 @@ def deskhand(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DESKHAND_")}
     env["DESKHAND_HOME"] = str(tmp_path / "home")
     return subprocess.run(
-        [sys.executable, "-c", "from bot.cli import main; main()", *args],
+        [sys.executable, "-c", "from bot.operator.cli import main; main()", *args],
         capture_output=True,
         text=True,
         env=env,

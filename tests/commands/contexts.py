@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bot.runtime import Runtime
+from bot.process.runtime import Runtime
 from commands.kit.context import CommandContext
 from commands.kit.pacing import Pacing
 from tests.plugins.runtime import OPERATOR
@@ -20,7 +20,7 @@ def contoso_context(runtime: Runtime, **changes: Any) -> CommandContext:
         actor=OPERATOR,
         tenants=directory.tenants,
         allowed_commands=list,
-        products=runtime.router.products,
+        products=runtime.contexts.products,
         tenant=tenant,
         graph_client=directory.client(tenant),
         exchange_client=directory.exchange(tenant),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.runtime import Runtime
+from bot.process.runtime import Runtime
 from sandbox import Sandbox
 from sandbox.model import Directory, Group, User
 

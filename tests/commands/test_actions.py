@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from bot.runtime import Runtime
+from bot.process.runtime import Runtime
 from cards.reply import Level, Reply
 from commands import REGISTRY
 from commands.kit.plan import plan_changes

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.consent import GrantsCache
-from bot.runtime import Runtime
+from bot.operator.consent import GrantsCache
+from bot.process.runtime import Runtime
 from bot.store.pending import ActionState, list_actions
 from sandbox import Sandbox
 from tests.commands.replies import text

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from bot.approval_cards import action_button, parse_action
-from bot.invocation import Invocation
-from bot.runtime import Runtime
+from bot.approvals.cards import action_button, parse_action
+from bot.pipeline.invocation import Invocation
+from bot.process.runtime import Runtime
 from cards.reply import Level, Reply
 from commands import REGISTRY
 from commands.edit_user import EditUserArgs, edit_user, plan_edit_user
@@ -246,7 +246,7 @@ async def test_edit_user_through_the_router_with_confirmation(runtime: Runtime, 
     card = await ask(f'/edit-user {ADELE} --job-title "Store Manager" --tenant contoso')
     before = _user(runtime, ADELE).job_title
     done = await runtime.router.handle(
-        Invocation("console", OPERATOR, "", action=_confirm_button(card))
+        Invocation(channel="console", actor=OPERATOR, text="", action=_confirm_button(card))
     )
 
     assert "Set the job title: Retail Manager → Store Manager" in text(card)

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from bot.approval_cards import action_button, parse_action
-from bot.invocation import Invocation
-from bot.runtime import Runtime
+from bot.approvals.cards import action_button, parse_action
+from bot.pipeline.invocation import Invocation
+from bot.process.runtime import Runtime
 from cards.reply import Level, Reply
 from commands import REGISTRY
 from commands.groups import (
@@ -247,7 +247,7 @@ async def test_group_add_through_the_router_with_confirmation(runtime: Runtime, 
     card = await ask(f"/group add {ADELE} SG-Finance --tenant contoso --reason TCK-7")
     before = _writes(runtime)
     done = await runtime.router.handle(
-        Invocation("console", OPERATOR, "", action=_confirm_button(card))
+        Invocation(channel="console", actor=OPERATOR, text="", action=_confirm_button(card))
     )
 
     assert "to the security group SG-Finance" in text(card)

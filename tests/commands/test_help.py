@@ -10,7 +10,7 @@ import pytest
 from rich.console import Console
 
 from bot.channels.console import ConsoleSession
-from bot.runtime import Runtime
+from bot.process.runtime import Runtime
 from cards.reply import Table
 from commands import REGISTRY
 from tests.cli.test_run import deskhand

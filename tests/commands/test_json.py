@@ -11,8 +11,8 @@ import pytest
 from rich.console import Console
 
 from bot.channels.console import ConsoleSession
-from bot.invocation import Invocation
-from bot.runtime import Runtime
+from bot.pipeline.invocation import Invocation
+from bot.process.runtime import Runtime
 from commands import REGISTRY
 from tests.plugins.runtime import OPERATOR
 
@@ -133,7 +133,9 @@ async def test_every_command_answers_with_its_own_data_not_labels_drawn_from_blo
 ) -> None:
     """Data derived from the blocks holds display labels and strings ("4 months ago");
     a command that answers sets its own."""
-    reply = await runtime.router.handle(Invocation("console", OPERATOR, LINES[name]))
+    reply = await runtime.router.handle(
+        Invocation(channel="console", actor=OPERATOR, text=LINES[name])
+    )
     if reply.failed:
         return
     assert reply.data is not None, reply

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from bot.approval_cards import action_button, parse_action
-from bot.invocation import Invocation
-from bot.runtime import Runtime
+from bot.approvals.cards import action_button, parse_action
+from bot.pipeline.invocation import Invocation
+from bot.process.runtime import Runtime
 from cards.reply import Level, Reply
 from commands import REGISTRY
 from commands.license_actions import (
@@ -236,7 +236,7 @@ async def test_license_add_through_the_router_with_confirmation(runtime: Runtime
     card = await ask(f"/licence add {RECEPTION} Microsoft 365 E3 --tenant contoso")
     before = _writes(runtime)
     done = await runtime.router.handle(
-        Invocation("console", OPERATOR, "", action=_confirm_button(card))
+        Invocation(channel="console", actor=OPERATOR, text="", action=_confirm_button(card))
     )
 
     assert "a Microsoft 365 E3 (SPE_E3) licence" in text(card)
@@ -258,7 +258,7 @@ async def test_license_remove_through_the_router_with_confirmation(
 ) -> None:
     card = await ask(f"/license remove {ADELE} SPE_E3 --tenant contoso")
     done = await runtime.router.handle(
-        Invocation("console", OPERATOR, "", action=_confirm_button(card))
+        Invocation(channel="console", actor=OPERATOR, text="", action=_confirm_button(card))
     )
 
     assert "Remove Adele Vance (adele.vance@contoso.com)'s Microsoft 365 E3" in text(card)

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from bot.approval_cards import action_button, parse_action
-from bot.invocation import Invocation
-from bot.runtime import Runtime
+from bot.approvals.cards import action_button, parse_action
+from bot.pipeline.invocation import Invocation
+from bot.process.runtime import Runtime
 from cards.reply import Level, Reply
 from commands import REGISTRY
 from commands.kit.registry import Role
@@ -304,11 +304,11 @@ async def test_delete_then_restore_through_the_router_with_confirmation(
     card = await ask(f"/delete-user {ADELE} --tenant contoso --reason TCK-1")
     untouched = _directory(runtime).find_user(ADELE)
     deleted = await runtime.router.handle(
-        Invocation("console", OPERATOR, "", action=_confirm_button(card))
+        Invocation(channel="console", actor=OPERATOR, text="", action=_confirm_button(card))
     )
     card_back = await ask(f"/restore-user {ADELE} --tenant contoso")
     restored = await runtime.router.handle(
-        Invocation("console", OPERATOR, "", action=_confirm_button(card_back))
+        Invocation(channel="console", actor=OPERATOR, text="", action=_confirm_button(card_back))
     )
 
     assert "Free its licences for others: Microsoft 365 E3" in text(card)

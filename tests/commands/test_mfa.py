@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from bot.approval_cards import action_button, parse_action
-from bot.invocation import Invocation
-from bot.runtime import Runtime
+from bot.approvals.cards import action_button, parse_action
+from bot.pipeline.invocation import Invocation
+from bot.process.runtime import Runtime
 from cards.reply import Level, Reply
 from commands import REGISTRY
 from commands.kit.plan import plan_changes
@@ -311,7 +311,7 @@ def _confirm_button(reply: Reply) -> str:
 
 async def _confirmed(runtime: Runtime, card: Reply) -> Reply:
     return await runtime.router.handle(
-        Invocation("console", OPERATOR, "", action=_confirm_button(card))
+        Invocation(channel="console", actor=OPERATOR, text="", action=_confirm_button(card))
     )
 
 

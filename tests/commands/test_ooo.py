@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from bot.approval_cards import action_button, parse_action
-from bot.invocation import Invocation
-from bot.runtime import Runtime
+from bot.approvals.cards import action_button, parse_action
+from bot.pipeline.invocation import Invocation
+from bot.process.runtime import Runtime
 from cards.reply import Level, Reply
 from commands import REGISTRY
 from commands.kit.context import CommandContext
@@ -224,7 +224,7 @@ async def test_ooo_set_through_the_router_after_confirmation(runtime: Runtime, a
     assert _patches(runtime) == []
 
     done = await runtime.router.handle(
-        Invocation("console", OPERATOR, "", action=_confirm_button(card))
+        Invocation(channel="console", actor=OPERATOR, text="", action=_confirm_button(card))
     )
 
     assert "Turn on automatic replies" in text(card)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from bot.runtime import Runtime
+from bot.process.runtime import Runtime
 from commands.queries.protection import PRIVILEGED_ROLES, _holds, protection_of
 from core.errors import Rejected
 from integrations.graph import BatchResult

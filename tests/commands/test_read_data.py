@@ -8,7 +8,7 @@ import json
 import re
 from typing import Any
 
-from bot.runtime import Runtime
+from bot.process.runtime import Runtime
 from tests.commands.sandbox_state import sandbox_of
 from tests.plugins.runtime import OPERATOR, Ask
 

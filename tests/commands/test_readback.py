@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bot.runtime import Runtime
+from bot.process.runtime import Runtime
 from cards.reply import Level, Reply
 from commands import REGISTRY
 from commands.kit.context import CommandContext

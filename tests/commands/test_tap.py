@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from bot.approval_cards import action_button, parse_action
-from bot.invocation import Invocation
-from bot.runtime import Runtime
+from bot.approvals.cards import action_button, parse_action
+from bot.pipeline.invocation import Invocation
+from bot.process.runtime import Runtime
 from cards.reply import Level, Reply
 from commands import REGISTRY
 from commands.kit.context import CommandContext
@@ -239,7 +239,7 @@ async def test_tap_through_the_router_leaves_the_pass_nowhere_but_the_secret(
 
     card = await ask(f"/tap {LYNNE} --tenant contoso --lifetime 90 --reason TCK-7")
     issued = await runtime.router.handle(
-        Invocation("console", OPERATOR, "", action=_confirm_button(card))
+        Invocation(channel="console", actor=OPERATOR, text="", action=_confirm_button(card))
     )
 
     assert "working for 90 minutes from now" in text(card)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from bot.invocation import Invocation
-from bot.runtime import Runtime
+from bot.pipeline.invocation import Invocation
+from bot.process.runtime import Runtime
 from bot.store import list_audit
 from commands.kit.context import Actor
 from sandbox import Fault
@@ -137,13 +137,15 @@ async def test_the_list_of_matches_offers_buttons_that_carry_only_an_id(
     assert adele.command == ""
     assert adele.action_id.startswith("f:") and "adele" not in adele.action_id.lower()
     clicked = await runtime.router.handle(
-        Invocation("console", OPERATOR, "", action=adele.action_id)
+        Invocation(channel="console", actor=OPERATOR, text="", action=adele.action_id)
     )
     assert clicked.title == "Adele Vance (adele.vance@contoso.com)"
 
 
 async def test_an_unknown_button_changes_nothing(runtime: Runtime) -> None:
-    reply = await runtime.router.handle(Invocation("console", OPERATOR, "", action="f:forged"))
+    reply = await runtime.router.handle(
+        Invocation(channel="console", actor=OPERATOR, text="", action="f:forged")
+    )
     assert reply.failed
     assert "expired or is not Deskhand's" in text(reply)
 
@@ -152,7 +154,7 @@ async def test_a_click_runs_as_whoever_clicks(runtime: Runtime, ask: Ask) -> Non
     choices = await ask("/user a")
     colleague = Actor("slack:T1:U2", "Cole League", "cole@msp.example")
     await runtime.router.handle(
-        Invocation("slack", colleague, "", action=choices.buttons[0].action_id)
+        Invocation(channel="slack", actor=colleague, text="", action=choices.buttons[0].action_id)
     )
     async with runtime.store.engine.connect() as conn:
         latest = (await list_audit(conn, limit=1))[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.runtime import Runtime
+from bot.process.runtime import Runtime
 from sandbox.recording import RecordedRequest
 from tests.commands.replies import text
 from tests.commands.sandbox_state import sandbox_of

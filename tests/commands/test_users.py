@@ -11,7 +11,7 @@ import pytest
 from rich.console import Console
 
 from bot.channels.console import ConsoleSession
-from bot.runtime import Runtime
+from bot.process.runtime import Runtime
 from tests.commands.replies import column, notices, tables, text
 from tests.commands.sandbox_state import sandbox_of
 from tests.plugins.runtime import OPERATOR, Ask

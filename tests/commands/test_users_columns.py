@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 import commands.users
-from bot.runtime import Runtime
+from bot.process.runtime import Runtime
 from cards.reply import Reply
 from commands.queries.roster_extras import MFA_READS_AT_ONCE
 from tests.commands.replies import column, notices, tables

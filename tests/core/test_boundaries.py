@@ -12,7 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN = (
     "bot.channels",
-    "bot.server",
+    "bot.process.server",
     "sandbox",
     "slack_bolt",
     "slack_sdk",
@@ -115,6 +115,35 @@ def test_the_command_kit_and_queries_import_no_command(path: Path) -> None:
     ids=lambda p: str(p.relative_to(ROOT)),
 )
 def test_outbound_plumbing_knows_no_particular_service(path: Path) -> None:
-    services = ("integrations.graph", "integrations.exchange", "sandbox", "sandbox")
+    services = ("integrations.graph", "integrations.exchange", "sandbox")
     bad = {name for name in imported_modules(path) if _within(name, services)}
     assert not bad, f"{path.name} imports {sorted(bad)}"
+
+
+# Inside bot/: the pipeline is the spine every channel enters through, so it knows no channel,
+# no process and no operator tool; approvals and audit hang off it without climbing back into
+# the router; only the process (the composition root) wires them all together.
+BOT_RULES = {
+    "pipeline": ("bot.process", "bot.channels", "bot.operator"),
+    "approvals": ("bot.pipeline.router", "bot.process", "bot.channels", "bot.operator"),
+    "audit": ("bot.pipeline", "bot.approvals.desk", "bot.process", "bot.channels", "bot.operator"),
+}
+
+
+@pytest.mark.parametrize(
+    ("package", "path"),
+    [
+        (package, path)
+        for package in BOT_RULES
+        for path in sorted((ROOT / "bot" / package).rglob("*.py"))
+    ],
+    ids=lambda value: str(value.relative_to(ROOT)) if isinstance(value, Path) else value,
+)
+def test_bot_packages_keep_their_layer(package: str, path: Path) -> None:
+    forbidden = BOT_RULES[package]
+    bad = {
+        name
+        for name in imported_modules(path)
+        if any(name == f or name.startswith(f + ".") for f in forbidden)
+    }
+    assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"

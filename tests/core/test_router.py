@@ -5,12 +5,15 @@ from dataclasses import dataclass, field
 import pytest
 from pydantic import BaseModel
 
-from bot.auth import ALL_TENANTS, AccessPolicy, Grant
-from bot.invocation import Invocation
-from bot.middleware import AccessCheck, AuditTrail, Call, log_requests
-from bot.router import Router
-from bot.tenants import TenantDirectory
+from bot.pipeline.access import ALL_TENANTS, AccessPolicy, Grant
+from bot.pipeline.contexts import CommandContexts
+from bot.pipeline.invocation import Invocation
+from bot.pipeline.messages import crashed
+from bot.pipeline.middleware import AccessCheck, AuditTrail, Call, log_requests
+from bot.pipeline.router import Router
+from bot.pipeline.tenants import TenantDirectory
 from cards.reply import Facts, Level, Reply
+from commands import REGISTRY
 from commands.kit.context import Actor, CommandContext, TenantInfo
 from commands.kit.plan import Plan
 from commands.kit.registry import ANYONE, Registry, Role, command, positional
@@ -49,6 +52,16 @@ async def whoami(ctx: CommandContext, args: TargetArgs) -> Reply:
 async def fix(ctx: CommandContext, args: TargetArgs) -> Reply:
     """A technician-only command."""
     return Reply(title="fixed")
+
+
+class ScopeArgs(BaseModel):
+    tenant: str | None = None
+
+
+@command("scope", args=ScopeArgs, registry=registry, every_tenant=True)
+async def scope(ctx: CommandContext, args: ScopeArgs) -> Reply:
+    """About Deskhand itself: no tenant, or `--tenant *`, means every tenant."""
+    return Reply(title=ctx.tenant.name if ctx.tenant else "every tenant")
 
 
 @command("explode", args=TargetArgs, registry=registry)
@@ -104,9 +117,8 @@ def router(sink: RecordingSink) -> Router:
     tenants = TenantDirectory((CONTOSO, FABRIKAM), clients={}, default="contoso")
     return Router(
         registry=registry,
-        tenants=tenants,
         policy=policy,
-        products=load_catalog(None),
+        contexts=CommandContexts(tenants, load_catalog(None), grants=policy),
         middleware=(log_requests, AuditTrail(sink), AccessCheck()),
     )
 
@@ -122,7 +134,9 @@ def text_of(reply: Reply) -> str:
 
 
 async def run(router: Router, text: str, actor: Actor = TECH, hint: str | None = None) -> Reply:
-    return await router.handle(Invocation("test", actor, text, tenant_hint=hint))
+    return await router.handle(
+        Invocation(channel="console", actor=actor, text=text, tenant_hint=hint)
+    )
 
 
 async def test_tenant_comes_from_the_flag_then_the_conversation_then_the_default(
@@ -205,12 +219,32 @@ async def test_integration_errors_are_shown_as_written(router: Router) -> None:
 
 
 async def test_a_crash_shows_a_reference_and_no_exception_text(router: Router) -> None:
-    invocation = Invocation("test", TECH, "/explode adele")
+    invocation = Invocation(channel="console", actor=TECH, text="/explode adele")
     reply = await router.handle(invocation)
     assert reply.failed
     assert invocation.request_id in text_of(reply)
     assert "secret-token" not in text_of(reply)
     assert "RuntimeError" not in text_of(reply)
+    assert text_of(reply) == crashed(invocation.request_id)
+
+
+def test_an_invocation_is_built_by_keyword_only() -> None:
+    with pytest.raises(TypeError):
+        Invocation("console", TECH, "/tenants")  # type: ignore[misc]
+
+
+async def test_every_tenant_is_read_from_the_spec_not_the_arguments(router: Router) -> None:
+    """A command declared `every_tenant` gets no tenant for none or `*`; a named one still
+    resolves (and, with a default tenant configured, none would have resolved to it)."""
+    assert (await run(router, "/scope")).title == "every tenant"
+    assert (await run(router, "/scope --tenant *")).title == "every tenant"
+    assert (await run(router, "/scope --tenant fabrikam")).title == "fabrikam"
+
+
+def test_commands_about_deskhand_itself_declare_every_tenant() -> None:
+    every = {spec.name for spec in REGISTRY if spec.every_tenant}
+    assert every == {"grant", "revoke-grant", "grants", "guard"}
+    assert not any(hasattr(spec.args, "every_tenant") for spec in REGISTRY)
 
 
 def test_anyone_covers_every_role() -> None:
@@ -233,16 +267,18 @@ class MemoryFollowUps:
 async def test_a_click_is_authorised_again_for_whoever_clicks(sink: RecordingSink) -> None:
     policy = AccessPolicy([Grant(TECH.email, ALL_TENANTS, Role.TECHNICIAN)])
     book = MemoryFollowUps({"f:1": "/fix adele --tenant fabrikam"})
+    tenants = TenantDirectory((CONTOSO, FABRIKAM), clients={})
     router = Router(
         registry=registry,
-        tenants=TenantDirectory((CONTOSO, FABRIKAM), clients={}),
         policy=policy,
-        products=load_catalog(None),
+        contexts=CommandContexts(tenants, load_catalog(None), grants=policy),
         middleware=(AuditTrail(sink), AccessCheck()),
         follow_ups=book,
     )
-    assert (await router.handle(Invocation("slack", TECH, "", action="f:1"))).title == "fixed"
-    refused = await router.handle(Invocation("slack", READER, "", action="f:1"))
+    assert (
+        await router.handle(Invocation(channel="slack", actor=TECH, text="", action="f:1"))
+    ).title == "fixed"
+    refused = await router.handle(Invocation(channel="slack", actor=READER, text="", action="f:1"))
     assert "no access to tenant 'fabrikam'" in text_of(refused)
     assert [row[-1] for row in sink.rows] == ["ok", "denied"]
 

@@ -10,7 +10,7 @@ from typing import TextIO
 import pytest
 import structlog
 
-from bot.logs import configure_logging
+from bot.process.logs import configure_logging
 from tests.e2e.world import World, open_world
 
 FOUR_EYES = (

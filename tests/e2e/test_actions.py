@@ -175,7 +175,7 @@ async def test_each_action_the_read_back_cannot_see_yet_is_done_with_a_notice(
 ) -> None:
     case = CASES[name]
     started = datetime.now(UTC)
-    world.runtime.router.pacing = Waits().pacing
+    world.runtime.contexts.pacing = Waits().pacing
     world.sandbox.lag("contoso", Lag())
     card = await world.ask(TECH, case.line)
     done = await world.click(TECH, button(card, "confirm"))

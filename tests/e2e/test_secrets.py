@@ -189,7 +189,7 @@ async def test_a_reset_the_read_back_cannot_see_yet_still_gives_the_password_onl
     secrets_world: World, log_file: tuple[Path, TextIO], tmp_path: Path
 ) -> None:
     world = secrets_world
-    world.runtime.router.pacing = Waits().pacing
+    world.runtime.contexts.pacing = Waits().pacing
     world.sandbox.lag("contoso", Lag())
     told, others = await _reset(world, f"/reset-password {LYNNE}")
 
@@ -209,7 +209,7 @@ async def test_a_pass_the_read_back_cannot_list_yet_still_reaches_the_requester_
 ) -> None:
     world = secrets_world
     world.sandbox.tenant("contoso").permissions.add("UserAuthenticationMethod.ReadWrite.All")
-    world.runtime.router.pacing = Waits().pacing
+    world.runtime.contexts.pacing = Waits().pacing
     world.sandbox.lag("contoso", Lag())
     card = await world.ask(TECH, f"/tap {LYNNE}", private=True)
     done = await world.click(TECH, button(card, "confirm"))

@@ -34,7 +34,7 @@ from tests.slack.conftest import SIGNING_SECRET, documented
 pytestmark = pytest.mark.postgres
 
 ROOT = Path(__file__).resolve().parents[2]
-CLI = "from bot.cli import main; main()"
+CLI = "from bot.operator.cli import main; main()"
 LYNNE = "lynne.robbins@contoso.com"
 START_LIMIT = 60.0
 """Seconds a server may take to be ready: a cold interpreter, migrations, the worker."""

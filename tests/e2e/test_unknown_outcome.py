@@ -48,7 +48,7 @@ async def impatient(
     policies = FOUR_EYES if request.param == "four-eyes" else ()
     settings = {"request_timeout": IMPATIENT}
     async with open_world(tmp_path / "home", store_url, policies=policies, settings=settings) as w:
-        w.runtime.router.pacing = Waits().pacing
+        w.runtime.contexts.pacing = Waits().pacing
         yield w
 
 

@@ -15,10 +15,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.approvals.notify import Notifiers
 from bot.config import load_settings
-from bot.invocation import Invocation
-from bot.notify import Notifiers
-from bot.runtime import Runtime, open_runtime
+from bot.pipeline.invocation import Invocation
+from bot.process.runtime import Runtime, open_runtime
 from bot.store import AuditRecord, list_audit
 from bot.store.pending import ActionState, load_action
 from cards.reply import Reply
@@ -92,7 +92,11 @@ class World:
         """`actor` types `line` (a slash command is private to its typer, as in Slack)."""
         return await self.runtime.router.handle(
             Invocation(
-                _channel(actor), actor, line, private=private, return_address=_address(actor)
+                channel=_channel(actor),
+                actor=actor,
+                text=line,
+                private=private,
+                return_address=_address(actor),
             )
         )
 
@@ -101,7 +105,13 @@ class World:
     ) -> Reply:
         """`actor` clicks a button (or submits a form) carrying `action`."""
         return await self.runtime.router.handle(
-            Invocation(_channel(actor), actor, "", action=action, values=dict(values or {}))
+            Invocation(
+                channel=_channel(actor),
+                actor=actor,
+                text="",
+                action=action,
+                values=dict(values or {}),
+            )
         )
 
     def approval_posts(self) -> list[tuple[str, Reply]]:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import load_settings
-from bot.invocation import Invocation
-from bot.runtime import Runtime, open_runtime
+from bot.pipeline.invocation import Invocation
+from bot.process.runtime import Runtime, open_runtime
 from cards.reply import Reply
 from commands.kit.context import Actor
 
@@ -30,6 +30,6 @@ def ask(runtime: Runtime) -> Ask:
     """Run one command line as the console operator and return the Reply."""
 
     async def run(text: str) -> Reply:
-        return await runtime.router.handle(Invocation("console", OPERATOR, text))
+        return await runtime.router.handle(Invocation(channel="console", actor=OPERATOR, text=text))
 
     return run

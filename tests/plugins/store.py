@@ -18,9 +18,9 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from bot.audit_anchors import AnchorFile
-from bot.audit_keys import Keyring, key_id
-from bot.audit_log import AuditLog
+from bot.audit.anchors import AnchorFile
+from bot.audit.keys import Keyring, key_id
+from bot.audit.log import AuditLog
 from bot.store import Store, open_store
 from bot.store.audit import ChainKey
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.permissions_report import collect
+from bot.operator.permissions_report import collect
 from commands import REGISTRY
 from sandbox.tenant import DEFAULT_APP_ROLES, DEFAULT_PERMISSIONS
 

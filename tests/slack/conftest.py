@@ -16,8 +16,8 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.config import load_settings
-from bot.runtime import Runtime, open_runtime
-from bot.server import Listener, RunningServer, start_server
+from bot.process.runtime import Runtime, open_runtime
+from bot.process.server import Listener, RunningServer, start_server
 from tests.fakes.slack_api import TOKEN, FakeSlack, fake_slack
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.invocation import Invocation
+from bot.pipeline.invocation import Invocation
 from cards.reply import Button, Form, Input, Level, Notice, Reply, Text
 from commands.kit.context import Progress
 from tests.fakes.slack_api import APPROVER, TESS

@@ -7,7 +7,7 @@ import json
 import time
 
 from bot.channels.slack import BUSY
-from bot.server import Listener, start_server
+from bot.process.server import Listener, start_server
 from bot.store import list_audit
 from tests.fakes.slack_api import GUEST, LOCKED_CHANNEL, OUTSIDER, SHARED_CHANNEL, TESS
 from tests.slack.conftest import SlackBot

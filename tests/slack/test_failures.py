@@ -93,7 +93,7 @@ def serve(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
         [
             sys.executable,
             "-c",
-            "from bot.cli import main; main()",
+            "from bot.operator.cli import main; main()",
             "serve",
             "--port=0",
             "--metrics-port=0",

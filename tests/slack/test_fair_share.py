@@ -12,8 +12,8 @@ import pytest
 
 from bot.channels.slack import BUSY
 from bot.config import load_settings
-from bot.runtime import open_runtime
-from bot.server import Listener, start_server
+from bot.process.runtime import open_runtime
+from bot.process.server import Listener, start_server
 from tests.fakes.slack_api import APPROVER, TESS, TOKEN, fake_slack
 from tests.slack.conftest import SIGNING_SECRET, SlackBot
 

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import load_settings
-from bot.runtime import open_runtime
-from bot.server import Listener, start_server
+from bot.process.runtime import open_runtime
+from bot.process.server import Listener, start_server
 from bot.store.pending import ActionState
 from bot.store.tables import pending_actions
 from tests.fakes.slack_api import APPROVER, TOKEN, USERS, fake_slack

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.invocation import Invocation
+from bot.pipeline.invocation import Invocation
 from cards.reply import Reply
 from commands.kit.context import Progress
 from tests.fakes.slack_api import TEAM, TESS

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.approvals.notify import Notifier, Posted
 from bot.channels.slack_api import SlackApi
 from bot.channels.slack_notify import SlackNotifier
-from bot.notify import Notifier, Posted
 from cards.reply import Button, Level, Notice, Reply, Text
 from core.errors import DeliveryError
 from tests.fakes.slack_api import APPROVER, LOCKED_CHANNEL, OPEN_CHANNEL, TESS, TOKEN, FakeSlack

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from bot.config import load_settings
-from bot.runtime import open_runtime
-from bot.server import Listener, start_server
+from bot.process.runtime import open_runtime
+from bot.process.server import Listener, start_server
 from tests.fakes.slack_api import TOKEN, fake_slack
 from tests.slack.conftest import SIGNING_SECRET, SlackBot
 

@@ -14,7 +14,7 @@ import pytest
 from aiohttp import web
 
 from bot.config import load_settings
-from bot.workers import WorkerPool
+from bot.process.workers import WorkerPool
 
 JOB = "tests.slack.worker_jobs:recording_job"
 

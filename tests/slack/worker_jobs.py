@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 import aiohttp
 
 from bot.config import Settings
-from bot.workers import Job
+from bot.process.workers import Job
 
 
 @asynccontextmanager

@@ -12,8 +12,8 @@ from sqlalchemy import Executable, create_engine, delete, insert, text, update
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
 
-from bot.audit_anchors import read_anchors
-from bot.audit_chain import (
+from bot.audit.anchors import read_anchors
+from bot.audit.chain import (
     EDITED,
     RELINKED,
     UNSIGNED,
@@ -21,8 +21,8 @@ from bot.audit_chain import (
     verify_chain,
     verify_store,
 )
-from bot.audit_keys import Keyring, key_id
-from bot.audit_log import AuditLog
+from bot.audit.keys import Keyring, key_id
+from bot.audit.log import AuditLog
 from bot.store import Store, open_store, parse_store_url
 from bot.store.audit import (
     GENESIS_HASH,

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import select
 from structlog.testing import capture_logs
 
-from bot.audit_keys import KEY_ENV, key_id, load_keyring
+from bot.audit.keys import KEY_ENV, key_id, load_keyring
 from bot.config import load_settings
-from bot.invocation import Invocation
-from bot.runtime import open_runtime
+from bot.pipeline.invocation import Invocation
+from bot.process.runtime import open_runtime
 from bot.store import Store
 from bot.store.audit import list_audit
 from bot.store.tables import metadata
@@ -116,7 +116,9 @@ async def test_the_key_is_in_no_table_no_log_and_no_anchor(
     with capture_logs() as events:
         async with open_runtime(settings, operators=(OPERATOR,)) as runtime:
             for line in ("/user adele.vance@contoso.com", "/tenants"):
-                await runtime.router.handle(Invocation("console", OPERATOR, line))
+                await runtime.router.handle(
+                    Invocation(channel="console", actor=OPERATOR, text=line)
+                )
             rows = await _every_row(runtime.store)
             async with runtime.store.engine.connect() as conn:
                 audited = await list_audit(conn)

@@ -14,13 +14,13 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
-from bot.audit_anchors import AnchorFile, read_anchors
-from bot.audit_chain import verify_store
-from bot.audit_keys import load_keyring
-from bot.audit_log import AuditLog
+from bot.audit.anchors import AnchorFile, read_anchors
+from bot.audit.chain import verify_store
+from bot.audit.keys import load_keyring
+from bot.audit.log import AuditLog
 from bot.config import load_settings
-from bot.invocation import Invocation
-from bot.runtime import open_runtime
+from bot.pipeline.invocation import Invocation
+from bot.process.runtime import open_runtime
 from bot.store import AuditEntry, open_store
 from bot.store.migrate import MIGRATIONS
 from bot.store.roles import migrate_store
@@ -95,7 +95,7 @@ async def test_a_whole_deskhand_runs_as_the_app_role(
 
     async with open_runtime(settings, operators=(OPERATOR,)) as runtime:
         reply = await runtime.router.handle(
-            Invocation("console", OPERATOR, "/user adele.vance@contoso.com")
+            Invocation(channel="console", actor=OPERATOR, text="/user adele.vance@contoso.com")
         )
     report = await verify_store(
         app_url,

@@ -16,8 +16,8 @@ from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration, 
 
 from bot.channels.teams import TeamsOutbound
 from bot.config import load_settings
-from bot.runtime import Runtime, open_runtime
-from bot.server import Listener, RunningServer, start_server
+from bot.process.runtime import Runtime, open_runtime
+from bot.process.server import Listener, RunningServer, start_server
 from tests.fakes.bot_connector import (
     BOT_APP_ID,
     HOME_TENANT,

@@ -49,7 +49,7 @@ async def test_no_token_is_refused(teams_bot: TeamsBot) -> None:
 
 def test_outbound_calls_go_only_to_microsofts_channel_service() -> None:
     from bot.config.teams import TeamsSettings
-    from bot.server import teams_outbound
+    from bot.process.runtime import teams_outbound
 
     settings = TeamsSettings(
         app_id=BOT_APP_ID,
@@ -72,7 +72,7 @@ def test_outbound_calls_go_only_to_microsofts_channel_service() -> None:
 )
 def test_a_microsoft_host_on_another_port_is_refused(url: str) -> None:
     from bot.config.teams import TeamsSettings
-    from bot.server import teams_outbound
+    from bot.process.runtime import teams_outbound
 
     settings = TeamsSettings(
         app_id=BOT_APP_ID,

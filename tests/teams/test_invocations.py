@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.invocation import Invocation
+from bot.pipeline.invocation import Invocation
 from cards.reply import Form, Input, Reply, Text
 from commands.kit.context import Progress
 from tests.fakes.bot_connector import HOME_TENANT

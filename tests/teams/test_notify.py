@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from bot.approvals.notify import Notifier, Posted
 from bot.channels.teams_notify import NO_PERSONAL_CHAT, TeamsNotifier
-from bot.notify import Notifier, Posted
 from cards.reply import Button, Level, Notice, Reply, Text
 from core.errors import DeliveryError
 from tests.fakes.bot_connector import HOME_TENANT

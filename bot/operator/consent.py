@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 
 import structlog
 
-from bot.middleware import Call, Next
-from bot.permissions_report import EXCHANGE_API, GRAPH_API, CommandNeeds, how_to_grant
-from bot.tenants import TenantDirectory
+from bot.operator.permissions_report import EXCHANGE_API, GRAPH_API, CommandNeeds, how_to_grant
+from bot.pipeline.middleware import Call, Next
+from bot.pipeline.tenants import TenantDirectory
 from cards.reply import Reply
-from commands.kit.context import TenantInfo
 from core.errors import Forbidden, IntegrationError
+from core.identity import TenantInfo
 from integrations.graph.grants import EXCHANGE_APP_ID, GRAPH_APP_ID, AppGrants, read_app_grants
 
 __all__ = ["ConsentCheck", "GrantsCache"]

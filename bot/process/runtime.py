@@ -1,6 +1,9 @@
-"""The composition root for every way Deskhand runs: settings → store, Graph clients, router.
+"""The composition root for every way Deskhand runs: settings → store, Graph clients, the
+context factory, the approvals desk, the router, and the channels on top of them.
 
-`open_runtime` is the only place that builds these and closes them again. With no tenants
+`open_runtime` is the only place that builds these and closes them again; `slack_channel` and
+`teams_channel` the only places a channel is wired to them, for the server and for the Slack
+worker job (`slack_job`) alike. With no tenants
 configured it starts the built-in sandbox in-process, its tenants kept under the home so that
 every process on that home shares them, and points the Graph clients at it.
 """
@@ -14,39 +17,61 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from bot.approvals import ApprovalDesk
-from bot.audit_log import AuditLog, open_audit_log
-from bot.audit_post import post_head
-from bot.auth import ALL_TENANTS, AccessPolicy, Grant
+from microsoft_agents.authentication.msal import MsalConnectionManager
+from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration, AuthTypes
+
+from bot.approvals.desk import ApprovalDesk
+from bot.approvals.notify import Notifiers
+from bot.audit.log import AuditLog, open_audit_log
+from bot.audit.post import post_head
+from bot.channels.slack import SlackChannel
+from bot.channels.slack_notify import SlackNotifier
+from bot.channels.teams import MicrosoftHosts, TeamsChannel, TeamsOutbound
+from bot.channels.teams_notify import TeamsNotifier
 from bot.config import ClientSecret, Settings, TenantSettings
-from bot.consent import ConsentCheck, GrantsCache
-from bot.follow_ups import FollowUpButtons, StoreFollowUps
-from bot.guards import TenantGuards
-from bot.invocation import new_request_id
-from bot.metrics import Metrics
-from bot.middleware import AccessCheck, AuditTrail, Call, log_requests
-from bot.notify import Notifiers
-from bot.periodic import repeating
-from bot.router import Router
+from bot.config.teams import TeamsSettings
+from bot.operator.consent import ConsentCheck, GrantsCache
+from bot.pipeline.access import ALL_TENANTS, AccessPolicy, Grant
+from bot.pipeline.contexts import CommandContexts
+from bot.pipeline.follow_ups import FollowUpButtons, StoreFollowUps
+from bot.pipeline.guards import TenantGuards
+from bot.pipeline.invocation import new_request_id
+from bot.pipeline.middleware import AccessCheck, AuditTrail, Call, log_requests
+from bot.pipeline.router import Router
+from bot.pipeline.tenants import TenantDirectory
+from bot.process.handoff import Handoff
+from bot.process.metrics import Metrics
+from bot.process.periodic import repeating
+from bot.process.tasks import WorkGroup
+from bot.process.workers import Job
 from bot.store import AuditEntry, Store, open_store
 from bot.store.audit import AuditLogReader
-from bot.tenants import TenantDirectory
 from commands import REGISTRY
-from commands.kit.context import Actor, TenantInfo
 from commands.kit.registry import Role
+from core.identity import Actor, TenantInfo
 from integrations.exchange import EXCHANGE_CLOUDS, PUBLIC_EXCHANGE, ExchangeClient, ExchangeEndpoint
 from integrations.graph import AppCredentials, CertificateCredential, CloudEndpoints, GraphClient
 from integrations.graph.products import load_catalog
 from integrations.outbound import create_http_client
 from sandbox import Sandbox, SandboxOptions, start_sandbox, state_path
 
-__all__ = ["Runtime", "StoreAuditSink", "open_runtime"]
+__all__ = [
+    "Runtime",
+    "StoreAuditSink",
+    "open_runtime",
+    "slack_channel",
+    "slack_job",
+    "teams_channel",
+    "teams_outbound",
+]
 
 
 @dataclass(frozen=True)
 class Runtime:
     settings: Settings
     router: Router
+    contexts: CommandContexts
+    """Builds every command's context; tests change its `pacing`."""
     store: Store
     sandbox: Sandbox | None
     metrics: Metrics
@@ -148,11 +173,33 @@ async def open_runtime(
         http.event_hooks["response"].append(metrics.count_graph_response)
         follow_ups = StoreFollowUps(store)
         sink = StoreAuditSink(audit)
+        guards = TenantGuards(store)
+        # One context factory for the router and the desk: each is built complete, and the
+        # desk runs a confirmed action without reaching back into the router.
+        contexts = CommandContexts(
+            tenants=directory,
+            products=products,
+            approval_settings=settings.approvals,
+            audit_reader=AuditLogReader(store.engine),
+            grants=policy,
+            guards=guards,
+        )
+        notifiers = Notifiers()
+        desk = ApprovalDesk(
+            store=store,
+            audit_log=audit,
+            settings=settings.approvals,
+            registry=REGISTRY,
+            tenants=directory.tenants,
+            access=policy,
+            contexts=contexts,
+            notifiers=notifiers,
+            guards=guards,
+        )
         router = Router(
             registry=REGISTRY,
-            tenants=directory,
             policy=policy,
-            products=products,
+            contexts=contexts,
             middleware=(
                 log_requests,
                 metrics.count_commands,
@@ -162,29 +209,15 @@ async def open_runtime(
                 FollowUpButtons(follow_ups),
             ),
             follow_ups=follow_ups,
-            audit_reader=AuditLogReader(store.engine),
-            guards=TenantGuards(store),
-            approval_settings=settings.approvals,
+            desk=desk,
             refusals=sink.refused,
         )
-        notifiers = Notifiers()
-        router.desk = ApprovalDesk(
-            store=store,
-            audit_log=audit,
-            settings=settings.approvals,
-            registry=REGISTRY,
-            tenants=directory.tenants,
-            access=policy,
-            contexts=router.context_for,
-            notifiers=notifiers,
-            guards=router.guards,
-        )
-        await stack.enter_async_context(repeating(router.desk.sweep, every=30, name="approvals"))
+        await stack.enter_async_context(repeating(desk.sweep, every=30, name="approvals"))
         if settings.audit.destinations:
             post = partial(post_head, store, notifiers, settings.audit)
             every = settings.audit.post_every_minutes * 60
             await stack.enter_async_context(repeating(post, every=every, name="audit head"))
-        yield Runtime(settings, router, store, sandbox, metrics, notifiers)
+        yield Runtime(settings, router, contexts, store, sandbox, metrics, notifiers)
 
 
 def _access_policy(
@@ -258,3 +291,71 @@ def _exchange_endpoint(settings: Settings) -> ExchangeEndpoint:
 def _endpoints(settings: Settings) -> CloudEndpoints:
     public = settings.cloud == "public" and not (settings.graph_host or settings.login_host)
     return CloudEndpoints(settings.login_url, settings.graph_url, instance_discovery=public)
+
+
+# -- the channels ------------------------------------------------------------------------------
+
+
+def slack_channel(
+    runtime: Runtime, *, work: WorkGroup, handoff: Handoff | None = None
+) -> SlackChannel:
+    """Slack on this runtime; it posts approvals and outcomes once `SlackNotifier` is added."""
+    return SlackChannel(
+        settings=runtime.settings.slack,
+        router=runtime.router,
+        store=runtime.store,
+        work=work,
+        handoff=handoff,
+    )
+
+
+def teams_channel(runtime: Runtime, outbound: TeamsOutbound | None = None) -> TeamsChannel:
+    """Teams on this runtime; `outbound` signs and checks its calls (`teams_outbound`)."""
+    settings = runtime.settings.teams
+    return TeamsChannel(
+        settings=settings,
+        router=runtime.router,
+        store=runtime.store,
+        outbound=outbound or teams_outbound(settings),
+    )
+
+
+def teams_outbound(settings: TeamsSettings) -> TeamsOutbound:
+    """msal with the bot's own credential, to Microsoft's channel service hosts only, on
+    HTTPS's port 443."""
+    if settings.app_password is not None:
+        configuration = AgentAuthConfiguration(
+            AuthTypes.client_secret,
+            settings.app_id,
+            settings.app_tenant_id,
+            settings.app_password.get_secret_value(),
+        )
+    else:
+        configuration = AgentAuthConfiguration(
+            AuthTypes.certificate,
+            settings.app_id,
+            settings.app_tenant_id,
+            cert_pfx_file=str(settings.certificate_file),
+        )
+    return TeamsOutbound(
+        MsalConnectionManager(connections_configurations={"SERVICE_CONNECTION": configuration}),
+        MicrosoftHosts(enabled=True),
+    )
+
+
+@asynccontextmanager
+async def slack_job(settings: Settings) -> AsyncIterator[Job]:
+    """A worker's half of the Slack channel: its own runtime, serving handed-off requests."""
+    async with open_runtime(settings) as runtime:
+        slack = slack_channel(runtime, work=WorkGroup())
+        async with AsyncExitStack() as stack:
+            stack.push_async_callback(slack.close)
+            await slack.start()
+            runtime.notifiers.add(SlackNotifier(slack.api))
+            if settings.teams.enabled:
+                # A Slack request may need to post an approval card in Teams, or tell a
+                # requester who asked there.
+                teams = teams_channel(runtime)
+                stack.push_async_callback(teams.close)
+                runtime.notifiers.add(TeamsNotifier(teams))
+            yield Job(slack.serve, runtime.metrics.registry)

@@ -1,9 +1,9 @@
 """`WorkerPool`: the hand-off that runs requests in worker processes, at a lower CPU priority.
 
-The serving process acks and queues; each worker (`python -m bot.worker`) has its own runtime
-(store, Graph clients, router, Slack Web client) and serves what it is sent with the same code
-the serving process would use. The process that acks never runs a command on its event loop,
-and under saturation the operating system gives it the CPU first.
+The serving process acks and queues; each worker (`python -m bot.process.worker`) has its own
+runtime (store, Graph clients, router, Slack Web client) and serves what it is sent with the
+same code the serving process would use. The process that acks never runs a command on its
+event loop, and under saturation the operating system gives it the CPU first.
 
 Nothing is lost on the way: the queue lives here, bounded (`has_room` is false when it is full,
 and channels tell people to try again); a worker gets at most `limit` requests at a time; a
@@ -39,7 +39,7 @@ import structlog
 from prometheus_client import CollectorRegistry
 
 from bot.config import Settings
-from bot.handoff import Serve
+from bot.process.handoff import Serve
 from core.errors import ConfigurationError
 
 __all__ = [
@@ -292,7 +292,7 @@ class WorkerPool:
             process = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "bot.worker",
+                "bot.process.worker",
                 str(child.fileno()),
                 cwd=_ROOT,
                 pass_fds=(child.fileno(),),

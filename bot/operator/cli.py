@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from bot.terminal import terminal_console
+from bot.operator.terminal import terminal_console
 from core.errors import DeskhandError
 
 if TYPE_CHECKING:
-    from bot.audit_chain import ChainReport
+    from bot.audit.chain import ChainReport
 
 T = TypeVar("T")
 
@@ -79,7 +79,7 @@ def serve(
     ] = None,
 ) -> None:
     """Run the bot server: Slack (and Teams) requests, /healthz, /readyz and metrics."""
-    from bot.server import Listener, serve_forever
+    from bot.process.server import Listener, serve_forever
 
     listener = Listener(
         host, port, metrics_port=metrics_port, socket_mode=socket_mode, workers=workers
@@ -121,7 +121,7 @@ def permissions(
     as_json: Annotated[bool, typer.Option("--json", help="Print the lists as JSON.")] = False,
 ) -> None:
     """Print the permissions and directory roles each command needs, and the union to grant."""
-    from bot.permissions_report import collect, print_report, report_json
+    from bot.operator.permissions_report import collect, print_report, report_json
     from commands import REGISTRY
 
     report = collect(REGISTRY)
@@ -140,7 +140,7 @@ def doctor(
 ) -> None:
     """Check each tenant's sign-in, consent, roles, licences and TAP policy; exit 1 if any is
     missing, saying how to fix it."""
-    from bot.doctor_run import run_doctor
+    from bot.operator.doctor_run import run_doctor
 
     raise typer.Exit(_exit_on_error(lambda: asyncio.run(run_doctor(tenant, as_json))))
 
@@ -238,7 +238,7 @@ def audit_verify(
 ) -> None:
     """Check every row of the audit log against its keyed chain, and that every anchored or
     expected head is still in it; exit 1, saying where, if the log was altered."""
-    from bot.audit_chain import describe, verify_configured
+    from bot.audit.chain import describe, verify_configured
     from bot.config import load_settings
 
     def verify() -> ChainReport:
@@ -264,7 +264,7 @@ def audit_verify(
 @audit_app.command("head")
 def audit_head() -> None:
     """Print the chain head (id, seq, hash, time, rows) as JSON, to keep or post elsewhere."""
-    from bot.audit_chain import export_head
+    from bot.audit.chain import export_head
     from bot.config import load_settings
 
     head = _exit_on_error(lambda: asyncio.run(export_head(load_settings().store_url)))
@@ -311,7 +311,7 @@ def _exit_on_error(work: Callable[[], T]) -> T:
 
 def main() -> None:
     # Commands that do not set up logging themselves keep the library's chatter off stdout.
-    from bot.logs import configure_logging
+    from bot.process.logs import configure_logging
 
     configure_logging(sys.stderr, level=logging.WARNING)
     sys.exit(app())

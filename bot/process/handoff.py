@@ -3,7 +3,7 @@ this process's work group.
 
 A hand-off takes a request as a string of JSON (what the channel needs to serve it later) and
 never blocks the ack: `has_room` says whether a slash command may be taken, `submit` queues it.
-`bot.workers.WorkerPool` is the other kind: it runs requests in worker processes at a lower
+`bot.process.workers.WorkerPool` is the other kind: it runs requests in worker processes at a lower
 CPU priority, so the process that acks never shares its event loop with the commands. A
 durable queue (DBOS) could stand in for either: `submit` is an enqueue of a serialisable
 payload, and the work itself is one function of that payload.
@@ -15,7 +15,7 @@ from collections.abc import Callable, Coroutine
 from contextlib import suppress
 from typing import Any, Protocol
 
-from bot.tasks import WorkGroup
+from bot.process.tasks import WorkGroup
 
 __all__ = ["Handoff", "InProcess", "Serve"]
 

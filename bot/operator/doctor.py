@@ -22,15 +22,15 @@ from typing import Any, TypeVar
 
 import structlog
 
-from bot.permissions_report import (
+from bot.operator.permissions_report import (
     EXCHANGE_API,
     GRAPH_API,
     PermissionsReport,
     how_to_grant,
     needed_by,
 )
-from commands.kit.context import TenantInfo
 from core.errors import AuthFailed, DeskhandError, Forbidden
+from core.identity import TenantInfo
 from integrations.graph import GraphClient, TokenSource, eq
 from integrations.graph.grants import EXCHANGE_APP_ID, GRAPH_APP_ID, AppGrants, read_app_grants
 

@@ -27,10 +27,10 @@ from datetime import datetime
 from bot.store import Store
 from bot.store.grants import add_grant, list_grants, remove_grant
 from commands.grants import ALL_TENANTS
-from commands.kit.context import Actor, TenantInfo
 from commands.kit.registry import CommandSpec, Role
 from commands.kit.services import GrantEntry
 from core.errors import AccessDenied, UserError
+from core.identity import Actor, TenantInfo
 
 __all__ = ["ALL_TENANTS", "Access", "AccessPolicy", "Grant", "identities", "still_the_same"]
 

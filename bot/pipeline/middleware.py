@@ -15,12 +15,13 @@ from typing import Protocol, runtime_checkable
 import structlog
 from pydantic import BaseModel
 
-from bot.auth import Access
-from bot.invocation import Invocation
+from bot.pipeline.access import Access
+from bot.pipeline.invocation import Invocation
 from cards.reply import Reply
-from commands.kit.context import Progress, TenantInfo, silent_progress
+from commands.kit.context import Progress, silent_progress
 from commands.kit.registry import CommandSpec, positional_kind
 from core.errors import AccessDenied, DeskhandError, IntegrationError, OutcomeUnknown, UserError
+from core.identity import TenantInfo
 
 __all__ = [
     "AccessCheck",
@@ -136,7 +137,7 @@ async def log_requests(call: Call, next_: Next) -> Reply:
 
 @dataclass(frozen=True)
 class AccessCheck:
-    """Fails closed: the roles are the request's `Access` snapshot (bot/auth.py)."""
+    """Fails closed: the roles are the request's `Access` snapshot (bot/pipeline/access.py)."""
 
     async def __call__(self, call: Call, next_: Next) -> Reply:
         if call.refusal:

@@ -15,7 +15,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bot.terminal import print_table
+from bot.operator.terminal import print_table
 from commands.kit.registry import CommandSpec
 
 __all__ = [

@@ -1,15 +1,16 @@
 """`deskhand serve`: the aiohttp application every chat platform talks to.
 
-It wires the runtime (store, Graph clients, router) to the channels and serves
+It takes its channels from the composition root (`bot.process.runtime`) and serves
 `/slack/events`, `/api/messages` (Teams, behind the Agents SDK's JWT check), `/healthz` (the
 process is up) and `/readyz` (the store answers). Metrics have their own listener, on loopback
 by default, never on the public one. On SIGTERM it stops taking requests and lets the work in
 flight finish.
 
-Slack's commands run in worker processes (`bot.workers`) at a lower CPU priority, so this
-process's event loop does nothing but take requests and ack them; each worker opens its own
-runtime here, in `slack_job`. With the embedded sandbox they run in this process, whose
-sandbox (and its state) the commands must share; `Listener.workers` overrides either.
+Slack's commands run in worker processes (`bot.process.workers`) at a lower CPU priority, so
+this process's event loop does nothing but take requests and ack them; each worker opens its
+own runtime, in `bot.process.runtime.slack_job`. With the embedded sandbox they run in this
+process, whose sandbox (and its state) the commands must share; `Listener.workers` overrides
+either.
 Teams stays here: its invoke responses wait for the command.
 """
 
@@ -28,26 +29,23 @@ from dataclasses import dataclass
 import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from microsoft_agents.authentication.msal import MsalConnectionManager
 from microsoft_agents.hosting.aiohttp import jwt_authorization_decorator
-from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration, AuthTypes
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.approvals.notify import Notifier
 from bot.channels.slack import SlackChannel
 from bot.channels.slack_notify import SlackNotifier
-from bot.channels.teams import MicrosoftHosts, TeamsChannel, TeamsOutbound
+from bot.channels.teams import TeamsChannel, TeamsOutbound
 from bot.channels.teams_notify import TeamsNotifier
 from bot.config import Settings, load_settings
-from bot.config.teams import TeamsSettings
-from bot.invocation import new_request_id
-from bot.logs import configure_logging
-from bot.metrics_merge import merge_metrics
-from bot.notify import Notifier
-from bot.runtime import Runtime, open_runtime
-from bot.tasks import WorkGroup
-from bot.workers import Job, LogTarget, WorkerPool
+from bot.pipeline.invocation import new_request_id
+from bot.process.logs import configure_logging
+from bot.process.metrics_merge import merge_metrics
+from bot.process.runtime import Runtime, open_runtime, slack_channel, teams_channel
+from bot.process.tasks import WorkGroup
+from bot.process.workers import LogTarget, WorkerPool
 
 __all__ = [
     "Listener",
@@ -55,7 +53,6 @@ __all__ = [
     "build_app",
     "run_server",
     "serve_forever",
-    "slack_job",
     "start_server",
     "worker_count",
 ]
@@ -63,7 +60,7 @@ __all__ = [
 log = structlog.get_logger("deskhand.server")
 
 SHUTDOWN_GRACE = 30.0
-SLACK_JOB = "bot.server:slack_job"
+SLACK_JOB = "bot.process.runtime:slack_job"
 _QUIET_WORKERS = LogTarget(level=logging.WARNING)
 
 
@@ -173,54 +170,6 @@ def worker_count(listener: Listener, settings: Settings) -> int:
 
 
 @asynccontextmanager
-async def slack_job(settings: Settings) -> AsyncIterator[Job]:
-    """A worker's half of the Slack channel: its own runtime, serving handed-off requests."""
-    async with open_runtime(settings) as runtime:
-        slack = SlackChannel(
-            settings=settings.slack, router=runtime.router, store=runtime.store, work=WorkGroup()
-        )
-        async with AsyncExitStack() as stack:
-            stack.push_async_callback(slack.close)
-            await slack.start()
-            runtime.notifiers.add(SlackNotifier(slack.api))
-            if settings.teams.enabled:
-                # A Slack request may need to post an approval card in Teams, or tell a
-                # requester who asked there.
-                teams = TeamsChannel(
-                    settings=settings.teams,
-                    router=runtime.router,
-                    store=runtime.store,
-                    outbound=teams_outbound(settings.teams),
-                )
-                stack.push_async_callback(teams.close)
-                runtime.notifiers.add(TeamsNotifier(teams))
-            yield Job(slack.serve, runtime.metrics.registry)
-
-
-def teams_outbound(settings: TeamsSettings) -> TeamsOutbound:
-    """msal with the bot's own credential, to Microsoft's channel service hosts only, on
-    HTTPS's port 443."""
-    if settings.app_password is not None:
-        configuration = AgentAuthConfiguration(
-            AuthTypes.client_secret,
-            settings.app_id,
-            settings.app_tenant_id,
-            settings.app_password.get_secret_value(),
-        )
-    else:
-        configuration = AgentAuthConfiguration(
-            AuthTypes.certificate,
-            settings.app_id,
-            settings.app_tenant_id,
-            cert_pfx_file=str(settings.certificate_file),
-        )
-    return TeamsOutbound(
-        MsalConnectionManager(connections_configurations={"SERVICE_CONNECTION": configuration}),
-        MicrosoftHosts(enabled=True),
-    )
-
-
-@asynccontextmanager
 async def start_server(
     runtime: Runtime,
     listener: Listener,
@@ -244,13 +193,7 @@ async def start_server(
             count = worker_count(listener, settings)
             if count:
                 workers = WorkerPool(SLACK_JOB, settings, workers=count, logs=worker_logs)
-            slack = SlackChannel(
-                settings=settings.slack,
-                router=runtime.router,
-                store=runtime.store,
-                work=work,
-                handoff=workers,
-            )
+            slack = slack_channel(runtime, work=work, handoff=workers)
             stack.push_async_callback(slack.close)
             # Slack answers before any worker starts: a wrong URL or token stops here, once.
             await slack.start()
@@ -260,12 +203,7 @@ async def start_server(
             _notify_through(stack, runtime, SlackNotifier(slack.api))
         teams = None
         if settings.teams.enabled:
-            teams = TeamsChannel(
-                settings=settings.teams,
-                router=runtime.router,
-                store=runtime.store,
-                outbound=teams_calls or teams_outbound(settings.teams),
-            )
+            teams = teams_channel(runtime, teams_calls)
             stack.push_async_callback(teams.close)
             _notify_through(stack, runtime, TeamsNotifier(teams))
         private = web.AppRunner(_metrics_app(runtime, workers), access_log=None)

@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from commands.kit.context import TenantInfo
 from core.errors import AccessDenied, NotFound, UsageError
+from core.identity import TenantInfo
 
 if TYPE_CHECKING:
     from integrations.exchange import ExchangeClient

@@ -5,19 +5,25 @@ from __future__ import annotations
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
-from commands.kit.context import Actor, nothing_to_verify
+from commands.kit.context import nothing_to_verify
+from core.identity import Actor
 
-__all__ = ["Invocation", "new_request_id"]
+__all__ = ["ChannelName", "Invocation", "new_request_id"]
 
 
 def new_request_id() -> str:
     return secrets.token_hex(6)
 
 
-@dataclass(frozen=True)
+ChannelName = Literal["console", "slack", "teams"]
+"""The channels a request can come from; a channel adapter names itself with one."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Invocation:
-    channel: str
+    channel: ChannelName
     actor: Actor
     text: str
     """The command line; empty for a click, which names its button in `action`."""
@@ -28,8 +34,6 @@ class Invocation:
     """What was typed into a submitted form, by input name; validated again like any input."""
     tenant_hint: str | None = None
     """The tenant the conversation is mapped to, used when the command names none."""
-    handle: object = field(default=None, repr=False, compare=False)
-    """Opaque to everyone but the adapter that built it (a response_url, a conversation ref)."""
     request_id: str = field(default_factory=new_request_id)
     private: bool = False
     """Only the requester sees what they typed (console, a direct chat, a slash command)."""

@@ -14,29 +14,21 @@ from functools import partial
 import structlog
 from pydantic import BaseModel
 
-from bot.approval_cards import parse_action
-from bot.approvals import ApprovalDesk
-from bot.auth import ALL_TENANTS, Access, AccessPolicy
-from bot.config.approvals import ApprovalSettings
-from bot.follow_ups import FollowUpBook
-from bot.guards import TenantGuards
-from bot.invocation import Invocation
-from bot.middleware import Call, Middleware, Next
-from bot.tenants import NoSuchTenant, TenantDirectory
+from bot.approvals.cards import parse_action
+from bot.approvals.desk import ApprovalDesk
+from bot.pipeline.access import ALL_TENANTS, Access, AccessPolicy
+from bot.pipeline.contexts import CommandContexts
+from bot.pipeline.follow_ups import FollowUpBook
+from bot.pipeline.invocation import Invocation
+from bot.pipeline.messages import crashed
+from bot.pipeline.middleware import Call, Middleware, Next
+from bot.pipeline.tenants import NoSuchTenant, TenantDirectory
 from cards.reply import Reply
 from commands.kit.arguments import bind_arguments, split_command_line
-from commands.kit.context import (
-    Actor,
-    CommandContext,
-    Progress,
-    TenantInfo,
-    silent_progress,
-)
-from commands.kit.pacing import Pacing
+from commands.kit.context import CommandContext, Progress, silent_progress
 from commands.kit.registry import CommandSpec, Registry, positional_kind
-from commands.kit.services import AuditReader
 from core.errors import AccessDenied, DeskhandError, NotFound, UsageError, UserError
-from integrations.graph.products import ProductCatalog
+from core.identity import TenantInfo
 
 __all__ = ["Router"]
 
@@ -48,34 +40,29 @@ class Router:
         self,
         *,
         registry: Registry,
-        tenants: TenantDirectory,
         policy: AccessPolicy,
-        products: ProductCatalog,
+        contexts: CommandContexts,
         middleware: Sequence[Middleware] = (),
         follow_ups: FollowUpBook | None = None,
-        audit_reader: AuditReader | None = None,
-        guards: TenantGuards | None = None,
-        approval_settings: ApprovalSettings | None = None,
+        desk: ApprovalDesk | None = None,
         refusals: Callable[[str, str, str], Awaitable[None]] | None = None,
-        pacing: Pacing | None = None,
     ) -> None:
         self.registry = registry
-        self.tenants = tenants
         self.policy = policy
-        self.products = products
+        self.contexts = contexts
+        """Builds the context each command runs in; the desk is handed the same factory."""
         self.follow_ups = follow_ups
-        self.audit_reader = audit_reader
-        self.guards = guards
-        self.approval_settings = approval_settings
+        self.desk = desk
+        """Where destructive commands are proposed; None refuses them."""
         self._refusals = refusals
-        self.pacing = pacing or Pacing()
-        """How long executors wait for their changes to show; tests make it instant."""
-        self.desk: ApprovalDesk | None = None
-        """Set by the runtime: the desk needs this router to build the contexts actions run in."""
         chain: Next = self._dispatch
         for layer in reversed(middleware):
             chain = partial(layer, next_=chain)
         self._chain = chain
+
+    @property
+    def tenants(self) -> TenantDirectory:
+        return self.contexts.tenants
 
     async def handle(self, invocation: Invocation, progress: Progress = silent_progress) -> Reply:
         call: Call | None = None
@@ -90,13 +77,7 @@ class Router:
             return _answered(Reply.error(error.message, usage), call)
         except Exception:
             log.exception("command.crashed", request_id=invocation.request_id)
-            return _answered(
-                Reply.error(
-                    "Something went wrong inside Deskhand. If it happens again, give your "
-                    f"Deskhand admin this reference: {invocation.request_id}."
-                ),
-                call,
-            )
+            return _answered(Reply.error(crashed(invocation.request_id)), call)
 
     async def refuse(self, channel: str, who: str, message: str) -> Reply:
         """A person the channel would not let in: audited, and told why."""
@@ -140,7 +121,7 @@ class Router:
             visible = self.visible_tenants(access)
             try:
                 tenant = self.tenants.resolve(
-                    getattr(args, "tenant", None),
+                    spec.tenant_of(args),
                     invocation.tenant_hint,
                     among=visible,
                     addresses=_addresses(spec, args),
@@ -184,52 +165,20 @@ class Router:
         invocation = call.invocation
         return await self.desk.propose(call.spec, call.args, context, invocation.return_address)
 
-    def context_for(
-        self, actor: Actor, tenant: TenantInfo, *, request_id: str, channel: str, private: bool
-    ) -> CommandContext:
-        """The context a confirmed action is planned again and run in: its requester, in its
-        tenant. Roles were checked when it was asked for and decided."""
-        return CommandContext(
-            actor=actor,
-            tenants=(tenant,),
-            allowed_commands=list,
-            products=self.products,
-            tenant=tenant,
-            graph_client=self.tenants.client(tenant),
-            exchange_client=self.tenants.exchange(tenant),
-            request_id=request_id,
-            channel=channel,
-            private=private,
-            protected_accounts=self.protected_accounts(tenant),
-            pacing=self.pacing,
-        )
-
     def _context(self, call: Call) -> CommandContext:
-        return CommandContext(
-            actor=call.invocation.actor,
-            tenants=self.visible_tenants(call.access),
+        invocation = call.invocation
+        return self.contexts.for_request(
+            actor=invocation.actor,
+            visible=self.visible_tenants(call.access),
             allowed_commands=partial(self.allowed_commands, call),
-            products=self.products,
-            audit_reader=self.audit_reader,
             tenant=call.tenant,
-            graph_client=self.tenants.client(call.tenant) if call.tenant else None,
-            exchange_client=self.tenants.exchange(call.tenant) if call.tenant else None,
             progress=call.progress,
-            request_id=call.invocation.request_id,
-            channel=call.invocation.channel,
-            private=call.invocation.private,
-            protected_accounts=self.protected_accounts(call.tenant),
+            request_id=invocation.request_id,
+            channel=invocation.channel,
+            private=invocation.private,
             approvals=self.desk,
-            grants=self.policy,
-            guards=self.guards,
-            pacing=self.pacing,
-            verify_actor=call.invocation.verify_actor,
+            verify_actor=invocation.verify_actor,
         )
-
-    def protected_accounts(self, tenant: TenantInfo | None) -> frozenset[str]:
-        if tenant is None or self.approval_settings is None:
-            return frozenset()
-        return frozenset(self.approval_settings.route(tenant.name).break_glass)
 
 
 def _answered(reply: Reply, call: Call | None) -> Reply:
@@ -253,7 +202,6 @@ def _addresses(spec: CommandSpec, args: BaseModel) -> list[str]:
 
 
 def _every_tenant(spec: CommandSpec, args: BaseModel) -> bool:
-    """Commands about Deskhand itself (/grants, /guard) mark their arguments `every_tenant`:
-    for them `--tenant *`, or no tenant, means every tenant, and they check roles per tenant."""
-    wanted = getattr(args, "tenant", None)
-    return bool(getattr(spec.args, "every_tenant", False)) and wanted in (None, ALL_TENANTS)
+    """For commands about Deskhand itself (`CommandSpec.every_tenant`), `--tenant *`, or no
+    tenant, means every tenant, and they check roles per tenant."""
+    return spec.every_tenant and spec.tenant_of(args) in (None, ALL_TENANTS)

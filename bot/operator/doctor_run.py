@@ -10,13 +10,13 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.config import load_settings
-from bot.doctor import Status, TenantReport, check_tenant
-from bot.permissions_report import collect
-from bot.runtime import Runtime, open_runtime
-from bot.terminal import print_table, terminal_console
+from bot.operator.doctor import Status, TenantReport, check_tenant
+from bot.operator.permissions_report import collect
+from bot.operator.terminal import print_table, terminal_console
+from bot.process.runtime import Runtime, open_runtime
 from commands import REGISTRY
-from commands.kit.context import TenantInfo
 from core.errors import ConfigurationError
+from core.identity import TenantInfo
 
 __all__ = ["doctor_reports", "print_reports", "run_doctor"]
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from bot.middleware import Call, Next
+from bot.pipeline.middleware import Call, Next
 from bot.store import Store
 from bot.store.follow_ups import load_follow_up, save_follow_up
 from cards.reply import Button, Reply

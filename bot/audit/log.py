@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import structlog
 
-from bot.audit_anchors import AnchorFile
-from bot.audit_keys import Keyring, load_keyring
+from bot.audit.anchors import AnchorFile
+from bot.audit.keys import Keyring, load_keyring
 from bot.config import Settings
 from bot.store import Store
 from bot.store.audit import AuditEntry, AuditRecord, append_audit

@@ -15,9 +15,10 @@ from bot.config.approvals import ApprovalSettings
 from bot.store import Store
 from bot.store.pending import ActionState, PendingAction, count_started_since
 from cards.reply import Level, Notice, Reply
-from commands.kit.context import Actor, CommandContext
+from commands.kit.context import CommandContext
 from commands.kit.registry import Role
 from core.errors import AccessDenied, UserError
+from core.identity import Actor
 
 __all__ = ["ADMIN_POLICY", "ActionRules", "GuardCheck", "same_person"]
 

@@ -2,7 +2,7 @@
 
 `deskhand audit verify` runs `verify_store`: every row's HMAC under the key its `key_id` names
 (rows from before keying: their plain SHA-256), its link to the row before, its place in the
-chain; then every anchored head (`bot.audit_anchors`) and every `--expect-head` hash must still
+chain; then every anchored head (`bot.audit.anchors`) and every `--expect-head` hash must still
 be in the chain, so rows removed from the end show too. `deskhand audit head` prints
 `export_head`, to keep or post elsewhere.
 """
@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.audit_anchors import Anchor, read_anchors
-from bot.audit_keys import Keyring, joined_files, load_keyring
+from bot.audit.anchors import Anchor, read_anchors
+from bot.audit.keys import Keyring, joined_files, load_keyring
 from bot.config import Settings
 from bot.store import open_store
 from bot.store.audit import (

@@ -1,4 +1,5 @@
-"""One worker process of `deskhand serve`: `python -m bot.worker FD`, started by `WorkerPool`.
+"""One worker process of `deskhand serve`: `python -m bot.process.worker FD`, started by
+`WorkerPool`.
 
 It reads its `WorkerSetup` from the socket `FD`, lowers its own CPU priority (idle scheduling
 on Linux, else niceness), opens its job (for Slack: a runtime of its own and the Slack
@@ -22,9 +23,9 @@ from contextlib import suppress
 import structlog
 from prometheus_client import generate_latest
 
-from bot.logs import configure_logging
-from bot.tasks import WorkGroup
-from bot.workers import (
+from bot.process.logs import configure_logging
+from bot.process.tasks import WorkGroup
+from bot.process.workers import (
     Job,
     JobFactory,
     WorkerSetup,

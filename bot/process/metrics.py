@@ -16,7 +16,7 @@ from aiohttp.typedefs import Handler
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.aiohttp import make_aiohttp_handler
 
-from bot.middleware import Call, Next, observed
+from bot.pipeline.middleware import Call, Next, observed
 from cards.reply import Reply
 
 __all__ = ["Metrics"]

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 
 import structlog
 
+from bot.approvals.notify import Notifiers
 from bot.config.audit import AuditPostSettings
-from bot.notify import Notifiers
 from bot.store import Store
 from bot.store.audit import ChainHead, chain_head
 from bot.store.deliveries import claim_delivery

@@ -12,15 +12,16 @@ from datetime import datetime
 
 import structlog
 
-from bot.approval_cards import approval_card
-from bot.audit_log import AuditLog
+from bot.approvals.cards import approval_card
+from bot.approvals.notify import Notifiers, Posted
+from bot.audit.log import AuditLog
 from bot.config.approvals import ApprovalMode, ApprovalSettings
-from bot.notify import Notifiers, Posted
 from bot.store import AuditEntry, GraphRequestIds, Store
 from bot.store.pending import PendingAction, save_cards
 from cards.reply import Reply
-from commands.kit.context import Actor, CommandContext
+from commands.kit.context import CommandContext
 from core.errors import DeliveryError
+from core.identity import Actor
 from integrations.outbound.trace import GraphWrite
 
 __all__ = ["ActionNews"]

@@ -1,0 +1,1 @@
+"""Confirm before destroy: the approvals desk, its rules, cards, news and notifiers."""

@@ -1,0 +1,1 @@
+"""Tools for the person running Deskhand: the `deskhand` CLI, doctor, permission reports."""
