@@ -58,7 +58,7 @@ __all__ = [
 
 log = structlog.get_logger("deskhand.workers")
 
-_ROOT = Path(__file__).resolve().parents[1]
+_ROOT = Path(__file__).resolve().parents[2]
 _HEADER = struct.Struct(">I")
 _START_LIMIT = 60.0
 _STOP_LIMIT = 10.0
