@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.config import load_settings
-from bot.operator.doctor import Status, TenantReport, check_tenant
+from bot.operator.doctor import check_tenant
+from bot.operator.doctor_checklist import Status, TenantReport
 from bot.operator.permissions_report import collect
 from bot.operator.terminal import print_table, terminal_console
 from bot.process.runtime import Runtime, open_runtime

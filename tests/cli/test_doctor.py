@@ -13,7 +13,9 @@ from pydantic import BaseModel
 from rich.console import Console
 
 from bot.config import load_settings
-from bot.operator.doctor import Check, Status, TenantReport, _tap_state, _Tenant, check_tenant
+from bot.operator.doctor import check_tenant
+from bot.operator.doctor_checklist import Check, Status, TenantReport, TenantUnderCheck
+from bot.operator.doctor_directory import tap_state
 from bot.operator.doctor_run import doctor_reports, print_reports
 from bot.operator.permissions_report import collect
 from bot.process.runtime import Runtime, open_runtime
@@ -291,9 +293,9 @@ class _PolicyGraph:
 async def test_the_tap_policy_state_is_reported(state: str, status: Status, words: str) -> None:
     info = TenantInfo("initech", "Initech", "initech.com", "0" * 8 + "-0000-0000-0000-" + "0" * 12)
     graph = _PolicyGraph(state)
-    tenant = _Tenant(info, graph, collect(()), True, datetime.now(UTC))  # type: ignore[arg-type]
+    tenant = TenantUnderCheck(info, graph, collect(()), True, datetime.now(UTC))  # type: ignore[arg-type]
 
-    check = await _tap_state(tenant)
+    check = await tap_state(tenant)
 
     assert (check.status, check.detail) == (status, words)
     if status is Status.MISSING:
