@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -171,15 +171,21 @@ def _json_object(kind: str, text: str) -> dict[str, Any] | Malformed:
     return data
 
 
-def _check_interaction(data: dict[str, Any]) -> Malformed | None:
-    problem = first_problem("interaction", _Envelope, data)
+def _typed(
+    kind: str, data: dict[str, Any], models: Mapping[str, type[BaseModel]]
+) -> tuple[str, Malformed | None]:
+    """The envelope, then the model for its `type` when Deskhand reads that type: the type
+    ("" when the envelope itself is wrong) and the first problem."""
+    problem = first_problem(kind, _Envelope, data)
     if problem is not None:
-        return problem
-    kind = str(data["type"])
-    model = _INTERACTIONS.get(kind)
-    if model is None:
-        return None
-    problem = first_problem(kind, model, data)
+        return "", problem
+    typed = str(data["type"])
+    model = models.get(typed)
+    return typed, None if model is None else first_problem(typed, model, data)
+
+
+def _check_interaction(data: dict[str, Any]) -> Malformed | None:
+    kind, problem = _typed("interaction", data, _INTERACTIONS)
     if problem is None and kind == "block_actions":
         return _check_deskhand_actions(data["actions"])
     return problem
@@ -195,14 +201,7 @@ def _check_deskhand_actions(actions: list[dict[str, Any]]) -> Malformed | None:
 
 
 def _check_event(data: dict[str, Any]) -> Malformed | None:
-    problem = first_problem("event", _Envelope, data)
-    if problem is not None:
-        return problem
-    kind = str(data["type"])
-    model = _CALLBACKS.get(kind)
-    if model is None:
-        return None
-    problem = first_problem(kind, model, data)
+    kind, problem = _typed("event", data, _CALLBACKS)
     if problem is not None or kind != "event_callback":
         return problem
     event = data["event"]
