@@ -66,12 +66,27 @@ async def open_store(raw_url: str) -> Store:
     except (SQLAlchemyError, CommandError, OSError) as exc:
         await engine.dispose()
         log.error("store_unavailable", url=url.masked, error=type(exc).__name__)
+        if _not_permitted(exc):
+            raise ConfigurationError(
+                f"The store at {url.masked} is not at Deskhand's newest schema, and this role "
+                "may not change it. Run `deskhand migrate --grant-to ROLE` with the owner's "
+                "DESKHAND_MIGRATION_URL, then start Deskhand again."
+            ) from None
         raise ConfigurationError(
             f"Cannot open the store at {url.masked} ({type(exc).__name__}). Check store_url "
             "(DESKHAND_STORE_URL), that the database is running and that Deskhand may use it."
         ) from None
     log.info("store_open", url=url.masked, dialect=engine.dialect.name)
     return Store(engine=engine, url=url)
+
+
+_INSUFFICIENT_PRIVILEGE = "42501"
+
+
+def _not_permitted(error: BaseException) -> bool:
+    """PostgreSQL refused for want of a privilege: a least-privilege role meeting a schema that
+    still needs upgrading, which only the owner may do."""
+    return getattr(getattr(error, "orig", None), "sqlstate", None) == _INSUFFICIENT_PRIVILEGE
 
 
 def _create_engine(url: StoreUrl) -> AsyncEngine:

@@ -107,6 +107,28 @@ async def test_a_whole_deskhand_runs_as_the_app_role(
     assert (report.intact, report.rows) == (True, 1)
 
 
+async def test_the_app_role_on_a_schema_not_yet_migrated_is_told_to_run_migrate(
+    postgres_url: str, app_role: str
+) -> None:
+    admin = await psycopg.AsyncConnection.connect(postgres_url, autocommit=True)
+    try:
+        await admin.execute(f'GRANT USAGE ON SCHEMA {_schema(postgres_url)} TO "{app_role}"')
+    finally:
+        await admin.close()
+    app_url = make_url(postgres_url).set(username=app_role).render_as_string(False)
+
+    with pytest.raises(ConfigurationError) as refused:
+        await open_store(app_url)
+
+    assert "deskhand migrate --grant-to ROLE" in refused.value.message
+    assert "DESKHAND_MIGRATION_URL" in refused.value.message
+
+
+def _schema(url: str) -> str:
+    options = str(make_url(url).query["options"])
+    return options.removeprefix("-csearch_path=")
+
+
 async def test_a_role_that_owns_the_log_is_not_granted_to(postgres_url: str) -> None:
     owner = make_url(postgres_url).username or "postgres"
 
