@@ -125,8 +125,8 @@ class Settings(BaseSettings):
     exchange_host: str | None = None
     """Exchange Online's admin API host, when not the cloud's own (outlook.office365.com ...)."""
     request_timeout: float = Field(30.0, gt=0)
-    """Seconds one request to Graph or Exchange Online waits for its answer; a write without
-    an answer by then has an unknown outcome."""
+    """Seconds one request to Graph, Exchange Online or the sign-in service waits for its
+    answer; a write without an answer by then has an unknown outcome."""
     tenants: dict[str, TenantSettings] = Field(default_factory=dict)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     teams: TeamsSettings = Field(default_factory=TeamsSettings)

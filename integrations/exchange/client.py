@@ -27,6 +27,7 @@ import structlog
 from core.errors import IntegrationError
 from integrations.graph.credentials import AppCredentials, CloudEndpoints
 from integrations.graph.tokens import BearerAuth, TokenSource
+from integrations.outbound.http import answer_timeout
 from integrations.outbound.retry import (
     RETRY_STATUSES,
     Failure,
@@ -87,7 +88,11 @@ class ExchangeClient:
         exchange_login = replace(endpoints, graph_resource=exchange.audience)
         self._retry = retry or RetryPolicy()
         self.tokens = TokenSource(
-            credentials, exchange_login, ca_bundle=ca_bundle, retry=self._retry
+            credentials,
+            exchange_login,
+            ca_bundle=ca_bundle,
+            timeout=answer_timeout(http),
+            retry=self._retry,
         )
         self._http = http
         self._exchange = exchange

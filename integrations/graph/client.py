@@ -19,6 +19,7 @@ import httpx
 import structlog
 
 from core.errors import Unavailable
+from integrations.outbound.http import answer_timeout
 from integrations.outbound.retry import (
     RETRY_STATUSES,
     Failure,
@@ -69,7 +70,13 @@ class GraphClient:
         retry: RetryPolicy | None = None,
     ) -> None:
         self._retry = retry or RetryPolicy()
-        self.tokens = TokenSource(credentials, endpoints, ca_bundle=ca_bundle, retry=self._retry)
+        self.tokens = TokenSource(
+            credentials,
+            endpoints,
+            ca_bundle=ca_bundle,
+            timeout=answer_timeout(http),
+            retry=self._retry,
+        )
         self._http = http
         self._endpoints = endpoints
         self._auth = BearerAuth(self.tokens)

@@ -165,8 +165,10 @@ class TokenSource:
             except _LoginAnswer as answer:
                 # Without its traceback: msal's frames would keep the login connection alive.
                 refused = answer.with_traceback(None)
-            except OSError:  # requests' errors derive from OSError; their text may hold URLs
-                return Failure(self._unreachable(), True)
+            except (
+                OSError
+            ) as error:  # requests' errors derive from OSError; their text may hold URLs
+                return Failure(self._unreachable(error), True)
             if not refused.transient:
                 body = {"error": f"HTTP {refused.status}", **refused.body}
                 raise self._failure(body, _CHECK_TENANT)
@@ -233,9 +235,14 @@ class TokenSource:
             status=answer.status,
         )
 
-    def _unreachable(self) -> Unavailable:
+    def _unreachable(self, error: OSError) -> Unavailable:
+        what = (
+            "did not answer in time"
+            if isinstance(error, requests.Timeout)
+            else "could not be reached"
+        )
         return Unavailable(
-            f"The Microsoft sign-in service at {self._login_host} could not be reached for tenant "
+            f"The Microsoft sign-in service at {self._login_host} {what} for tenant "
             f"{self.credentials.tenant_id}. Try again in a few minutes.",
             service="Microsoft Entra ID",
             host=self._login_host,

@@ -4,7 +4,7 @@ request ids, and the mapping of failures in transit."""
 
 from __future__ import annotations
 
-from integrations.outbound.http import create_http_client
+from integrations.outbound.http import answer_timeout, create_http_client
 from integrations.outbound.retry import RetryPolicy
 
-__all__ = ["RetryPolicy", "create_http_client"]
+__all__ = ["RetryPolicy", "answer_timeout", "create_http_client"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-__all__ = ["create_http_client"]
+__all__ = ["answer_timeout", "create_http_client"]
 
 
 def create_http_client(
@@ -33,3 +33,9 @@ def create_http_client(
         ),
         follow_redirects=False,
     )
+
+
+def answer_timeout(http: httpx.AsyncClient, default: float = 30.0) -> float:
+    """How long `http` waits for an answer: what a client beside it (sign-in, which goes
+    through msal's own session) should wait too, so one setting bounds every request."""
+    return http.timeout.read if http.timeout.read is not None else default

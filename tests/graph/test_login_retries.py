@@ -10,7 +10,7 @@ import pytest
 
 from core.errors import AuthFailed, Throttled, Unavailable
 from integrations.graph import AppCredentials, GraphClient
-from integrations.outbound import RetryPolicy
+from integrations.outbound import RetryPolicy, create_http_client
 from sandbox import Fault, Sandbox
 
 from .conftest import ClientFor, sandbox_cloud
@@ -95,3 +95,16 @@ async def test_an_unknown_tenant_is_not_retried_and_gets_the_aadsts90002_hint(
     await client.aclose()
     assert "(AADSTS90002): the tenant was not found" in failure.value.message
     assert login_statuses(sandbox, METADATA) == [400]
+
+
+async def test_sign_in_waits_no_longer_than_the_client_it_goes_with(
+    client_for: ClientFor, sandbox: Sandbox
+) -> None:
+    # Every token request hangs for longer than the client's timeout: one setting
+    # (`request_timeout`) bounds sign-in too, so the call gives up instead of waiting it out.
+    sandbox.inject("contoso", Fault(kind="timeout", delay=2.0, count=10, login=True, path=TOKEN))
+    async with create_http_client(sandbox.ca_file, timeout=0.3) as impatient:
+        with pytest.raises(Unavailable) as failure:
+            await client_for("contoso", http=impatient).get(ADELE, select=["id"])
+    assert "sign-in service" in failure.value.message
+    assert "did not answer in time" in failure.value.message
