@@ -20,6 +20,7 @@ from pydantic.fields import FieldInfo
 if TYPE_CHECKING:
     from cards.reply import Reply
     from commands.kit.plan import Planner
+    from commands.kit.steps import Steps, UndoStep
 
 __all__ = [
     "ACTION_ROLES",
@@ -115,6 +116,10 @@ class CommandSpec:
     aliases: tuple[str, ...] = ()
     planner: Planner | None = None
     """Set for destructive commands: the handler then runs only from a confirmed plan."""
+    steps: Steps | None = None
+    """Set for job commands (`commands.kit.steps`): the confirmed plan runs as these steps."""
+    undo: UndoStep | None = None
+    """For job commands whose steps can be undone: puts back one step's change."""
     every_tenant: bool = False
     """Commands about Deskhand itself (/grant, /grants, /guard): for them `--tenant *`, or no
     tenant, means every tenant, and the handler checks the roles per tenant."""
@@ -198,6 +203,8 @@ def command(
     roles: frozenset[Role] = ANYONE,
     permissions: tuple[str, ...] = (),
     plan: Planner | None = None,
+    steps: Steps | None = None,
+    undo: UndoStep | None = None,
     aliases: tuple[str, ...] = (),
     every_tenant: bool = False,
     registry: Registry = REGISTRY,
@@ -222,6 +229,8 @@ def command(
                 permissions=permissions,
                 aliases=aliases,
                 planner=plan,
+                steps=steps,
+                undo=undo,
                 every_tenant=every_tenant,
             )
         )
