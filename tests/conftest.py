@@ -6,7 +6,12 @@ import os
 
 import pytest
 
-pytest_plugins = ["tests.plugins.sandbox", "tests.plugins.store", "tests.plugins.runtime"]
+pytest_plugins = [
+    "tests.plugins.sandbox",
+    "tests.plugins.store",
+    "tests.plugins.runtime",
+    "tests.plugins.jobs",
+]
 
 _KEEP = {"DESKHAND_TEST_POSTGRES_URL"}
 

@@ -36,6 +36,7 @@ __all__ = [
     "deny_form",
     "parse_action",
     "pending_list",
+    "plan_blocks",
     "settled_card",
 ]
 
@@ -81,7 +82,7 @@ def action_data(action: PendingAction, result: Data | None = None) -> dict[str, 
     }
 
 
-def _plan_blocks(action: PendingAction, now: datetime) -> list[Block]:
+def plan_blocks(action: PendingAction, now: datetime) -> list[Block]:
     plan = action.plan
     facts = [
         ("Tenant", action.tenant),
@@ -116,7 +117,7 @@ def confirmation_card(action: PendingAction, now: datetime, *, needs_approval: b
         if needs_approval
         else "Nothing has changed yet: it runs when you confirm."
     )
-    blocks = [*_plan_blocks(action, now), Text(f"{after} Or type /confirm {action.id}.")]
+    blocks = [*plan_blocks(action, now), Text(f"{after} Or type /confirm {action.id}.")]
     return Reply(
         title=f"Confirm /{action.command}",
         blocks=tuple(blocks),
@@ -133,7 +134,7 @@ def confirmation_card(action: PendingAction, now: datetime, *, needs_approval: b
 def approval_card(action: PendingAction, now: datetime, mentions: Sequence[str]) -> Reply:
     """Posted to the tenant's approvers: approve or deny, never by the requester."""
     blocks = [
-        *_plan_blocks(action, now),
+        *plan_blocks(action, now),
         Text(f"Approve or deny, or type /approve {action.id} or /deny {action.id} --reason WHY."),
     ]
     return Reply(
@@ -167,6 +168,7 @@ _SETTLED = {
     ActionState.APPROVED: (Level.INFO, "Approved by {who}; running."),
     ActionState.RUNNING: (Level.INFO, "Running."),
     ActionState.DONE: (Level.SUCCESS, "Done."),
+    ActionState.PARTIAL: (Level.WARNING, "Completed with failures."),
     ActionState.FAILED: (Level.ERROR, "Failed."),
     ActionState.UNKNOWN: (Level.WARNING, "Outcome unknown."),
     ActionState.DENIED: (Level.WARNING, "Denied by {who}."),
@@ -175,7 +177,13 @@ _SETTLED = {
 }
 
 
-_RAN = (ActionState.RUNNING, ActionState.DONE, ActionState.FAILED, ActionState.UNKNOWN)
+_RAN = (
+    ActionState.RUNNING,
+    ActionState.DONE,
+    ActionState.PARTIAL,
+    ActionState.FAILED,
+    ActionState.UNKNOWN,
+)
 
 
 def settled_card(action: PendingAction, now: datetime) -> Reply:
@@ -197,7 +205,7 @@ def settled_card(action: PendingAction, now: datetime) -> Reply:
         lines.append(action.result)
     return Reply(
         title=f"/{action.command} in {action.tenant}: {action.state.value}",
-        blocks=(*_plan_blocks(action, now)[:3], Notice(level, " ".join(lines))),
+        blocks=(*plan_blocks(action, now)[:3], Notice(level, " ".join(lines))),
         level=level,
         data=action_data(action),
     )

@@ -17,22 +17,30 @@ received it.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
+import structlog
 from pydantic import BaseModel, SecretStr
 
 from bot.approvals.actions import ActionBook
 from bot.approvals.cards import confirmation_card, deny_form, pending_list, settled_card
+from bot.approvals.execution import ActionJobs, decider_of
+from bot.approvals.job_view import JobView
 from bot.approvals.news import ActionNews
 from bot.approvals.notify import Notifiers
+from bot.approvals.progress import CardUpdates
 from bot.approvals.rules import ADMIN_POLICY, ActionRules, GuardCheck
 from bot.approvals.running import ActionContexts, ActionRunner
 from bot.approvals.sweep import ActionSweep
 from bot.audit.log import AuditLog
 from bot.config.approvals import ApprovalMode, ApprovalSettings
+from bot.jobs.engine import JobEngine, executor_id
+from bot.jobs.service import Jobs
 from bot.store import Store
 from bot.store.pending import ActionState, PendingAction, insert_action, list_actions, new_action_id
 from cards.reply import Reply, Text
@@ -44,6 +52,8 @@ from core.errors import NotFound, UsageError
 from core.identity import Actor, TenantInfo
 
 __all__ = ["ActionContexts", "ApprovalDesk", "GuardCheck", "RoleLookup"]
+
+log = structlog.get_logger("deskhand.approvals")
 
 _FRESH_IDENTITY = frozenset({"confirm", "approve", "deny"})
 """Decisions made only after the chat platform confirms, now, who is making them."""
@@ -82,6 +92,11 @@ class ApprovalDesk:
     actions: ActionBook = field(init=False)
     runner: ActionRunner = field(init=False)
     sweeper: ActionSweep = field(init=False)
+    execution: ActionJobs = field(init=False)
+    jobs: Jobs = field(init=False)
+    job_view: JobView = field(init=False)
+    executor: str = ""
+    """This process's DBOS executor id (`bot.jobs.engine.executor_id`); one per desk if unset."""
 
     def __post_init__(self) -> None:
         self.rules = ActionRules(self.store, self.settings, self._roles, self.guards)
@@ -101,6 +116,24 @@ class ApprovalDesk:
         self.sweeper = ActionSweep(
             self.actions, self.settings, self.news, self._secrets, self._time
         )
+        self.execution = ActionJobs(
+            self.actions,
+            self.runner,
+            self.registry,
+            self.contexts,
+            self.news,
+            self._time,
+            CardUpdates(self.news),
+        )
+        engine = JobEngine(
+            self.store, self.executor or executor_id("desk", Path.cwd()), "desk", clock=self._time
+        )
+        self.jobs = Jobs(engine, self.execution)
+        self.job_view = JobView(self, self.execution)
+
+    async def close(self) -> None:
+        """Stops this desk's jobs engine, if it started one."""
+        await self.jobs.close()
 
     def _time(self) -> datetime:
         return self.clock()
@@ -190,7 +223,7 @@ class ApprovalDesk:
             )
             if not moved:
                 return self.rules.not_open(await self.actions.load(action.id))
-            return await self.runner.run(await self.actions.load(action.id), ctx)
+            return await self._run(action.id, ctx)
         moved = await self.actions.move(
             action.id,
             (ActionState.PENDING,),
@@ -230,7 +263,32 @@ class ApprovalDesk:
             return self.rules.not_open(await self.actions.load(action.id))
         action = await self.actions.load(action.id)
         await self.news.audit(action, "approved", ctx.actor, ctx, "")
-        return await self.runner.run(action, ctx)
+        return await self._run(action.id, ctx)
+
+    async def _run(self, action_id: str, ctx: CommandContext) -> Reply:
+        """Starts the action's workflow. A one-go command's reply comes back here when it
+        ran in this process; a job answers at once with its progress card."""
+        action = await self.actions.load(action_id)
+        spec = self.registry.get(action.command)
+        waiting = self.execution.expect(action_id)
+        try:
+            workflow = await self.jobs.start_action(action_id, decider_of(ctx))
+        except BaseException:
+            self.execution.forget(action_id)
+            raise
+        if spec is not None and spec.steps is not None:
+            self.execution.forget(action_id)
+            return await self.job_view.started(action_id)
+        ended = asyncio.ensure_future(self.jobs.outcome(workflow))
+        either: set[asyncio.Future[Any]] = {waiting, ended}
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+        self.execution.forget(action_id)
+        if waiting.done():
+            ended.cancel()
+            return waiting.result()
+        if ended.exception() is not None:
+            log.error("action.workflow_failed", action=action_id, error=repr(ended.exception()))
+        return settled_card(await self.actions.load(action_id), self.clock())
 
     async def _deny(
         self, action: PendingAction, ctx: CommandContext, now: datetime, note: str
@@ -274,6 +332,18 @@ class ApprovalDesk:
                 conn, states=(ActionState.PENDING, ActionState.AWAITING), tenants=names
             )
         return pending_list(actions, self.clock())
+
+    async def jobs_list(self, ctx: CommandContext, *, mine: bool, tenant: str | None) -> Reply:
+        return await self.job_view.listing(ctx, mine=mine, tenant=tenant)
+
+    async def job(self, ctx: CommandContext, job_id: str) -> Reply:
+        return await self.job_view.show(ctx, job_id)
+
+    async def retry_step(self, ctx: CommandContext, job_id: str, position: int) -> Reply:
+        return await self.job_view.retry(ctx, job_id, position)
+
+    async def undo_job(self, ctx: CommandContext, job_id: str) -> Reply:
+        return await self.job_view.undo(ctx, job_id)
 
     # -- helpers -----------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ broken connection) leaves the action `unknown` unless the command's read-back sh
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Protocol
 import structlog
 from pydantic import BaseModel, SecretStr
 
-from bot.approvals.actions import ActionBook, stored_writes
+from bot.approvals.actions import ActionBook, loaded_writes, stored_writes
 from bot.approvals.cards import action_data, settled_card
 from bot.approvals.news import ActionNews
 from bot.approvals.rules import ActionRules
@@ -27,13 +28,18 @@ from cards.reply import Level, Notice, Reply, Text
 from commands.kit.context import CommandContext
 from commands.kit.plan import plan_changes, plan_from_json
 from commands.kit.registry import CommandSpec, Registry
-from core.errors import DeskhandError, OutcomeUnknown, UserError
+from core.errors import DeskhandError, OutcomeUnknown, Unavailable, UserError
 from core.identity import Actor, TenantInfo
+from integrations.outbound.retry import RetryPolicy
 from integrations.outbound.trace import GraphWrite, traced_writes
 
-__all__ = ["ActionContexts", "ActionRunner"]
+__all__ = ["JOB_RETRY", "ActionContexts", "ActionRunner"]
 
 log = structlog.get_logger("deskhand.approvals")
+
+JOB_RETRY = RetryPolicy(max_attempts=6, max_delay=60.0, budget=300.0, base_delay=2.0)
+"""How long a confirmed action or a job step keeps trying through throttling and outages, on
+top of each client's own retries: it runs unattended, so it may wait minutes, not seconds."""
 
 
 class ActionContexts(Protocol):
@@ -56,18 +62,15 @@ class ActionRunner:
     """Typed secrets, kept in this process's memory only, by action id."""
     clock: Callable[[], datetime]
 
-    async def run(self, action: PendingAction, ctx: CommandContext) -> Reply:
-        """Runs an approved action for the person who decided it (`ctx`); the requester hears
-        the outcome privately when someone else decided."""
-        now = self.clock()
-        if not await self.actions.move(
-            action.id, (ActionState.APPROVED,), ActionState.RUNNING, now
-        ):
-            return self.rules.not_open(await self.actions.load(action.id))
+    async def run(self, action: PendingAction, ctx: CommandContext, *, resumed: bool) -> Reply:
+        """Runs an action already moved to running, for the person who decided it (`ctx`);
+        the requester hears the outcome privately when someone else decided. `resumed`: its
+        process stopped while running it, and DBOS runs it again."""
+        if resumed and action.writes:
+            return await self._settle_resumed(action, ctx)
         writes: list[GraphWrite] = []
         try:
-            with traced_writes(self.actions.keeper(action.id)) as writes:
-                reply = await self._execute(action, ctx)
+            reply, writes = await self._patiently(action, ctx)
         except OutcomeUnknown as error:
             reply = Reply(
                 title=f"/{action.command}: outcome unknown",
@@ -117,13 +120,61 @@ class ActionRunner:
             return dataclasses.replace(card, blocks=(*card.blocks, lost), secret="")
         return dataclasses.replace(card, secret="")
 
-    async def _execute(self, action: PendingAction, decider: CommandContext) -> Reply:
+    async def _patiently(
+        self, action: PendingAction, ctx: CommandContext
+    ) -> tuple[Reply, list[GraphWrite]]:
+        """Runs the command again after a throttled or unavailable service, within a budget,
+        as long as nothing it sent was made: an approved action does not end "Not run"
+        because of a 429 storm."""
+        waited = 0.0
+        for attempt in range(JOB_RETRY.max_attempts):
+            writes: list[GraphWrite] = []
+            try:
+                with traced_writes(self.actions.keeper(action.id)) as writes:
+                    return await self._execute(action, ctx), writes
+            except Unavailable as error:
+                made = any(w.answered and (w.status or 0) < 400 for w in writes)
+                delay = JOB_RETRY.next_delay(attempt, getattr(error, "retry_after", None), waited)
+                if made or delay is None:
+                    raise
+                log.info("action.retry", action=action.id, wait=round(delay, 1))
+                await asyncio.sleep(delay)
+                waited += delay
+        raise AssertionError("unreachable: the last attempt raises")
+
+    async def _settle_resumed(self, action: PendingAction, ctx: CommandContext) -> Reply:
+        """Its writes were sent before the stop and may have been made: never sent again
+        blindly. The plan made again says whether the target still looks as planned."""
+        sent = loaded_writes(action.writes)
+        try:
+            await self._execute(action, ctx, dry=True)
+        except DeskhandError as error:
+            now = f"The target has changed since: {error.message}"
+        else:
+            now = "The target still looks as planned, so the change was probably not made."
+        ids = ", ".join(f"{w.method} {w.path} ({w.client_request_id})" for w in sent)
+        result = (
+            f"Deskhand stopped while running it, after sending {ids}. {now} Check with /user "
+            f"{action.plan.get('target', '')} before running it again."
+        )[:1000]
+        await self.actions.move(
+            action.id, (ActionState.RUNNING,), ActionState.UNKNOWN, self.clock(), result=result
+        )
+        action = await self.actions.load(action.id)
+        await self.news.audit(action, "unknown", ctx.actor, ctx, result, sent)
+        card = settled_card(action, self.clock())
+        await self.news.update_cards(action, card)
+        return card
+
+    async def _execute(
+        self, action: PendingAction, decider: CommandContext, *, dry: bool = False
+    ) -> Reply:
         spec = self.registry.get(action.command)
         if spec is None or spec.planner is None:
             raise UserError(f"/{action.command} no longer exists in this Deskhand.")
         await self.rules.check_guards(action.tenant)
-        tenant = self._tenant(action.tenant)
-        args = self._arguments(spec, action)
+        tenant = self.tenant(action.tenant)
+        args = self.arguments(spec, action)
         requester = Actor(action.requester, action.requester_name, action.requester_email)
         ctx = self.contexts.for_action(
             requester,
@@ -140,10 +191,12 @@ class ActionRunner:
                 f"{planned.target} changed since the action was planned "
                 f"({', '.join(changed)}). Run /{action.command} again to see the new plan."
             )
+        if dry:
+            return Reply()
         reply: Reply = await spec.handler(ctx, args, fresh)
         return reply
 
-    def _arguments(self, spec: CommandSpec, action: PendingAction) -> BaseModel:
+    def arguments(self, spec: CommandSpec, action: PendingAction) -> BaseModel:
         held = self.secrets.get(action.id, {})
         if action.plan.get("secret_typed") and not held:
             raise UserError(
@@ -152,7 +205,7 @@ class ActionRunner:
             )
         return spec.args.model_validate({**action.args, **held})
 
-    def _tenant(self, name: str) -> TenantInfo:
+    def tenant(self, name: str) -> TenantInfo:
         for tenant in self.tenants:
             if tenant.name == name:
                 return tenant

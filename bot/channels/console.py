@@ -6,10 +6,11 @@ Like the other adapters it only converts: text → Invocation, Reply → termina
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import itertools
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 from prompt_toolkit.history import FileHistory
 from rich.console import Console
+from rich.live import Live
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -48,6 +50,9 @@ from commands.kit.arguments import (
 from commands.kit.registry import Registry
 from core.errors import DeskhandError
 from core.identity import Actor
+
+_FOLLOW_EVERY = 0.5
+"""Seconds between two reads of a running job's card in the console."""
 
 __all__ = [
     "ConsoleSession",
@@ -129,8 +134,22 @@ class ConsoleSession:
         invocation = Invocation(
             channel="console", actor=self.actor, text="", action=action, private=True
         )
-        reply = await self.router.handle(invocation)
+        reply = await self._follow(await self.router.handle(invocation))
         self._show(reply, as_json=as_json, terse=terse)
+        return reply
+
+    async def _follow(self, reply: Reply) -> Reply:
+        """A job that started: its card drawn live until it ends, then its final card."""
+        job = _running_job(reply)
+        if job is None:
+            return reply
+        plain = not self.err.is_terminal
+        with Live(render_text(reply, plain=plain), console=self.err, transient=True) as live:
+            while job is not None:
+                await asyncio.sleep(_FOLLOW_EVERY)
+                reply = await self.run_line(f"/job {job}", show=False)
+                live.update(render_text(reply, plain=plain))
+                job = _running_job(reply)
         return reply
 
     async def settle(self, reply: Reply, *, confirm: bool | None, as_json: bool = False) -> Reply:
@@ -165,11 +184,11 @@ class ConsoleSession:
         if confirm and as_json and _confirmation(reply) is not None:
             # One JSON document for scripts: the outcome, not the card that was confirmed.
             reply = await self.settle(reply, confirm=True, as_json=True)
-            return 1 if reply.failed else 0
+            return _status(reply)
         self._show(reply, as_json=as_json, terse=True)
         if confirm:
             reply = await self.settle(reply, confirm=True, as_json=as_json)
-        return 1 if reply.failed else 0
+        return _status(reply)
 
     async def interactive(self, history_file: Path) -> None:
         history_file.parent.mkdir(parents=True, exist_ok=True)
@@ -271,6 +290,21 @@ def _save_new(path: Path, content: bytes) -> Path:
 
 def _private(path: str, flags: int) -> int:
     return os.open(path, flags, 0o600)
+
+
+def _running_job(reply: Reply) -> str | None:
+    """The id of the job a reply shows running, if it does."""
+    data = reply.data
+    if isinstance(data, Mapping) and "steps" in data and data.get("state") == "running":
+        return str(data.get("action"))
+    return None
+
+
+def _status(reply: Reply) -> int:
+    """1 for an error, and for a job that ended with any step failed."""
+    data = reply.data
+    ended = data.get("state") if isinstance(data, Mapping) and "steps" in data else None
+    return 1 if reply.failed or ended in ("partial", "failed", "unknown") else 0
 
 
 def _confirmation(reply: Reply) -> str | None:

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from bot.approvals.cards import parse_action
 from bot.approvals.desk import ApprovalDesk
+from bot.approvals.job_cards import parse_job_button
 from bot.pipeline.access import ALL_TENANTS, Access, AccessPolicy
 from bot.pipeline.contexts import CommandContexts
 from bot.pipeline.follow_ups import FollowUpBook
@@ -94,6 +95,9 @@ class Router:
         if decision is not None:
             action_id, verb = decision
             return f"{verb} {action_id}"
+        retry = parse_job_button(invocation.action)
+        if retry is not None:
+            return f"job retry {retry[0]} {retry[1]}"
         line = await self.follow_ups.command_for(invocation.action) if self.follow_ups else None
         if line is None:
             raise UserError(

@@ -30,6 +30,7 @@ from bot.channels.teams import MicrosoftHosts, TeamsChannel, TeamsOutbound
 from bot.channels.teams_notify import TeamsNotifier
 from bot.config import ClientSecret, Settings, TenantSettings
 from bot.config.teams import TeamsSettings
+from bot.jobs.engine import executor_id
 from bot.operator.consent import ConsentCheck, GrantsCache
 from bot.pipeline.access import ALL_TENANTS, AccessPolicy, Grant
 from bot.pipeline.contexts import CommandContexts
@@ -124,6 +125,7 @@ async def open_runtime(
     *,
     operators: Sequence[Actor] = (),
     sandbox_options: SandboxOptions | None = None,
+    role: str = "desk",
 ) -> AsyncIterator[Runtime]:
     """Everything a channel needs to serve requests; `operators` hold every role everywhere."""
     async with AsyncExitStack() as stack:
@@ -195,7 +197,13 @@ async def open_runtime(
             contexts=contexts,
             notifiers=notifiers,
             guards=guards,
+            executor=executor_id(role, settings.home),
         )
+        stack.push_async_callback(desk.close)
+        if role == "serve" or await desk.jobs.engine.dead_left_work():
+            # A server resumes its own jobs and the dead's at once; anything else only when a
+            # dead process left some, so a reading command never waits for DBOS.
+            await desk.jobs.ensure()
         router = Router(
             registry=REGISTRY,
             policy=policy,

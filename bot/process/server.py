@@ -245,7 +245,7 @@ async def serve_forever(listener: Listener) -> None:
     """`deskhand serve`: JSON logs on stdout, then serve until SIGINT or SIGTERM."""
     configure_logging(sys.stdout)
     settings = load_settings()
-    async with open_runtime(settings) as runtime:
+    async with open_runtime(settings, role="serve") as runtime:
         await run_server(runtime, listener)
 
 

@@ -25,7 +25,6 @@ __all__ = [
     "count_started_since",
     "due_for_reminder",
     "insert_action",
-    "interrupted_actions",
     "list_actions",
     "load_action",
     "mark_reminded",
@@ -45,6 +44,8 @@ class ActionState(StrEnum):
     APPROVED = "approved"
     RUNNING = "running"
     DONE = "done"
+    PARTIAL = "partial"
+    """A job that finished with some steps failed: they can be retried from its card."""
     FAILED = "failed"
     UNKNOWN = "unknown"
     """Ran, and a write it sent got no answer that a read-back could settle."""
@@ -228,16 +229,3 @@ async def mark_reminded(conn: AsyncConnection, action_id: str, now: datetime) ->
         .values(reminded_at=now)
     )
     return (await conn.execute(query)).rowcount == 1
-
-
-async def interrupted_actions(
-    conn: AsyncConnection, before: datetime, limit: int = 100
-) -> list[str]:
-    """Actions left running since before `before`: their process stopped mid-way."""
-    query = (
-        select(pending_actions.c.id)
-        .where(pending_actions.c.state == ActionState.RUNNING.value)
-        .where(pending_actions.c.updated_at <= before)
-        .limit(limit)
-    )
-    return [str(row[0]) for row in await conn.execute(query)]

@@ -33,8 +33,10 @@ __all__ = [
     "conversation_references",
     "deliveries",
     "follow_ups",
+    "job_steps",
     "metadata",
     "pending_actions",
+    "replica_leases",
     "role_grants",
     "tenant_guards",
 ]
@@ -209,4 +211,41 @@ tenant_guards = Table(
     Column("changed_by", String(320), nullable=False),
     Column("changed_at", UtcDateTime(), nullable=False),
     Column("note", Text(), nullable=False),
+)
+
+job_steps = Table(
+    "job_steps",
+    metadata,
+    # The steps of a confirmed action that runs as a job (bot/jobs), one row each, moved as the
+    # job runs: what the progress card shows. DBOS keeps the checkpoints; this is the view.
+    Column("action_id", String(64), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("position", Integer(), nullable=False),
+    Column("label", Text(), nullable=False),
+    Column("after", JSON(), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer(), nullable=False, server_default=text("0")),
+    Column("detail", Text(), nullable=False, server_default=text("''")),
+    Column("error", Text(), nullable=False, server_default=text("''")),
+    # What undo needs to put the change back (ids and earlier values; never a secret).
+    Column("undo", JSON(), nullable=False, server_default=text("'{}'")),
+    Column("started_at", UtcDateTime(), nullable=True),
+    Column("finished_at", UtcDateTime(), nullable=True),
+    Column("undone_at", UtcDateTime(), nullable=True),
+)
+
+replica_leases = Table(
+    "replica_leases",
+    metadata,
+    # Each running Deskhand process that runs jobs renews its lease; a live one recovers the
+    # jobs of a process whose lease ran out (self-hosted DBOS has no heartbeat of its own).
+    Column("executor_id", String(128), primary_key=True),
+    Column("role", String(32), nullable=False),
+    Column("host", String(256), nullable=False),
+    Column("pid", Integer(), nullable=False),
+    Column("app_version", String(64), nullable=False),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("renewed_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Index("ix_replica_leases_expires_at", "expires_at"),
 )

@@ -69,6 +69,22 @@ class Approvals(Protocol):
         """The actions waiting on, or started by, the person asking."""
         ...
 
+    async def jobs_list(self, ctx: CommandContext, *, mine: bool, tenant: str | None) -> Reply:
+        """Recent and running actions and jobs in the tenants the person sees."""
+        ...
+
+    async def job(self, ctx: CommandContext, job_id: str) -> Reply:
+        """One job's card, with its steps."""
+        ...
+
+    async def retry_step(self, ctx: CommandContext, job_id: str, position: int) -> Reply:
+        """Runs a failed step again, with the steps not run because of it."""
+        ...
+
+    async def undo_job(self, ctx: CommandContext, job_id: str) -> Reply:
+        """Puts back what the job's steps changed, where that can be done."""
+        ...
+
 
 @dataclass(frozen=True)
 class CommandContext:

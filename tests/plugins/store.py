@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from bot.audit.anchors import AnchorFile
 from bot.audit.keys import Keyring, key_id
 from bot.audit.log import AuditLog
+from bot.jobs.service import stop_process_jobs
 from bot.store import Store, open_store
 from bot.store.audit import ChainKey
 
@@ -81,6 +82,8 @@ async def store(store_url: str) -> AsyncIterator[Store]:
     try:
         yield opened
     finally:
+        # A desk built on this store may have launched DBOS on it: stopped while it is open.
+        await stop_process_jobs()
         await opened.close()
 
 

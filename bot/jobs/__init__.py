@@ -1,0 +1,1 @@
+"""Durable jobs on DBOS Transact: every confirmed or approved action runs as a workflow."""
