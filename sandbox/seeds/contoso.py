@@ -355,6 +355,13 @@ CONTOSO_GROUPS = (
         "distribution",
         ("patti.fernandez", "nestor.wilke", "miriam.graham", "adele.vance"),
     ),
+    GroupSpec(
+        "salesleads",
+        "Sales Leads",
+        "mail-security",
+        ("adele.vance", "miriam.graham"),
+        "Sales leads: mail and access to the sales share",
+    ),
 )
 
 CONTOSO_ROLES = (
