@@ -59,10 +59,6 @@ DEFAULT_PERMISSIONS = frozenset(
         "MailboxSettings.Read",
         "MailboxSettings.ReadWrite",
         "Exchange.ManageAsApp",
-        # Offboarding: group owners (read and change), OneDrive, SharePoint's admin API.
-        "Group.ReadWrite.All",
-        "Files.Read.All",
-        "Sites.FullControl.All",
     }
 )
 # A tenant set up before Deskhand offered /tap, /mfa and /edit-user (Fabrikam): what

@@ -204,6 +204,4 @@ def _check_answer(call: OutboundCall, response: httpx.Response) -> None:
         message = str(error.get("ErrorMessage") or "no message")
         kind = str(error.get("ErrorTypeName") or "")
         cls = Forbidden if kind.endswith("UnauthorizedAccessException") else Rejected
-        raise cls(
-            f"SharePoint Online refused {call.label}: {message}", **_context(call)
-        )
+        raise cls(f"SharePoint Online refused {call.label}: {message}", **_context(call))

@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import httpx
 import jwt
+import pytest
 
 from sandbox import Sandbox
 from sandbox.model import Group, User
 from tests.sandbox.conftest import request_token
 
 ADELE = "adele.vance@contoso.com"
+# Not in the default consent (no command declares them yet): granted before the first token.
+OFFBOARDING = frozenset({"Group.ReadWrite.All", "Files.Read.All"})
+
+
+@pytest.fixture(autouse=True)
+def _offboarding_consent(sandbox: Sandbox) -> None:
+    sandbox.tenant("contoso").permissions |= OFFBOARDING
 
 
 def _user(sandbox: Sandbox, upn: str) -> User:
@@ -105,7 +113,9 @@ async def test_the_last_owner_cannot_be_removed(sandbox: Sandbox, graph: httpx.A
     assert _group(sandbox, "SG-Finance").owner_ids == {irvin.id}
 
 
-async def test_removing_a_non_owner_is_not_found(sandbox: Sandbox, graph: httpx.AsyncClient) -> None:
+async def test_removing_a_non_owner_is_not_found(
+    sandbox: Sandbox, graph: httpx.AsyncClient
+) -> None:
     group = _group(sandbox, "SG-Finance")
     pradeep = _user(sandbox, "pradeep.gupta@contoso.com")
 
@@ -114,7 +124,9 @@ async def test_removing_a_non_owner_is_not_found(sandbox: Sandbox, graph: httpx.
     assert response.status_code == 404
 
 
-async def test_owner_writes_need_group_readwrite(sandbox: Sandbox, graph: httpx.AsyncClient) -> None:
+async def test_owner_writes_need_group_readwrite(
+    sandbox: Sandbox, graph: httpx.AsyncClient
+) -> None:
     sandbox.tenant("contoso").permissions -= {"Group.ReadWrite.All", "Directory.ReadWrite.All"}
     group = _group(sandbox, "Sales and Marketing")
     adele = _user(sandbox, ADELE)
