@@ -14,7 +14,7 @@ drive-get.md (404 when the user has no OneDrive).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -171,7 +171,7 @@ async def license_states(ctx: CommandContext, user_id: str) -> list[LicenseState
     ]
 
 
-async def _group_names(ctx: CommandContext, group_ids: Sequence[str] | set[str]) -> dict[str, str]:
+async def _group_names(ctx: CommandContext, group_ids: Collection[str]) -> dict[str, str]:
     """Display names by group id, in one `$batch`; an unreadable group keeps its id."""
     if not group_ids:
         return {}

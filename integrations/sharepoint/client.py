@@ -17,12 +17,17 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 from xml.sax.saxutils import escape
 
 import httpx
 
-from core.errors import ConfigurationError, Forbidden, IntegrationError, Rejected
+from core.errors import (
+    ConfigurationError,
+    Forbidden,
+    IntegrationError,
+    Rejected,
+    RemoteContext,
+)
 from integrations.graph.credentials import AppCredentials, CloudEndpoints
 from integrations.graph.tokens import BearerAuth, TokenSource
 from integrations.outbound.http import answer_timeout
@@ -167,8 +172,8 @@ class SharePointClient:
         _check_answer(call, response)
 
 
-def _context(call: OutboundCall) -> dict[str, Any]:
-    return {"service": SERVICE, "host": call.host, "client_request_id": call.client_request_id}
+def _context(call: OutboundCall) -> RemoteContext:
+    return RemoteContext(service=SERVICE, host=call.host, client_request_id=call.client_request_id)
 
 
 def _refusal(call: OutboundCall, response: httpx.Response) -> IntegrationError:

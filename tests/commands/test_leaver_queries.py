@@ -70,11 +70,14 @@ async def test_memberships_flag_dynamic_synced_and_mail_enabled_security_groups(
 async def test_directory_roles_in_member_of_are_not_memberships(runtime: Runtime) -> None:
     allan = user_named(runtime, "allan.deyoung@contoso.com")
     role_ids = {role.object_id for role in contoso_directory(runtime).roles.values()}
+    before = len(_graph_calls(runtime))
 
     memberships = await user_memberships(contoso_context(runtime), allan.id)
 
     assert [m.display_name for m in memberships] == ["All Company", "IT Helpdesk"]
     assert not role_ids & {m.id for m in memberships}
+    # Owning nothing, Allan costs one round trip: no owners to read.
+    assert _graph_calls(runtime)[before:].count("/v1.0/$batch") == 1
 
 
 async def test_an_owner_who_is_not_a_member_is_listed_as_owner(runtime: Runtime) -> None:
