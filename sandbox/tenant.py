@@ -110,6 +110,17 @@ class SandboxTenant:
     def service_principal_id(self) -> str:
         return object_id(self.name, "servicePrincipal", "deskhand")
 
+    @property
+    def sharepoint_name(self) -> str:
+        """The tenant's SharePoint name: its initial domain's first label (`contoso`)."""
+        initial = next((d.id for d in self.directory.domains if d.is_initial), self.domain)
+        return initial.split(".", 1)[0]
+
+    @property
+    def sharepoint_admin(self) -> str:
+        """SharePoint's admin host, the audience of tokens for its admin API."""
+        return f"https://{self.sharepoint_name}-admin.sharepoint.com"
+
     def grant(self, permission: str, when: datetime) -> None:
         """Admin consent to one more permission at `when`: tokens issued before lack it."""
         self.permissions.add(permission)

@@ -6,7 +6,17 @@ from __future__ import annotations
 from .client import SYSTEM_MAILBOX, ExchangeClient
 from .endpoints import EXCHANGE_CLOUDS, PUBLIC_EXCHANGE, ExchangeEndpoint
 from .errors import EXCHANGE_PERMISSION, EXCHANGE_ROLE, ExchangeFailure
-from .models import InboxRule, InvokeResult, Mailbox, smtp_address
+from .models import (
+    FolderPermission,
+    InboxRule,
+    InvokeResult,
+    Mailbox,
+    MailboxFolder,
+    MailboxPermission,
+    MobileDevice,
+    Recipient,
+    smtp_address,
+)
 
 __all__ = [
     "EXCHANGE_CLOUDS",
@@ -17,8 +27,13 @@ __all__ = [
     "ExchangeClient",
     "ExchangeEndpoint",
     "ExchangeFailure",
+    "FolderPermission",
     "InboxRule",
     "InvokeResult",
     "Mailbox",
+    "MailboxFolder",
+    "MailboxPermission",
+    "MobileDevice",
+    "Recipient",
     "smtp_address",
 ]

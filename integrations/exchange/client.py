@@ -45,7 +45,17 @@ from .errors import (
     is_concurrency_limit,
     outbound,
 )
-from .models import InboxRule, InvokeResult, Mailbox
+from .models import (
+    CmdletObject,
+    FolderPermission,
+    InboxRule,
+    InvokeResult,
+    Mailbox,
+    MailboxFolder,
+    MailboxPermission,
+    MobileDevice,
+    Recipient,
+)
 
 __all__ = ["SYSTEM_MAILBOX", "ExchangeClient"]
 
@@ -53,10 +63,14 @@ SYSTEM_MAILBOX = "SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}"
 """The arbitration mailbox app-only callers anchor tenant-wide cmdlets on."""
 _PAGE_SIZE = 1000
 _MAX_PAGES = 100
-# Verbs whose cmdlets may be sent twice with the same result (Set-* here writes absolute values).
-_REPEATABLE_VERBS = frozenset({"get", "set", "test", "search"})
+# Verbs whose cmdlets may be sent twice with the same result (Set-*, Enable-* and Disable-*
+# write absolute values; a repeated Add-* or Remove-* answers an error).
+_REPEATABLE_VERBS = frozenset({"get", "set", "test", "search", "enable", "disable"})
+_NO_CONFIRM = {"Confirm": False}
+# Groups a mailbox can be taken out of with Exchange's cmdlets (Graph cannot change them).
+_MAIL_GROUP_TYPES = ("MailUniversalDistributionGroup", "MailUniversalSecurityGroup")
 _log = structlog.get_logger(__name__)
-_M = TypeVar("_M", Mailbox, InboxRule)
+_M = TypeVar("_M", bound=CmdletObject)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,18 +176,9 @@ class ExchangeClient:
     async def get_mailbox(self, identity: str, *, anchor: str | None = None) -> Mailbox:
         """The mailbox of a UPN, address or object id; `RemoteNotFound` when there is none.
         `anchor` is the mailbox's UPN when `identity` is an object id."""
-        result = await self.invoke(
-            "Get-Mailbox", {"Identity": identity}, anchor=anchor or _upn_or_none(identity)
+        return await self._one(
+            Mailbox, "Get-Mailbox", {"Identity": identity}, anchor=anchor or _upn_or_none(identity)
         )
-        call = CmdletCall("Get-Mailbox", identity, self._exchange.hostname)
-        if len(result.values) != 1:
-            raise IntegrationError(
-                f"Exchange Online answered {call.label} with {len(result.values)} mailboxes "
-                "instead of one. Use the mailbox's full address.",
-                service=SERVICE,
-                host=call.host,
-            )
-        return _typed(Mailbox, result.values[0], call)
 
     async def set_mailbox(
         self, identity: str, parameters: Mapping[str, Any], *, anchor: str | None = None
@@ -187,11 +192,240 @@ class ExchangeClient:
 
     async def inbox_rules(self, mailbox: str, *, anchor: str | None = None) -> list[InboxRule]:
         """Get-InboxRule: the mailbox's inbox rules, enabled or not."""
-        result = await self.invoke(
-            "Get-InboxRule", {"Mailbox": mailbox}, anchor=anchor or _upn_or_none(mailbox)
+        return await self._objects(
+            InboxRule, "Get-InboxRule", {"Mailbox": mailbox}, anchor=anchor or _upn_or_none(mailbox)
         )
-        call = CmdletCall("Get-InboxRule", mailbox, self._exchange.hostname)
-        return [_typed(InboxRule, value, call) for value in result.values]
+
+    async def set_mailbox_type(
+        self, identity: str, *, shared: bool, anchor: str | None = None
+    ) -> InvokeResult:
+        """Set-Mailbox -Type Shared (kept without a licence) or Regular (back to a user's)."""
+        kind = "Shared" if shared else "Regular"
+        return await self.set_mailbox(identity, {"Type": kind}, anchor=anchor)
+
+    async def set_hidden_from_address_lists(
+        self, identity: str, *, hidden: bool, anchor: str | None = None
+    ) -> InvokeResult:
+        """Set-Mailbox -HiddenFromAddressListsEnabled: hide the mailbox from the address book."""
+        params = {"HiddenFromAddressListsEnabled": hidden}
+        return await self.set_mailbox(identity, params, anchor=anchor)
+
+    async def mailbox_permissions(
+        self, identity: str, *, anchor: str | None = None
+    ) -> list[MailboxPermission]:
+        """Get-MailboxPermission: every entry, the owner's own (`NT AUTHORITY\\SELF`) and
+        inherited ones included; `MailboxPermission.is_delegate` picks the granted FullAccess."""
+        return await self._objects(
+            MailboxPermission,
+            "Get-MailboxPermission",
+            {"Identity": identity},
+            anchor=anchor or _upn_or_none(identity),
+        )
+
+    async def add_mailbox_permission(
+        self, identity: str, user: str, *, auto_mapping: bool, anchor: str | None = None
+    ) -> InvokeResult:
+        """Add-MailboxPermission: FullAccess for `user`; `auto_mapping` opens the mailbox in
+        their Outlook by itself."""
+        params = {
+            "Identity": identity,
+            "User": user,
+            "AccessRights": ["FullAccess"],
+            "InheritanceType": "All",
+            "AutoMapping": auto_mapping,
+        }
+        return await self.invoke(
+            "Add-MailboxPermission", params, anchor=anchor or _upn_or_none(identity)
+        )
+
+    async def remove_mailbox_permission(
+        self, identity: str, user: str, *, anchor: str | None = None
+    ) -> InvokeResult:
+        """Remove-MailboxPermission: `user`'s FullAccess; when there was none Exchange answers
+        with a warning, not an error."""
+        params = {
+            "Identity": identity,
+            "User": user,
+            "AccessRights": ["FullAccess"],
+            "InheritanceType": "All",
+            **_NO_CONFIRM,
+        }
+        return await self.invoke(
+            "Remove-MailboxPermission", params, anchor=anchor or _upn_or_none(identity)
+        )
+
+    async def mobile_devices(
+        self, mailbox: str, *, anchor: str | None = None
+    ) -> list[MobileDevice]:
+        """Get-MobileDevice -Mailbox: the phones and apps syncing the mailbox."""
+        return await self._objects(
+            MobileDevice,
+            "Get-MobileDevice",
+            {"Mailbox": mailbox},
+            anchor=anchor or _upn_or_none(mailbox),
+        )
+
+    async def remove_mobile_device(
+        self, identity: str, *, anchor: str | None = None
+    ) -> InvokeResult:
+        """Remove-MobileDevice: the partnership named by `MobileDevice.identity` (the phone
+        must sync again from scratch; its data is not wiped). `anchor` is the owner's UPN."""
+        params = {"Identity": identity, **_NO_CONFIRM}
+        return await self.invoke("Remove-MobileDevice", params, anchor=anchor)
+
+    async def disable_inbox_rule(
+        self, mailbox: str, rule_identity: str, *, anchor: str | None = None
+    ) -> InvokeResult:
+        """Disable-InboxRule: the rule stays, and runs no more (`InboxRule.identity`)."""
+        return await self._toggle_rule("Disable-InboxRule", mailbox, rule_identity, anchor)
+
+    async def enable_inbox_rule(
+        self, mailbox: str, rule_identity: str, *, anchor: str | None = None
+    ) -> InvokeResult:
+        """Enable-InboxRule: undoes `disable_inbox_rule`."""
+        return await self._toggle_rule("Enable-InboxRule", mailbox, rule_identity, anchor)
+
+    async def recipient(self, identity: str) -> Recipient:
+        """Get-Recipient -Identity: a mailbox or group; `RemoteNotFound` when there is none."""
+        return await self._one(Recipient, "Get-Recipient", {"Identity": identity}, anchor=None)
+
+    async def distribution_groups_of(self, member: str) -> list[Recipient]:
+        """The distribution lists and mail-enabled security groups `member` belongs to
+        (directly; membership through a nested group is not followed).
+
+        Exchange has no memberOf cmdlet. `Members` is a filterable property of Get-Recipient
+        (learn.microsoft.com, "Filterable properties for the Filter parameter") whose value is
+        a DistinguishedName, so this reads the member's DN and asks, as CIPP does, for
+        `Get-Recipient -Filter "Members -eq '<DN>'"`, limited to the two group kinds Exchange
+        manages. Microsoft 365 groups are left to Graph.
+        """
+        dn = (await self.recipient(member)).distinguished_name
+        # OPATH strings are single-quoted; a quote inside (O'Brien) is doubled.
+        quoted = dn.replace("'", "''")
+        params = {
+            "Filter": f"Members -eq '{quoted}'",
+            "RecipientTypeDetails": list(_MAIL_GROUP_TYPES),
+        }
+        return await self._objects(Recipient, "Get-Recipient", params, anchor=None)
+
+    async def add_distribution_group_member(self, group: str, member: str) -> InvokeResult:
+        """Add-DistributionGroupMember; undoes `remove_distribution_group_member`."""
+        return await self._group_member("Add-DistributionGroupMember", group, member)
+
+    async def remove_distribution_group_member(self, group: str, member: str) -> InvokeResult:
+        """Remove-DistributionGroupMember; a member who is not one is refused (`Rejected`,
+        MemberNotFoundException)."""
+        return await self._group_member("Remove-DistributionGroupMember", group, member)
+
+    async def calendar_folder(self, mailbox: str, *, anchor: str | None = None) -> MailboxFolder:
+        """The mailbox's calendar: its name is in the mailbox's language ("Kalender"), so it
+        is read, never assumed (Get-MailboxFolderStatistics -FolderScope Calendar)."""
+        params = {"Identity": mailbox, "FolderScope": "Calendar"}
+        folders = await self._objects(
+            MailboxFolder,
+            "Get-MailboxFolderStatistics",
+            params,
+            anchor=anchor or _upn_or_none(mailbox),
+        )
+        calendar = next((f for f in folders if f.folder_type == "Calendar"), None)
+        if calendar is None or not calendar.name:
+            raise IntegrationError(
+                f"Exchange Online shows no calendar folder in the mailbox {mailbox!r}.",
+                service=SERVICE,
+                host=self._exchange.hostname,
+            )
+        return calendar
+
+    async def calendar_permissions(
+        self, mailbox: str, *, folder: str | None = None, anchor: str | None = None
+    ) -> list[FolderPermission]:
+        """Who may open the calendar (Get-MailboxFolderPermission), without the Default and
+        Anonymous entries every folder has. `folder` is `calendar_folder(...).name` if known."""
+        name = folder or (await self.calendar_folder(mailbox, anchor=anchor)).name
+        entries = await self._objects(
+            FolderPermission,
+            "Get-MailboxFolderPermission",
+            {"Identity": _folder_path(mailbox, name)},
+            anchor=anchor or _upn_or_none(mailbox),
+        )
+        return [e for e in entries if not e.is_default_or_anonymous]
+
+    async def add_calendar_permission(
+        self,
+        mailbox: str,
+        user: str,
+        access_rights: str | Sequence[str],
+        *,
+        folder: str | None = None,
+        anchor: str | None = None,
+    ) -> InvokeResult:
+        """Add-MailboxFolderPermission on the calendar: a role (Editor, Reviewer, ...) or
+        rights for `user`; undoes `remove_calendar_permission`."""
+        name = folder or (await self.calendar_folder(mailbox, anchor=anchor)).name
+        rights = [access_rights] if isinstance(access_rights, str) else list(access_rights)
+        params = {"Identity": _folder_path(mailbox, name), "User": user, "AccessRights": rights}
+        return await self.invoke(
+            "Add-MailboxFolderPermission", params, anchor=anchor or _upn_or_none(mailbox)
+        )
+
+    async def remove_calendar_permission(
+        self, mailbox: str, user: str, *, folder: str | None = None, anchor: str | None = None
+    ) -> InvokeResult:
+        """Remove-MailboxFolderPermission on the calendar; a user without an entry is refused
+        (`Rejected`, UserNotFoundInPermissionEntryException)."""
+        name = folder or (await self.calendar_folder(mailbox, anchor=anchor)).name
+        params = {"Identity": _folder_path(mailbox, name), "User": user, **_NO_CONFIRM}
+        return await self.invoke(
+            "Remove-MailboxFolderPermission", params, anchor=anchor or _upn_or_none(mailbox)
+        )
+
+    async def _objects(
+        self,
+        model: type[_M],
+        cmdlet: str,
+        params: Mapping[str, Any],
+        *,
+        anchor: str | None,
+    ) -> list[_M]:
+        result = await self.invoke(cmdlet, params, anchor=anchor)
+        call = CmdletCall(cmdlet, _label(params), self._exchange.hostname)
+        return [_typed(model, value, call) for value in result.values]
+
+    async def _one(
+        self,
+        model: type[_M],
+        cmdlet: str,
+        params: Mapping[str, Any],
+        *,
+        anchor: str | None,
+    ) -> _M:
+        found = await self._objects(model, cmdlet, params, anchor=anchor)
+        if len(found) != 1:
+            call = CmdletCall(cmdlet, _label(params), self._exchange.hostname)
+            raise IntegrationError(
+                f"Exchange Online answered {call.label} with {len(found)} objects instead of "
+                "one. Use the full address.",
+                service=SERVICE,
+                host=call.host,
+            )
+        return found[0]
+
+    async def _toggle_rule(
+        self, cmdlet: str, mailbox: str, rule_identity: str, anchor: str | None
+    ) -> InvokeResult:
+        params = {"Identity": rule_identity, "Mailbox": mailbox, **_NO_CONFIRM}
+        return await self.invoke(cmdlet, params, anchor=anchor or _upn_or_none(mailbox))
+
+    async def _group_member(self, cmdlet: str, group: str, member: str) -> InvokeResult:
+        # The app manages no group (ManagedBy): without the bypass Exchange refuses.
+        params: dict[str, Any] = {
+            "Identity": group,
+            "Member": member,
+            "BypassSecurityGroupManagerCheck": True,
+        }
+        if cmdlet.startswith("Remove-"):
+            params.update(_NO_CONFIRM)
+        return await self.invoke(cmdlet, params, anchor=None)
 
     def _anchor(self, upn: str | None) -> str:
         if upn and "@" in upn:
@@ -267,6 +501,15 @@ class ExchangeClient:
 
 def _upn_or_none(identity: str) -> str | None:
     return identity if "@" in identity else None
+
+
+def _label(params: Mapping[str, Any]) -> str:
+    return str(params.get("Identity") or params.get("Mailbox") or params.get("Filter") or "")
+
+
+def _folder_path(mailbox: str, folder: str) -> str:
+    """`mailbox:\\folder`, how the folder cmdlets name a mailbox's folder."""
+    return f"{mailbox}:\\{folder}"
 
 
 def _values(page: Mapping[str, Any], call: CmdletCall) -> list[dict[str, Any]]:

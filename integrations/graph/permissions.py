@@ -11,7 +11,8 @@ user-update-mailboxsettings, user-get-mailboxsettings, mailfolder-list-messageru
 messagerule-update, directory-deleteditems-restore,
 user-delete, directory-deleteditems-list, group-list, group-post-members, user-post-manager,
 organization-list, rbacapplication-list-roleeligibilityschedules,
-rbacapplication-list-roledefinitions, *authenticationmethod-delete,
+rbacapplication-list-roledefinitions, *authenticationmethod-delete, group-list-owners,
+group-post-owners, group-delete-owners, user-list-ownedobjects, drive-get,
 temporaryaccesspassauthenticationmethodconfiguration-get;
 User.DeleteRestore.All per What's new, January 2025).
 """
@@ -165,6 +166,18 @@ _TABLE = (
     _row("GET", "/groups", "GroupMember.Read.All", *_GROUP_READ),
     _row("GET", "/groups/{id}", "GroupMember.Read.All", *_GROUP_READ),
     _row("GET", "/groups/{id}/members", "GroupMember.Read.All", *_GROUP_READ),
+    _row("GET", "/groups/{id}/owners", "GroupMember.Read.All", *_GROUP_READ),
+    _row("POST", "/groups/{id}/owners/$ref", "Group.ReadWrite.All", *_DIRECTORY_WRITE),
+    _row("DELETE", "/groups/{id}/owners/{id}/$ref", "Group.ReadWrite.All", *_DIRECTORY_WRITE),
+    _row("GET", "/users/{id}/ownedObjects", "User.Read.All", *_USER_READ),
+    _row(
+        "GET",
+        "/users/{id}/drive",
+        "Files.Read.All",
+        "Files.ReadWrite.All",
+        "Sites.Read.All",
+        "Sites.ReadWrite.All",
+    ),
     _row("PUT", "/users/{id}/manager/$ref", "User.ReadWrite.All", *_DIRECTORY_WRITE),
     _row("GET", "/organization", "Organization.Read.All", *_ORGANIZATION_READ),
     _row(

@@ -3,8 +3,6 @@ answers, paging, retries, and every failure mapped to a clear error."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-
 import httpx
 import pytest
 
@@ -16,54 +14,16 @@ from core.errors import (
     RemoteNotFound,
     Throttled,
 )
-from integrations.exchange import SYSTEM_MAILBOX, ExchangeClient, ExchangeEndpoint
-from integrations.graph import AppCredentials, CloudEndpoints
+from integrations.exchange import SYSTEM_MAILBOX, ExchangeEndpoint
 from integrations.outbound import RetryPolicy, create_http_client
 from integrations.outbound.trace import traced_writes
 from sandbox import Fault, Sandbox
 from sandbox.recording import RecordedRequest
 
+from .conftest import ClientFactory
+
 MEGAN = "megan.bowen@contoso.com"
 FAST = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.05, budget=1.0)
-
-ClientFactory = Callable[..., ExchangeClient]
-
-
-@pytest.fixture
-async def http(sandbox: Sandbox) -> AsyncIterator[httpx.AsyncClient]:
-    client = create_http_client(sandbox.ca_file)
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-async def exchange(sandbox: Sandbox, http: httpx.AsyncClient) -> AsyncIterator[ClientFactory]:
-    made: list[ExchangeClient] = []
-
-    def make(
-        *,
-        endpoint: ExchangeEndpoint | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        **options: object,
-    ) -> ExchangeClient:
-        tenant = sandbox.tenant("contoso")
-        credentials = AppCredentials(
-            tenant.tenant_id, tenant.client_id, client_secret=tenant.client_secret
-        )
-        client = ExchangeClient(
-            http_client or http,
-            credentials,
-            CloudEndpoints(sandbox.url, sandbox.url),
-            endpoint or ExchangeEndpoint(sandbox.url, resource="https://outlook.office365.com"),
-            ca_bundle=sandbox.ca_file,
-            **options,  # type: ignore[arg-type]
-        )
-        made.append(client)
-        return client
-
-    yield make
-    for client in made:
-        await client.aclose()
 
 
 def _invokes(sandbox: Sandbox) -> list[RecordedRequest]:
