@@ -19,11 +19,13 @@ from sandbox.graph import (
     api_authentication,
     api_deleted,
     api_directory,
+    api_drive,
     api_groups,
     api_licenses,
     api_mailbox,
     api_manager,
     api_methods,
+    api_owners,
     api_roles,
     api_service_principals,
     api_users,
@@ -32,6 +34,7 @@ from sandbox.graph.batch import BatchEndpoint
 from sandbox.graph.call import Route
 from sandbox.graph.endpoint import VERSIONS, GraphEndpoint, error_result, to_response, unresolved
 from sandbox.login import endpoints as login
+from sandbox.sharepoint import admin_api as sharepoint
 
 from .recording import RecordedRequest, safe_headers
 from .state import BODY, CLIENT_REQUEST_ID, REQUEST_ID, STATE, TENANT_NAME, SandboxState
@@ -51,6 +54,8 @@ ROUTES: tuple[Route, ...] = (
     *api_manager.ROUTES,
     *api_methods.ROUTES,
     *api_mailbox.ROUTES,
+    *api_owners.ROUTES,
+    *api_drive.ROUTES,
 )
 
 
@@ -65,6 +70,7 @@ def build_app(state: SandboxState) -> web.Application:
                 app.router.add_route(route.method, f"/{version}{route.path}", endpoint.serve)
     app.router.add_routes(login.routes())
     app.router.add_routes(exchange.routes())
+    app.router.add_routes(sharepoint.routes())
     return app
 
 

@@ -83,6 +83,9 @@ class Group:
     """Synced from on-premises AD: its members are managed there."""
     membership_rule: str | None = None
     """Set for dynamic groups (`groupTypes` holds "DynamicMembership")."""
+    owner_ids: frozenset[str] = frozenset()
+    resource_provisioning_options: tuple[str, ...] = ()
+    """("Team",) for a Microsoft 365 group with a team (group.md)."""
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,9 @@ class Directory:
     deleted_users: dict[str, DeletedUser] = field(default_factory=dict)
     """Deleted items (users), by object id; purged 30 days after deletion."""
     tap_policy: TapPolicy = field(default_factory=TapPolicy)
+    site_admins: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Site collection administrators added through SharePoint's admin API, by lower-case site
+    URL (login names lower-case); a OneDrive's own user is its administrator without a row."""
     street: str = "1 Microsoft Way"
     city: str = "Redmond"
     country_code: str = "US"

@@ -108,10 +108,18 @@ class Sandbox:
         return tenant
 
     def mint_token(
-        self, tenant: str, *, audience: str = "https://graph.microsoft.com", lifetime: int = 3599
+        self,
+        tenant: str,
+        *,
+        audience: str = "https://graph.microsoft.com",
+        lifetime: int = 3599,
+        certificate: bool = False,
     ) -> str:
-        """An access token as the login endpoint would issue it; a negative lifetime is expired."""
-        return self._state.tokens.issue(self.tenant(tenant), audience, lifetime)
+        """An access token as the login endpoint would issue it; a negative lifetime is expired;
+        `certificate`: as if the app signed in with a certificate instead of its secret."""
+        return self._state.tokens.issue(
+            self.tenant(tenant), audience, lifetime, certificate=certificate
+        )
 
 
 def seeded_tenants(options: SandboxOptions, started: datetime) -> dict[str, SandboxTenant]:

@@ -59,6 +59,10 @@ DEFAULT_PERMISSIONS = frozenset(
         "MailboxSettings.Read",
         "MailboxSettings.ReadWrite",
         "Exchange.ManageAsApp",
+        # Offboarding: group owners (read and change), OneDrive, SharePoint's admin API.
+        "Group.ReadWrite.All",
+        "Files.Read.All",
+        "Sites.FullControl.All",
     }
 )
 # A tenant set up before Deskhand offered /tap, /mfa and /edit-user (Fabrikam): what
@@ -109,6 +113,17 @@ class SandboxTenant:
     @property
     def service_principal_id(self) -> str:
         return object_id(self.name, "servicePrincipal", "deskhand")
+
+    @property
+    def sharepoint_name(self) -> str:
+        """The tenant's SharePoint name: its initial domain's first label (`contoso`)."""
+        initial = next((d.id for d in self.directory.domains if d.is_initial), self.domain)
+        return initial.split(".", 1)[0]
+
+    @property
+    def sharepoint_admin(self) -> str:
+        """SharePoint's admin host, the audience of tokens for its admin API."""
+        return f"https://{self.sharepoint_name}-admin.sharepoint.com"
 
     def grant(self, permission: str, when: datetime) -> None:
         """Admin consent to one more permission at `when`: tokens issued before lack it."""

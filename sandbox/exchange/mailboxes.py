@@ -1,7 +1,8 @@
-"""Exchange Online mailboxes of a sandbox tenant: forwarding, automatic replies, inbox rules.
+"""Exchange Online mailboxes of a sandbox tenant: forwarding, automatic replies, inbox rules,
+delegates (FullAccess and calendar), mobile devices, visibility in the address lists.
 
 Graph (`mailboxSettings`, `messageRules`) and the Exchange admin API (`Get-Mailbox`,
-`Set-Mailbox`, `Get-InboxRule`) read and change the same records here, as they do the same
+`Set-Mailbox`, `Get-InboxRule`, ...) read and change the same records here, as they do the same
 mailbox at Microsoft. A user has a mailbox when a licence of theirs carries an Exchange Online
 service plan, or when it is one of the tenant's shared mailboxes (which need no licence).
 """
@@ -16,8 +17,11 @@ from sandbox.model import Directory, User
 
 __all__ = [
     "AutoReplies",
+    "Delegate",
     "ExchangeOrg",
+    "FolderGrant",
     "MailboxState",
+    "MobileDevice",
     "Recipient",
     "Rule",
     "seed_contoso_mailboxes",
@@ -63,6 +67,35 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Delegate:
+    """A FullAccess permission on the mailbox (Add-MailboxPermission)."""
+
+    user_id: str
+    auto_mapping: bool = True
+
+
+@dataclass(frozen=True)
+class FolderGrant:
+    """A permission entry on the mailbox's calendar folder for one user."""
+
+    user_id: str
+    access_rights: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MobileDevice:
+    """An Exchange ActiveSync partnership; `guid` is its object id, `first_sync` ISO 8601."""
+
+    guid: str
+    device_id: str
+    device_type: str
+    device_model: str
+    friendly_name: str
+    device_os: str
+    first_sync: str
+
+
+@dataclass(frozen=True)
 class MailboxState:
     forwarding_smtp_address: str | None = None
     """As Exchange stores it: `smtp:someone@example.com`."""
@@ -71,6 +104,15 @@ class MailboxState:
     deliver_and_forward: bool = False
     auto_replies: AutoReplies = AutoReplies()
     rules: tuple[Rule, ...] = ()
+    hidden: bool = False
+    """HiddenFromAddressListsEnabled."""
+    full_access: tuple[Delegate, ...] = ()
+    calendar_name: str = "Calendar"
+    """The calendar folder's name, in the mailbox's language."""
+    calendar: tuple[FolderGrant, ...] = ()
+    """Who besides Default and Anonymous (always present, AvailabilityOnly and None) may open
+    the calendar."""
+    devices: tuple[MobileDevice, ...] = ()
 
 
 @dataclass
@@ -115,7 +157,9 @@ def _rule(user: User, number: int, name: str, **fields: Any) -> Rule:
 def seed_contoso_mailboxes(directory: Directory, org: ExchangeOrg) -> None:
     """The demo's mailboxes worth a look: reception is shared; megan.bowen forwards everything
     outside (a compromised-account pattern) and redirects invoices with a rule; adele.vance
-    forwards a partner's mail to alex.wilber; lynne.robbins forwards to adele and keeps a copy."""
+    forwards a partner's mail to alex.wilber, syncs two phones, lets megan.bowen open her
+    mailbox and alex.wilber edit her calendar (what offboarding her takes apart); lynne.robbins
+    forwards to adele and keeps a copy."""
 
     def user(key: str) -> User:
         found = directory.find_user(f"{key}@contoso.com")
@@ -157,9 +201,35 @@ def seed_contoso_mailboxes(directory: Directory, org: ExchangeOrg) -> None:
                     forward_to=((alex.display_name, alex.user_principal_name),),
                 ),
             ),
+            full_access=(Delegate(megan.id),),
+            calendar=(FolderGrant(alex.id, ("Editor",)),),
+            devices=_adele_devices(),
         ),
     )
     org.put(
         lynne.id,
         MailboxState(forwarding_address=adele.id, deliver_and_forward=True),
+    )
+
+
+def _adele_devices() -> tuple[MobileDevice, ...]:
+    return (
+        MobileDevice(
+            guid="5b0b8e43-7f3c-4c8a-9d53-1f0c9a7e2b11",
+            device_id="F3A1C9D27B6E4F0A8C1D2E3F4A5B6C7D",
+            device_type="iPhone",
+            device_model="iPhone15C2",
+            friendly_name="Adele's iPhone",
+            device_os="iOS 17.4.1 21E236",
+            first_sync="2025-02-11T08:14:32Z",
+        ),
+        MobileDevice(
+            guid="9e4d2a61-3b8f-4e27-a0c5-6d7e8f901234",
+            device_id="HX1B2C3D4E5F60718293A4B5C6D7E8F9",
+            device_type="Outlook",
+            device_model="Outlook for Android",
+            friendly_name="Pixel 8",
+            device_os="Android 14.0.0",
+            first_sync="2025-06-30T17:02:09Z",
+        ),
     )

@@ -23,7 +23,7 @@ from .entities import group_json
 from .errors import bad_request, not_found
 from .query import filtered_page
 
-__all__ = ["GROUP_READ", "ROUTES", "find_group"]
+__all__ = ["GROUP_READ", "ROUTES", "find_group", "referenced_user"]
 
 # group-list.md / group-get.md: application permissions that read groups.
 GROUP_READ = (
@@ -93,7 +93,7 @@ def _check_writable(call: GraphCall, group: Group) -> None:
         )
 
 
-def _member_from_reference(call: GraphCall) -> User:
+def referenced_user(call: GraphCall) -> User:
     body = call.body
     reference = body.get("@odata.id") if isinstance(body, dict) else None
     if not isinstance(reference, str) or not reference:
@@ -114,7 +114,7 @@ async def add_member(call: GraphCall) -> GraphResult:
     """204 No Content; 400 when already a member, 404 when the object does not exist."""
     group = find_group(call)
     _check_writable(call, group)
-    user = _member_from_reference(call)
+    user = referenced_user(call)
     if user.id in group.member_ids:
         raise bad_request(
             "One or more added object references already exist for the following modified "

@@ -169,6 +169,7 @@ def group_json(group: Group) -> dict[str, Any]:
         "membershipRule": group.membership_rule,
         "membershipRuleProcessingState": "On" if group.membership_rule else None,
         "onPremisesSyncEnabled": True if group.on_premises_sync else None,
+        "resourceProvisioningOptions": list(group.resource_provisioning_options),
         "securityEnabled": group.security_enabled,
         "visibility": "Private" if unified else None,
     }

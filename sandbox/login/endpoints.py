@@ -148,10 +148,10 @@ async def token(request: web.Request) -> web.Response:
         if failed := await _fault(request, tenant):
             return failed
         audience = _check_request(state, tenant, form)
-        _check_credential(state, tenant, form)
+        certificate = _check_credential(state, tenant, form)
     except LoginError as error:
         return _error_response(request, error)
-    access_token = state.tokens.issue(tenant, audience)
+    access_token = state.tokens.issue(tenant, audience, certificate=certificate)
     return web.json_response(
         {
             "token_type": "Bearer",
@@ -197,7 +197,7 @@ def _check_request(state: SandboxState, tenant: SandboxTenant, form: dict[str, s
             "(application ID URI).",
         )
     resource = scopes[0].removesuffix("/.default")
-    if resource not in (*GRAPH_AUDIENCES, state.base_url, _EXCHANGE):
+    if resource not in (*GRAPH_AUDIENCES, state.base_url, _EXCHANGE, tenant.sharepoint_admin):
         raise LoginError(
             400,
             "invalid_resource",
@@ -210,7 +210,8 @@ def _check_request(state: SandboxState, tenant: SandboxTenant, form: dict[str, s
     return resource
 
 
-def _check_credential(state: SandboxState, tenant: SandboxTenant, form: dict[str, str]) -> None:
+def _check_credential(state: SandboxState, tenant: SandboxTenant, form: dict[str, str]) -> bool:
+    """True when the app proved itself with a certificate, False with a client secret."""
     if secret := form.get("client_secret"):
         if not hmac.compare_digest(secret.encode(), tenant.client_secret.encode()):
             raise LoginError(
@@ -221,10 +222,10 @@ def _check_credential(state: SandboxState, tenant: SandboxTenant, form: dict[str
                 f"the client secret value, not the client secret ID, for a secret added to app "
                 f"'{tenant.client_id}'.",
             )
-        return
+        return False
     if form.get("client_assertion_type") == _ASSERTION_TYPE and form.get("client_assertion"):
         _check_assertion(state, tenant, form["client_assertion"])
-        return
+        return True
     raise LoginError(
         401,
         "invalid_client",

@@ -40,7 +40,15 @@ class TokenAuthority:
     """Issue random strings and keep their claims here, instead of signed JWTs."""
     _opaque_claims: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
-    def issue(self, tenant: SandboxTenant, audience: str, lifetime: int = _LIFETIME) -> str:
+    def issue(
+        self,
+        tenant: SandboxTenant,
+        audience: str,
+        lifetime: int = _LIFETIME,
+        *,
+        certificate: bool = False,
+    ) -> str:
+        """`certificate`: the app proved itself with a certificate, not a client secret."""
         now = int(time.time())
         claims = {
             "aud": audience,
@@ -50,6 +58,9 @@ class TokenAuthority:
             "exp": now + lifetime,
             "tid": tenant.tenant_id,
             "appid": tenant.client_id,
+            # How the app authenticated (access-token-claims-reference.md): 1 a client
+            # secret, 2 a certificate. SharePoint refuses app-only tokens with 1.
+            "appidacr": "2" if certificate else "1",
             "azp": tenant.client_id,
             "oid": tenant.service_principal_id,
             "sub": tenant.service_principal_id,

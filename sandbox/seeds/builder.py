@@ -70,6 +70,8 @@ class GroupSpec:
     members: tuple[str, ...]
     description: str = ""
     role_assignable: bool = False
+    owners: tuple[str, ...] = ()
+    team: bool = False
 
 
 _GROUP_FLAGS = {  # mailEnabled, securityEnabled, groupTypes
@@ -149,6 +151,8 @@ class TenantBuilder:
             created=self.now - timedelta(days=900),
             member_ids=frozenset(self.id("user", key) for key in spec.members),
             is_assignable_to_role=spec.role_assignable,
+            owner_ids=frozenset(self.id("user", key) for key in spec.owners),
+            resource_provisioning_options=("Team",) if spec.team else (),
         )
 
     def assign_role(self, person_key: str, role_name: str, *, kind: str = "user") -> None:

@@ -315,6 +315,7 @@ CONTOSO_GROUPS = (
         "m365",
         ALL_STAFF,
         "This is the default group for everyone in the network",
+        owners=("admin",),
     ),
     GroupSpec(
         "salesandmarketing",
@@ -329,8 +330,16 @@ CONTOSO_GROUPS = (
             "christie.cline",
             "lynne.robbins",
         ),
+        owners=("miriam.graham", "adele.vance"),
+        team=True,
     ),
-    GroupSpec("sg-finance", "SG-Finance", "security", ("irvin.sayers", "pradeep.gupta")),
+    GroupSpec(
+        "sg-finance",
+        "SG-Finance",
+        "security",
+        ("irvin.sayers", "pradeep.gupta"),
+        owners=("irvin.sayers",),
+    ),
     GroupSpec(
         "sg-mfa-excluded",
         "SG-MFA-Excluded",
@@ -354,6 +363,13 @@ CONTOSO_GROUPS = (
         "Contoso Announcements",
         "distribution",
         ("patti.fernandez", "nestor.wilke", "miriam.graham", "adele.vance"),
+    ),
+    GroupSpec(
+        "salesleads",
+        "Sales Leads",
+        "mail-security",
+        ("adele.vance", "miriam.graham"),
+        "Sales leads: mail and access to the sales share",
     ),
 )
 

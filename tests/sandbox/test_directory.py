@@ -35,6 +35,7 @@ async def test_member_of_lists_every_group_kind_and_directory_roles(
         ("All Company", True, False, ("Unified",)),
         ("Sales and Marketing", True, False, ("Unified",)),
         ("Contoso Announcements", True, False, ()),
+        ("Sales Leads", True, True, ()),
     }
     roles = [o for o in admin if o["@odata.type"] == "#microsoft.graph.directoryRole"]
     assert [(r["displayName"], r["roleTemplateId"]) for r in roles] == [

@@ -1,0 +1,1 @@
+"""SharePoint Online's admin API, as the sandbox serves it."""
