@@ -20,6 +20,7 @@ from commands.kit.steps import Step, StepContext, StepResult
 from commands.offboard_effects import SYNC_UNDONE, chosen, onedrive_blocked
 from commands.password import generate_password
 from commands.queries.auth_methods import read_methods, removal_order
+from commands.queries.group_rules import direct_groups
 from commands.queries.offboarding import GroupFacts, Snapshot, calendar_folder, calendar_permissions
 from core.errors import RemoteNotFound, UserError
 
@@ -185,7 +186,7 @@ async def remove_devices(upn: str, step: StepContext) -> StepResult:
     if not ids:
         return StepResult("no mobile device was left", skipped=True)
     for device in ids:
-        params = {"Identity": device, "Confirm": False}
+        params = {"Identity": device}
         await step.command.exchange.invoke("Remove-MobileDevice", params, anchor=upn)
     return StepResult(f"removed {len(ids)} mobile devices")
 
@@ -256,7 +257,7 @@ async def remove_delegates(upn: str, step: StepContext) -> StepResult:
         return StepResult("no calendar delegate was left", skipped=True)
     folder = await calendar_folder(step.command, upn)
     for user, _rights in delegates:
-        params = {"Identity": folder, "User": user, "Confirm": False}
+        params = {"Identity": folder, "User": user}
         await step.command.exchange.invoke("Remove-MailboxFolderPermission", params, anchor=upn)
     names = ", ".join(user for user, _ in delegates)
     return StepResult(f"removed {names}", undo={"delegates": [list(d) for d in delegates]})
@@ -283,11 +284,11 @@ async def leave_group(user: str, upn: str, group: GroupFacts, step: StepContext)
 async def _leave(ctx: CommandContext, user: str, upn: str, group: GroupFacts) -> bool:
     """True when a membership was removed now; False when it was already gone."""
     if group.via == "exchange":
-        listed = await ctx.exchange.invoke("Get-DistributionGroupMember", {"Identity": group.id})
-        if not any(str(m.get("ExternalDirectoryObjectId")) == user for m in listed.values):
+        # Exchange's members are the directory's: Graph's memberOf says whether one is left.
+        if group.id not in {g.id for g in await direct_groups(ctx, user)}:
             return False
         params = {"Identity": group.id, "Member": upn, "BypassSecurityGroupManagerCheck": True}
-        await ctx.exchange.invoke("Remove-DistributionGroupMember", {**params, "Confirm": False})
+        await ctx.exchange.invoke("Remove-DistributionGroupMember", params)
         return True
     try:
         await ctx.graph.request("DELETE", f"/groups/{group.id}/members/{user}/$ref")

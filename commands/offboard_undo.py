@@ -80,7 +80,7 @@ async def _forwarding(ctx: CommandContext, undo: Mapping[str, Any]) -> str:
 
 async def _ungrant(ctx: CommandContext, undo: Mapping[str, Any]) -> str:
     user = str(undo.get("grantee") or "")
-    params = {"Identity": _upn(undo), "User": user, "AccessRights": "FullAccess", "Confirm": False}
+    params = {"Identity": _upn(undo), "User": user, "AccessRights": "FullAccess"}
     await ctx.exchange.invoke("Remove-MailboxPermission", params, anchor=_upn(undo))
     return f"full access of {user} taken back"
 
