@@ -44,6 +44,7 @@ from bot.config.slack import SLACK_ENVIRONMENT, SlackSettings
 from bot.config.teams import TEAMS_ENVIRONMENT, TeamsSettings
 from bot.config.tenant import SECRET_KEYS, TenantSettings, secret_advice
 from bot.pipeline.access import ALL_TENANTS
+from commands.kit.offboarding import OffboardDefaults
 from commands.kit.registry import Role
 from core.errors import ConfigurationError
 
@@ -133,6 +134,8 @@ class Settings(BaseSettings):
     grants: list[GrantSettings] = Field(default_factory=list)
     approvals: ApprovalSettings = Field(default_factory=ApprovalSettings)
     audit: AuditPostSettings = Field(default_factory=AuditPostSettings)
+    offboard: OffboardDefaults = Field(default_factory=OffboardDefaults)
+    """/offboard's defaults; a tenant's own `[tenants.NAME.offboard]` overrides keys of it."""
 
     @classmethod
     def settings_customise_sources(
@@ -239,6 +242,13 @@ class Settings(BaseSettings):
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+    def offboard_for(self, tenant: str) -> OffboardDefaults:
+        """The tenant's /offboard defaults: `[offboard]` with the keys its own table sets."""
+        settings = self.tenants.get(tenant)
+        if settings is None or settings.offboard is None:
+            return self.offboard
+        return self.offboard.model_copy(update=settings.offboard.model_dump(exclude_unset=True))
 
     @property
     def uses_sandbox(self) -> bool:

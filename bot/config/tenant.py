@@ -18,6 +18,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator, model_validator
 
+from commands.kit.offboarding import OffboardDefaults
 from core.errors import ConfigurationError
 from core.ids import entra_id
 
@@ -88,6 +89,8 @@ class TenantSettings(BaseModel):
     client_secret_env: str | None = None
     certificate_file: Path | None = None
     certificate_env: str | None = None
+    offboard: OffboardDefaults | None = None
+    """`[tenants.NAME.offboard]`: this tenant's /offboard defaults over `[offboard]`."""
 
     @model_validator(mode="before")
     @classmethod

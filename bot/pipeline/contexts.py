@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from bot.config.approvals import ApprovalSettings
 from bot.pipeline.tenants import TenantDirectory
 from commands.kit.context import Approvals, CommandContext, Progress
+from commands.kit.offboarding import OffboardDefaults
 from commands.kit.pacing import Pacing
 from commands.kit.registry import CommandSpec
 from commands.kit.services import AuditReader, GrantBook, GuardBook
@@ -32,6 +33,8 @@ class CommandContexts:
     guards: GuardBook | None = None
     pacing: Pacing = field(default_factory=Pacing)
     """How long executors wait for their changes to show; tests make it instant."""
+    offboard: Callable[[str], OffboardDefaults] = lambda _tenant: OffboardDefaults()
+    """A tenant's /offboard defaults, by tenant name."""
 
     def for_request(
         self,
@@ -66,6 +69,7 @@ class CommandContexts:
             grants=self.grants,
             guards=self.guards,
             pacing=self.pacing,
+            offboard=self.offboard(tenant.name) if tenant else OffboardDefaults(),
             verify_actor=verify_actor,
         )
 
@@ -87,6 +91,7 @@ class CommandContexts:
             private=private,
             protected_accounts=self.protected_accounts(tenant),
             pacing=self.pacing,
+            offboard=self.offboard(tenant.name),
         )
 
     def protected_accounts(self, tenant: TenantInfo | None) -> frozenset[str]:

@@ -185,6 +185,7 @@ async def open_runtime(
             audit_reader=AuditLogReader(store.engine),
             grants=policy,
             guards=guards,
+            offboard=settings.offboard_for,
         )
         notifiers = Notifiers()
         desk = ApprovalDesk(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
+from commands.kit.offboarding import OffboardDefaults
 from commands.kit.pacing import Pacing
 from core.errors import UserError
 from core.identity import Actor, TenantInfo
@@ -113,6 +114,8 @@ class CommandContext:
     """The current tenant's Exchange Online admin API client."""
     pacing: Pacing = field(default_factory=Pacing)
     """How long an executor waits for its change to show when reading it back."""
+    offboard: OffboardDefaults = field(default_factory=OffboardDefaults)
+    """The current tenant's /offboard defaults: what a toggle not given does."""
     verify_actor: Callable[[], Awaitable[None]] = field(default=nothing_to_verify, repr=False)
     """Asks the chat platform afresh whether `actor` may still act; raises AccessDenied if
     not (a deactivated account). The approvals desk calls it before every decision."""
