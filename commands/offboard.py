@@ -47,8 +47,10 @@ PERMISSIONS = (
     "RoleManagement.Read.Directory",  # protected accounts
     EXCHANGE_PERMISSION,
     f"Entra role: {EXCHANGE_ROLE}",
-    "SharePoint: Sites.FullControl.All",
 )
+"""The OneDrive hand-over also needs SharePoint's own application permission
+Sites.FullControl.All (Office 365 SharePoint Online, not Graph) and a certificate credential;
+its step says so when SharePoint refuses, and the rest of the job runs."""
 
 
 def _toggle(name: str, on: bool) -> Any:

@@ -52,6 +52,9 @@ DEFAULT_PERMISSIONS = frozenset(
         "User.ReadUpdate.All",
         "GroupMember.ReadWrite.All",
         "User.ReadWrite.All",
+        # offboard: a leaver's group ownerships, and the address of their OneDrive.
+        "Group.ReadWrite.All",
+        "Files.Read.All",
         # tap, mfa reregister (methods), mfa state (per-user MFA).
         "UserAuthenticationMethod.ReadWrite.All",
         "Policy.ReadWrite.AuthenticationMethod",

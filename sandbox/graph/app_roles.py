@@ -40,6 +40,7 @@ GRAPH = Resource(
         "Directory.Read.All": "7ab1d382-f21e-4acd-a863-ba3e13f7da61",
         "Directory.ReadWrite.All": "19dbc75e-c2e2-444c-a770-ec69d8559fc7",
         "Domain.Read.All": "dbb9058a-0e50-45d7-ae91-66909b5d4664",
+        "Files.Read.All": "01d4889c-1287-42c6-ac1f-5d1e02578ef6",
         "Group.Read.All": "5b567255-7703-4780-807c-7be8301ae99b",
         "Group.ReadWrite.All": "62a82d76-70ea-41e2-9197-370581804d09",
         "GroupMember.Read.All": "98830695-27a2-44f7-8c18-0c3ebc9698f6",
