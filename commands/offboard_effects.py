@@ -7,7 +7,7 @@ back from the plan, `SYNC_UNDONE` names what on-premises AD would undo for a syn
 from __future__ import annotations
 
 from commands.kit.context import CommandContext
-from commands.kit.formatting import first_few
+from commands.kit.formatting import counted, first_few
 from commands.kit.plan import Plan
 from commands.queries.offboarding import GroupFacts, Person, Snapshot
 from commands.queries.targets import Target
@@ -96,7 +96,7 @@ def effects_of(
         )
     if "disable_rules" in on and snapshot.has_mailbox:
         count = len(snapshot.enabled_rules)
-        effects.append(f"Disable {count} inbox rules (kept, not deleted)")
+        effects.append(f"Disable {counted(count, 'inbox rule')} (kept, not deleted)")
     effects += _mailbox_effects(snapshot, on - skip, mailbox_to, notes, forward)
     if "grant_onedrive" in on:
         effects.append(_onedrive(ctx, onedrive_to))
@@ -148,7 +148,8 @@ def _mailbox_effects(
     if "remove_delegates" in on:
         delegates = [f"{user} ({rights})" for user, rights in snapshot.calendar_delegates]
         effects.append(
-            f"Remove {len(delegates)} calendar delegates: {first_few(delegates, _LISTED)}"
+            f"Remove {counted(len(delegates), 'calendar delegate')}: "
+            f"{first_few(delegates, _LISTED)}"
             if delegates
             else "No calendar delegate to remove"
         )
@@ -172,7 +173,7 @@ def _groups(groups: tuple[GroupFacts, ...], manager: Person | None) -> list[str]
         owners = "; ".join(_ownership(g, manager) for g in owned)
         extra = f" (owner of {len(owned)}: {owners})" if owned else ""
         names = first_few([g.name for g in removable], _LISTED)
-        lines.append(f"Remove from {len(removable)} groups: {names}{extra}")
+        lines.append(f"Remove from {counted(len(removable), 'group')}: {names}{extra}")
     else:
         lines.append("No group to remove them from")
     for group in groups:
@@ -183,7 +184,7 @@ def _groups(groups: tuple[GroupFacts, ...], manager: Person | None) -> list[str]
 
 def _ownership(group: GroupFacts, manager: Person | None) -> str:
     if group.other_owners:
-        return f"{group.name}, {len(group.other_owners)} other owners"
+        return f"{group.name}, {counted(len(group.other_owners), 'other owner')}"
     heir = f"(their manager, {manager.label}?)" if manager else ""
     return (
         f"{group.name}, the only owner: Graph refuses to remove a group's last owner, so they "
@@ -194,7 +195,7 @@ def _ownership(group: GroupFacts, manager: Person | None) -> str:
 def _licences(snapshot: Snapshot) -> list[str]:
     direct = [lic.name for lic in snapshot.licences if lic.direct]
     lines = [
-        f"Remove {len(direct)} licences: {', '.join(direct)}"
+        f"Remove {counted(len(direct), 'licence')}: {', '.join(direct)}"
         if direct
         else "No directly assigned licence to remove"
     ]

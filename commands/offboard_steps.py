@@ -15,14 +15,15 @@ from functools import partial
 from typing import Any
 
 from commands.kit.context import CommandContext
+from commands.kit.formatting import counted
 from commands.kit.plan import Plan
 from commands.kit.steps import Step, StepContext, StepResult
 from commands.offboard_effects import SYNC_UNDONE, chosen, onedrive_blocked
 from commands.password import generate_password
-from commands.queries.auth_methods import read_methods, removal_order
+from commands.queries.auth_methods import Method, read_methods, removal_order
 from commands.queries.group_rules import direct_groups
 from commands.queries.offboarding import GroupFacts, Snapshot, calendar_folder, calendar_permissions
-from core.errors import RemoteNotFound, UserError
+from core.errors import Rejected, RemoteNotFound, UserError
 
 __all__ = ["offboard_steps"]
 
@@ -135,16 +136,28 @@ async def reset_password(user: str, upn: str, snapshot: Snapshot, step: StepCont
     )
 
 
+async def _removed(step: StepContext, user: str, method: Method, *, last: bool = False) -> bool:
+    """False for Graph's first refusal of the default method while others remain."""
+    path = f"/users/{user}/authentication/{method.collection}/{method.id}"
+    try:
+        await step.command.graph.request("DELETE", path)
+    except RemoteNotFound:
+        return True  # removed meanwhile
+    except Rejected as error:
+        if error.status == 400 and not last:
+            return False
+        raise
+    return True
+
+
 async def remove_methods(user: str, step: StepContext) -> StepResult:
     methods = removal_order(await read_methods(step.command, user))
     if not methods:
         return StepResult("no authentication method was left", skipped=True)
-    for method in methods:
-        path = f"/users/{user}/authentication/{method.collection}/{method.id}"
-        try:
-            await step.command.graph.request("DELETE", path)
-        except RemoteNotFound:
-            continue  # removed meanwhile
+    refused = [method for method in methods if not await _removed(step, user, method)]
+    for method in refused:  # the default method: Graph takes it only once it is the last
+        if not await _removed(step, user, method, last=True):
+            raise UserError(f"Graph kept {method.label}: remove it in the Entra admin center.")
     return StepResult(f"removed {len(methods)}: {', '.join(m.label for m in methods)}")
 
 
@@ -156,7 +169,7 @@ async def disable_rules(user: str, step: StepContext) -> StepResult:
         return StepResult("no inbox rule was on", skipped=True)
     for rule in enabled:
         await step.command.graph.request("PATCH", f"{path}/{rule}", json={"isEnabled": False})
-    return StepResult(f"disabled {len(enabled)} inbox rules", undo={"rules": enabled})
+    return StepResult(f"disabled {counted(len(enabled), 'inbox rule')}", undo={"rules": enabled})
 
 
 async def _mailbox(ctx: CommandContext, upn: str) -> dict[str, Any]:
@@ -188,7 +201,7 @@ async def remove_devices(upn: str, step: StepContext) -> StepResult:
     for device in ids:
         params = {"Identity": device}
         await step.command.exchange.invoke("Remove-MobileDevice", params, anchor=upn)
-    return StepResult(f"removed {len(ids)} mobile devices")
+    return StepResult(f"removed {counted(len(ids), 'mobile device')}")
 
 
 async def set_ooo(user: str, text: str, step: StepContext) -> StepResult:
@@ -311,4 +324,4 @@ async def remove_licences(user: str, planned: tuple[str, ...], step: StepContext
         return StepResult("no directly assigned licence was left", skipped=True)
     body = {"addLicenses": [], "removeLicenses": left}
     await step.command.graph.request("POST", f"/users/{user}/assignLicense", json=body)
-    return StepResult(f"removed {len(left)} licences", undo={"skus": left})
+    return StepResult(f"removed {counted(len(left), 'licence')}", undo={"skus": left})

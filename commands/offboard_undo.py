@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from commands.kit.context import CommandContext
+from commands.kit.formatting import counted
 from commands.queries.group_rules import member_reference
 from commands.queries.offboarding import calendar_folder
 
@@ -57,7 +58,7 @@ async def _relicense(ctx: CommandContext, undo: Mapping[str, Any]) -> str:
         "removeLicenses": [],
     }
     await ctx.graph.request("POST", f"/users/{_user(undo)}/assignLicense", json=body)
-    return f"{len(skus)} licences assigned again"
+    return f"{counted(len(skus), 'licence')} assigned again"
 
 
 async def _unshare(ctx: CommandContext, undo: Mapping[str, Any]) -> str:
@@ -101,7 +102,7 @@ async def _rules(ctx: CommandContext, undo: Mapping[str, Any]) -> str:
     rules = [str(rule) for rule in undo.get("rules") or ()]
     for rule in rules:
         await ctx.graph.request("PATCH", f"{path}/{rule}", json={"isEnabled": True})
-    return f"{len(rules)} inbox rules on again"
+    return f"{counted(len(rules), 'inbox rule')} on again"
 
 
 async def _ooo(ctx: CommandContext, undo: Mapping[str, Any]) -> str:

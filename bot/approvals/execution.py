@@ -60,8 +60,13 @@ class _Running:
     command: CommandContext
     action: PendingAction
     news: ActionNews
+    held: dict[str, tuple[str, str]]
 
     async def deliver_secret(self, title: str, secret: str) -> bool:
+        if self.action.channel == "console":
+            # The operator at this terminal asked: `/job` shows it to them once the job ends.
+            self.held[self.action.id] = (title, secret)
+            return True
         reply = Reply(title=title, secret=secret, private=True)
         return await self.news.tell_requester(self.action, reply)
 
@@ -77,6 +82,11 @@ class ActionJobs:
     cards: CardUpdates
     _waiting: dict[str, asyncio.Future[Reply]] = field(default_factory=dict, repr=False)
     _steps: dict[str, dict[str, Step]] = field(default_factory=dict, repr=False)
+    _held: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
+    """Secrets made for console requesters, in this process's memory only, by action id."""
+
+    def take_secret(self, action_id: str) -> tuple[str, str] | None:
+        return self._held.pop(action_id, None)
 
     # -- who waits ------------------------------------------------------------------------------
 
@@ -150,7 +160,7 @@ class ActionJobs:
             return {"state": StepState.SKIPPED.value}
         await self._move(action, key, StepState.RUNNING)
         step = (await self._cached_steps(action))[key]
-        running = _Running(self.context_for(action, {}), action, self.news)
+        running = _Running(self.context_for(action, {}), action, self.news, self._held)
         try:
             result = await _patiently(step, running)
         except DeskhandError as error:

@@ -8,6 +8,7 @@ changed, and says what cannot come back (a reset password, deleted sign-in metho
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -59,7 +60,17 @@ class JobView:
         return job_list(actions[:30], self.desk.clock())
 
     async def show(self, ctx: CommandContext, job_id: str) -> Reply:
-        return await self._card(await self._visible(ctx, job_id))
+        action = await self._visible(ctx, job_id)
+        card = await self._card(action)
+        held = None
+        if action.state is not ActionState.RUNNING and ctx.actor.id == action.requester:
+            held = self.execution.take_secret(action.id)
+        if held is None:
+            return card
+        title, secret = held
+        return dataclasses.replace(
+            card, blocks=(*card.blocks, Text(title)), secret=secret, private=True
+        )
 
     async def retry(self, ctx: CommandContext, job_id: str, position: int) -> Reply:
         action = await self._visible(ctx, job_id)

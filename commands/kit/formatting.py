@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-__all__ = ["ago", "days_since", "export_name", "first_few", "iso_or_null", "iso_time", "when"]
+__all__ = [
+    "ago",
+    "counted",
+    "days_since",
+    "export_name",
+    "first_few",
+    "iso_or_null",
+    "iso_time",
+    "when",
+]
 
 
 def iso_time(moment: datetime | None) -> str:
@@ -59,3 +68,8 @@ def first_few(names: Sequence[str], limit: int = 5) -> str:
     shown = ", ".join(names[:limit])
     rest = len(names) - limit
     return f"{shown} and {rest} more" if rest > 0 else shown
+
+
+def counted(count: int, singular: str, plural: str = "") -> str:
+    """ "1 licence", "3 licences": `plural` when adding an s is wrong ("2 other owners" works)."""
+    return f"{count} {singular if count == 1 else plural or singular + 's'}"
