@@ -33,13 +33,21 @@ from commands.kit.registry import CommandSpec, Registry
 from commands.kit.steps import Step, StepResult, StepState, waves
 from core.errors import DeskhandError, RemoteNotFound, Unavailable, UserError
 from core.identity import Actor
+from integrations.outbound.retry import RetryPolicy
 
 __all__ = ["ActionJobs", "decider_of"]
 
 log = structlog.get_logger("deskhand.jobs")
 
 _STOPPED = "stopped"
-_BLOCKING = (StepState.FAILED,)
+_NOT_RUN = "not run: "
+
+
+def _stopped(row: StepRow) -> bool:
+    """Failed, or not run because a step before it failed: what comes after waits too."""
+    return row.state is StepState.FAILED or (
+        row.state is StepState.SKIPPED and row.detail.startswith(_NOT_RUN)
+    )
 
 
 def decider_of(ctx: CommandContext) -> dict[str, str]:
@@ -80,6 +88,8 @@ class ActionJobs:
     news: ActionNews
     clock: Callable[[], datetime]
     cards: CardUpdates
+    retry: RetryPolicy = JOB_RETRY
+    """How long a step keeps trying through throttling and outages (tests shorten it)."""
     _waiting: dict[str, asyncio.Future[Reply]] = field(default_factory=dict, repr=False)
     _steps: dict[str, dict[str, Step]] = field(default_factory=dict, repr=False)
     _held: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
@@ -154,15 +164,17 @@ class ActionJobs:
         row = rows[key]
         if row.state in (StepState.DONE, StepState.SKIPPED, StepState.FAILED):
             return {"state": row.state.value}
-        blocked = [rows[k].label for k in row.after if rows[k].state in _BLOCKING]
+        blocked = [rows[k].label for k in row.after if _stopped(rows[k])]
         if blocked:
-            await self._move(action, key, StepState.SKIPPED, detail=f"not run: {blocked[0]} failed")
+            await self._move(
+                action, key, StepState.SKIPPED, detail=f"{_NOT_RUN}{blocked[0]} failed"
+            )
             return {"state": StepState.SKIPPED.value}
         await self._move(action, key, StepState.RUNNING)
         step = (await self._cached_steps(action))[key]
         running = _Running(self.context_for(action, {}), action, self.news, self._held)
         try:
-            result = await _patiently(step, running)
+            result = await _patiently(step, running, self.retry)
         except DeskhandError as error:
             await self._move(action, key, StepState.FAILED, error=error.message[:1000])
             return {"state": StepState.FAILED.value}
@@ -313,8 +325,8 @@ class ActionJobs:
         await self._answer(action, card, {})
 
 
-async def _patiently(step: Step, running: _Running) -> StepResult:
-    """The step, again after throttling or an outage, within `JOB_RETRY`: a step reads the
+async def _patiently(step: Step, running: _Running, policy: RetryPolicy) -> StepResult:
+    """The step, again after throttling or an outage, within `policy`: a step reads the
     target before it changes it, so running it again never makes a change twice."""
     waited = 0.0
     attempt = 0
@@ -322,7 +334,7 @@ async def _patiently(step: Step, running: _Running) -> StepResult:
         try:
             return await step.run(running)
         except Unavailable as error:
-            delay = JOB_RETRY.next_delay(attempt, getattr(error, "retry_after", None), waited)
+            delay = policy.next_delay(attempt, getattr(error, "retry_after", None), waited)
             if delay is None:
                 raise
             await asyncio.sleep(delay)
@@ -336,11 +348,7 @@ def _with_dependents(keys: Sequence[str], rows: Sequence[StepRow]) -> list[str]:
         key for key in keys if any(r.key == key and r.state is StepState.FAILED for r in rows)
     }
     for row in rows:  # rows are in step order, and a step comes after its predecessors
-        if (
-            row.state is StepState.SKIPPED
-            and row.detail.startswith("not run")
-            and set(row.after) & chosen
-        ):
+        if _stopped(row) and set(row.after) & chosen:
             chosen.add(row.key)
     return [row.key for row in rows if row.key in chosen]
 

@@ -4,104 +4,29 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import select
 
-from bot.approvals.desk import ApprovalDesk
-from bot.approvals.notify import Notifiers
 from bot.audit.log import AuditLog
 from bot.config.approvals import ApprovalSettings
-from bot.pipeline.access import ALL_TENANTS, AccessPolicy, Grant
-from bot.pipeline.contexts import CommandContexts
-from bot.pipeline.invocation import Invocation
-from bot.pipeline.router import Router
-from bot.pipeline.tenants import TenantDirectory
-from bot.store import Store
 from bot.store.audit import list_audit
-from bot.store.tables import pending_actions
 from cards.reply import Level, Reply
 from commands.kit.context import Actor
-from commands.kit.registry import Role
-from integrations.graph.products import load_catalog
 from tests.approvals.desk_world import (
     ADMIN,
     APPROVER,
     CONSOLE_ADMIN,
-    CONTOSO,
     OTHER_TECH,
     STRANGER,
     TECH,
     WORLD,
-    Clock,
     Person,
-    RecordingNotifier,
-    registry,
+    make_desk,
     text_of,
 )
 
-GRANTS = [
-    Grant(TECH.email, ALL_TENANTS, Role.TECHNICIAN),
-    Grant(OTHER_TECH.email, ALL_TENANTS, Role.TECHNICIAN),
-    Grant(APPROVER.email, "contoso", Role.APPROVER),
-    Grant(ADMIN.email, "contoso", Role.ADMIN),
-    Grant(CONSOLE_ADMIN.id, ALL_TENANTS, Role.ADMIN),
-]
 FOUR_EYES = {"policies": [{"command": "wipe", "approval": "four-eyes", "console": False}]}
 ROUTE = {"tenants": {"contoso": {"slack_channel": "CAPPROVE1", "approvers": ["abe@msp.example"]}}}
-
-
-@dataclass
-class Desk:
-    router: Router
-    desk: ApprovalDesk
-    clock: Clock
-    slack: RecordingNotifier
-    store: Store
-
-    async def say(self, text: str, actor: Actor = TECH, *, channel: str = "slack") -> Reply:
-        invocation = Invocation(
-            channel=channel, actor=actor, text=text, return_address={"user": actor.id}, private=True
-        )
-        return await self.router.handle(invocation)
-
-    async def click(self, action: str, actor: Actor, values: dict[str, str] | None = None) -> Reply:
-        invocation = Invocation(
-            channel="slack", actor=actor, text="", action=action, values=values or {}
-        )
-        return await self.router.handle(invocation)
-
-    async def action_row(self) -> dict[str, object]:
-        async with self.store.engine.connect() as conn:
-            row = (await conn.execute(select(pending_actions))).mappings().one()
-        return dict(row)
-
-
-def make_desk(audit: AuditLog, settings: ApprovalSettings, clock: Clock | None = None) -> Desk:
-    store = audit.store
-    clock = clock or Clock()
-    policy = AccessPolicy(GRANTS, store=store)
-    contexts = CommandContexts(
-        TenantDirectory((CONTOSO,), clients={}, default="contoso"),
-        load_catalog(None),
-        approval_settings=settings,
-        grants=policy,
-    )
-    slack = RecordingNotifier()
-    desk = ApprovalDesk(
-        store=store,
-        audit_log=audit,
-        settings=settings,
-        registry=registry,
-        tenants=(CONTOSO,),
-        access=policy,
-        contexts=contexts,
-        notifiers=Notifiers({"slack": slack}),
-        clock=clock,
-    )
-    router = Router(registry=registry, policy=policy, contexts=contexts, desk=desk)
-    return Desk(router, desk, clock, slack, store)
 
 
 @pytest.fixture(autouse=True)
