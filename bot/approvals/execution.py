@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import structlog
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.approvals.actions import ActionBook
 from bot.approvals.job_cards import job_card
@@ -93,6 +94,7 @@ class ActionJobs:
     _waiting: dict[str, asyncio.Future[Reply]] = field(default_factory=dict, repr=False)
     _steps: dict[str, dict[str, Step]] = field(default_factory=dict, repr=False)
     _held: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
+    _started: dict[str, PendingAction] = field(default_factory=dict, repr=False)
     """Secrets made for console requesters, in this process's memory only, by action id."""
 
     def take_secret(self, action_id: str) -> tuple[str, str] | None:
@@ -159,8 +161,10 @@ class ActionJobs:
         return {"state": action.state.value}
 
     async def run_step(self, action_id: str, key: str) -> dict[str, str]:
-        action = await self.actions.load(action_id)
-        rows = {row.key: row for row in await self._rows(action_id)}
+        action = await self._action(action_id)
+        step = (await self._cached_steps(action))[key]
+        async with self.actions.store.engine.connect() as conn:
+            rows = {row.key: row for row in await load_steps(conn, action_id, (key, *step.after))}
         row = rows[key]
         if row.state in (StepState.DONE, StepState.SKIPPED, StepState.FAILED):
             return {"state": row.state.value}
@@ -171,7 +175,6 @@ class ActionJobs:
             )
             return {"state": StepState.SKIPPED.value}
         await self._move(action, key, StepState.RUNNING)
-        step = (await self._cached_steps(action))[key]
         running = _Running(self.context_for(action, {}), action, self.news, self._held)
         try:
             result = await _patiently(step, running, self.retry)
@@ -208,6 +211,7 @@ class ActionJobs:
         await self.cards.finished(action, card)
         await self._answer(action, card, decider)
         self._steps.pop(action_id, None)
+        self._started.pop(action_id, None)
         days = action.plan.get("state", {}).get("delete_after_days") or 0
         keep = state is not ActionState.FAILED and isinstance(days, int | float)
         return {"state": state.value, "delete_after_days": str(days if keep else 0)}
@@ -291,6 +295,13 @@ class ActionJobs:
         self._steps[action.id] = {step.key: step for step in steps}
         return steps
 
+    async def _action(self, action_id: str) -> PendingAction:
+        """The action as the job started it: what steps need of it does not change."""
+        held = self._started.get(action_id)
+        if held is None:
+            held = self._started[action_id] = await self.actions.load(action_id)
+        return held
+
     async def _cached_steps(self, action: PendingAction) -> dict[str, Step]:
         if action.id not in self._steps:
             await self._job_steps(action, self._spec(action), check=False)
@@ -301,10 +312,20 @@ class ActionJobs:
             return await load_steps(conn, action_id)
 
     async def _move(self, action: PendingAction, key: str, to: StepState, **values: Any) -> None:
-        async with self.actions.store.engine.begin() as conn:
-            await move_step(conn, action.id, key, to, self.clock(), **values)
+        """One transaction: the step's row, and for a step that ended, its audit entry."""
+        now = self.clock()
+
+        async def write(conn: AsyncConnection) -> None:
+            await move_step(conn, action.id, key, to, now, **values)
+
         if to in (StepState.DONE, StepState.FAILED):
-            await self.news.audit(action, f"step {to.value}", None, None, f"{key}: {values}")
+            said = values.get("error") or values.get("detail") or ""
+            await self.news.audit(
+                action, f"step {to.value}", None, None, f"{key}: {said}", also=write
+            )
+        else:
+            async with self.actions.store.engine.begin() as conn:
+                await write(conn)
         self.cards.touch(action.id, lambda: self._card_now(action.id))
 
     async def _card_now(self, action_id: str) -> tuple[PendingAction, Reply]:

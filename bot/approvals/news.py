@@ -14,7 +14,7 @@ import structlog
 
 from bot.approvals.cards import approval_card
 from bot.approvals.notify import Notifiers, Posted
-from bot.audit.log import AuditLog
+from bot.audit.log import Also, AuditLog
 from bot.config.approvals import ApprovalMode, ApprovalSettings
 from bot.store import AuditEntry, GraphRequestIds, Store
 from bot.store.pending import PendingAction, save_cards
@@ -101,7 +101,10 @@ class ActionNews:
         ctx: CommandContext | None,
         detail: str,
         writes: list[GraphWrite] | tuple[GraphWrite, ...] = (),
+        *,
+        also: Also | None = None,
     ) -> None:
+        """One audit entry for the action; `also` is written in the same transaction."""
         approval = action.decided_by if action.policy != ApprovalMode.CONFIRM.value else None
         entry = AuditEntry(
             actor=actor.id if actor else "deskhand",
@@ -118,4 +121,4 @@ class ActionNews:
             approval=approval,
             reason=action.reason,
         )
-        await self.audit_log.append(entry)
+        await self.audit_log.append(entry, also=also)

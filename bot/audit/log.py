@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import structlog
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.audit.anchors import AnchorFile
 from bot.audit.keys import Keyring, load_keyring
@@ -13,7 +15,10 @@ from bot.config import Settings
 from bot.store import Store
 from bot.store.audit import AuditEntry, AuditRecord, append_audit
 
-__all__ = ["AuditLog", "open_audit_log"]
+__all__ = ["Also", "AuditLog", "open_audit_log"]
+
+Also = Callable[[AsyncConnection], Awaitable[None]]
+"""A write made in the audit entry's own transaction."""
 
 log = structlog.get_logger("deskhand.audit")
 
@@ -26,10 +31,13 @@ class AuditLog:
     keyring: Keyring
     anchors: AnchorFile
 
-    async def append(self, entry: AuditEntry) -> AuditRecord:
-        """Write `entry` in a transaction of its own, then anchor the head it made."""
+    async def append(self, entry: AuditEntry, *, also: Also | None = None) -> AuditRecord:
+        """Write `entry` in a transaction of its own, with `also` (the change it records, so
+        both are made or neither), then anchor the head it made."""
         async with self.store.engine.begin() as conn:
             record = await append_audit(conn, entry, self.keyring.current)
+            if also is not None:
+                await also(conn)
         # After the commit: an anchor names only rows that exist, so it never raises a false
         # alarm; a failing write loses one anchor, never the row.
         try:

@@ -80,10 +80,14 @@ async def insert_steps(conn: AsyncConnection, rows: Sequence[StepRow]) -> None:
         )
 
 
-async def load_steps(conn: AsyncConnection, action_id: str) -> list[StepRow]:
-    rows = await conn.execute(
-        select(job_steps).where(job_steps.c.action_id == action_id).order_by(job_steps.c.position)
-    )
+async def load_steps(
+    conn: AsyncConnection, action_id: str, keys: Sequence[str] | None = None
+) -> list[StepRow]:
+    """The job's steps in order; with `keys`, only those."""
+    query = select(job_steps).where(job_steps.c.action_id == action_id)
+    if keys is not None:
+        query = query.where(job_steps.c.key.in_(list(keys)))
+    rows = await conn.execute(query.order_by(job_steps.c.position))
     return [
         StepRow(
             action_id=row.action_id,

@@ -106,7 +106,7 @@ async def test_missing_permissions_and_roles_are_named_with_their_commands_and_f
     assert graph.detail == (
         "Not granted: User.DeleteRestore.All (for /delete-user, /restore-user); "
         "User.ReadWrite.All (for /edit-user); User.RevokeSessions.All (for /block, "
-        "/revoke-sessions)"
+        "/offboard, /revoke-sessions)"
     )
     assert graph.fix.startswith(
         "Add User.DeleteRestore.All, User.ReadWrite.All, User.RevokeSessions.All in Microsoft "
