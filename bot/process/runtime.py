@@ -40,6 +40,8 @@ from bot.pipeline.middleware import AccessCheck, AuditTrail, Call, log_requests
 from bot.pipeline.router import Router
 from bot.pipeline.tenants import TenantDirectory
 from bot.process.handoff import Handoff
+from bot.process.identity import executor_id
+from bot.process.inbox import Inbox
 from bot.process.metrics import Metrics
 from bot.process.periodic import repeating
 from bot.process.tasks import WorkGroup
@@ -77,6 +79,8 @@ class Runtime:
     metrics: Metrics
     notifiers: Notifiers
     """Chat channels that can post on their own add themselves here as they start."""
+    inbox: Inbox
+    """Requests acknowledged and not answered yet, owned by this process's executor id."""
 
 
 @dataclass(frozen=True)
@@ -124,8 +128,10 @@ async def open_runtime(
     *,
     operators: Sequence[Actor] = (),
     sandbox_options: SandboxOptions | None = None,
+    owner: str | None = None,
 ) -> AsyncIterator[Runtime]:
-    """Everything a channel needs to serve requests; `operators` hold every role everywhere."""
+    """Everything a channel needs to serve requests; `operators` hold every role everywhere;
+    `owner` is the executor id the inbox rows of this process carry (`executor_id()`)."""
     async with AsyncExitStack() as stack:
         sandbox: Sandbox | None = None
         if settings.uses_sandbox:
@@ -144,6 +150,8 @@ async def open_runtime(
             ca_bundle = settings.ca_bundle
         store = await open_store(settings.store_url)
         stack.push_async_callback(store.close)
+        inbox = Inbox(store, owner or executor_id())
+        stack.push_async_callback(inbox.close)
         audit = await open_audit_log(settings, store)
         http = create_http_client(ca_bundle, timeout=settings.request_timeout)
         stack.push_async_callback(http.aclose)
@@ -217,7 +225,7 @@ async def open_runtime(
             post = partial(post_head, store, notifiers, settings.audit)
             every = settings.audit.post_every_minutes * 60
             await stack.enter_async_context(repeating(post, every=every, name="audit head"))
-        yield Runtime(settings, router, contexts, store, sandbox, metrics, notifiers)
+        yield Runtime(settings, router, contexts, store, sandbox, metrics, notifiers, inbox)
 
 
 def _access_policy(
@@ -304,6 +312,7 @@ def slack_channel(
         settings=runtime.settings.slack,
         router=runtime.router,
         store=runtime.store,
+        inbox=runtime.inbox,
         work=work,
         handoff=handoff,
     )
@@ -316,6 +325,7 @@ def teams_channel(runtime: Runtime, outbound: TeamsOutbound | None = None) -> Te
         settings=settings,
         router=runtime.router,
         store=runtime.store,
+        inbox=runtime.inbox,
         outbound=outbound or teams_outbound(settings),
     )
 
