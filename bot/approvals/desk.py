@@ -39,7 +39,7 @@ from bot.approvals.running import ActionContexts, ActionRunner
 from bot.approvals.sweep import ActionSweep
 from bot.audit.log import AuditLog
 from bot.config.approvals import ApprovalMode, ApprovalSettings
-from bot.jobs.engine import JobEngine, executor_id
+from bot.jobs.engine import JobEngine, Lost, executor_id
 from bot.jobs.service import Jobs
 from bot.store import Store
 from bot.store.pending import ActionState, PendingAction, insert_action, list_actions, new_action_id
@@ -97,6 +97,10 @@ class ApprovalDesk:
     job_view: JobView = field(init=False)
     executor: str = ""
     """This process's DBOS executor id (`bot.jobs.engine.executor_id`); one per desk if unset."""
+    on_lost: Lost | None = None
+    """Told the executor id of a dead process whose jobs this one took over."""
+    on_handed: Callable[[str], None] | None = None
+    """Told the request id of a decision once its action is the jobs engine's."""
 
     def __post_init__(self) -> None:
         self.rules = ActionRules(self.store, self.settings, self._roles, self.guards)
@@ -125,9 +129,8 @@ class ApprovalDesk:
             self._time,
             CardUpdates(self.news),
         )
-        engine = JobEngine(
-            self.store, self.executor or executor_id("desk", Path.cwd()), "desk", clock=self._time
-        )
+        executor = self.executor or executor_id("desk", Path.cwd())
+        engine = JobEngine(self.store, executor, "desk", on_lost=self.on_lost, clock=self._time)
         self.jobs = Jobs(engine, self.execution)
         self.job_view = JobView(self, self.execution)
 
@@ -276,6 +279,8 @@ class ApprovalDesk:
         except BaseException:
             self.execution.forget(action_id)
             raise
+        if self.on_handed is not None:
+            self.on_handed(ctx.request_id)
         if spec is not None and spec.steps is not None:
             self.execution.forget(action_id)
             return await self.job_view.started(action_id)

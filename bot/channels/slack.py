@@ -4,14 +4,18 @@ Replies go back through `SlackDelivery`.
 Every listener acks at once and hands the request, as JSON, to a hand-off
 (`bot.process.handoff`): Deskhand's work group here, or worker processes (`bot.process.workers`)
 that call `serve` with it. So Slack gets its answer within its three seconds, and shutdown
-still lets the command finish.
+still lets the command finish. Each request acknowledged is written to the inbox
+(`bot.process.inbox`) before it is served and struck off once answered, so a crash in between
+is told to its person at the next start (`bot.process.lost_work`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -41,6 +45,7 @@ from bot.pipeline.invocation import Invocation, new_request_id
 from bot.pipeline.messages import could_not_answer, crashed
 from bot.pipeline.router import Router
 from bot.process.handoff import Handoff, InProcess
+from bot.process.inbox import Inbox, click_summary, typed_summary
 from bot.process.tasks import Shares, WorkGroup
 from bot.store import Store
 from cards.blockkit import BUTTON_ACTION_PREFIX, FORM_CALLBACK_PREFIX
@@ -60,6 +65,8 @@ YOUR_SHARE = (
     "Deskhand did not run that."
 )
 _LINK = re.compile(r"<(?:mailto:)?([^<>|]+)(?:\|([^<>]+))?>")
+RESPONSE_URL_LIFETIME = 30 * 60
+"""Seconds Slack takes posts to an interaction's `response_url` (five of them at most)."""
 
 
 def plain_text(text: str) -> str:
@@ -80,6 +87,8 @@ class _Request:
     forget: bool = False
     """Not a command: Slack said this person's account changed (`user_change`); every
     process drops what it cached of them, and nothing is answered."""
+    request_id: str = ""
+    """Given at the ack: the request's inbox row, log lines and audit record carry it."""
 
 
 _REQUESTS = TypeAdapter(_Request)
@@ -102,16 +111,19 @@ class SlackChannel:
         settings: SlackSettings,
         router: Router,
         store: Store,
+        inbox: Inbox,
         work: WorkGroup,
         handoff: Handoff | None = None,
     ) -> None:
-        """Requests run in `work` after their ack, unless `handoff` takes them elsewhere."""
+        """Requests run in `work` after their ack, unless `handoff` takes them elsewhere;
+        `inbox` keeps each acknowledged request until it is answered."""
         if settings.bot_token is None:
             raise ValueError("SlackChannel needs SLACK_BOT_TOKEN")
         token = settings.bot_token.get_secret_value()
         secret = settings.signing_secret.get_secret_value() if settings.signing_secret else None
         self._settings = settings
         self._router = router
+        self._inbox = inbox
         self._work: Handoff = handoff or InProcess(work, self.serve, name="slack request")
         self.api = SlackApi(AsyncWebClient(token=token, base_url=settings.api_url))
         # Without a signing secret (Socket Mode) HTTP is refused, but deliveries are still
@@ -232,9 +244,11 @@ class SlackChannel:
             trigger_id=str(body.get("trigger_id", "")),
             private=True,  # Slack shows no one else what was typed after a slash command
         )
-        self._spawn(
-            _Request(str(body["team_id"]), origin, _claims(context, body), line=line or "help")
+        request = _Request(
+            str(body["team_id"]), origin, _claims(context, body), line=line or "help"
         )
+        asked = typed_summary(self._router.registry, request.line)
+        self._spawn(request, str(body.get("user_name", "")), asked)
 
     async def _on_mention(
         self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
@@ -249,7 +263,8 @@ class SlackChannel:
         # Slack retries an event with a new signature but the same event id.
         claims = (*_claims(context, body), event_key(str(body.get("event_id"))))
         team = str(event.get("user_team") or body["team_id"])
-        self._spawn(_Request(team, origin, claims, line=text or "help"))
+        request = _Request(team, origin, claims, line=text or "help")
+        self._spawn(request, "", typed_summary(self._router.registry, request.line))
 
     async def _on_user_change(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         """A person's account changed (deactivated, say): what any process cached of them
@@ -281,9 +296,9 @@ class SlackChannel:
             private=ephemeral or is_direct(channel_id),
         )
         team = str(user.get("team_id") or (body.get("team") or {}).get("id", ""))
-        self._spawn(
-            _Request(team, origin, _claims(context, body), action=str(action.get("value", "")))
-        )
+        clicked = str(action.get("value", ""))
+        request = _Request(team, origin, _claims(context, body), action=clicked)
+        self._spawn(request, _name(user), click_summary(clicked))
 
     async def _on_form(
         self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
@@ -302,15 +317,26 @@ class SlackChannel:
             values=tuple(submitted_values((view.get("state") or {}).get("values") or {}).items()),
         )
         form_id = str(view.get("callback_id", "")).removeprefix(FORM_CALLBACK_PREFIX)
-        self._spawn(
-            _Request(str(user.get("team_id", "")), origin, _claims(context, body), action=form_id)
-        )
+        team = str(user.get("team_id", ""))
+        request = _Request(team, origin, _claims(context, body), action=form_id)
+        self._spawn(request, _name(user), click_summary(form_id, form=True))
 
-    def _spawn(self, request: _Request) -> None:
+    def _spawn(self, request: _Request, person_name: str, asked: str) -> None:
+        """Into the inbox, then to the hand-off, which serves it once its row is written."""
         # Only a slash command's ack can say "busy"; mentions and clicks always queue, and
         # count towards their sender's share.
-        share = self._shares.take(_person(request.team_id, request.origin.user_id))
-        self._work.submit(_REQUESTS.dump_json(request).decode(), done=share)
+        person = _person(request.team_id, request.origin.user_id)
+        share = self._shares.take(person)
+        request = dataclasses.replace(request, request_id=new_request_id())
+        written = self._inbox.record(
+            request.request_id,
+            channel="slack",
+            person=person,
+            person_name=person_name,
+            summary=asked,
+            return_address=_inbox_address(request),
+        )
+        self._work.submit(_REQUESTS.dump_json(request).decode(), done=share, ready=written)
 
     async def serve(self, payload: str) -> None:
         """A handed-off request, here or in a worker process: the JSON `_spawn` sent."""
@@ -323,16 +349,20 @@ class SlackChannel:
             if self._identities is not None:
                 self._identities.forget(request.team_id, request.origin.user_id)
             return
-        request_id = new_request_id()
+        request_id = request.request_id or new_request_id()
         try:
             for key in request.claims:
                 if not await self._gate.first_time(key):
+                    # Served by whoever claimed it first: this copy's row goes.
                     log.info("slack.duplicate_dropped", request_id=request_id)
+                    self._inbox.answered(request_id)
                     return
             reply = await self._answer(request, request_id)
             await self._delivery.deliver(reply, request.origin)
         except Exception as error:  # every failure ends in an answer and a log line
             await self._tell_failure(request.origin, request_id, error)
+        # Answered, or its failure told (or logged as untellable): no longer the inbox's.
+        self._inbox.answered(request_id)
 
     async def _tell_failure(self, origin: Origin, request_id: str, error: Exception) -> None:
         if isinstance(error, DeskhandError):
@@ -396,6 +426,23 @@ async def _listener_crashed(error: Exception, response: BoltResponse | None) -> 
     return BoltResponse(
         status=500, body=json.dumps(body), headers={"content-type": "application/json"}
     )
+
+
+def _inbox_address(request: _Request) -> dict[str, str]:
+    """Where the person is told if the process dies before answering: the return address,
+    and the interaction's `response_url` while Slack still takes posts to it (the row, and
+    with it the URL, goes once the request is answered)."""
+    origin = request.origin
+    address = origin.return_address(request.team_id)
+    if origin.response_url:
+        address["response_url"] = origin.response_url
+        address["response_url_until"] = str(int(time.time()) + RESPONSE_URL_LIFETIME)
+    return address
+
+
+def _name(user: Mapping[str, Any]) -> str:
+    """A click's or a form's sender, as Slack names them."""
+    return str(user.get("username") or user.get("name") or "")
 
 
 def _person(team_id: str, user_id: str) -> str:

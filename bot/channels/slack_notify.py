@@ -5,9 +5,11 @@
 - `update` edits that message with `chat.update`. Slack allows about one update a second per
   channel, so calls to one channel are spaced a second apart (a `ratelimited` answer is still
   retried after the Retry-After Slack sends, by `SlackApi`).
-- `tell` reaches the requester privately: ephemeral in the channel they asked from, else in
-  their direct messages with Deskhand. A secret is only ever ephemeral (in that channel or in
-  the DM): never kept in a conversation's history, never posted where others can read it.
+- `tell` reaches the requester privately: through the request's `response_url` while Slack
+  still takes it (an inbox row's address carries one), else ephemeral in the channel they
+  asked from, else in their direct messages with Deskhand. A secret is only ever ephemeral
+  (in that channel or in the DM): never kept in a conversation's history, never posted where
+  others can read it.
 """
 
 from __future__ import annotations
@@ -51,13 +53,16 @@ class SlackNotifier:
         spacing: float = 1.0,
         sleep: Sleep = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
-        """`spacing` is the least time between two calls that write to one channel."""
+        """`spacing` is the least time between two calls that write to one channel;
+        `wall_clock` says whether a `response_url` is still good."""
         self._api = api
         self._mentions = mentions or SlackMentions(api)
         self._spacing = spacing
         self._sleep = sleep
         self._clock = clock
+        self._wall_clock = wall_clock
         self._next_slot: dict[str, float] = {}
 
     async def post(self, destination: str, reply: Reply) -> Posted:
@@ -101,8 +106,8 @@ class SlackNotifier:
             raise DeliveryError("Deskhand does not know who to tell in Slack.")
         rendered = render_blockkit(reply)
         where = {"channel": address.get("channel", ""), "thread_ts": address.get("thread_ts", "")}
-        told = False
-        if where["channel"]:
+        told = not rendered.secret and await self._respond(address, rendered.messages)
+        if where["channel"] and not told:
             try:
                 for message in rendered.messages:
                     await self._ephemeral(where, user, message)
@@ -124,6 +129,28 @@ class SlackNotifier:
             await self._tell_secret(where if told else direct, user, rendered.secret)
         if rendered.files:
             log.warning("slack.tell_files_dropped", count=len(rendered.files))
+
+    async def _respond(
+        self, address: Mapping[str, str], messages: tuple[SlackMessage, ...]
+    ) -> bool:
+        """Ephemeral through the interaction's `response_url`, if it is still good; False when
+        there is none or Slack refused it."""
+        url, until = address.get("response_url", ""), address.get("response_url_until", "")
+        if not url or not until.isdigit() or int(until) <= self._wall_clock():
+            return False
+        try:
+            for message in messages:
+                await self._api.respond(
+                    url,
+                    text=message.text,
+                    blocks=list(message.blocks),
+                    response_type="ephemeral",
+                    replace_original=False,
+                )
+        except IntegrationError as error:
+            log.info("slack.tell_response_url_failed", error=error.code)
+            return False
+        return True
 
     async def _tell_secret(
         self, where: Mapping[str, str] | None, user: str, secret: SlackMessage

@@ -7,6 +7,8 @@ Replies go back as Adaptive Cards.
   when the result is for everyone, the original message is edited too.
 - Secrets are shown only in a 1:1 chat with the requester; files go there as a consent card.
 - Every conversation's reference is kept, so later features can post into it (`post`).
+- A message or card submit, once claimed, is in the inbox (`bot.process.inbox`) until it has
+  been answered: a crash in between is told to its person at the next start.
 """
 
 from __future__ import annotations
@@ -37,8 +39,9 @@ from bot.channels.teams_files import FileConsents
 from bot.channels.teams_identity import TeamsIdentities, activity_tenant
 from bot.channels.teams_shape import check_activity
 from bot.config.teams import TeamsSettings, conversation_key
-from bot.pipeline.invocation import Invocation
+from bot.pipeline.invocation import Invocation, new_request_id
 from bot.pipeline.router import Router
+from bot.process.inbox import Inbox, click_summary, typed_summary
 from bot.store import Store
 from bot.store.conversations import load_reference, save_reference
 from bot.store.deliveries import claim_delivery
@@ -57,6 +60,9 @@ log = structlog.get_logger("deskhand.teams")
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 _CHANNEL: Final = "teams"
 _ONLY_ONE_TO_ONE = "Deskhand sends {what} only in a 1:1 chat: message me directly and ask there."
+_CARD_ACTION = "adaptiveCard/action"
+_REQUEST_ID = "deskhand_request_id"
+"""Where a turn keeps the id its inbox row and its Invocation share."""
 
 
 class MicrosoftHosts(OutboundHostValidator):
@@ -97,12 +103,19 @@ class TeamsOutbound:
 
 class TeamsChannel(ActivityHandler):
     def __init__(
-        self, *, settings: TeamsSettings, router: Router, store: Store, outbound: TeamsOutbound
+        self,
+        *,
+        settings: TeamsSettings,
+        router: Router,
+        store: Store,
+        inbox: Inbox,
+        outbound: TeamsOutbound,
     ) -> None:
         super().__init__()
         self._settings = settings
         self._router = router
         self._store = store
+        self._inbox = inbox
         self.adapter = CloudAdapter(
             connection_manager=outbound.connections, host_validator=outbound.hosts
         )
@@ -140,7 +153,11 @@ class TeamsChannel(ActivityHandler):
             log.info("teams.duplicate_dropped")  # Teams resends what took too long to answer
             return
         await self._remember(activity)
+        request_id = await self._record(turn_context)
         await super().on_turn(turn_context)
+        if request_id:
+            # Answered: the reply was sent, or an invoke's is the response about to go back.
+            self._inbox.answered(request_id)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:  # type: ignore[override]
         activity = turn_context.activity
@@ -157,9 +174,8 @@ class TeamsChannel(ActivityHandler):
     ) -> AdaptiveCardInvokeResponse:
         action = invoke_value.action
         data = action.data if isinstance(action.data, dict) else {}
-        # A button sends its id as "action"; a form's submit sends "form" beside its inputs.
-        clicked = data.get({EXECUTE_VERB: "action", FORM_VERB: "form"}.get(action.verb or "", ""))
-        if not isinstance(clicked, str) or not clicked:
+        clicked = _clicked(action.verb or "", data)
+        if not clicked:
             reply = Reply.error("That card action is not Deskhand's; run the command again.")
         else:
             values = submitted_values(data) if action.verb == FORM_VERB else {}
@@ -232,6 +248,31 @@ class TeamsChannel(ActivityHandler):
             str(self._settings.app_id or ""), reference.get_continuation_activity(), callback
         )
 
+    async def _record(self, turn_context: TurnContext) -> str:
+        """A message or a card submit into the inbox, written before it is served; its
+        request id ("" for any other activity, which nobody waits an answer to)."""
+        activity = turn_context.activity
+        if activity.type == ActivityTypes.message:
+            line = (activity.remove_recipient_mention() or "").strip() or "help"
+            asked = typed_summary(self._router.registry, line)
+        elif activity.type == ActivityTypes.invoke and activity.name == _CARD_ACTION:
+            verb, data = _card_action(activity)
+            asked = click_summary(_clicked(verb, data), form=verb == FORM_VERB)
+        else:
+            return ""
+        request_id = new_request_id()
+        turn_context.turn_state[_REQUEST_ID] = request_id
+        sender = activity.from_property
+        await self._inbox.record(
+            request_id,
+            channel=_CHANNEL,
+            person=str((sender.aad_object_id or sender.id) if sender else ""),
+            person_name=str(sender.name or "") if sender else "",
+            summary=asked,
+            return_address=_return_address(activity),
+        )
+        return request_id
+
     async def _answer(
         self,
         turn_context: TurnContext,
@@ -258,6 +299,7 @@ class TeamsChannel(ActivityHandler):
             private=_is_personal(activity),
             return_address=_return_address(activity),
             verify_actor=partial(self._identities.verify, turn_context, actor),
+            request_id=str(turn_context.turn_state.get(_REQUEST_ID) or new_request_id()),
         )
         return await self._router.handle(invocation)
 
@@ -323,6 +365,22 @@ class TeamsChannel(ActivityHandler):
         async with self._store.engine.begin() as conn:
             for name in keys:
                 await save_reference(conn, _CHANNEL, name, stored, datetime.now(UTC))
+
+
+def _clicked(verb: str, data: Mapping[str, Any]) -> str:
+    """The id an `Action.Execute` carried ("" when it is not Deskhand's): a button sends its
+    id as "action"; a form's submit sends "form" beside its inputs."""
+    clicked = data.get({EXECUTE_VERB: "action", FORM_VERB: "form"}.get(verb, ""))
+    return clicked if isinstance(clicked, str) else ""
+
+
+def _card_action(activity: Activity) -> tuple[str, Mapping[str, Any]]:
+    """An invoke's verb and data, read before the SDK parses them (for the inbox)."""
+    value = activity.value if isinstance(activity.value, dict) else {}
+    action = value.get("action")
+    action = action if isinstance(action, dict) else {}
+    data = action.get("data")
+    return str(action.get("verb") or ""), data if isinstance(data, dict) else {}
 
 
 def _card_activity(card: dict[str, Any], summary: str) -> Activity:

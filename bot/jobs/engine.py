@@ -36,6 +36,7 @@ __all__ = [
     "JOBS_VERSION",
     "LEASE_SECONDS",
     "JobEngine",
+    "Lost",
     "executor_id",
 ]
 

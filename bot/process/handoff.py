@@ -11,6 +11,7 @@ payload, and the work itself is one function of that payload.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Coroutine
 from contextlib import suppress
 from typing import Any, Protocol
@@ -34,8 +35,15 @@ class Handoff(Protocol):
         """Requests accepted and not finished yet (waiting or running)."""
         ...
 
-    def submit(self, payload: str, done: Callable[[], None] | None = None) -> None:
-        """Queue a request; `done` is called once it has finished (or will never run).
+    def submit(
+        self,
+        payload: str,
+        done: Callable[[], None] | None = None,
+        *,
+        ready: asyncio.Future[None] | None = None,
+    ) -> None:
+        """Queue a request; `done` is called once it has finished (or will never run). It is
+        not served before `ready` is done (its inbox row written, `bot.process.inbox`).
         Raises RuntimeError once shutdown has begun."""
         ...
 
@@ -65,16 +73,29 @@ class InProcess:
     def running(self) -> int:
         return self._work.running
 
-    def submit(self, payload: str, done: Callable[[], None] | None = None) -> None:
+    def submit(
+        self,
+        payload: str,
+        done: Callable[[], None] | None = None,
+        *,
+        ready: asyncio.Future[None] | None = None,
+    ) -> None:
         try:
-            self._work.spawn(self._served(payload, done), name=self._name)
+            self._work.spawn(self._served(payload, done, ready), name=self._name)
         except RuntimeError:
             if done is not None:
                 done()
             raise
 
-    async def _served(self, payload: str, done: Callable[[], None] | None) -> None:
+    async def _served(
+        self,
+        payload: str,
+        done: Callable[[], None] | None,
+        ready: asyncio.Future[None] | None,
+    ) -> None:
         try:
+            if ready is not None:
+                await ready
             await self._serve(payload)
         finally:
             if done is not None:

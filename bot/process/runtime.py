@@ -41,6 +41,8 @@ from bot.pipeline.middleware import AccessCheck, AuditTrail, Call, log_requests
 from bot.pipeline.router import Router
 from bot.pipeline.tenants import TenantDirectory
 from bot.process.handoff import Handoff
+from bot.process.inbox import Inbox
+from bot.process.lost_work import tell_lost
 from bot.process.metrics import Metrics
 from bot.process.periodic import repeating
 from bot.process.tasks import WorkGroup
@@ -78,6 +80,8 @@ class Runtime:
     metrics: Metrics
     notifiers: Notifiers
     """Chat channels that can post on their own add themselves here as they start."""
+    inbox: Inbox
+    """Requests acknowledged and not answered yet, owned by this process's executor id."""
 
 
 @dataclass(frozen=True)
@@ -127,7 +131,9 @@ async def open_runtime(
     sandbox_options: SandboxOptions | None = None,
     role: str = "desk",
 ) -> AsyncIterator[Runtime]:
-    """Everything a channel needs to serve requests; `operators` hold every role everywhere."""
+    """Everything a channel needs to serve requests; `operators` hold every role everywhere;
+    `role` names this process's kind in its executor id (`bot.jobs.engine.executor_id`), which
+    its jobs and its inbox rows carry."""
     async with AsyncExitStack() as stack:
         sandbox: Sandbox | None = None
         if settings.uses_sandbox:
@@ -146,6 +152,9 @@ async def open_runtime(
             ca_bundle = settings.ca_bundle
         store = await open_store(settings.store_url)
         stack.push_async_callback(store.close)
+        executor = executor_id(role, settings.home)
+        inbox = Inbox(store, executor)
+        stack.push_async_callback(inbox.close)
         audit = await open_audit_log(settings, store)
         http = create_http_client(ca_bundle, timeout=settings.request_timeout)
         stack.push_async_callback(http.aclose)
@@ -198,7 +207,11 @@ async def open_runtime(
             contexts=contexts,
             notifiers=notifiers,
             guards=guards,
-            executor=executor_id(role, settings.home),
+            executor=executor,
+            # A dead process's people hear that their requests were lost; a click handed to
+            # the jobs engine is no longer the inbox's to report, whatever becomes of it.
+            on_lost=partial(tell_lost, store, notifiers),
+            on_handed=inbox.answered,
         )
         stack.push_async_callback(desk.close)
         if role == "serve" or await desk.jobs.engine.dead_left_work():
@@ -226,7 +239,7 @@ async def open_runtime(
             post = partial(post_head, store, notifiers, settings.audit)
             every = settings.audit.post_every_minutes * 60
             await stack.enter_async_context(repeating(post, every=every, name="audit head"))
-        yield Runtime(settings, router, contexts, store, sandbox, metrics, notifiers)
+        yield Runtime(settings, router, contexts, store, sandbox, metrics, notifiers, inbox)
 
 
 def _access_policy(
@@ -313,6 +326,7 @@ def slack_channel(
         settings=runtime.settings.slack,
         router=runtime.router,
         store=runtime.store,
+        inbox=runtime.inbox,
         work=work,
         handoff=handoff,
     )
@@ -325,6 +339,7 @@ def teams_channel(runtime: Runtime, outbound: TeamsOutbound | None = None) -> Te
         settings=settings,
         router=runtime.router,
         store=runtime.store,
+        inbox=runtime.inbox,
         outbound=outbound or teams_outbound(settings),
     )
 

@@ -4,7 +4,8 @@ It takes its channels from the composition root (`bot.process.runtime`) and serv
 `/slack/events`, `/api/messages` (Teams, behind the Agents SDK's JWT check), `/healthz` (the
 process is up) and `/readyz` (the store answers). Metrics have their own listener, on loopback
 by default, never on the public one. On SIGTERM it stops taking requests and lets the work in
-flight finish.
+flight finish. Once listening, it tells the people whose requests a previous run of this
+process (its executor id) acknowledged and never answered (`bot.process.lost_work`).
 
 Slack's commands run in worker processes (`bot.process.workers`) at a lower CPU priority, so
 this process's event loop does nothing but take requests and ack them; each worker opens its
@@ -23,8 +24,9 @@ import signal
 import sys
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import structlog
 from aiohttp import web
@@ -42,6 +44,7 @@ from bot.channels.teams_notify import TeamsNotifier
 from bot.config import Settings, load_settings
 from bot.pipeline.invocation import new_request_id
 from bot.process.logs import configure_logging
+from bot.process.lost_work import tell_lost
 from bot.process.metrics_merge import merge_metrics
 from bot.process.runtime import Runtime, open_runtime, slack_channel, teams_channel
 from bot.process.tasks import WorkGroup
@@ -184,6 +187,7 @@ async def start_server(
     """
     work = WorkGroup()
     settings = runtime.settings
+    started = datetime.now(UTC)
     # Closed in reverse: stop listening, let the work finish, then close the clients.
     async with AsyncExitStack() as stack:
         slack = None
@@ -219,7 +223,26 @@ async def start_server(
         if listener.socket_mode and slack is not None:
             socket = await slack.connect_socket_mode()
             stack.push_async_callback(socket.close_async)
+        # Beside the requests, not before them: telling many people takes a while, and the
+        # rows from `started` on are this run's own. At shutdown the rest waits for next time.
+        telling = asyncio.create_task(_tell_lost(runtime, started), name="tell lost requests")
+        stack.push_async_callback(_cancelled, telling)
         yield RunningServer(_url(public), _url(private), work, slack, teams, workers)
+
+
+async def _tell_lost(runtime: Runtime, started: datetime) -> None:
+    try:
+        await tell_lost(
+            runtime.store, runtime.notifiers, runtime.inbox.owner, received_before=started
+        )
+    except Exception:  # the rows left wait for the next start; serving goes on
+        log.exception("server.tell_lost_failed")
+
+
+async def _cancelled(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with suppress(asyncio.CancelledError):
+        await task
 
 
 def _notify_through(stack: AsyncExitStack, runtime: Runtime, notifier: Notifier) -> None:

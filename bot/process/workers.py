@@ -148,6 +148,8 @@ class _Request:
     attempts: int = 0
     done: Callable[[], None] | None = None
     """Told once the request has finished, or will never run."""
+    ready: asyncio.Future[None] | None = None
+    """Not sent to a worker before this is done (its inbox row is written)."""
 
     def finished(self) -> None:
         if self.done is not None:
@@ -198,6 +200,7 @@ class WorkerPool:
         self._tasks: set[asyncio.Task[None]] = set()
         self._failed_starts = 0
         self._answers: dict[int, asyncio.Future[str]] = {}
+        self._watched: set[asyncio.Future[None]] = set()
         self.restarts = 0
         """Workers started again after one stopped unasked (for tests and the logs)."""
 
@@ -211,12 +214,18 @@ class WorkerPool:
     def running(self) -> int:
         return len(self._queue) + sum(len(w.held) for w in self._workers.values())
 
-    def submit(self, payload: str, done: Callable[[], None] | None = None) -> None:
+    def submit(
+        self,
+        payload: str,
+        done: Callable[[], None] | None = None,
+        *,
+        ready: asyncio.Future[None] | None = None,
+    ) -> None:
         if self._closing:
             if done is not None:
                 done()
             raise RuntimeError("Deskhand is shutting down; no new work is accepted")
-        self._queue.append(_Request(next(self._ids), payload.encode(), done=done))
+        self._queue.append(_Request(next(self._ids), payload.encode(), done=done, ready=ready))
         self._idle.clear()
         self._pump()
 
@@ -398,14 +407,31 @@ class WorkerPool:
         worker.writer.close()
 
     def _pump(self) -> None:
-        """Give waiting requests to workers with a free slot; note when all is done."""
+        """Give waiting requests to workers with a free slot, in order: the first whose inbox
+        row is not written yet holds back those behind it (written in the same batch or a
+        later one), until its batch is written; note when all is done."""
         for worker in self._workers.values():
             if not worker.ready.is_set() or worker.stopping:
                 continue
             while self._queue and len(worker.held) < self._limit:
+                if self._held_back(self._queue[0]):
+                    break
                 request = self._queue.popleft()
                 worker.held[request.id] = request
                 frame = run_frame(request.id, request.payload)
                 worker.writer.write(_HEADER.pack(len(frame)) + frame)
         if self.running == 0:
             self._idle.set()
+
+    def _held_back(self, request: _Request) -> bool:
+        ready = request.ready
+        if ready is None or ready.done():
+            return False
+        if ready not in self._watched:
+            self._watched.add(ready)
+            ready.add_done_callback(self._on_ready)
+        return True
+
+    def _on_ready(self, ready: asyncio.Future[None]) -> None:
+        self._watched.discard(ready)
+        self._pump()

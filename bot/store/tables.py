@@ -33,6 +33,7 @@ __all__ = [
     "conversation_references",
     "deliveries",
     "follow_ups",
+    "inbox",
     "job_steps",
     "metadata",
     "pending_actions",
@@ -248,4 +249,21 @@ replica_leases = Table(
     Column("renewed_at", UtcDateTime(), nullable=False),
     Column("expires_at", UtcDateTime(), nullable=False),
     Index("ix_replica_leases_expires_at", "expires_at"),
+)
+
+inbox = Table(
+    "inbox",
+    metadata,
+    # Chat requests acknowledged and not answered yet (bot/process/inbox.py): after a crash, the
+    # person is told. `owner` is the executor id of the process that acknowledged it; `summary`
+    # is what was asked, never a secret; `return_address` the channel's own, opaque address.
+    Column("id", String(64), primary_key=True),
+    Column("owner", String(256), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("person", String(320), nullable=False),
+    Column("person_name", String(256), nullable=False),
+    Column("summary", String(200), nullable=False),
+    Column("return_address", JSON(), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Index("ix_inbox_owner_received_at", "owner", "received_at"),
 )

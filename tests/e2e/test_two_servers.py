@@ -12,7 +12,6 @@ action's compare-and-set stands between them and a second PATCH.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import sys
 from collections.abc import AsyncIterator
@@ -26,6 +25,7 @@ import pytest
 
 from bench.sandbox_process import stop_process
 from sandbox import Sandbox, SandboxOptions, start_sandbox
+from tests.e2e.serve_process import bound_url, discard_output, wait_ready
 from tests.e2e.slack_requests import button_in, click_payload, send_signed
 from tests.fakes.slack_api import APPROVER, OPEN_CHANNEL, TESS, TOKEN, FakeSlack, fake_slack
 from tests.plugins.store import postgres_server_url
@@ -106,44 +106,14 @@ async def _serve(
     drain: asyncio.Task[None] | None = None
     try:
         async with asyncio.timeout(START_LIMIT):
-            url = await _bound(process)
-            drain = asyncio.create_task(_discard(process))
-            await _ready(http, url, process)
+            url = await bound_url(process)
+            drain = asyncio.create_task(discard_output(process))
+            await wait_ready(http, url, process)
         yield url
     finally:
         if drain is not None:
             drain.cancel()
         await stop_process(process)
-
-
-async def _bound(process: asyncio.subprocess.Process) -> str:
-    """The URL the server bound (port 0: the kernel chose), from its start-up log line."""
-    assert process.stdout is not None
-    while line := await process.stdout.readline():
-        event = json.loads(line) if line.startswith(b"{") else {}
-        if event.get("event") == "server.started":
-            return str(event["url"])
-    raise AssertionError(f"deskhand serve stopped before it started ({await process.wait()})")
-
-
-async def _ready(http: httpx.AsyncClient, url: str, process: asyncio.subprocess.Process) -> None:
-    """Polls /readyz until the store answers and Slack is served (the caller's deadline)."""
-    while process.returncode is None:
-        try:
-            answer = await http.get(f"{url}/readyz")
-        except httpx.TransportError:
-            answer = None
-        if answer is not None and answer.status_code == 200 and answer.json().get("slack"):
-            return
-        await asyncio.sleep(0.05)  # a polling interval, not a wait for something to happen
-    raise AssertionError(f"deskhand serve exited ({process.returncode}) before it was ready")
-
-
-async def _discard(process: asyncio.subprocess.Process) -> None:
-    """Keep reading the server's logs so a full pipe never blocks it."""
-    assert process.stdout is not None
-    while await process.stdout.readline():
-        pass
 
 
 async def _rows(url: str, query: str) -> list[tuple[Any, ...]]:
