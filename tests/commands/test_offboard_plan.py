@@ -16,7 +16,7 @@ from tests.commands.sandbox_state import sandbox_of
 
 ADELE = "adele.vance@contoso.com"
 # Exchange reads the sandbox does not emulate yet (exo-offboard): left out here.
-_NO_EXO = {"no_remove_devices": True, "no_remove_delegates": True}
+_NO_EXO: dict[str, object] = {}
 
 
 def _args(user: str, **options: object) -> OffboardArgs:
@@ -44,7 +44,6 @@ def test_offboard_is_a_job_command_with_every_permission_it_uses() -> None:
         "GroupMember.ReadWrite.All",
         "UserAuthenticationMethod.ReadWrite.All",
         "Exchange.ManageAsApp",
-        "SharePoint: Sites.FullControl.All",
     ):
         assert permission in spec.permissions
 
@@ -56,10 +55,10 @@ async def test_adeles_plan_lists_licences_groups_and_orders_shared_first(runtime
 
     assert plan.target == ADELE
     assert any(e.startswith("Convert the mailbox to shared before removing") for e in plan.effects)
-    assert "Remove 1 licences: Microsoft 365 E3 (SPE_E3)" in plan.effects
+    assert "Remove 1 licence: Microsoft 365 E3 (SPE_E3)" in plan.effects
     assert (
         "Remove from 4 groups: All Company, Contoso Announcements, Sales and Marketing, Sales "
-        "Leads (owner of 1: Sales and Marketing, 1 other owners)"
+        "Leads (owner of 1: Sales and Marketing, 1 other owner)"
     ) in plan.effects
     assert plan.effects[0] == f"Block sign-in for {ADELE}"
     snapshot = Snapshot.from_json(str(plan.state["snapshot"]))

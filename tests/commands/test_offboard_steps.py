@@ -55,7 +55,7 @@ async def test_licences_removed_once_and_undo_assigns_them_again(runtime: Runtim
 
     first, second = await _twice(steps["licences"], FakeStep(ctx))
 
-    assert first.detail == "removed 1 licences" and second.skipped
+    assert first.detail == "removed 1 licence" and second.skipped
     assert user_named(runtime, ADELE).sku_ids == ()
     assigns = [r.body for r in sandbox_of(runtime).requests if r.path.endswith("/assignLicense")]
     assert assigns == [{"addLicenses": [], "removeLicenses": list(first.undo["skus"])}]
