@@ -23,7 +23,8 @@ from commands.offboard_effects import effects_of, synced_skips
 from commands.offboard_steps import offboard_steps
 from commands.offboard_undo import undo_offboard_step
 from commands.queries.deleted_users import matching_deleted
-from commands.queries.offboarding import Person, Snapshot, read_snapshot
+from commands.queries.leaver import Person
+from commands.queries.offboarding import Snapshot, read_snapshot
 from commands.queries.targets import Target, find_target, user_plan
 from core.errors import NotFound, UserError
 from integrations.exchange import EXCHANGE_PERMISSION, EXCHANGE_ROLE
@@ -37,7 +38,7 @@ PERMISSIONS = (
     "User-PasswordProfile.ReadWrite.All",
     "Entra role: User Administrator",  # a password reset app-only needs it
     "UserAuthenticationMethod.ReadWrite.All",
-    "MailboxSettings.ReadWrite",  # inbox rules, automatic replies
+    "MailboxSettings.ReadWrite",  # automatic replies
     "GroupMember.ReadWrite.All",
     "Group.ReadWrite.All",  # removing a group owner
     "Directory.Read.All",  # memberOf, ownedObjects, manager
@@ -136,6 +137,7 @@ async def plan_offboard(ctx: CommandContext, args: OffboardArgs) -> Plan:
         mailbox=True,
         devices=on["remove_devices"],
         calendar=on["remove_delegates"],
+        onedrive=on["grant_onedrive"],
     )
     _refuse_shared(target, snapshot)
     mailbox_to = await _person(ctx, args.mailbox_to, snapshot.manager)
@@ -241,7 +243,7 @@ async def _person(ctx: CommandContext, named: str | None, manager: Person | None
         found = await find_target(ctx, named)
     except NotFound as error:
         raise UserError(f"{error.message} Nobody was given access; nothing was changed.") from None
-    return Person(found.id, found.upn, found.display_name)
+    return Person(found.id, found.display_name, found.upn, mail="")
 
 
 @command(

@@ -9,11 +9,13 @@ from __future__ import annotations
 from commands.kit.context import CommandContext
 from commands.kit.formatting import counted, first_few
 from commands.kit.plan import Plan
-from commands.queries.offboarding import GroupFacts, Person, Snapshot
+from commands.queries.leaver import LicenseState, Person
+from commands.queries.offboarding import GroupFacts, Snapshot
 from commands.queries.targets import Target
 
 __all__ = [
     "EXCHANGE_STEPS",
+    "NO_SHAREPOINT",
     "SECRET_ONLY",
     "SYNC_UNDONE",
     "chosen",
@@ -35,6 +37,11 @@ SECRET_ONLY = (
     "only a client secret is configured for this tenant, and SharePoint refuses app-only "
     "tokens obtained with a secret: configure a certificate credential to hand over OneDrives"
 )
+NO_SHAREPOINT = (
+    "Deskhand has no SharePoint admin client for this tenant (it needs the tenant's "
+    "<name>.onmicrosoft.com domain among its domains): make the person site collection "
+    "administrator in the SharePoint admin center"
+)
 _LISTED = 5
 
 
@@ -43,8 +50,10 @@ def chosen(plan: Plan) -> frozenset[str]:
 
 
 def onedrive_blocked(ctx: CommandContext) -> str:
-    """Why the OneDrive step cannot run with this tenant's credential ("" when it can)."""
-    return SECRET_ONLY if ctx.graph.tokens.credentials.certificate is None else ""
+    """Why the OneDrive step cannot run for this tenant ("" when it can)."""
+    if ctx.sharepoint_client is None:
+        return NO_SHAREPOINT
+    return SECRET_ONLY if ctx.sharepoint_client.tokens.credentials.certificate is None else ""
 
 
 def synced_skips(target: Target, snapshot: Snapshot, choice: str) -> tuple[str, ...]:
@@ -99,7 +108,7 @@ def effects_of(
         effects.append(f"Disable {counted(count, 'inbox rule')} (kept, not deleted)")
     effects += _mailbox_effects(snapshot, on - skip, mailbox_to, notes, forward)
     if "grant_onedrive" in on:
-        effects.append(_onedrive(ctx, onedrive_to))
+        effects.append(_onedrive(ctx, onedrive_to, snapshot.onedrive))
     if "remove_groups" in on:
         effects += _groups(snapshot.groups, snapshot.manager)
     if "remove_licences" in on:
@@ -156,9 +165,11 @@ def _mailbox_effects(
     return effects
 
 
-def _onedrive(ctx: CommandContext, person: Person | None) -> str:
+def _onedrive(ctx: CommandContext, person: Person | None, site: str) -> str:
     if person is None:
         return "OneDrive: skipped, no manager is set (name someone with --onedrive-to)"
+    if not site:
+        return "OneDrive: skipped, the user has no OneDrive"
     blocked = onedrive_blocked(ctx)
     if blocked:
         return f"OneDrive for {person.label}: skipped, {blocked}"
@@ -184,7 +195,7 @@ def _groups(groups: tuple[GroupFacts, ...], manager: Person | None) -> list[str]
 
 def _ownership(group: GroupFacts, manager: Person | None) -> str:
     if group.other_owners:
-        return f"{group.name}, {counted(len(group.other_owners), 'other owner')}"
+        return f"{group.name}, {counted(group.other_owners, 'other owner')}"
     heir = f"(their manager, {manager.label}?)" if manager else ""
     return (
         f"{group.name}, the only owner: Graph refuses to remove a group's last owner, so they "
@@ -193,15 +204,21 @@ def _ownership(group: GroupFacts, manager: Person | None) -> str:
 
 
 def _licences(snapshot: Snapshot) -> list[str]:
-    direct = [lic.name for lic in snapshot.licences if lic.direct]
+    direct = [_label(lic) for lic in snapshot.licences if lic.direct]
     lines = [
         f"Remove {counted(len(direct), 'licence')}: {', '.join(direct)}"
         if direct
         else "No directly assigned licence to remove"
     ]
-    inherited = [lic.name for lic in snapshot.licences if lic.group_ids]
+    inherited = [_label(lic) for lic in snapshot.licences if lic.via_groups]
     if inherited:
         lines.append(
             f"Licences through groups ({', '.join(inherited)}) go when they leave those groups"
         )
     return lines
+
+
+def _label(licence: LicenseState) -> str:
+    """ "Microsoft 365 E3 (SPE_E3)", as /licenses names a licence."""
+    part = licence.part_number
+    return f"{licence.name} ({part})" if part and part != licence.name else licence.name

@@ -19,16 +19,23 @@ from commands.kit.formatting import counted
 from commands.kit.plan import Plan
 from commands.kit.steps import Step, StepContext, StepResult
 from commands.offboard_effects import SYNC_UNDONE, chosen, onedrive_blocked
+from commands.offboard_mailbox import (
+    convert_shared,
+    disable_rules,
+    grant_mailbox,
+    hide,
+    remove_delegates,
+    remove_devices,
+    set_forward,
+)
 from commands.password import generate_password
 from commands.queries.auth_methods import Method, read_methods, removal_order
-from commands.queries.group_rules import direct_groups
-from commands.queries.offboarding import GroupFacts, Snapshot, calendar_folder, calendar_permissions
+from commands.queries.offboarding import GroupFacts, Snapshot
 from core.errors import Rejected, RemoteNotFound, UserError
 
 __all__ = ["offboard_steps"]
 
 _Run = Callable[[StepContext], Awaitable[StepResult]]
-_SHARED = "SharedMailbox"
 
 
 def offboard_steps(ctx: CommandContext, args: Any, plan: Plan) -> list[Step]:
@@ -57,7 +64,7 @@ def offboard_steps(ctx: CommandContext, args: Any, plan: Plan) -> list[Step]:
         add("methods", "Remove authentication methods", partial(remove_methods, user))
     mailbox = snapshot.has_mailbox
     if "disable_rules" in on and mailbox:
-        add("rules", "Disable inbox rules", partial(disable_rules, user))
+        add("rules", "Disable inbox rules", partial(disable_rules, upn))
     if "convert_shared" in on and mailbox:
         add("shared", "Convert the mailbox to shared", partial(convert_shared, upn))
     if "hide" in on and mailbox:
@@ -77,7 +84,7 @@ def offboard_steps(ctx: CommandContext, args: Any, plan: Plan) -> list[Step]:
         add("mailbox", f"Full access for {grantee}", partial(grant_mailbox, upn, grantee, auto))
     heir = str(plan.state.get("onedrive_to") or "")
     if "grant_onedrive" in on and heir:
-        add("onedrive", f"OneDrive for {heir}", partial(grant_onedrive, heir))
+        add("onedrive", f"OneDrive for {heir}", partial(grant_onedrive, snapshot.onedrive, heir))
     if "remove_delegates" in on and mailbox:
         add("delegates", "Remove calendar delegates", partial(remove_delegates, upn))
     if "remove_groups" in on:
@@ -161,49 +168,6 @@ async def remove_methods(user: str, step: StepContext) -> StepResult:
     return StepResult(f"removed {len(methods)}: {', '.join(m.label for m in methods)}")
 
 
-async def disable_rules(user: str, step: StepContext) -> StepResult:
-    path = f"/users/{user}/mailFolders/inbox/messageRules"
-    rules = [r async for r in step.command.graph.pages(path, select=())]
-    enabled = sorted(str(r["id"]) for r in rules if r.get("isEnabled") is True)
-    if not enabled:
-        return StepResult("no inbox rule was on", skipped=True)
-    for rule in enabled:
-        await step.command.graph.request("PATCH", f"{path}/{rule}", json={"isEnabled": False})
-    return StepResult(f"disabled {counted(len(enabled), 'inbox rule')}", undo={"rules": enabled})
-
-
-async def _mailbox(ctx: CommandContext, upn: str) -> dict[str, Any]:
-    found = await ctx.exchange.invoke("Get-Mailbox", {"Identity": upn}, anchor=upn)
-    return dict(found.values[0]) if found.values else {}
-
-
-async def convert_shared(upn: str, step: StepContext) -> StepResult:
-    now = await _mailbox(step.command, upn)
-    if now.get("RecipientTypeDetails") == _SHARED:
-        return StepResult("the mailbox was already shared", skipped=True)
-    await step.command.exchange.set_mailbox(upn, {"Type": "Shared"})
-    return StepResult("converted to shared", undo={"type": "Regular"})
-
-
-async def hide(upn: str, step: StepContext) -> StepResult:
-    now = await _mailbox(step.command, upn)
-    if now.get("HiddenFromAddressListsEnabled") is True:
-        return StepResult("already hidden from the address lists", skipped=True)
-    await step.command.exchange.set_mailbox(upn, {"HiddenFromAddressListsEnabled": True})
-    return StepResult("hidden from the address lists", undo={"hidden": False})
-
-
-async def remove_devices(upn: str, step: StepContext) -> StepResult:
-    found = await step.command.exchange.invoke("Get-MobileDevice", {"Mailbox": upn}, anchor=upn)
-    ids = [str(d.get("Identity") or d.get("Guid")) for d in found.values]
-    if not ids:
-        return StepResult("no mobile device was left", skipped=True)
-    for device in ids:
-        params = {"Identity": device}
-        await step.command.exchange.invoke("Remove-MobileDevice", params, anchor=upn)
-    return StepResult(f"removed {counted(len(ids), 'mobile device')}")
-
-
 async def set_ooo(user: str, text: str, step: StepContext) -> StepResult:
     path = f"/users/{user}/mailboxSettings"
     setting = (await step.command.graph.get(path, select=())).get("automaticRepliesSetting") or {}
@@ -219,61 +183,15 @@ async def set_ooo(user: str, text: str, step: StepContext) -> StepResult:
     return StepResult("out-of-office reply set", undo={"ooo": setting})
 
 
-async def set_forward(upn: str, address: str, keep: bool, step: StepContext) -> StepResult:
-    now = await _mailbox(step.command, upn)
-    current = str(now.get("ForwardingSmtpAddress") or "").removeprefix("smtp:")
-    if (
-        current.lower() == address.lower()
-        and (now.get("DeliverToMailboxAndForward") is True) == keep
-    ):
-        return StepResult(f"mail was already forwarded to {address}", skipped=True)
-    previous = {
-        "ForwardingSmtpAddress": now.get("ForwardingSmtpAddress"),
-        "ForwardingAddress": now.get("ForwardingAddress"),
-        "DeliverToMailboxAndForward": now.get("DeliverToMailboxAndForward") is True,
-    }
-    wanted = {
-        "ForwardingSmtpAddress": f"smtp:{address}",
-        "ForwardingAddress": None,
-        "DeliverToMailboxAndForward": keep,
-    }
-    await step.command.exchange.set_mailbox(upn, wanted)
-    copy = "keeping a copy" if keep else "without a copy"
-    return StepResult(f"forwarding to {address}, {copy}", undo={"forwarding": previous})
-
-
-async def grant_mailbox(upn: str, grantee: str, auto: bool, step: StepContext) -> StepResult:
-    exchange = step.command.exchange
-    held = await exchange.invoke(
-        "Get-MailboxPermission", {"Identity": upn, "User": grantee}, anchor=upn
-    )
-    if any("FullAccess" in str(p.get("AccessRights")) for p in held.values):
-        return StepResult(f"{grantee} already had full access", skipped=True)
-    params = {"Identity": upn, "User": grantee, "AccessRights": "FullAccess", "AutoMapping": auto}
-    await exchange.invoke("Add-MailboxPermission", params, anchor=upn)
-    return StepResult(f"full access for {grantee}", undo={"grantee": grantee})
-
-
-async def grant_onedrive(heir: str, step: StepContext) -> StepResult:
+async def grant_onedrive(site: str, heir: str, step: StepContext) -> StepResult:
+    """SetSiteAdmin sets a flag: made again, nothing changes, so it is not read first."""
+    if not site:
+        return StepResult("the user has no OneDrive", skipped=True)
     blocked = onedrive_blocked(step.command)
     if blocked:
         return StepResult(f"skipped: {blocked}", skipped=True)
-    raise UserError(
-        f"Deskhand has no SharePoint admin client for {step.command.current_tenant.name} yet, so "
-        f"{heir} was not made administrator of the OneDrive; do it in the SharePoint admin center."
-    )
-
-
-async def remove_delegates(upn: str, step: StepContext) -> StepResult:
-    delegates = await calendar_permissions(step.command, upn)
-    if not delegates:
-        return StepResult("no calendar delegate was left", skipped=True)
-    folder = await calendar_folder(step.command, upn)
-    for user, _rights in delegates:
-        params = {"Identity": folder, "User": user}
-        await step.command.exchange.invoke("Remove-MailboxFolderPermission", params, anchor=upn)
-    names = ", ".join(user for user, _ in delegates)
-    return StepResult(f"removed {names}", undo={"delegates": [list(d) for d in delegates]})
+    await step.command.sharepoint.set_site_admin(site, heir)
+    return StepResult(f"{heir} is site collection administrator of {site}")
 
 
 async def leave_group(user: str, upn: str, group: GroupFacts, step: StepContext) -> StepResult:
@@ -297,11 +215,10 @@ async def leave_group(user: str, upn: str, group: GroupFacts, step: StepContext)
 async def _leave(ctx: CommandContext, user: str, upn: str, group: GroupFacts) -> bool:
     """True when a membership was removed now; False when it was already gone."""
     if group.via == "exchange":
-        # Exchange's members are the directory's: Graph's memberOf says whether one is left.
-        if group.id not in {g.id for g in await direct_groups(ctx, user)}:
+        held = await ctx.exchange.distribution_groups_of(upn)
+        if group.id not in {g.external_directory_object_id for g in held}:
             return False
-        params = {"Identity": group.id, "Member": upn, "BypassSecurityGroupManagerCheck": True}
-        await ctx.exchange.invoke("Remove-DistributionGroupMember", params)
+        await ctx.exchange.remove_distribution_group_member(group.id, upn)
         return True
     try:
         await ctx.graph.request("DELETE", f"/groups/{group.id}/members/{user}/$ref")

@@ -15,7 +15,6 @@ from typing import Any
 from commands.kit.context import CommandContext
 from commands.kit.formatting import counted
 from commands.queries.group_rules import member_reference
-from commands.queries.offboarding import calendar_folder
 
 __all__ = ["undo_offboard_step"]
 
@@ -62,13 +61,13 @@ async def _relicense(ctx: CommandContext, undo: Mapping[str, Any]) -> str:
 
 
 async def _unshare(ctx: CommandContext, undo: Mapping[str, Any]) -> str:
-    await ctx.exchange.set_mailbox(_upn(undo), {"Type": str(undo.get("type") or "Regular")})
+    await ctx.exchange.set_mailbox_type(_upn(undo), shared=undo.get("type") == "Shared")
     return "the mailbox is a user mailbox again (it needs a licence with Exchange Online)"
 
 
 async def _unhide(ctx: CommandContext, undo: Mapping[str, Any]) -> str:
     hidden = undo.get("hidden") is True
-    await ctx.exchange.set_mailbox(_upn(undo), {"HiddenFromAddressListsEnabled": hidden})
+    await ctx.exchange.set_hidden_from_address_lists(_upn(undo), hidden=hidden)
     return "shown in the address lists again" if not hidden else "hidden flag put back"
 
 
@@ -81,27 +80,26 @@ async def _forwarding(ctx: CommandContext, undo: Mapping[str, Any]) -> str:
 
 async def _ungrant(ctx: CommandContext, undo: Mapping[str, Any]) -> str:
     user = str(undo.get("grantee") or "")
-    params = {"Identity": _upn(undo), "User": user, "AccessRights": "FullAccess"}
-    await ctx.exchange.invoke("Remove-MailboxPermission", params, anchor=_upn(undo))
+    await ctx.exchange.remove_mailbox_permission(_upn(undo), user)
     return f"full access of {user} taken back"
 
 
 async def _delegates(ctx: CommandContext, undo: Mapping[str, Any]) -> str:
     upn = _upn(undo)
-    folder = await calendar_folder(ctx, upn)
+    folder = (await ctx.exchange.calendar_folder(upn)).name
     names = []
     for user, rights in undo.get("delegates") or ():
-        params = {"Identity": folder, "User": user, "AccessRights": str(rights).split(",")}
-        await ctx.exchange.invoke("Add-MailboxFolderPermission", params, anchor=upn)
+        await ctx.exchange.add_calendar_permission(
+            upn, str(user), str(rights).split(","), folder=folder
+        )
         names.append(str(user))
     return f"calendar access back for {', '.join(names)}"
 
 
 async def _rules(ctx: CommandContext, undo: Mapping[str, Any]) -> str:
-    path = f"/users/{_user(undo)}/mailFolders/inbox/messageRules"
     rules = [str(rule) for rule in undo.get("rules") or ()]
     for rule in rules:
-        await ctx.graph.request("PATCH", f"{path}/{rule}", json={"isEnabled": True})
+        await ctx.exchange.enable_inbox_rule(_upn(undo), rule)
     return f"{counted(len(rules), 'inbox rule')} on again"
 
 
@@ -116,12 +114,7 @@ async def _rejoin(ctx: CommandContext, group: str, undo: Mapping[str, Any]) -> s
     user, done = _user(undo), []
     if undo.get("member"):
         if undo.get("via") == "exchange":
-            params = {
-                "Identity": group,
-                "Member": _upn(undo),
-                "BypassSecurityGroupManagerCheck": True,
-            }
-            await ctx.exchange.invoke("Add-DistributionGroupMember", params)
+            await ctx.exchange.add_distribution_group_member(group, _upn(undo))
         else:
             ref = member_reference(ctx, user)
             await ctx.graph.request("POST", f"/groups/{group}/members/$ref", json=ref)

@@ -1,4 +1,5 @@
-"""The customer tenants Deskhand serves and the Graph (and Exchange Online) client of each."""
+"""The customer tenants Deskhand serves and the Graph, Exchange Online and SharePoint Online
+clients of each."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from core.identity import TenantInfo
 if TYPE_CHECKING:
     from integrations.exchange import ExchangeClient
     from integrations.graph import GraphClient
+    from integrations.sharepoint import SharePointClient
 
 __all__ = ["NoSuchTenant", "TenantDirectory"]
 
@@ -28,6 +30,8 @@ class TenantDirectory:
     clients: Mapping[str, GraphClient]
     default: str | None = None
     exchange_clients: Mapping[str, ExchangeClient] = field(default_factory=dict)
+    sharepoint_clients: Mapping[str, SharePointClient] = field(default_factory=dict)
+    """By tenant name; a tenant whose SharePoint name is unknown has none."""
 
     def resolve(
         self,
@@ -69,6 +73,9 @@ class TenantDirectory:
 
     def exchange(self, tenant: TenantInfo) -> ExchangeClient | None:
         return self.exchange_clients.get(tenant.name)
+
+    def sharepoint(self, tenant: TenantInfo) -> SharePointClient | None:
+        return self.sharepoint_clients.get(tenant.name)
 
     def _find(self, wanted: str, among: Sequence[TenantInfo]) -> TenantInfo:
         """A tenant named by the conversation or the configuration, not by the person."""

@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 
 from microsoft_agents.authentication.msal import MsalConnectionManager
 from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration, AuthTypes
@@ -28,7 +27,7 @@ from bot.channels.slack import SlackChannel
 from bot.channels.slack_notify import SlackNotifier
 from bot.channels.teams import MicrosoftHosts, TeamsChannel, TeamsOutbound
 from bot.channels.teams_notify import TeamsNotifier
-from bot.config import ClientSecret, Settings, TenantSettings
+from bot.config import Settings
 from bot.config.teams import TeamsSettings
 from bot.jobs.engine import executor_id
 from bot.operator.consent import ConsentCheck, GrantsCache
@@ -39,21 +38,24 @@ from bot.pipeline.guards import TenantGuards
 from bot.pipeline.invocation import new_request_id
 from bot.pipeline.middleware import AccessCheck, AuditTrail, Call, log_requests
 from bot.pipeline.router import Router
-from bot.pipeline.tenants import TenantDirectory
 from bot.process.handoff import Handoff
 from bot.process.inbox import Inbox
 from bot.process.lost_work import tell_lost
 from bot.process.metrics import Metrics
 from bot.process.periodic import repeating
 from bot.process.tasks import WorkGroup
+from bot.process.tenant_clients import (
+    configured_tenants,
+    open_clients,
+    sandbox_tenants,
+    service_hosts,
+)
 from bot.process.workers import Job
 from bot.store import AuditEntry, Store, open_store
 from bot.store.audit import AuditLogReader
 from commands import REGISTRY
 from commands.kit.registry import Role
-from core.identity import Actor, TenantInfo
-from integrations.exchange import EXCHANGE_CLOUDS, PUBLIC_EXCHANGE, ExchangeClient, ExchangeEndpoint
-from integrations.graph import AppCredentials, CertificateCredential, CloudEndpoints, GraphClient
+from core.identity import Actor
 from integrations.graph.products import load_catalog
 from integrations.outbound import create_http_client
 from sandbox import Sandbox, SandboxOptions, start_sandbox, state_path
@@ -117,12 +119,6 @@ class StoreAuditSink:
         await self.audit.append(entry)
 
 
-@dataclass(frozen=True)
-class _Tenant:
-    info: TenantInfo
-    credentials: AppCredentials
-
-
 @asynccontextmanager
 async def open_runtime(
     settings: Settings,
@@ -140,45 +136,21 @@ async def open_runtime(
             sandbox = await stack.enter_async_context(
                 start_sandbox(sandbox_options, state_file=state_path(settings.home))
             )
-            tenants = _sandbox_tenants(sandbox)
-            endpoints = CloudEndpoints(sandbox.url, sandbox.url)
-            # The sandbox serves Exchange's admin API too; its tokens name the public resource.
-            exchange = ExchangeEndpoint(sandbox.url, resource=PUBLIC_EXCHANGE.host)
-            ca_bundle: Path | None = sandbox.ca_file
+            tenants = sandbox_tenants(sandbox)
         else:
-            tenants = await asyncio.to_thread(_configured_tenants, settings)
-            endpoints = _endpoints(settings)
-            exchange = _exchange_endpoint(settings)
-            ca_bundle = settings.ca_bundle
+            tenants = await asyncio.to_thread(configured_tenants, settings)
+        hosts = service_hosts(settings, sandbox)
         store = await open_store(settings.store_url)
         stack.push_async_callback(store.close)
         executor = executor_id(role, settings.home)
         inbox = Inbox(store, executor)
         stack.push_async_callback(inbox.close)
         audit = await open_audit_log(settings, store)
-        http = create_http_client(ca_bundle, timeout=settings.request_timeout)
+        http = create_http_client(hosts.ca_bundle, timeout=settings.request_timeout)
         stack.push_async_callback(http.aclose)
         products = await asyncio.to_thread(load_catalog, settings.home / "products.csv")
-        clients = {
-            t.info.name: GraphClient(http, t.credentials, endpoints, ca_bundle=ca_bundle)
-            for t in tenants
-        }
-        for client in clients.values():
-            stack.push_async_callback(client.aclose)
-        exchange_clients = {
-            t.info.name: ExchangeClient(
-                http, t.credentials, endpoints, exchange, ca_bundle=ca_bundle
-            )
-            for t in tenants
-        }
-        for exchange_client in exchange_clients.values():
-            stack.push_async_callback(exchange_client.aclose)
-        directory = TenantDirectory(
-            tuple(t.info for t in tenants),
-            clients=clients,
-            default=tenants[0].info.name if sandbox and tenants else None,
-            exchange_clients=exchange_clients,
-        )
+        default = tenants[0].info.name if sandbox and tenants else None
+        directory = await open_clients(stack, http, tenants, hosts, default=default)
         policy = _access_policy(settings, operators, store, sandbox=sandbox is not None)
         metrics = Metrics()
         http.event_hooks["response"].append(metrics.count_graph_response)
@@ -256,63 +228,6 @@ def _access_policy(
     ]
     everyone = frozenset({Role.TECHNICIAN}) if sandbox else frozenset()
     return AccessPolicy(grants, everyone=everyone, store=store)
-
-
-def _sandbox_tenants(sandbox: Sandbox) -> list[_Tenant]:
-    return [
-        _Tenant(
-            TenantInfo(
-                t.name,
-                t.directory.display_name,
-                t.domain,
-                t.tenant_id,
-                sandbox=True,
-                other_domains=tuple(
-                    d.id.lower() for d in t.directory.domains if d.is_verified and d.id != t.domain
-                ),
-            ),
-            AppCredentials(t.tenant_id, t.client_id, client_secret=t.client_secret),
-        )
-        for t in sandbox.tenants
-    ]
-
-
-def _configured_tenants(settings: Settings) -> list[_Tenant]:
-    """Reads each tenant's secret or certificate (blocking file I/O: run in a thread)."""
-    return [_configured(tenant) for tenant in settings.tenants.values()]
-
-
-def _configured(tenant: TenantSettings) -> _Tenant:
-    info = TenantInfo(
-        tenant.name,
-        tenant.label,
-        tenant.domain,
-        tenant.tenant_id,
-        other_domains=tenant.other_domains,
-    )
-    credential = tenant.credential()
-    if isinstance(credential, ClientSecret):
-        app = AppCredentials(
-            tenant.tenant_id, tenant.client_id, client_secret=credential.value.get_secret_value()
-        )
-    else:
-        certificate = CertificateCredential(
-            credential.private_key_pem.get_secret_value(), credential.certificate_pem
-        )
-        app = AppCredentials(tenant.tenant_id, tenant.client_id, certificate=certificate)
-    return _Tenant(info, app)
-
-
-def _exchange_endpoint(settings: Settings) -> ExchangeEndpoint:
-    if settings.exchange_host:
-        host = settings.exchange_host
-        return ExchangeEndpoint(host if "://" in host else f"https://{host}")
-    return EXCHANGE_CLOUDS[settings.cloud]
-
-
-def _endpoints(settings: Settings) -> CloudEndpoints:
-    public = settings.cloud == "public" and not (settings.graph_host or settings.login_host)
-    return CloudEndpoints(settings.login_url, settings.graph_url, instance_discovery=public)
 
 
 # -- the channels ------------------------------------------------------------------------------

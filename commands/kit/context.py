@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from integrations.exchange import ExchangeClient
     from integrations.graph import GraphClient
     from integrations.graph.products import ProductCatalog
+    from integrations.sharepoint import SharePointClient
 
 __all__ = [
     "Actor",
@@ -112,6 +113,8 @@ class CommandContext:
     """The tenants' destructive-action switches, for /guard."""
     exchange_client: ExchangeClient | None = None
     """The current tenant's Exchange Online admin API client."""
+    sharepoint_client: SharePointClient | None = None
+    """The current tenant's SharePoint Online admin API client (OneDrive hand-over)."""
     pacing: Pacing = field(default_factory=Pacing)
     """How long an executor waits for its change to show when reading it back."""
     offboard: OffboardDefaults = field(default_factory=OffboardDefaults)
@@ -147,6 +150,15 @@ class CommandContext:
                 f"Deskhand has no Exchange Online client for {self.current_tenant.name}."
             )
         return self.exchange_client
+
+    @property
+    def sharepoint(self) -> SharePointClient:
+        """The current tenant's SharePoint Online admin client."""
+        if self.sharepoint_client is None:
+            raise UserError(
+                f"Deskhand has no SharePoint Online client for {self.current_tenant.name}."
+            )
+        return self.sharepoint_client
 
     @property
     def graph(self) -> GraphClient:

@@ -87,6 +87,10 @@ class Person:
     upn: str
     mail: str
 
+    @property
+    def label(self) -> str:
+        return f"{self.display_name} ({self.upn})"
+
 
 def _kind(group: Mapping[str, Any]) -> MembershipKind:
     if "Unified" in (group.get("groupTypes") or ()):

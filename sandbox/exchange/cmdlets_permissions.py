@@ -52,6 +52,10 @@ def _get_permissions(tenant: SandboxTenant, params: Mapping[str, Any]) -> Output
         for d in tenant.exchange.state(owner.id).full_access
         if d.user_id in users
     ]
+    if folded.get("user"):
+        # -User: only that security principal's entries (get-mailboxpermission, -User).
+        name = directory_user(tenant, folded["user"]).user_principal_name
+        entries = [e for e in entries if e["User"] == name]
     return Output(entries)
 
 

@@ -12,8 +12,8 @@ from tests.plugins.runtime import OPERATOR
 
 
 def contoso_context(runtime: Runtime, **changes: Any) -> CommandContext:
-    """What the router hands a command working on Contoso (its Graph and Exchange clients);
-    `changes` override fields."""
+    """What the router hands a command working on Contoso (its Graph, Exchange and SharePoint
+    clients); `changes` override fields."""
     directory = runtime.router.tenants
     tenant = next(t for t in directory.tenants if t.name == "contoso")
     context = CommandContext(
@@ -24,6 +24,7 @@ def contoso_context(runtime: Runtime, **changes: Any) -> CommandContext:
         tenant=tenant,
         graph_client=directory.client(tenant),
         exchange_client=directory.exchange(tenant),
+        sharepoint_client=directory.sharepoint(tenant),
     )
     return replace(context, **changes)
 

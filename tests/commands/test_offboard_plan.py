@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.process.runtime import Runtime
@@ -12,11 +14,11 @@ from commands.offboard_steps import offboard_steps
 from commands.queries.offboarding import Snapshot
 from core.errors import UserError
 from tests.commands.contexts import contoso_context
-from tests.commands.sandbox_state import sandbox_of
+from tests.commands.sandbox_state import contoso_directory, sandbox_of, user_named
 
 ADELE = "adele.vance@contoso.com"
 # Exchange reads the sandbox does not emulate yet (exo-offboard): left out here.
-_NO_EXO = {"no_remove_devices": True, "no_remove_delegates": True}
+_NO_EXO: dict[str, object] = {}
 
 
 def _args(user: str, **options: object) -> OffboardArgs:
@@ -44,7 +46,6 @@ def test_offboard_is_a_job_command_with_every_permission_it_uses() -> None:
         "GroupMember.ReadWrite.All",
         "UserAuthenticationMethod.ReadWrite.All",
         "Exchange.ManageAsApp",
-        "SharePoint: Sites.FullControl.All",
     ):
         assert permission in spec.permissions
 
@@ -56,10 +57,10 @@ async def test_adeles_plan_lists_licences_groups_and_orders_shared_first(runtime
 
     assert plan.target == ADELE
     assert any(e.startswith("Convert the mailbox to shared before removing") for e in plan.effects)
-    assert "Remove 1 licences: Microsoft 365 E3 (SPE_E3)" in plan.effects
+    assert "Remove 1 licence: Microsoft 365 E3 (SPE_E3)" in plan.effects
     assert (
         "Remove from 4 groups: All Company, Contoso Announcements, Sales and Marketing, Sales "
-        "Leads (owner of 1: Sales and Marketing, 1 other owners)"
+        "Leads (owner of 1: Sales and Marketing, 1 other owner)"
     ) in plan.effects
     assert plan.effects[0] == f"Block sign-in for {ADELE}"
     snapshot = Snapshot.from_json(str(plan.state["snapshot"]))
@@ -97,3 +98,39 @@ async def test_a_synced_user_skips_what_on_premises_ad_would_undo(runtime: Runti
     assert any("synced from on-premises" in note and "block sign-in" in note for note in plan.notes)
     keys = {step.key for step in offboard_steps(ctx, _args("lee.gu"), plan)}
     assert "block" not in keys and "password" not in keys and "revoke" in keys
+
+
+async def test_a_shared_mailbox_in_use_is_refused_as_no_leaver(runtime: Runtime) -> None:
+    reception = user_named(runtime, "reception@contoso.com")
+    contoso_directory(runtime).users[reception.id] = replace(reception, account_enabled=True)
+
+    with pytest.raises(UserError, match="is a shared mailbox, not a person's account"):
+        await plan_offboard(contoso_context(runtime), _args("reception"))
+
+    assert _writes(runtime) == []
+
+
+async def test_a_protected_account_needs_an_admins_approval(runtime: Runtime) -> None:
+    ctx = contoso_context(runtime, protected_accounts=frozenset({ADELE}))
+
+    plan = await plan_offboard(ctx, _args("adele"))
+
+    assert plan.protection and any("break-glass" in r.lower() for r in plan.protection.reasons)
+    unprotected = await plan_offboard(contoso_context(runtime), _args("adele"))
+    assert not unprotected.protection
+
+
+async def test_nobody_to_hand_over_to_leaves_the_grants_out(runtime: Runtime) -> None:
+    adele = user_named(runtime, ADELE)
+    contoso_directory(runtime).users[adele.id] = replace(adele, manager_id=None)
+    ctx = contoso_context(runtime)
+
+    plan = await plan_offboard(ctx, _args("adele"))
+
+    assert "No manager is set: name who gets the mailbox with --mailbox-to." in plan.notes
+    assert any(e.startswith("OneDrive: skipped, no manager is set") for e in plan.effects)
+    keys = {step.key for step in offboard_steps(ctx, _args("adele"), plan)}
+    assert not keys & {"mailbox", "onedrive"}
+    with pytest.raises(UserError, match="Nobody was given access"):
+        await plan_offboard(ctx, _args("adele", onedrive_to="ghost.person@contoso.com"))
+    assert _writes(runtime) == []

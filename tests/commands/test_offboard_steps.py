@@ -1,41 +1,14 @@
 """/offboard's steps run directly against the sandbox: the change, then run again = skipped;
-undo puts back groups, licences, mailbox type and forwarding."""
+undo puts back sign-in, groups, licences, mailbox type and forwarding."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from bot.process.runtime import Runtime
-from commands.kit.context import CommandContext
-from commands.kit.steps import Step, StepResult
-from commands.offboard import OffboardArgs, plan_offboard
-from commands.offboard_steps import offboard_steps
 from commands.offboard_undo import undo_offboard_step
-from tests.commands.contexts import contoso_context
+from tests.commands.offboard_kit import ADELE, FakeStep
+from tests.commands.offboard_kit import plan_steps as _steps
+from tests.commands.offboard_kit import twice as _twice
 from tests.commands.sandbox_state import sandbox_of, user_named
-
-ADELE = "adele.vance@contoso.com"
-
-
-@dataclass
-class FakeStep:
-    command: CommandContext
-    secrets: list[str] = field(default_factory=list)
-
-    async def deliver_secret(self, title: str, secret: str) -> bool:
-        self.secrets.append(secret)
-        return True
-
-
-async def _steps(runtime: Runtime, **options: object) -> tuple[CommandContext, dict[str, Step]]:
-    ctx = contoso_context(runtime)
-    args = OffboardArgs.model_validate({"user": "adele", "reason": "leaver", **options})
-    plan = await plan_offboard(ctx, args)
-    return ctx, {step.key: step for step in offboard_steps(ctx, args, plan)}
-
-
-async def _twice(step: Step, fake: FakeStep) -> tuple[StepResult, StepResult]:
-    return await step.run(fake), await step.run(fake)
 
 
 async def test_block_then_again_is_skipped_and_undo_unblocks(runtime: Runtime) -> None:
@@ -55,7 +28,7 @@ async def test_licences_removed_once_and_undo_assigns_them_again(runtime: Runtim
 
     first, second = await _twice(steps["licences"], FakeStep(ctx))
 
-    assert first.detail == "removed 1 licences" and second.skipped
+    assert first.detail == "removed 1 licence" and second.skipped
     assert user_named(runtime, ADELE).sku_ids == ()
     assigns = [r.body for r in sandbox_of(runtime).requests if r.path.endswith("/assignLicense")]
     assert assigns == [{"addLicenses": [], "removeLicenses": list(first.undo["skus"])}]
@@ -106,3 +79,41 @@ async def test_the_password_is_delivered_never_returned(runtime: Runtime) -> Non
     assert second.skipped
     said = await undo_offboard_step(ctx, "password", first.undo)
     assert "cannot be put back" in said
+
+
+async def test_revoke_posts_once_and_a_second_run_sees_it_done(runtime: Runtime) -> None:
+    ctx, steps = await _steps(runtime)
+    adele = user_named(runtime, ADELE)
+    before = adele.sessions_valid_from
+
+    first, second = await _twice(steps["revoke"], FakeStep(ctx))
+
+    posts = [
+        r.body for r in sandbox_of(runtime).requests if r.path.endswith("/revokeSignInSessions")
+    ]
+    assert len(posts) == 1 and not first.skipped
+    assert user_named(runtime, ADELE).sessions_valid_from != before
+    assert second.skipped and "already revoked" in second.detail
+    assert "cannot be put back" in await undo_offboard_step(ctx, "revoke", first.undo)
+
+
+async def test_methods_go_with_the_default_one_last(runtime: Runtime) -> None:
+    ctx, steps = await _steps(runtime)
+    kinds = sorted(m.kind for m in user_named(runtime, ADELE).methods if m.kind != "password")
+
+    first, second = await _twice(steps["methods"], FakeStep(ctx))
+
+    deletes = [
+        (r.path.split("/")[-2], r.status)
+        for r in sandbox_of(runtime).requests
+        if r.method == "DELETE" and "/authentication/" in r.path
+    ]
+    # Graph refuses the default method (the Authenticator) while the phone remains.
+    assert deletes == [
+        ("microsoftAuthenticatorMethods", 400),
+        ("phoneMethods", 204),
+        ("microsoftAuthenticatorMethods", 204),
+    ]
+    assert kinds == ["microsoftAuthenticator", "phone"]
+    assert [m.kind for m in user_named(runtime, ADELE).methods] in ([], ["password"])
+    assert first.detail.startswith("removed 2") and second.skipped
