@@ -42,14 +42,16 @@ async def help_command(ctx: CommandContext, args: HelpArgs) -> Reply:
     wanted = " ".join(args.command.lstrip("/").lower().split())
     for spec in allowed:
         if wanted in (spec.name, *spec.aliases):
-            return _command_help(spec)
+            return _command_help(spec, [s for s in allowed if s.name.startswith(f"{spec.name} ")])
     family = [spec for spec in allowed if spec.name.startswith(f"{wanted} ")]
     if family:
         return _family_help(wanted, family)
     raise NotFound(f"There is no command /{wanted} that you may run. Type /help to list them.")
 
 
-def _command_help(spec: CommandSpec) -> Reply:
+def _command_help(spec: CommandSpec, related: list[CommandSpec]) -> Reply:
+    """One command's usage, summary, help and options; `related` are the two-word commands
+    it begins (/offboard begins /offboard undo)."""
     options = tuple(
         (f"--{name.replace('_', '-')}", info.description or "")
         for name, info in spec.args.model_fields.items()
@@ -60,6 +62,10 @@ def _command_help(spec: CommandSpec) -> Reply:
         blocks.append(Text(spec.help))
     if options:
         blocks.append(Facts(options))
+    if related:
+        blocks.append(
+            Text("Also: " + "; ".join(f"{usage(s).removeprefix('Usage: ')}" for s in related))
+        )
     data = {**_entry(spec), "help": spec.help, "options": dict(options)}
     return Reply(title=f"/{spec.name}", blocks=tuple(blocks), data=data)
 

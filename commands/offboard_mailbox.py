@@ -8,6 +8,8 @@ is looked for among Get-MailboxPermission's entries for the grantee, never assum
 
 from __future__ import annotations
 
+import asyncio
+
 from commands.kit.formatting import counted
 from commands.kit.steps import StepContext, StepResult
 from integrations.exchange.models import smtp_address
@@ -28,8 +30,7 @@ async def disable_rules(upn: str, step: StepContext) -> StepResult:
     enabled = sorted(r.identity for r in await exchange.inbox_rules(upn) if r.enabled)
     if not enabled:
         return StepResult("no inbox rule was on", skipped=True)
-    for rule in enabled:
-        await exchange.disable_inbox_rule(upn, rule)
+    await asyncio.gather(*(exchange.disable_inbox_rule(upn, rule) for rule in enabled))
     return StepResult(f"disabled {counted(len(enabled), 'inbox rule')}", undo={"rules": enabled})
 
 
@@ -54,8 +55,9 @@ async def remove_devices(upn: str, step: StepContext) -> StepResult:
     devices = await exchange.mobile_devices(upn)
     if not devices:
         return StepResult("no mobile device was left", skipped=True)
-    for device in devices:
-        await exchange.remove_mobile_device(device.identity, anchor=upn)
+    await asyncio.gather(
+        *(exchange.remove_mobile_device(device.identity, anchor=upn) for device in devices)
+    )
     names = ", ".join(d.friendly_name or d.device_model or d.device_type for d in devices)
     return StepResult(f"removed {counted(len(devices), 'mobile device')}: {names}")
 
@@ -101,8 +103,9 @@ async def remove_delegates(upn: str, step: StepContext) -> StepResult:
     delegates = await exchange.calendar_permissions(upn, folder=folder)
     if not delegates:
         return StepResult("no calendar delegate was left", skipped=True)
-    for delegate in delegates:
-        await exchange.remove_calendar_permission(upn, delegate.user, folder=folder)
+    await asyncio.gather(
+        *(exchange.remove_calendar_permission(upn, d.user, folder=folder) for d in delegates)
+    )
     undo = [[d.user, ",".join(d.access_rights)] for d in delegates]
     names = ", ".join(d.user for d in delegates)
     return StepResult(f"removed {names} from the calendar", undo={"delegates": undo})

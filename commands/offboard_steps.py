@@ -9,6 +9,7 @@ password is delivered inside its step and only "delivered" is kept.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from functools import partial
@@ -88,10 +89,14 @@ def offboard_steps(ctx: CommandContext, args: Any, plan: Plan) -> list[Step]:
     if "remove_delegates" in on and mailbox:
         add("delegates", "Remove calendar delegates", partial(remove_delegates, upn))
     if "remove_groups" in on:
+        # Only a group that brings a licence must wait for the mailbox to be shared: leaving
+        # it takes the licence, and with it the mailbox. The others go at once.
+        licensing = {name for lic in snapshot.licences for name in lic.via_groups}
         for group in snapshot.groups:
             if group.via:
                 run = partial(leave_group, user, upn, group)
-                add(f"group:{group.id}", f"Leave {group.name}", run, ("shared",))
+                after = ("shared",) if {group.name, group.id} & licensing else ()
+                add(f"group:{group.id}", f"Leave {group.name}", run, after)
     if "remove_licences" in on:
         direct = tuple(lic.sku_id for lic in snapshot.licences if lic.direct)
         if direct:
@@ -197,28 +202,39 @@ async def grant_onedrive(site: str, heir: str, step: StepContext) -> StepResult:
 async def leave_group(user: str, upn: str, group: GroupFacts, step: StepContext) -> StepResult:
     """Membership, then ownership when others own the group too (Graph refuses the last)."""
     ctx = step.command
-    done: dict[str, Any] = {"via": group.via, "member": False, "owner": False}
-    if group.member:
-        done["member"] = await _leave(ctx, user, upn, group)
-    if group.owner and group.other_owners:
-        try:
-            await ctx.graph.request("DELETE", f"/groups/{group.id}/owners/{user}/$ref")
-            done["owner"] = True
-        except RemoteNotFound:
-            pass
+    member, owner = await asyncio.gather(
+        _leave(ctx, user, upn, group) if group.member else _nothing(),
+        _give_up_ownership(ctx, user, group) if group.owner and group.other_owners else _nothing(),
+    )
+    done: dict[str, Any] = {"via": group.via, "member": member, "owner": owner}
     kept = " (stays the only owner)" if group.owner and not group.other_owners else ""
     if not (done["member"] or done["owner"]):
         return StepResult(f"already out of {group.name}{kept}", skipped=True)
     return StepResult(f"left {group.name}{kept}", undo=done)
 
 
+async def _nothing() -> bool:
+    return False
+
+
+async def _give_up_ownership(ctx: CommandContext, user: str, group: GroupFacts) -> bool:
+    try:
+        await ctx.graph.request("DELETE", f"/groups/{group.id}/owners/{user}/$ref")
+    except RemoteNotFound:
+        return False
+    return True
+
+
 async def _leave(ctx: CommandContext, user: str, upn: str, group: GroupFacts) -> bool:
     """True when a membership was removed now; False when it was already gone."""
     if group.via == "exchange":
-        held = await ctx.exchange.distribution_groups_of(upn)
-        if group.id not in {g.external_directory_object_id for g in held}:
-            return False
-        await ctx.exchange.remove_distribution_group_member(group.id, upn)
+        try:
+            await ctx.exchange.remove_distribution_group_member(group.id, upn)
+        except Rejected as error:
+            # Exchange says "... isn't a member of the group": gone already (a resumed step).
+            if "member" in error.message and "n't" in error.message:
+                return False
+            raise
         return True
     try:
         await ctx.graph.request("DELETE", f"/groups/{group.id}/members/{user}/$ref")

@@ -19,11 +19,28 @@ from tests.commands.test_messages import SENTENCE_END
 from tests.plugins.runtime import OPERATOR, Ask
 
 NAMES = sorted({key for spec in REGISTRY for key in (spec.name, *spec.aliases)})
-FAMILIES = REGISTRY.families()
+FAMILIES = [name for name in REGISTRY.families() if REGISTRY.get(name) is None]
+"""Families whose first word is no command of its own: `/mfa` alone shows the family."""
 
 
 def test_the_families_are_the_two_word_commands() -> None:
+    assert REGISTRY.families() == [
+        "forwarding",
+        "group",
+        "job",
+        "license",
+        "mfa",
+        "offboard",
+        "ooo",
+    ]
     assert FAMILIES == ["forwarding", "group", "license", "mfa", "ooo"]
+
+
+async def test_help_for_a_command_that_begins_a_family_names_the_family(ask: Ask) -> None:
+    reply = await ask("/help offboard")
+    assert not reply.failed, text(reply)
+    assert reply.title == "/offboard"
+    assert "Also: /offboard undo <job_id>" in text(reply)
 
 
 @pytest.mark.parametrize("spec", list(REGISTRY), ids=[spec.name for spec in REGISTRY])
