@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from bench import lookup, slack_ack
+from bench import lookup, offboard, slack_ack
 
-BENCHMARKS: tuple[Callable[[Sequence[str]], None], ...] = (lookup.main, slack_ack.quick)
+BENCHMARKS: tuple[Callable[[Sequence[str]], None], ...] = (
+    lookup.main,
+    offboard.main,
+    slack_ack.quick,
+)
 
 
 def main() -> None:
