@@ -13,7 +13,7 @@ import structlog
 
 from bot.approvals.news import ActionNews
 from bot.approvals.notify import Posted
-from bot.store.pending import PendingAction, save_cards
+from bot.store.pending import ActionState, PendingAction, save_cards
 from cards.reply import Reply
 from core.errors import DeliveryError
 
@@ -63,7 +63,8 @@ class CardUpdates:
             self._due.pop(action_id, None)
             self._last[action_id] = time.monotonic()
             action, card = await render()
-            await self.news.update_cards(action, card)
+            if action.state is ActionState.RUNNING:  # an ended job's card is `finished`'s
+                await self.news.update_cards(action, card)
         except asyncio.CancelledError:
             raise
         except Exception:

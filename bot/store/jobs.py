@@ -1,8 +1,8 @@
 """The steps of jobs, as their progress cards show them, and the leases of the processes that
 run jobs.
 
-A step row moves planned → running → done | skipped | failed; a retry moves a failed step back
-to running. Leases are renewed by each live process; one whose lease ran out is dead, and the
+A step row moves planned → done | skipped | failed when it ends (while it runs, only the
+process running it knows); a retry moves a failed step back to planned. Leases are renewed by each live process; one whose lease ran out is dead, and the
 first live process to delete its row (`claim_expired`) recovers its jobs.
 """
 
@@ -122,9 +122,9 @@ async def move_step(
     where = and_(job_steps.c.action_id == action_id, job_steps.c.key == key)
     if leaving:
         where = and_(where, job_steps.c.state.in_([state.value for state in leaving]))
-    if to is StepState.RUNNING:
-        values |= {"started_at": now, "attempts": job_steps.c.attempts + 1, "error": ""}
-    elif to is not StepState.PLANNED:
+    if to is StepState.PLANNED:
+        values |= {"error": "", "detail": "", "finished_at": None}  # to run again (a retry)
+    else:
         values |= {"finished_at": now}
     result = await conn.execute(update(job_steps).where(where).values(state=to.value, **values))
     return result.rowcount == 1

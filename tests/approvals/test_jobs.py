@@ -70,7 +70,12 @@ async def test_a_job_runs_every_step_and_its_card_follows_it(audit: AuditLog) ->
     assert not WORLD["lynne"].enabled
     # Posted once to the requester, then edited in place; never posted again.
     assert [destination for destination, _ in d.slack.posts] == [TECH.id]
-    assert d.slack.updates and "done" in d.slack.updates[-1][1].title
+    for _ in range(100):
+        if d.slack.updates and "done" in d.slack.updates[-1][1].title:
+            break
+        await asyncio.sleep(0.05)
+    assert "done" in d.slack.updates[-1][1].title
+    assert all("running" in reply.title for _, reply in d.slack.updates[:-1])
     listed = await d.say("/jobs --mine")
     assert isinstance(listed.data, list)
     assert [row["action"] for row in listed.data] == [job]
