@@ -93,6 +93,9 @@ class JobEngine:
             application_version=JOBS_VERSION,
             executor_id=self.executor,
             log_level="WARNING",
+            # Stopping waits for this poller's next beat: a short one lets `deskhand run`
+            # exit promptly. On SQLite it is one small read per beat.
+            notification_listener_polling_interval_sec=0.2,
         )
         dbos = DBOS(config=config)
         # Launching migrates DBOS's tables, so it runs in a thread: on the loop it would wait

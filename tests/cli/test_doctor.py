@@ -228,7 +228,7 @@ async def test_exchange_permissions_are_read_from_the_grants_and_its_host_is_sig
     assert before.status is Status.MISSING
     # The installed Exchange commands (/forwarding ...) are named too, whatever they are.
     assert before.detail.startswith("Not granted: Exchange.ManageAsApp (for /")
-    assert before.detail.endswith("/mailbox-test)")
+    assert before.detail.endswith("/mailbox-test, /offboard)")
     assert "APIs my organization uses > Office 365 Exchange Online" in before.fix
     assert _checks(granted)["Office 365 Exchange Online permissions"].status is Status.OK
     host = _checks(unknown_host)["Office 365 Exchange Online permissions"]
@@ -318,7 +318,7 @@ async def test_a_tenant_lacking_permissions_is_told_exactly_which(runtime: Runti
     assert graph.detail == (
         "Not granted: Policy.ReadWrite.AuthenticationMethod (for /mfa state); "
         "User.ReadWrite.All (for /edit-user); "
-        "UserAuthenticationMethod.ReadWrite.All (for /mfa reregister, /tap)"
+        "UserAuthenticationMethod.ReadWrite.All (for /mfa reregister, /offboard, /tap)"
     )
 
 
