@@ -132,7 +132,7 @@ class ActionJobs:
         ):
             return "run"
         action = await self.actions.load(action_id)
-        return "resumed" if action.state is ActionState.RUNNING else "closed"
+        return "run" if action.state is ActionState.RUNNING else "closed"
 
     async def plan_rounds(self, action_id: str) -> dict[str, object]:
         action = await self.actions.load(action_id)
@@ -153,12 +153,10 @@ class ActionJobs:
         await self.cards.started(action, await self._card(action))
         return {"mode": "steps", "rounds": [[s.key for s in wave] for wave in waves(steps)]}
 
-    async def execute(
-        self, action_id: str, decider: Mapping[str, str], resumed: bool
-    ) -> dict[str, str]:
+    async def execute(self, action_id: str, decider: Mapping[str, str]) -> dict[str, str]:
         action = await self.actions.load(action_id)
         ctx = self.context_for(action, decider)
-        reply = await self.runner.run(action, ctx, resumed=resumed)
+        reply = await self.runner.run(action, ctx)
         await self._answer(action, reply, decider)
         action = await self.actions.load(action_id)
         return {"state": action.state.value}

@@ -62,11 +62,10 @@ class ActionRunner:
     """Typed secrets, kept in this process's memory only, by action id."""
     clock: Callable[[], datetime]
 
-    async def run(self, action: PendingAction, ctx: CommandContext, *, resumed: bool) -> Reply:
+    async def run(self, action: PendingAction, ctx: CommandContext) -> Reply:
         """Runs an action already moved to running, for the person who decided it (`ctx`);
-        the requester hears the outcome privately when someone else decided. `resumed`: its
-        process stopped while running it, and DBOS runs it again."""
-        if resumed and action.writes:
+        the requester hears the outcome privately when someone else decided."""
+        if action.writes:  # a run before this one sent them, and its process stopped
             return await self._settle_resumed(action, ctx)
         writes: list[GraphWrite] = []
         try:

@@ -37,8 +37,8 @@ DELAYED_QUEUE = "deskhand-later"
 
 class JobHost(Protocol):
     async def begin(self, action_id: str) -> str:
-        """Moves the action to running: "run" (first time), "resumed" (it was running when
-        its process stopped) or "closed" (decided otherwise meanwhile)."""
+        """Moves the action to running: "run", also when it was running already (its process
+        stopped), or "closed" (decided otherwise meanwhile)."""
         ...
 
     async def plan_rounds(self, action_id: str) -> dict[str, object]:
@@ -47,8 +47,9 @@ class JobHost(Protocol):
         "stopped"}` when it cannot start (the target changed: the action is settled)."""
         ...
 
-    async def execute(self, action_id: str, decider: Mapping[str, str], resumed: bool) -> Outcome:
-        """Runs a one-go command, settles the action, and tells whoever should know."""
+    async def execute(self, action_id: str, decider: Mapping[str, str]) -> Outcome:
+        """Runs a one-go command, settles the action, and tells whoever should know. Run
+        again after a crash, it finds the writes the first run sent on the action's row."""
         ...
 
     async def run_step(self, action_id: str, key: str) -> Outcome: ...
@@ -96,8 +97,8 @@ async def _plan(action_id: str) -> dict[str, object]:
 
 
 @DBOS.step(name="deskhand.execute")
-async def _execute(action_id: str, decider: dict[str, str], resumed: bool) -> Outcome:
-    return await current_host().execute(action_id, decider, resumed)
+async def _execute(action_id: str, decider: dict[str, str]) -> Outcome:
+    return await current_host().execute(action_id, decider)
 
 
 @DBOS.step(name="deskhand.step")
@@ -152,7 +153,7 @@ async def action_workflow(action_id: str, decider: dict[str, str]) -> Outcome:
         return {"state": "closed"}
     planned = await _plan(action_id)
     if planned["mode"] == "one-go":
-        return await _execute(action_id, decider, begun == "resumed")
+        return await _execute(action_id, decider)
     if planned["mode"] != "steps":
         return {"state": "failed"}
     await _rounds(action_id, _keys(planned))

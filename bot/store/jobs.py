@@ -2,8 +2,9 @@
 run jobs.
 
 A step row moves planned → done | skipped | failed when it ends (while it runs, only the
-process running it knows); a retry moves a failed step back to planned. Leases are renewed by each live process; one whose lease ran out is dead, and the
-first live process to delete its row (`claim_expired`) recovers its jobs.
+process running it knows); a retry moves a failed step back to planned. Leases are renewed by
+each live process; one whose lease ran out is dead, and the first live process to delete its
+row (`claim_expired`) recovers its jobs.
 """
 
 from __future__ import annotations
