@@ -11,6 +11,7 @@ import pytest
 from bot.approvals.job_cards import JOB_PREFIX
 from bot.audit.log import AuditLog
 from bot.config.approvals import ApprovalSettings
+from bot.store.pending import ActionState, move, save_writes
 from cards.reply import Reply
 from integrations.outbound.retry import RetryPolicy
 from tests.approvals.desk_world import (
@@ -139,3 +140,26 @@ async def test_someone_else_cannot_retry_or_see_a_job_outside_their_tenants(
     d = make_desk(audit, ApprovalSettings())
     missing = await d.say("/job nosuchjob")
     assert missing.failed and "There is no job 'nosuchjob'" in text_of(missing)
+
+
+async def test_a_one_go_action_run_again_after_a_crash_never_resends_its_writes(
+    audit: AuditLog,
+) -> None:
+    """Its row holds the writes a first run sent before its process died: the run DBOS
+    resumes ends `unknown`, naming them, and makes no change."""
+    d = make_desk(audit, ApprovalSettings())
+    card = await d.say("/wipe lynne --reason T-2")
+    action_id = str(card.data["action"])  # type: ignore[index]
+    now = d.clock()
+    sent = [{"method": "PATCH", "path": "/users/lynne", "status": None,
+             "request_id": "", "client_request_id": "c-1"}]  # fmt: skip
+    async with d.store.engine.begin() as conn:
+        await move(conn, action_id, leaving=(ActionState.PENDING,), to=ActionState.RUNNING, now=now)
+        await save_writes(conn, action_id, sent)
+    workflow = await d.desk.jobs.start_action(action_id, {"id": TECH.id})
+    outcome = await d.desk.jobs.outcome(workflow)
+    assert outcome["state"] == "unknown"
+    row = await d.action_row()
+    assert row["state"] == "unknown"
+    assert "PATCH /users/lynne (c-1)" in str(row["result"])
+    assert WORLD["lynne"].wiped == 0
