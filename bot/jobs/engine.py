@@ -37,6 +37,7 @@ __all__ = [
     "LEASE_SECONDS",
     "JobEngine",
     "Lost",
+    "configured_lease",
     "executor_id",
 ]
 
@@ -48,6 +49,15 @@ one: change it only when a workflow's steps change in a way a half-run job could
 
 LEASE_SECONDS = 20.0
 """How long a process counts as alive after its last renewal; it renews every quarter of it."""
+
+
+
+def configured_lease() -> float:
+    """`DESKHAND_LEASE_SECONDS` when set (tests shorten it to see a dead process recovered
+    in seconds), else `LEASE_SECONDS`."""
+    configured = os.environ.get("DESKHAND_LEASE_SECONDS", "").strip()
+    return float(configured) if configured else LEASE_SECONDS
+
 
 Lost = Callable[[str], Awaitable[object]]
 """Called with the executor id of a dead process once its lease is claimed (tell its people)."""
@@ -79,7 +89,7 @@ class JobEngine:
     role: str
     on_lost: Lost | None = None
     clock: Callable[[], datetime] = _now
-    lease_seconds: float = LEASE_SECONDS
+    lease_seconds: float = field(default_factory=configured_lease)
     _renewing: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
     _started: datetime | None = field(default=None, init=False, repr=False)
 
