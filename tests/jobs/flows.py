@@ -1,0 +1,35 @@
+"""Steps a test takes on a `World`: ask, confirm, wait for the action to end."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.store.jobs import StepRow, load_steps
+from bot.store.pending import ActionState
+from cards.reply import Reply
+from tests.e2e.world import TECH, World, action_id, button
+
+__all__ = ["ADELE", "confirmed", "settled", "steps"]
+
+ADELE = "adele.vance@contoso.com"
+LIMIT = 60.0
+_GOING = (ActionState.PENDING, ActionState.APPROVED, ActionState.RUNNING)
+
+
+async def confirmed(world: World, line: str) -> tuple[str, Reply]:
+    """TECH types `line` and confirms it: the action's id and the answer to the click."""
+    card = await world.ask(TECH, line)
+    return action_id(card), await world.click(TECH, button(card, "confirm"))
+
+
+async def settled(world: World, action: str) -> ActionState:
+    """The action's state once it has ended."""
+    async with asyncio.timeout(LIMIT):
+        while (state := await world.state(action)) in _GOING:
+            await asyncio.sleep(0.05)  # a polling interval, not a wait for something to happen
+    return state
+
+
+async def steps(world: World, action: str) -> dict[str, StepRow]:
+    async with world.runtime.store.engine.connect() as conn:
+        return {row.key: row for row in await load_steps(conn, action)}
