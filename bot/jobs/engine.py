@@ -21,6 +21,7 @@ import hashlib
 import os
 import socket
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -49,7 +50,6 @@ one: change it only when a workflow's steps change in a way a half-run job could
 
 LEASE_SECONDS = 20.0
 """How long a process counts as alive after its last renewal; it renews every quarter of it."""
-
 
 
 def configured_lease() -> float:
@@ -123,6 +123,9 @@ class JobEngine:
                 await self._renewing
         pending = await self._settling()
         await asyncio.to_thread(DBOS.destroy)
+        # DBOS made its thread pool this loop's default executor and has just shut it down:
+        # whatever runs on this loop after it (another runtime, say) needs a pool of its own.
+        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor())
         if not pending:
             async with self.store.engine.begin() as conn:
                 await release(conn, self.executor)

@@ -6,8 +6,9 @@ Microsoft does not document this endpoint; request and answer shapes follow CIPP
 New-ExoRequest and the Exchange Online PowerShell module, error bodies those clients parse
 (see the README's unverified list). Tokens must be app tokens for `https://outlook.office365.com`
 (or for the sandbox's own URL, which a Deskhand configured with `exchange_host` set to the
-sandbox asks for, as Graph accepts it for `graph_host`) carrying Exchange.ManageAsApp, and the app must hold an Exchange role; without either the
-answer is a 403 whose body is NUL bytes, as has been captured live.
+sandbox asks for, as Graph accepts it for `graph_host`) carrying Exchange.ManageAsApp, and the
+app must hold an Exchange role; without either the answer is a 403 whose body is NUL bytes, as
+has been captured live.
 """
 
 from __future__ import annotations

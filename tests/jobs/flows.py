@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 from bot.store.jobs import StepRow, load_steps
 from bot.store.pending import ActionState
 from cards.reply import Reply
 from tests.e2e.world import TECH, World, action_id, button
 
-__all__ = ["ADELE", "confirmed", "settled", "steps"]
+__all__ = ["ADELE", "confirmed", "settled", "steps", "until"]
 
 ADELE = "adele.vance@contoso.com"
 LIMIT = 60.0
@@ -22,12 +23,23 @@ async def confirmed(world: World, line: str) -> tuple[str, Reply]:
     return action_id(card), await world.click(TECH, button(card, "confirm"))
 
 
+async def until(check: Callable[[], Awaitable[bool]], limit: float = LIMIT) -> None:
+    """Returns once `check` says yes; fails the test after `limit` seconds."""
+    async with asyncio.timeout(limit):
+        while True:
+            if await check():
+                return
+            await asyncio.sleep(0.05)  # a polling interval, not a wait for something to happen
+
+
 async def settled(world: World, action: str) -> ActionState:
     """The action's state once it has ended."""
-    async with asyncio.timeout(LIMIT):
-        while (state := await world.state(action)) in _GOING:
-            await asyncio.sleep(0.05)  # a polling interval, not a wait for something to happen
-    return state
+
+    async def ended() -> bool:
+        return await world.state(action) not in _GOING
+
+    await until(ended)
+    return await world.state(action)
 
 
 async def steps(world: World, action: str) -> dict[str, StepRow]:

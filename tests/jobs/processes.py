@@ -174,7 +174,6 @@ def succeeded(requests: Iterable[RecordedRequest], method: str, path_end: str) -
     """How many times each path ending in `path_end` answered 2xx to `method`."""
     counts: dict[str, int] = {}
     for request in requests:
-        if request.method == method and request.path.endswith(path_end):
-            if 200 <= request.status < 300:
-                counts[request.path] = counts.get(request.path, 0) + 1
+        if request.method == method and request.path.endswith(path_end) and request.status < 300:
+            counts[request.path] = counts.get(request.path, 0) + 1
     return counts

@@ -3,8 +3,6 @@ from its card, an offboarding undone. Faults are injected in the sandbox; state 
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from bot.store.pending import ActionState
@@ -13,7 +11,7 @@ from integrations.outbound.retry import RetryPolicy
 from sandbox import Fault
 from sandbox.model import Group
 from tests.e2e.world import TECH, World, text_of
-from tests.jobs.flows import ADELE, LIMIT, confirmed, settled, steps
+from tests.jobs.flows import ADELE, confirmed, settled, steps, until
 
 MIRIAM = "miriam.graham@contoso.com"
 FAST = 0.01
@@ -84,9 +82,11 @@ async def test_a_failed_step_retried_from_the_card_is_done_and_so_is_the_job(
     card = await world.ask(TECH, f"/job retry {action} {failed.position}")
 
     assert not card.failed, text_of(card)
-    async with asyncio.timeout(LIMIT):
-        while (await steps(world, action))[key].state in (StepState.FAILED, StepState.PLANNED):
-            await asyncio.sleep(0.05)  # a polling interval
+
+    async def picked_up() -> bool:
+        return (await steps(world, action))[key].state not in (StepState.FAILED, StepState.PLANNED)
+
+    await until(picked_up)
     assert await settled(world, action) is ActionState.DONE
     assert (await steps(world, action))[key].state is StepState.DONE
     members = world.sandbox.tenant("contoso").directory.groups[group.id].member_ids
@@ -98,7 +98,9 @@ async def test_undo_puts_back_groups_licences_mailbox_type_and_forwarding(world:
     adele = _adele(world)
     groups = {g.id for g in tenant.directory.groups.values() if adele in g.member_ids}
     licences = world.user(ADELE).sku_ids
-    action, _ = await confirmed(world, f"/offboard {ADELE} --reason T-3 --forward-to {MIRIAM} {ASIDE}")
+    action, _ = await confirmed(
+        world, f"/offboard {ADELE} --reason T-3 --forward-to {MIRIAM} {ASIDE}"
+    )
     assert await settled(world, action) is ActionState.DONE
     assert adele in tenant.exchange.shared and not world.user(ADELE).sku_ids
     assert str(tenant.exchange.states[adele].forwarding_smtp_address).endswith(MIRIAM)
