@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from bot.store.jobs import StepRow, load_steps
 from bot.store.pending import ActionState
 from cards.reply import Reply
-from tests.e2e.world import TECH, World, action_id, button
+from tests.e2e.world import TECH, World, action_id, button, text_of
 
 __all__ = ["ADELE", "confirmed", "settled", "steps", "until"]
 
@@ -20,7 +20,9 @@ _GOING = (ActionState.PENDING, ActionState.APPROVED, ActionState.RUNNING)
 async def confirmed(world: World, line: str) -> tuple[str, Reply]:
     """TECH types `line` and confirms it: the action's id and the answer to the click."""
     card = await world.ask(TECH, line)
-    return action_id(card), await world.click(TECH, button(card, "confirm"))
+    started = await world.click(TECH, button(card, "confirm"))
+    assert not started.failed, text_of(started)
+    return action_id(card), started
 
 
 async def until(check: Callable[[], Awaitable[bool]], limit: float = LIMIT) -> None:
