@@ -35,8 +35,6 @@ ADELE = "adele.vance@contoso.com"
 OFFBOARD = f"/offboard {ADELE} --reason T-1"
 LATENCY = 0.25
 """Seconds every sandbox request waits: the job takes seconds, long enough to kill mid-run."""
-KNOWN_FAILURES = {"methods"}
-"""A step that may fail on a configured (not embedded) tenant; the job is then partial."""
 
 
 @pytest.fixture
@@ -57,10 +55,7 @@ def _executor(name: str) -> str:
 
 
 async def _assert_finished_once(store: Store, action_id: str, state: str, sandbox: Sandbox) -> None:
-    rows = await steps_of(store, action_id)
-    failed = unfinished(rows)
-    assert set(failed) <= KNOWN_FAILURES, failed
-    assert state == ("partial" if failed else "done")
+    assert (state, unfinished(await steps_of(store, action_id))) == ("done", {})
     _assert_each_change_once(sandbox, sandbox.tenant("contoso").directory.upn_index[ADELE])
 
 

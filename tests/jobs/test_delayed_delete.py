@@ -34,7 +34,7 @@ async def test_a_delayed_deletion_survives_a_restart_and_deletes_the_user_when_d
 ) -> None:
     home = tmp_path / "home"
     async with open_world(home, store_url) as world:
-        line = f"/offboard {ADELE} --reason T-6 --delete-after 1 --no-remove-methods"
+        line = f"/offboard {ADELE} --reason T-6 --delete-after 1"
         action, _ = await confirmed(world, line)
         assert await settled(world, action) is ActionState.DONE
         adele = world.user(ADELE).id

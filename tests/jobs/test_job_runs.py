@@ -3,8 +3,6 @@ from its card, an offboarding undone. Faults are injected in the sandbox; state 
 
 from __future__ import annotations
 
-import pytest
-
 from bot.store.pending import ActionState
 from commands.kit.steps import StepState
 from integrations.outbound.retry import RetryPolicy
@@ -16,9 +14,6 @@ from tests.jobs.flows import ADELE, confirmed, settled, steps, until
 MIRIAM = "miriam.graham@contoso.com"
 FAST = 0.01
 """The injected faults' Retry-After: the retries wait as the service asks, briefly."""
-ASIDE = "--no-remove-methods"
-"""The sandbox refuses to delete Adele's default method while she has another (the known
-auth-methods failure, fixed on its own branch): left out where it is not what is tested."""
 QUICK = RetryPolicy(max_attempts=3, max_delay=FAST, budget=1.0, base_delay=FAST)
 """A job step's patience in a test: a 503 carries no wait the step's retries would read."""
 
@@ -57,9 +52,11 @@ async def test_a_429_storm_past_the_clients_retries_ends_done_not_failed(world: 
 
 
 async def test_a_failed_step_retried_from_the_card_is_done_and_so_is_the_job(
-    world: World, monkeypatch: pytest.MonkeyPatch
+    world: World,
 ) -> None:
-    monkeypatch.setattr("bot.approvals.execution.JOB_RETRY", QUICK)
+    desk = world.runtime.router.desk
+    assert desk is not None
+    desk.execution.retry = QUICK
     group = _graph_group(world)
     key = f"group:{group.id}"
     world.sandbox.inject(
@@ -72,7 +69,7 @@ async def test_a_failed_step_retried_from_the_card_is_done_and_so_is_the_job(
             method="DELETE",
         ),
     )
-    action, _ = await confirmed(world, f"/offboard {ADELE} --reason T-2 {ASIDE}")
+    action, _ = await confirmed(world, f"/offboard {ADELE} --reason T-2")
     assert await settled(world, action) is ActionState.PARTIAL
     failed = (await steps(world, action))[key]
     assert failed.state is StepState.FAILED
@@ -98,9 +95,7 @@ async def test_undo_puts_back_groups_licences_mailbox_type_and_forwarding(world:
     adele = _adele(world)
     groups = {g.id for g in tenant.directory.groups.values() if adele in g.member_ids}
     licences = world.user(ADELE).sku_ids
-    action, _ = await confirmed(
-        world, f"/offboard {ADELE} --reason T-3 --forward-to {MIRIAM} {ASIDE}"
-    )
+    action, _ = await confirmed(world, f"/offboard {ADELE} --reason T-3 --forward-to {MIRIAM}")
     assert await settled(world, action) is ActionState.DONE
     assert adele in tenant.exchange.shared and not world.user(ADELE).sku_ids
     assert str(tenant.exchange.states[adele].forwarding_smtp_address).endswith(MIRIAM)
