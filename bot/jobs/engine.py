@@ -21,6 +21,7 @@ import hashlib
 import os
 import socket
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -37,6 +38,7 @@ __all__ = [
     "LEASE_SECONDS",
     "JobEngine",
     "Lost",
+    "configured_lease",
     "executor_id",
 ]
 
@@ -48,6 +50,14 @@ one: change it only when a workflow's steps change in a way a half-run job could
 
 LEASE_SECONDS = 20.0
 """How long a process counts as alive after its last renewal; it renews every quarter of it."""
+
+
+def configured_lease() -> float:
+    """`DESKHAND_LEASE_SECONDS` when set (tests shorten it to see a dead process recovered
+    in seconds), else `LEASE_SECONDS`."""
+    configured = os.environ.get("DESKHAND_LEASE_SECONDS", "").strip()
+    return float(configured) if configured else LEASE_SECONDS
+
 
 Lost = Callable[[str], Awaitable[object]]
 """Called with the executor id of a dead process once its lease is claimed (tell its people)."""
@@ -79,7 +89,7 @@ class JobEngine:
     role: str
     on_lost: Lost | None = None
     clock: Callable[[], datetime] = _now
-    lease_seconds: float = LEASE_SECONDS
+    lease_seconds: float = field(default_factory=configured_lease)
     _renewing: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
     _started: datetime | None = field(default=None, init=False, repr=False)
 
@@ -116,6 +126,9 @@ class JobEngine:
                 await self._renewing
         pending = await self._settling()
         await asyncio.to_thread(DBOS.destroy)
+        # DBOS made its thread pool this loop's default executor and has just shut it down:
+        # whatever runs on this loop after it (another runtime, say) needs a pool of its own.
+        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor())
         if not pending:
             async with self.store.engine.begin() as conn:
                 await release(conn, self.executor)

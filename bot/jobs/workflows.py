@@ -140,7 +140,7 @@ async def _settle_job(action_id: str, decider: dict[str, str]) -> Outcome:
         # A wait of days is a delayed enqueue, not a sleep inside this workflow: a sleeping
         # workflow would be orphaned by a version change.
         with SetWorkflowID(f"{action_id}-delete"), SetEnqueueOptions(delay_seconds=days * 86400):
-            queue = DBOS.retrieve_queue(DELAYED_QUEUE)
+            queue = await DBOS.retrieve_queue_async(DELAYED_QUEUE)
             assert queue is not None, "registered when the jobs engine starts"
             await queue.enqueue_async(delete_workflow, action_id)
     return outcome

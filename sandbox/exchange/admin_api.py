@@ -5,8 +5,10 @@ mail-enabled groups. This module is the endpoint: sign-in, faults, reading the i
 Microsoft does not document this endpoint; request and answer shapes follow CIPP's
 New-ExoRequest and the Exchange Online PowerShell module, error bodies those clients parse
 (see the README's unverified list). Tokens must be app tokens for `https://outlook.office365.com`
-carrying Exchange.ManageAsApp, and the app must hold an Exchange role; without either the
-answer is a 403 whose body is NUL bytes, as has been captured live.
+(or for the sandbox's own URL, which a Deskhand configured with `exchange_host` set to the
+sandbox asks for, as Graph accepts it for `graph_host`) carrying Exchange.ManageAsApp, and the
+app must hold an Exchange role; without either the answer is a 403 whose body is NUL bytes, as
+has been captured live.
 """
 
 from __future__ import annotations
@@ -95,7 +97,8 @@ async def _fault(fault: Any) -> None:
 def _authenticate(request: web.Request) -> SandboxTenant:
     state = request.app[STATE]
     try:
-        claims = state.tokens.verify(request.headers.get("Authorization"), (EXCHANGE_AUDIENCE,))
+        audiences = (EXCHANGE_AUDIENCE, state.base_url)
+        claims = state.tokens.verify(request.headers.get("Authorization"), audiences)
     except GraphError:
         raise _unauthorized() from None
     tenant = state.tenant_by_id(str(claims["tid"]))
