@@ -101,6 +101,9 @@ class JobEngine:
             name="deskhand",
             system_database_url=self.store.url.sync_url.render_as_string(hide_password=False),
             application_version=JOBS_VERSION,
+            # Beside Deskhand's own tables when the store names a schema (a PostgreSQL
+            # search_path), so two Deskhands on one database never share a queue.
+            dbos_system_schema=self.store.url.schema or "dbos",
             executor_id=self.executor,
             log_level="WARNING",
             # Stopping waits for this poller's next beat: a short one lets `deskhand run`

@@ -31,6 +31,16 @@ class StoreUrl:
         return self.async_url.get_backend_name() == "sqlite"
 
     @property
+    def schema(self) -> str | None:
+        """The PostgreSQL schema a `-csearch_path=` option puts Deskhand's tables in, if any."""
+        options = self.async_url.query.get("options")
+        for option in (options,) if isinstance(options, str) else options or ():
+            for word in option.split():
+                if word.startswith("-csearch_path="):
+                    return word.removeprefix("-csearch_path=").split(",")[0].strip('"') or None
+        return None
+
+    @property
     def masked(self) -> str:
         return self.async_url.render_as_string(hide_password=True)
 
