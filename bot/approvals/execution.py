@@ -35,7 +35,7 @@ from commands.kit.registry import CommandSpec, Registry
 from commands.kit.steps import Step, StepResult, StepState, waves
 from core.errors import DeskhandError, RemoteNotFound, Unavailable, UserError
 from core.identity import Actor
-from integrations.outbound.retry import RetryPolicy
+from integrations.outbound.retry import Failure, RetryPolicy, retrying
 
 __all__ = ["ActionJobs", "decider_of"]
 
@@ -95,10 +95,10 @@ class ActionJobs:
     _waiting: dict[str, asyncio.Future[Reply]] = field(default_factory=dict, repr=False)
     _steps: dict[str, dict[str, Step]] = field(default_factory=dict, repr=False)
     _held: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
+    """Secrets made for console requesters, in this process's memory only, by action id."""
     _started: dict[str, PendingAction] = field(default_factory=dict, repr=False)
     _running: dict[str, dict[str, datetime]] = field(default_factory=dict, repr=False)
     """The steps running in this process, by action id: when each began."""
-    """Secrets made for console requesters, in this process's memory only, by action id."""
 
     def take_secret(self, action_id: str) -> tuple[str, str] | None:
         return self._held.pop(action_id, None)
@@ -244,8 +244,8 @@ class ActionJobs:
         return {"mode": "steps", "rounds": [[s.key for s in wave] for wave in waves(trimmed)]}
 
     async def delete_later(self, action_id: str) -> dict[str, str]:
-        """The job's delayed deletion of its target, days later: skipped when the user is gone
-        already or the job was undone meanwhile."""
+        """The job's delayed deletion of its target, days later (undo cancels it): nothing to
+        do when the user is gone already."""
         action = await self.actions.load(action_id)
         target_id = str(action.plan.get("target_id", ""))
         ctx = self.context_for(action, {})
@@ -366,18 +366,14 @@ class ActionJobs:
 async def _patiently(step: Step, running: _Running, policy: RetryPolicy) -> StepResult:
     """The step, again after throttling or an outage, within `policy`: a step reads the
     target before it changes it, so running it again never makes a change twice."""
-    waited = 0.0
-    attempt = 0
-    while True:
+
+    async def attempt() -> StepResult | Failure:
         try:
             return await step.run(running)
         except Unavailable as error:
-            delay = policy.next_delay(attempt, getattr(error, "retry_after", None), waited)
-            if delay is None:
-                raise
-            await asyncio.sleep(delay)
-            waited += delay
-            attempt += 1
+            return Failure(error, True, getattr(error, "retry_after", None))
+
+    return await retrying(policy, attempt, event="job.step_retry", context={"step": step.key})
 
 
 def _with_dependents(keys: Sequence[str], rows: Sequence[StepRow]) -> list[str]:

@@ -8,7 +8,6 @@ broken connection) leaves the action `unknown` unless the command's read-back sh
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from commands.kit.plan import plan_changes, plan_from_json
 from commands.kit.registry import CommandSpec, Registry
 from core.errors import DeskhandError, OutcomeUnknown, Unavailable, UserError
 from core.identity import Actor, TenantInfo
-from integrations.outbound.retry import RetryPolicy
+from integrations.outbound.retry import Failure, RetryPolicy, retrying
 from integrations.outbound.trace import GraphWrite, traced_writes
 
 __all__ = ["JOB_RETRY", "ActionContexts", "ActionRunner"]
@@ -69,7 +68,7 @@ class ActionRunner:
             return await self._settle_resumed(action, ctx)
         writes: list[GraphWrite] = []
         try:
-            reply, writes = await self._patiently(action, ctx)
+            reply = await self._patiently(action, ctx, writes)
         except OutcomeUnknown as error:
             reply = Reply(
                 title=f"/{action.command}: outcome unknown",
@@ -120,26 +119,29 @@ class ActionRunner:
         return dataclasses.replace(card, secret="")
 
     async def _patiently(
-        self, action: PendingAction, ctx: CommandContext
-    ) -> tuple[Reply, list[GraphWrite]]:
-        """Runs the command again after a throttled or unavailable service, within a budget,
-        as long as nothing it sent was made: an approved action does not end "Not run"
-        because of a 429 storm."""
-        waited = 0.0
-        for attempt in range(JOB_RETRY.max_attempts):
-            writes: list[GraphWrite] = []
+        self, action: PendingAction, ctx: CommandContext, sent: list[GraphWrite]
+    ) -> Reply:
+        """Runs the command again after a throttled or unavailable service, within
+        `JOB_RETRY`, as long as nothing it sent was made: an approved action does not end
+        "Not run" because of a 429 storm. `sent` holds the writes of the last attempt."""
+
+        async def attempt() -> Reply | Failure:
+            sent.clear()
             try:
                 with traced_writes(self.actions.keeper(action.id)) as writes:
-                    return await self._execute(action, ctx), writes
+                    try:
+                        return await self._execute(action, ctx)
+                    finally:
+                        sent.extend(writes)
             except Unavailable as error:
-                made = any(w.answered and (w.status or 0) < 400 for w in writes)
-                delay = JOB_RETRY.next_delay(attempt, getattr(error, "retry_after", None), waited)
-                if made or delay is None:
+                made = any(w.answered and (w.status or 0) < 400 for w in sent)
+                if made:
                     raise
-                log.info("action.retry", action=action.id, wait=round(delay, 1))
-                await asyncio.sleep(delay)
-                waited += delay
-        raise AssertionError("unreachable: the last attempt raises")
+                return Failure(error, True, getattr(error, "retry_after", None))
+
+        return await retrying(
+            JOB_RETRY, attempt, event="action.retry", context={"action": action.id}
+        )
 
     async def _settle_resumed(self, action: PendingAction, ctx: CommandContext) -> Reply:
         """Its writes were sent before the stop and may have been made: never sent again
