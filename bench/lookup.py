@@ -11,7 +11,6 @@ trips, and at least 3x faster than each baseline. Prints a table, then one line 
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Mapping, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -20,7 +19,15 @@ from pathlib import Path
 
 from rich.table import Table
 
-from bench.measure import BenchmarkFailed, Case, median_seconds, ratio, run_benchmark
+from bench.measure import (
+    BenchmarkFailed,
+    Case,
+    latency_options,
+    median_seconds,
+    ratio,
+    run_benchmark,
+    shown,
+)
 from bot.config import load_settings
 from bot.pipeline.invocation import Invocation
 from bot.process.runtime import Runtime, open_runtime
@@ -166,31 +173,19 @@ def render_table(figures: LookupFigures) -> Table:
         rows = {label: m[way], _SEQUENTIAL: m[f"sequential_{way}"], _SDK: m.get(f"sdk_{way}")}
         for case, ms in rows.items():
             speedups = (
-                [_shown(ratio(rows[_SEQUENTIAL], ms), "x"), _shown(ratio(rows[_SDK], ms), "x")]
+                [shown(ratio(rows[_SEQUENTIAL], ms), "x"), shown(ratio(rows[_SDK], ms), "x")]
                 if case == label
                 else []
             )
             median = "unavailable" if ms is None else f"{ms:.1f}"
-            table.add_row(case, median, _shown(ratio(ms, m["round_trip"])), *speedups)
+            table.add_row(case, median, shown(ratio(ms, m["round_trip"])), *speedups)
     return table
 
 
-def _shown(value: float | None, unit: str = "") -> str:
-    return "—" if value is None else f"{value:.2f}{unit}"
-
-
-def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.lookup", description=__doc__)
-    parser.add_argument("--latency", type=float, default=0.1, help="sandbox latency, seconds")
-    parser.add_argument("--runs", type=int, default=7, help="timed runs of each case")
-    options = parser.parse_args(argv)
-    if options.runs < 1 or options.latency < 0:
-        parser.error("--runs must be at least 1 and --latency not negative")
-    return options
-
-
 def main(argv: Sequence[str] | None = None) -> None:
-    options = _parse(argv)
+    options = latency_options(
+        "python -m bench.lookup", __doc__, argv, runs=7, runs_help="timed runs of each case"
+    )
     run_benchmark(
         "bench.lookup",
         partial(measure_lookup, latency=options.latency, runs=options.runs),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import logging
@@ -9,7 +10,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,7 +19,16 @@ from rich.console import Console, RenderableType
 from bot.process.logs import configure_logging
 from core.errors import DeskhandError
 
-__all__ = ["BenchmarkFailed", "Case", "json_line", "median_seconds", "ratio", "run_benchmark"]
+__all__ = [
+    "BenchmarkFailed",
+    "Case",
+    "json_line",
+    "latency_options",
+    "median_seconds",
+    "ratio",
+    "run_benchmark",
+    "shown",
+]
 
 F = TypeVar("F")
 
@@ -76,3 +86,21 @@ def run_benchmark(
             sys.exit(f"{name} failed: {failure}")
     Console().print(table(measured))
     print(json_line(figures(measured)))
+
+
+def shown(value: float | None, unit: str = "") -> str:
+    """A figure for a table: two decimals, or a dash when it could not be measured."""
+    return "—" if value is None else f"{value:.2f}{unit}"
+
+
+def latency_options(
+    prog: str, description: str | None, argv: Sequence[str] | None, *, runs: int, runs_help: str
+) -> argparse.Namespace:
+    """`--latency` (the sandbox's, in seconds) and `--runs`, as the sandbox benchmarks take."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--latency", type=float, default=0.1, help="sandbox latency, seconds")
+    parser.add_argument("--runs", type=int, default=runs, help=runs_help)
+    options = parser.parse_args(argv)
+    if options.runs < 1 or options.latency < 0:
+        parser.error("--runs must be at least 1 and --latency not negative")
+    return options

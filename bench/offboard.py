@@ -18,7 +18,6 @@ one. Prints a table and where the job's time went, then one line of JSON.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import statistics
 import time
@@ -31,7 +30,7 @@ from pathlib import Path
 from rich.console import Group as Renderables
 from rich.table import Table
 
-from bench.measure import BenchmarkFailed, ratio, run_benchmark
+from bench.measure import BenchmarkFailed, latency_options, ratio, run_benchmark, shown
 from bot.approvals.cards import parse_action
 from bot.config import load_settings
 from bot.pipeline.invocation import Invocation
@@ -506,8 +505,8 @@ def _summary(figures: OffboardFigures) -> Table:
         table.add_row(
             label,
             f"{seconds * 1000:.0f}",
-            _shown(ratio(seconds, rtt)),
-            _shown(ratio(figures.sequential, seconds), "x") if label.startswith("job") else "",
+            shown(ratio(seconds, rtt)),
+            shown(ratio(figures.sequential, seconds), "x") if label.startswith("job") else "",
             *(str(count) for count in counts),
         )
     return table
@@ -522,50 +521,38 @@ def _where(figures: OffboardFigures) -> Table:
     )
     for column in ("part", "steps", "round trips", "slowest step", "its round trips"):
         table.add_column(column, justify="left" if column in ("part", "slowest step") else "right")
-    table.add_row("before the steps", "", _shown(ratio(job.before_steps, rtt)))
+    table.add_row("before the steps", "", shown(ratio(job.before_steps, rtt)))
     for number, span in enumerate(job.rounds, start=1):
         table.add_row(
             f"round {number}",
             str(span.steps),
-            _shown(ratio(span.seconds, rtt)),
+            shown(ratio(span.seconds, rtt)),
             span.slowest,
-            _shown(ratio(span.slowest_seconds, rtt)),
+            shown(ratio(span.slowest_seconds, rtt)),
         )
-    table.add_row("after the steps", "", _shown(ratio(job.after_steps, rtt)))
+    table.add_row("after the steps", "", shown(ratio(job.after_steps, rtt)))
     return table
 
 
-def _costliest(figures: OffboardFigures, shown: int = 8) -> Table:
+def _costliest(figures: OffboardFigures, count: int = 8) -> Table:
     rtt, steps = figures.round_trip, figures.last.sequential.steps
-    table = Table(title=f"the {shown} slowest steps run alone (1 by 1)")
+    table = Table(title=f"the {count} slowest steps run alone (1 by 1)")
     for column in ("step", "round trips", "Graph", "Exchange"):
         table.add_column(column, justify="left" if column == "step" else "right")
-    for cost in sorted(steps, key=lambda c: c.seconds, reverse=True)[:shown]:
+    for cost in sorted(steps, key=lambda c: c.seconds, reverse=True)[:count]:
         table.add_row(
             cost.key,
-            _shown(ratio(cost.seconds, rtt)),
+            shown(ratio(cost.seconds, rtt)),
             str(cost.requests.graph),
             str(cost.requests.exchange),
         )
     return table
 
 
-def _shown(value: float | None, unit: str = "") -> str:
-    return "—" if value is None else f"{value:.2f}{unit}"
-
-
-def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.offboard", description=__doc__)
-    parser.add_argument("--latency", type=float, default=0.1, help="sandbox latency, seconds")
-    parser.add_argument("--runs", type=int, default=1, help="offboardings each way")
-    options = parser.parse_args(argv)
-    if options.runs < 1 or options.latency < 0:
-        parser.error("--runs must be at least 1 and --latency not negative")
-    return options
-
-
 def main(argv: Sequence[str] | None = None) -> None:
-    options = _parse(argv)
+    options = latency_options(
+        "python -m bench.offboard", __doc__, argv, runs=1, runs_help="offboardings each way"
+    )
     run_benchmark(
         "bench.offboard",
         partial(measure_offboard, latency=options.latency, runs=options.runs),

@@ -4,10 +4,50 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from pathlib import Path
 
 import httpx
 
-__all__ = ["bound_url", "discard_output", "wait_ready"]
+from bench.sandbox_process import stop_process
+
+__all__ = ["bound_url", "discard_output", "serving", "wait_ready"]
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = "from bot.operator.cli import main; main()"
+
+
+@asynccontextmanager
+async def serving(
+    http: httpx.AsyncClient, environment: Mapping[str, str], limit: float
+) -> AsyncIterator[tuple[asyncio.subprocess.Process, str]]:
+    """`deskhand serve` in a process of its own on an ephemeral port, with `environment`;
+    yields the process and its URL once /readyz answers, and stops it after."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        CLI,
+        "serve",
+        "--host=127.0.0.1",
+        "--port=0",
+        "--metrics-port=0",
+        cwd=ROOT,
+        env=dict(environment),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    drain: asyncio.Task[None] | None = None
+    try:
+        async with asyncio.timeout(limit):
+            url = await bound_url(process)
+            drain = asyncio.create_task(discard_output(process))
+            await wait_ready(http, url, process)
+        yield process, url
+    finally:
+        if drain is not None:
+            drain.cancel()
+        await stop_process(process)
 
 
 async def bound_url(process: asyncio.subprocess.Process) -> str:

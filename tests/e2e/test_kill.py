@@ -16,21 +16,17 @@ import asyncio
 import os
 import signal
 import sqlite3
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 
-from bench.sandbox_process import stop_process
-from tests.e2e.serve_process import bound_url, discard_output, wait_ready
+from tests.e2e.serve_process import serving
 from tests.e2e.slack_requests import send_signed
 from tests.fakes.slack_api import APPROVER, SHARED_CHANNEL, TESS, TOKEN, FakeSlack, fake_slack
 from tests.slack.conftest import SIGNING_SECRET, documented
 
-ROOT = Path(__file__).resolve().parents[2]
-CLI = "from bot.operator.cli import main; main()"
 ANSWERED = 6
 IN_FLIGHT = 18
 LIMIT = 60.0
@@ -51,29 +47,8 @@ async def _serve(
         # One person sends them all: none is refused as past their share.
         "DESKHAND_SLACK__PER_PERSON_IN_FLIGHT": str(IN_FLIGHT),
     }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        CLI,
-        "serve",
-        "--host=127.0.0.1",
-        "--port=0",
-        "--metrics-port=0",
-        cwd=ROOT,
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    drain: asyncio.Task[None] | None = None
-    try:
-        async with asyncio.timeout(LIMIT):
-            url = await bound_url(process)
-            drain = asyncio.create_task(discard_output(process))
-            await wait_ready(http, url, process)
+    async with serving(http, environment, LIMIT) as (process, url):
         yield process, url
-    finally:
-        if drain is not None:
-            drain.cancel()
-        await stop_process(process)
 
 
 def _command(slack: FakeSlack, name: str, user: str) -> dict[str, str]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
@@ -23,9 +22,8 @@ import httpx
 import psycopg
 import pytest
 
-from bench.sandbox_process import stop_process
 from sandbox import Sandbox, SandboxOptions, start_sandbox
-from tests.e2e.serve_process import bound_url, discard_output, wait_ready
+from tests.e2e.serve_process import serving
 from tests.e2e.slack_requests import button_in, click_payload, send_signed
 from tests.fakes.slack_api import APPROVER, OPEN_CHANNEL, TESS, TOKEN, FakeSlack, fake_slack
 from tests.plugins.store import postgres_server_url
@@ -33,8 +31,6 @@ from tests.slack.conftest import SIGNING_SECRET, documented
 
 pytestmark = pytest.mark.postgres
 
-ROOT = Path(__file__).resolve().parents[2]
-CLI = "from bot.operator.cli import main; main()"
 LYNNE = "lynne.robbins@contoso.com"
 START_LIMIT = 60.0
 """Seconds a server may take to be ready: a cold interpreter, migrations, the worker."""
@@ -91,29 +87,8 @@ async def _serve(
         "DESKHAND_SLACK_API_URL": slack.api_url,
         "CONTOSO_CLIENT_SECRET": secret,
     }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        CLI,
-        "serve",
-        "--host=127.0.0.1",
-        "--port=0",
-        "--metrics-port=0",
-        cwd=ROOT,
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    drain: asyncio.Task[None] | None = None
-    try:
-        async with asyncio.timeout(START_LIMIT):
-            url = await bound_url(process)
-            drain = asyncio.create_task(discard_output(process))
-            await wait_ready(http, url, process)
+    async with serving(http, environment, START_LIMIT) as (_, url):
         yield url
-    finally:
-        if drain is not None:
-            drain.cancel()
-        await stop_process(process)
 
 
 async def _rows(url: str, query: str) -> list[tuple[Any, ...]]:
