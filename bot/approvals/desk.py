@@ -132,7 +132,15 @@ class ApprovalDesk:
         executor = self.executor or executor_id("desk", Path.cwd())
         engine = JobEngine(self.store, executor, "desk", on_lost=self.on_lost, clock=self._time)
         self.jobs = Jobs(engine, self.execution)
-        self.job_view = JobView(self, self.execution)
+        self.job_view = JobView(
+            self.actions,
+            self.news,
+            self.rules,
+            self.registry,
+            self.jobs,
+            self.execution,
+            self._time,
+        )
 
     async def close(self) -> None:
         """Stops this desk's jobs engine, if it started one."""

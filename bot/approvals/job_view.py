@@ -9,21 +9,24 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from datetime import datetime
 
+from bot.approvals.actions import ActionBook
 from bot.approvals.cards import settled_card
 from bot.approvals.execution import ActionJobs, decider_of
 from bot.approvals.job_cards import job_card, job_list
+from bot.approvals.news import ActionNews
+from bot.approvals.rules import ActionRules
+from bot.jobs.service import Jobs
 from bot.store.jobs import load_steps, mark_undone
 from bot.store.pending import ActionState, PendingAction, list_actions
 from cards.reply import Level, Notice, Reply, Text
 from commands.kit.context import CommandContext
+from commands.kit.registry import Registry
 from commands.kit.steps import StepState
 from core.errors import DeskhandError, NotFound, UserError
-
-if TYPE_CHECKING:
-    from bot.approvals.desk import ApprovalDesk
 
 __all__ = ["JobView"]
 
@@ -38,26 +41,31 @@ _RAN = (
 
 @dataclass(frozen=True)
 class JobView:
-    desk: ApprovalDesk
+    actions: ActionBook
+    news: ActionNews
+    rules: ActionRules
+    registry: Registry
+    jobs: Jobs
     execution: ActionJobs
+    clock: Callable[[], datetime]
 
     async def started(self, action_id: str) -> Reply:
         """The progress card right after a job started: its steps once they are stored."""
         for _ in range(20):
-            async with self.desk.store.engine.connect() as conn:
+            async with self.actions.store.engine.connect() as conn:
                 if await load_steps(conn, action_id):
                     break
             await asyncio.sleep(0.05)
-        return await self._card(await self.desk.actions.load(action_id))
+        return await self._card(await self.actions.load(action_id))
 
     async def listing(self, ctx: CommandContext, *, mine: bool, tenant: str | None) -> Reply:
         names = [t.name for t in ctx.tenants if tenant is None or t.name == tenant]
-        async with self.desk.store.engine.connect() as conn:
+        async with self.actions.store.engine.connect() as conn:
             actions = await list_actions(conn, states=_RAN, tenants=names, limit=100)
         if mine:
             me = {ctx.actor.id, ctx.actor.email.lower()}
             actions = [a for a in actions if a.requester in me or a.requester_email in me]
-        return job_list(actions[:30], self.desk.clock())
+        return job_list(actions[:30], self.clock())
 
     async def show(self, ctx: CommandContext, job_id: str) -> Reply:
         action = await self._visible(ctx, job_id)
@@ -75,7 +83,7 @@ class JobView:
     async def retry(self, ctx: CommandContext, job_id: str, position: int) -> Reply:
         action = await self._visible(ctx, job_id)
         await self._may_change(action, ctx)
-        async with self.desk.store.engine.connect() as conn:
+        async with self.actions.store.engine.connect() as conn:
             steps = await load_steps(conn, action.id)
         chosen = [step for step in steps if step.position == position]
         if not chosen or chosen[0].state is not StepState.FAILED:
@@ -85,22 +93,22 @@ class JobView:
             )
         if action.state not in (ActionState.PARTIAL, ActionState.FAILED):
             raise UserError(f"Job {action.id} is {action.state.value}: retry once it has stopped.")
-        await self.desk.news.audit(action, "retry", ctx.actor, ctx, chosen[0].key)
-        await self.desk.jobs.retry(action.id, [chosen[0].key], decider_of(ctx), chosen[0].attempts)
+        await self.news.audit(action, "retry", ctx.actor, ctx, chosen[0].key)
+        await self.jobs.retry(action.id, [chosen[0].key], decider_of(ctx), chosen[0].attempts)
         await asyncio.sleep(0.2)
         return await self.show(ctx, action.id)
 
     async def undo(self, ctx: CommandContext, job_id: str) -> Reply:
         action = await self._visible(ctx, job_id)
         await self._may_change(action, ctx)
-        spec = self.desk.registry.get(action.command)
+        spec = self.registry.get(action.command)
         if spec is None or spec.undo is None:
             raise UserError(f"/{action.command} cannot be undone.")
         if action.state is ActionState.RUNNING:
             raise UserError(f"Job {action.id} is still running: undo it once it has stopped.")
-        await self.desk.jobs.cancel(f"{action.id}-delete")
+        await self.jobs.cancel(f"{action.id}-delete")
         command = self.execution.context_for(action, decider_of(ctx))
-        async with self.desk.store.engine.connect() as conn:
+        async with self.actions.store.engine.connect() as conn:
             steps = await load_steps(conn, action.id)
         lines: list[str] = []
         for step in reversed(steps):
@@ -111,12 +119,12 @@ class JobView:
             except DeskhandError as error:
                 said = f"not restored: {error.message}"
             else:
-                async with self.desk.store.engine.begin() as conn:
-                    await mark_undone(conn, action.id, step.key, self.desk.clock())
+                async with self.actions.store.engine.begin() as conn:
+                    await mark_undone(conn, action.id, step.key, self.clock())
             lines.append(f"• {step.label}: {said}")
         summary = "\n".join(lines) or "Nothing to undo: no step of it changed anything."
-        await self.desk.news.audit(action, "undone", ctx.actor, ctx, summary)
-        card = await self._card(await self.desk.actions.load(action.id))
+        await self.news.audit(action, "undone", ctx.actor, ctx, summary)
+        card = await self._card(await self.actions.load(action.id))
         return Reply(
             title=f"Undo of /{action.command} {action.plan.get('target', '')}",
             blocks=(
@@ -128,14 +136,14 @@ class JobView:
         )
 
     async def _card(self, action: PendingAction) -> Reply:
-        async with self.desk.store.engine.connect() as conn:
+        async with self.actions.store.engine.connect() as conn:
             steps = await load_steps(conn, action.id)
         if not steps:
-            return settled_card(action, self.desk.clock())
-        return job_card(action, steps, self.desk.clock())
+            return settled_card(action, self.clock())
+        return job_card(action, steps, self.clock())
 
     async def _visible(self, ctx: CommandContext, job_id: str) -> PendingAction:
-        action = await self.desk.actions.find(job_id.strip())
+        action = await self.actions.find(job_id.strip())
         names = {t.name for t in ctx.tenants}
         if action is None or action.tenant not in names or action.state not in _RAN:
             raise NotFound(f"There is no job {job_id!r}: /jobs lists recent ones.")
@@ -144,4 +152,4 @@ class JobView:
     async def _may_change(self, action: PendingAction, ctx: CommandContext) -> None:
         if ctx.actor.id == action.requester:
             return
-        await self.desk.rules.require_approver(action, ctx)
+        await self.rules.require_approver(action, ctx)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 import typing
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -20,7 +20,6 @@ from pydantic.fields import FieldInfo
 if TYPE_CHECKING:
     from cards.reply import Reply
     from commands.kit.plan import Planner
-    from commands.kit.steps import Steps, UndoStep
 
 __all__ = [
     "ACTION_ROLES",
@@ -59,6 +58,13 @@ ACTION_ROLES = frozenset({Role.TECHNICIAN, Role.ADMIN})
 Handler = Callable[..., Awaitable["Reply"]]
 """`async (ctx: CommandContext, args: <the spec's argument model>) -> Reply`."""
 H = TypeVar("H", bound=Handler)
+
+JobSteps = Callable[..., Sequence[Any]]
+"""`(ctx, args, plan) -> list[Step]` (`commands.kit.steps`): a job command's steps, pure from
+its confirmed plan. Typed loosely, like `Handler`, so that the kit's modules import no step."""
+
+UndoStep = Callable[..., Awaitable[str]]
+"""`(ctx, step key, the step's stored undo) -> what was restored, or why it cannot be`."""
 
 
 def positional(description: str, *, rest: bool = False, default: Any = ...) -> Any:
@@ -116,7 +122,7 @@ class CommandSpec:
     aliases: tuple[str, ...] = ()
     planner: Planner | None = None
     """Set for destructive commands: the handler then runs only from a confirmed plan."""
-    steps: Steps | None = None
+    steps: JobSteps | None = None
     """Set for job commands (`commands.kit.steps`): the confirmed plan runs as these steps."""
     undo: UndoStep | None = None
     """For job commands whose steps can be undone: puts back one step's change."""
@@ -203,7 +209,7 @@ def command(
     roles: frozenset[Role] = ANYONE,
     permissions: tuple[str, ...] = (),
     plan: Planner | None = None,
-    steps: Steps | None = None,
+    steps: JobSteps | None = None,
     undo: UndoStep | None = None,
     aliases: tuple[str, ...] = (),
     every_tenant: bool = False,

@@ -21,18 +21,13 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
-
     from commands.kit.context import CommandContext
-    from commands.kit.plan import Plan
 
 __all__ = [
     "Step",
     "StepContext",
     "StepResult",
     "StepState",
-    "Steps",
-    "UndoStep",
     "waves",
 ]
 
@@ -73,13 +68,6 @@ class Step:
     label: str
     run: Callable[[StepContext], Awaitable[StepResult]]
     after: tuple[str, ...] = ()
-
-
-Steps = Callable[["CommandContext", "BaseModel", "Plan"], Sequence[Step]]
-"""`(ctx, args, plan) -> steps`: pure, from the confirmed plan; see the module docstring."""
-
-UndoStep = Callable[["CommandContext", str, Mapping[str, Any]], Awaitable[str]]
-"""`(ctx, step key, the step's stored undo) -> what was restored, or why it cannot be`."""
 
 
 def waves(steps: Sequence[Step]) -> list[list[Step]]:
