@@ -83,6 +83,8 @@ def job_card(action: PendingAction, steps: Sequence[StepRow], now: datetime) -> 
         buttons=buttons,
         level=settled.level,
         data={**action_data(action), "steps": [_step_data(step) for step in steps]},
+        command=action.command,
+        tenant=action.tenant,
     )
 
 

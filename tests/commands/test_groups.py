@@ -212,6 +212,7 @@ async def test_a_role_assignable_group_is_protected_and_names_its_permission(
 
 async def test_without_the_write_permission_the_refusal_names_it(runtime: Runtime) -> None:
     _sandbox(runtime).tenant("contoso").permissions.discard(MEMBERS_WRITE)
+    _sandbox(runtime).tenant("contoso").permissions.discard("Group.ReadWrite.All")
     ctx = contoso_context(runtime)
     args = GroupMemberArgs(user=ADELE, group="SG-Finance")
     plan = await plan_group_add(ctx, args)

@@ -33,12 +33,17 @@ LINES = {
     "group remove": "/group remove adele.vance@contoso.com 'All Company'",
     "guard": "/guard --tenant contoso",
     "help": "/help",
+    "job": "/job NoSuchJob",
+    "job retry": "/job retry NoSuchJob 1",
+    "jobs": "/jobs",
     "license add": "/license add lynne.robbins@contoso.com 'Microsoft 365 E3'",
     "license remove": "/license remove adele.vance@contoso.com 'Microsoft 365 E3'",
     "licenses": "/licenses",
     "mfa methods": "/mfa methods adele.vance@contoso.com",
     "mfa reregister": "/mfa reregister lynne.robbins@contoso.com",
     "mfa state": "/mfa state enforced adele.vance@contoso.com",
+    "offboard": "/offboard megan.bowen@contoso.com --reason T-1",
+    "offboard undo": "/offboard undo NoSuchJob",
     "ooo off": "/ooo off adele.vance@contoso.com",
     "ooo set": "/ooo set adele.vance@contoso.com --internal 'Back Monday.'",
     "pending": "/pending",
@@ -79,7 +84,7 @@ async def test_every_command_prints_one_json_document_with_data(
     status, document = await run_json(runtime, tmp_path, LINES[name])
     assert set(document) >= {"command", "tenant", "ok", "data", "text"}
     assert document["ok"] is (status == 0)
-    assert document["data"] not in (None, {}, []) or name in ("audit", "grants", "pending")
+    assert document["data"] not in (None, {}, []) or name in ("audit", "grants", "pending", "jobs")
     if document["ok"]:
         assert document["command"] == name
     secret = document.get("secret")

@@ -100,7 +100,8 @@ async def test_membership_writes_need_a_group_member_write_permission(
     sandbox: Sandbox, graph: httpx.AsyncClient
 ) -> None:
     finance = _group(sandbox, "SG-Finance")
-    sandbox.tenant("contoso").permissions.discard("GroupMember.ReadWrite.All")
+    for permission in ("GroupMember.ReadWrite.All", "Group.ReadWrite.All"):
+        sandbox.tenant("contoso").permissions.discard(permission)
 
     refused = await graph.post(
         f"/v1.0/groups/{finance.id}/members/$ref", json=_reference(_adele_id(sandbox))

@@ -143,7 +143,12 @@ async def test_group_members_need_a_group_permission_and_a_known_group(
     sandbox: Sandbox, graph: httpx.AsyncClient
 ) -> None:
     unknown = await graph.get("/v1.0/groups/00000000-0000-0000-0000-000000000000/members")
-    for permission in ("Directory.Read.All", "GroupMember.ReadWrite.All", "GroupMember.Read.All"):
+    for permission in (
+        "Directory.Read.All",
+        "GroupMember.ReadWrite.All",
+        "GroupMember.Read.All",
+        "Group.ReadWrite.All",
+    ):
         sandbox.tenant("contoso").permissions.discard(permission)
     refused = await graph.get("/v1.0/groups/00000000-0000-0000-0000-000000000000/members")
 
