@@ -26,9 +26,12 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import structlog
-from dbos import DBOS, DBOSConfig
+
+if TYPE_CHECKING:
+    from dbos import DBOS
 
 from bot.store import Store
 from bot.store.jobs import Lease, claim_expired, has_expired, live_leases, release, renew
@@ -76,6 +79,13 @@ def executor_id(role: str, home: Path) -> str:
     return f"{host}-{role}-{os.getpid()}"
 
 
+def _dbos() -> type[DBOS]:
+    """DBOS, imported when jobs start (`bot.jobs.host` says why)."""
+    from dbos import DBOS
+
+    return DBOS
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -97,6 +107,8 @@ class JobEngine:
         """Takes the lease first, so a process that dies while launching is still recovered."""
         self._started = self.clock()
         await self._renew()
+        from dbos import DBOSConfig
+
         config = DBOSConfig(
             name="deskhand",
             system_database_url=self.store.url.sync_url.render_as_string(hide_password=False),
@@ -110,12 +122,12 @@ class JobEngine:
             # exit promptly. On SQLite it is one small read per beat.
             notification_listener_polling_interval_sec=0.2,
         )
-        dbos = DBOS(config=config)
+        dbos = _dbos()(config=config)
         # Launching migrates DBOS's tables, so it runs in a thread: on the loop it would wait
         # on the SQLite write lock that this loop's own store connections hold. Queued and
         # recovered workflows must still run on this loop, so it is named before the launch.
         dbos._background_event_loop.set_main_loop()
-        await asyncio.to_thread(DBOS.launch)
+        await asyncio.to_thread(_dbos().launch)
         log.info("jobs.started", executor=self.executor, version=JOBS_VERSION)
         await self.recover_dead()
         self._renewing = asyncio.create_task(self._keep_alive(), name="job lease")
@@ -128,7 +140,7 @@ class JobEngine:
             with suppress(asyncio.CancelledError):
                 await self._renewing
         pending = await self._settling()
-        await asyncio.to_thread(DBOS.destroy)
+        await asyncio.to_thread(_dbos().destroy)
         # DBOS made its thread pool this loop's default executor and has just shut it down:
         # whatever runs on this loop after it (another runtime, say) needs a pool of its own.
         asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor())
@@ -144,7 +156,7 @@ class JobEngine:
         deadline = asyncio.get_running_loop().time() + patience
         while True:
             pending: list[object] = list(
-                await DBOS.list_workflows_async(
+                await _dbos().list_workflows_async(
                     status=["PENDING"], executor_id=self.executor, load_input=False
                 )
             )
@@ -160,7 +172,9 @@ class JobEngine:
         for lease in dead:
             if lease.executor_id == self.executor:
                 continue  # DBOS recovered this id's own work when it launched
-            handles = await asyncio.to_thread(DBOS._recover_pending_workflows, [lease.executor_id])
+            handles = await asyncio.to_thread(
+                _dbos()._recover_pending_workflows, [lease.executor_id]
+            )
             log.info("jobs.recovered", dead=lease.executor_id, jobs=len(handles))
             recovered.extend(handle.get_workflow_id() for handle in handles)
             if self.on_lost is not None:

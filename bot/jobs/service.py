@@ -1,5 +1,7 @@
 """Jobs as the rest of Deskhand sees them: start an action's workflow, wait for it, retry steps.
 
+DBOS and the workflows are imported only once jobs start (`bot.jobs.host` says why).
+
 A server launches DBOS when it starts (it recovers its own jobs and the dead's at once). The
 console and `deskhand run` launch it the first time they run an action, or at start when a dead
 process left jobs behind, so reading commands never pay for it.
@@ -11,19 +13,8 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from dbos import DBOS
-
 from bot.jobs.engine import JobEngine
-from bot.jobs.workflows import (
-    DELAYED_QUEUE,
-    JobHost,
-    Outcome,
-    result_of,
-    serve_jobs,
-    start_action,
-    start_retry,
-    stop_serving,
-)
+from bot.jobs.host import DELAYED_QUEUE, JobHost, Outcome, serve_jobs, stop_serving
 
 __all__ = ["Jobs", "stop_process_jobs"]
 
@@ -53,6 +44,11 @@ class Jobs:
                 return
             if _launched:
                 raise RuntimeError("DBOS already runs in this process for another runtime")
+            # The workflows are registered with DBOS as their module is imported: now.
+            from dbos import DBOS
+
+            import bot.jobs.workflows  # noqa: F401
+
             serve_jobs(self.host)
             try:
                 await self.engine.start()
@@ -64,19 +60,27 @@ class Jobs:
 
     async def start_action(self, action_id: str, decider: Mapping[str, str]) -> str:
         await self.ensure()
+        from bot.jobs.workflows import start_action
+
         return await start_action(action_id, decider)
 
     async def retry(
         self, action_id: str, keys: list[str], decider: Mapping[str, str], attempt: int
     ) -> str:
         await self.ensure()
+        from bot.jobs.workflows import start_retry
+
         return await start_retry(action_id, keys, decider, attempt)
 
     async def outcome(self, workflow_id: str) -> Outcome:
+        from bot.jobs.workflows import result_of
+
         return await result_of(workflow_id)
 
     async def cancel(self, workflow_id: str) -> None:
         await self.ensure()
+        from dbos import DBOS
+
         await DBOS.cancel_workflow_async(workflow_id)
 
     async def close(self) -> None:

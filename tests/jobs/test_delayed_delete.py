@@ -8,7 +8,7 @@ from pathlib import Path
 from dbos import DBOS
 from sqlalchemy import text
 
-from bot.jobs.workflows import DELAYED_QUEUE
+from bot.jobs.host import DELAYED_QUEUE
 from bot.store.pending import ActionState
 from tests.e2e.world import World, open_world
 from tests.jobs.flows import ADELE, confirmed, settled, until
