@@ -9,6 +9,7 @@ commands/offboard_undo.py. Every toggle defaults to the tenant's `[offboard]` se
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from typing import Any
 
@@ -140,8 +141,10 @@ async def plan_offboard(ctx: CommandContext, args: OffboardArgs) -> Plan:
         onedrive=on["grant_onedrive"],
     )
     _refuse_shared(target, snapshot)
-    mailbox_to = await _person(ctx, args.mailbox_to, snapshot.manager)
-    onedrive_to = await _person(ctx, args.onedrive_to, snapshot.manager)
+    mailbox_to, onedrive_to = await asyncio.gather(
+        _person(ctx, args.mailbox_to, snapshot.manager),
+        _person(ctx, args.onedrive_to, snapshot.manager),
+    )
     choice = _choice(ctx, args, on, forward=forward, ooo=ooo)
     effects, notes = effects_of(
         ctx,

@@ -1,5 +1,5 @@
-"""Reading every table of the store: Deskhand's and DBOS's (schema "dbos" on PostgreSQL, the
-same file on SQLite)."""
+"""Reading every table of the store: Deskhand's and DBOS's (on PostgreSQL in the store's own
+schema, which the test store's URL names; the same file on SQLite)."""
 
 from __future__ import annotations
 
@@ -16,14 +16,15 @@ __all__ = ["dbos_table", "tables_holding"]
 
 
 def dbos_table(store: Store, name: str) -> str:
-    return f"dbos.{name}" if store.engine.dialect.name == "postgresql" else name
+    """DBOS's table as the store's connections name it: its schema is on their search path."""
+    return f"{store.url.schema}.{name}" if store.url.schema else name
 
 
 async def _tables(store: Store) -> list[str]:
     if store.engine.dialect.name == "postgresql":
         query = (
             "SELECT table_schema || '.' || table_name FROM information_schema.tables "
-            "WHERE table_schema IN ('dbos', current_schema()) AND table_type = 'BASE TABLE'"
+            "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
         )
     else:
         query = "SELECT name FROM sqlite_master WHERE type = 'table'"

@@ -29,6 +29,7 @@ from tests.jobs.processes import (
     succeeded,
     unfinished,
 )
+from tests.jobs.tables import dbos_table
 from tests.plugins.store import postgres_server_url
 
 ADELE = "adele.vance@contoso.com"
@@ -125,7 +126,10 @@ async def test_a_replica_recovers_the_job_of_a_replica_killed_mid_run(
         await _assert_finished_once(store, action_id, state, slow_sandbox)
         async with store.engine.connect() as conn:
             ran_by = await conn.scalar(
-                text("SELECT executor_id FROM dbos.workflow_status WHERE workflow_uuid = :id"),
+                text(
+                    f"SELECT executor_id FROM {dbos_table(store, 'workflow_status')} "
+                    "WHERE workflow_uuid = :id"
+                ),
                 {"id": action_id},
             )
         assert ran_by == survivor
