@@ -125,5 +125,6 @@ async def start_retry(action_id: str, keys: list[str], decider: Mapping[str, str
 
 async def result_of(workflow_id: str) -> Outcome:
     handle: WorkflowHandleAsync[Outcome] = await DBOS.retrieve_workflow_async(workflow_id)
-    result: Outcome = await handle.get_result()
+    # DBOS polls the workflow's row for its end, every second unless told otherwise.
+    result: Outcome = await handle.get_result(polling_interval_sec=0.05)
     return result
