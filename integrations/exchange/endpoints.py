@@ -11,35 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
-from core.errors import ConfigurationError
+from integrations.outbound.endpoint import ServiceEndpoint
 
 __all__ = ["EXCHANGE_CLOUDS", "PUBLIC_EXCHANGE", "ExchangeEndpoint"]
 
 
 @dataclass(frozen=True, slots=True)
-class ExchangeEndpoint:
-    """`host` receives the calls (`https://host`, no trailing slash); `resource` is the tokens'
-    audience, the host itself unless set."""
-
-    host: str
-    resource: str | None = None
-
-    def __post_init__(self) -> None:
-        for url in (self.host, self.audience):
-            if not url.startswith("https://") or url.endswith("/"):
-                raise ConfigurationError(
-                    f"Exchange Online endpoint {url!r} must be an https:// URL without a "
-                    "trailing slash."
-                )
-
-    @property
-    def audience(self) -> str:
-        return self.resource or self.host
-
-    @property
-    def hostname(self) -> str:
-        return self.host.removeprefix("https://")
+class ExchangeEndpoint(ServiceEndpoint):
+    service: ClassVar[str] = "Exchange Online"
 
     def invoke_url(self, tenant_id: str) -> str:
         return f"{self.host}/adminapi/beta/{tenant_id}/InvokeCommand"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import ClassVar
 from xml.sax.saxutils import escape
 
 import httpx
@@ -30,6 +31,7 @@ from core.errors import (
 )
 from integrations.graph.credentials import AppCredentials, CloudEndpoints
 from integrations.graph.tokens import BearerAuth, TokenSource
+from integrations.outbound.endpoint import ServiceEndpoint
 from integrations.outbound.http import answer_timeout
 from integrations.outbound.retry import RETRY_STATUSES, Failure, RetryPolicy, parse_retry_after
 from integrations.outbound.trace import WriteAttempts
@@ -44,33 +46,16 @@ _UNSUPPORTED_TOKEN = "Unsupported app only token."
 
 
 @dataclass(frozen=True, slots=True)
-class SharePointAdmin:
-    """`host` receives the calls; `resource` is the tokens' audience, the host unless set (the
-    sandbox serves on its own URL and issues tokens for the real admin host)."""
+class SharePointAdmin(ServiceEndpoint):
+    """The tenant's SharePoint admin host; in the sandbox, the sandbox's URL with the real admin
+    host as the tokens' audience."""
 
-    host: str
-    resource: str | None = None
-
-    def __post_init__(self) -> None:
-        for url in (self.host, self.audience):
-            if not url.startswith("https://") or url.endswith("/"):
-                raise ConfigurationError(
-                    f"SharePoint admin endpoint {url!r} must be an https:// URL without a "
-                    "trailing slash."
-                )
+    service: ClassVar[str] = "SharePoint admin"
 
     @classmethod
     def for_tenant(cls, name: str) -> SharePointAdmin:
         """The public cloud's admin host of the tenant named `name` (`contoso`)."""
         return cls(f"https://{name}-admin.sharepoint.com")
-
-    @property
-    def audience(self) -> str:
-        return self.resource or self.host
-
-    @property
-    def hostname(self) -> str:
-        return self.host.removeprefix("https://")
 
 
 def _set_site_admin_xml(site_url: str, login_name: str, admin: bool) -> str:
