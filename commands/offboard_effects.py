@@ -99,7 +99,8 @@ def effects_of(
         effects.append("Reset the password to a generated one, shown only to you, never stored")
     if "remove_methods" in on:
         effects.append(
-            f"Remove {snapshot.methods} authentication methods (a Temporary Access Pass included)"
+            f"Remove {counted(snapshot.methods, 'authentication method')} (a Temporary Access "
+            "Pass included)"
             if snapshot.methods
             else "No authentication method to remove"
         )
@@ -127,7 +128,11 @@ def _mailbox_effects(
         return []
     effects = []
     if "remove_devices" in on:
-        effects.append(f"Remove {snapshot.devices} mobile devices from the mailbox")
+        effects.append(
+            f"Remove {counted(snapshot.devices, 'mobile device')} from the mailbox"
+            if snapshot.devices
+            else "No mobile device to remove"
+        )
     if "convert_shared" in on:
         effects.append(
             "The mailbox is already shared"

@@ -49,7 +49,8 @@ def _took(step: StepRow) -> str:
 
 def _row(step: StepRow) -> tuple[str, ...]:
     said = step.error if step.state is StepState.FAILED else step.detail
-    undone = " (undone)" if step.undone_at else ""
+    # A step that recorded nothing to put back (a reset password) was only explained by undo.
+    undone = "" if step.undone_at is None else " (undone)" if step.undo else " (cannot be undone)"
     return (str(step.position), step.label, _MARKS[step.state] + undone, _took(step), said)
 
 

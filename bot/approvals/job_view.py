@@ -106,7 +106,9 @@ class JobView:
             raise UserError(f"/{action.command} cannot be undone.")
         if action.state is ActionState.RUNNING:
             raise UserError(f"Job {action.id} is still running: undo it once it has stopped.")
-        await self.jobs.cancel(f"{action.id}-delete")
+        deletion = bool(action.plan.get("state", {}).get("delete_after_days"))
+        if deletion:
+            await self.jobs.cancel(f"{action.id}-delete")
         command = self.execution.context_for(action, decider_of(ctx))
         async with self.actions.store.engine.connect() as conn:
             steps = await load_steps(conn, action.id)
@@ -125,11 +127,16 @@ class JobView:
         summary = "\n".join(lines) or "Nothing to undo: no step of it changed anything."
         await self.news.audit(action, "undone", ctx.actor, ctx, summary)
         card = await self._card(await self.actions.load(action.id))
+        cancelled = (
+            (Notice(Level.INFO, "The delayed deletion it had scheduled is cancelled."),)
+            if deletion
+            else ()
+        )
         return Reply(
             title=f"Undo of /{action.command} {action.plan.get('target', '')}",
             blocks=(
                 Text(summary),
-                Notice(Level.INFO, "A delayed deletion it had scheduled is cancelled."),
+                *cancelled,
                 *card.blocks[1:2],
             ),
             data={"job": action.id, "undone": lines},
