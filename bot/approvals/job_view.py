@@ -95,7 +95,10 @@ class JobView:
             raise UserError(f"Job {action.id} is {action.state.value}: retry once it has stopped.")
         await self.news.audit(action, "retry", ctx.actor, ctx, chosen[0].key)
         await self.jobs.retry(action.id, [chosen[0].key], decider_of(ctx), chosen[0].attempts)
-        await asyncio.sleep(0.2)
+        for _ in range(40):  # the card once the retry has reopened the job (it runs at once)
+            if (await self.actions.load(action.id)).state is ActionState.RUNNING:
+                break
+            await asyncio.sleep(0.05)
         return await self.show(ctx, action.id)
 
     async def undo(self, ctx: CommandContext, job_id: str) -> Reply:
