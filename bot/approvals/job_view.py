@@ -96,7 +96,7 @@ class JobView:
         await self.news.audit(action, "retry", ctx.actor, ctx, chosen[0].key)
         await self.jobs.retry(action.id, [chosen[0].key], decider_of(ctx), chosen[0].attempts)
         for _ in range(40):  # the card once the retry has reopened the job (it runs at once)
-            if (await self.actions.load(action.id)).state is ActionState.RUNNING:
+            if (await self.actions.load(action.id)).state is not action.state:
                 break
             await asyncio.sleep(0.05)
         return await self.show(ctx, action.id)
