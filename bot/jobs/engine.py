@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from dbos import DBOS
 
 from bot.store import Store
-from bot.store.jobs import Lease, claim_expired, has_expired, live_leases, release, renew
+from bot.store.jobs import Lease, claim_expired, has_expired, release, renew
 
 __all__ = [
     "JOBS_VERSION",
@@ -185,10 +185,6 @@ class JobEngine:
         """Whether a process died leaving a lease behind (and maybe jobs half run)."""
         async with self.store.engine.connect() as conn:
             return await has_expired(conn, self.clock())
-
-    async def live(self) -> list[Lease]:
-        async with self.store.engine.connect() as conn:
-            return await live_leases(conn, self.clock())
 
     async def _renew(self) -> None:
         now = self.clock()

@@ -26,7 +26,6 @@ __all__ = [
     "claim_expired",
     "has_expired",
     "insert_steps",
-    "live_leases",
     "load_steps",
     "mark_undone",
     "move_step",
@@ -186,15 +185,6 @@ async def renew(conn: AsyncConnection, lease: Lease) -> None:
 async def release(conn: AsyncConnection, executor_id: str) -> None:
     """A clean stop: nothing left to recover, so no lease to wait out."""
     await conn.execute(delete(replica_leases).where(replica_leases.c.executor_id == executor_id))
-
-
-async def live_leases(conn: AsyncConnection, now: datetime) -> list[Lease]:
-    rows = await conn.execute(
-        select(replica_leases)
-        .where(replica_leases.c.expires_at > now)
-        .order_by(replica_leases.c.started_at)
-    )
-    return [Lease(**row) for row in rows.mappings()]
 
 
 async def has_expired(conn: AsyncConnection, now: datetime) -> bool:
