@@ -129,6 +129,7 @@ class TenantBuilder:
 
     def add_person(self, person: Person) -> User:
         upn, mail, user_type = self._identity(person)
+        interactive, non_interactive, success = self._sign_ins(person)
         user = User(
             id=self.id("user", person.key),
             user_principal_name=upn,
@@ -147,7 +148,9 @@ class TenantBuilder:
             created=self.ago(person.created_days),
             sku_ids=tuple(SKU_IDS[part] for part in person.skus),
             on_premises_sync=person.synced,
-            **self._sign_ins(person),
+            last_sign_in=interactive,
+            last_non_interactive_sign_in=non_interactive,
+            last_successful_sign_in=success,
             manager_id=self.id("user", person.manager) if person.manager else None,
             methods=self._methods(person, mail or upn),
             per_user_mfa=person.per_user_mfa,
@@ -256,7 +259,8 @@ class TenantBuilder:
     def _employee_id(self, person: Person) -> str:
         return f"E{int(self.id('employee', person.key)[:6], 16) % 90000 + 10000}"
 
-    def _sign_ins(self, person: Person) -> dict[str, datetime | None]:
+    def _sign_ins(self, person: Person) -> tuple[datetime | None, datetime | None, datetime | None]:
+        """Interactive, non-interactive (both attempts) and successful sign-in."""
         days = person.last_sign_in_days
         if person.non_interactive_only:
             interactive, non_interactive = None, self.ago(days)
@@ -266,11 +270,7 @@ class TenantBuilder:
             non_interactive = None if days is None or days > 30 else self.ago(days / 2)
         attempts = [moment for moment in (interactive, non_interactive) if moment]
         success = self.ago(person.last_success_days) or max(attempts, default=None)
-        return {
-            "last_sign_in": interactive,
-            "last_non_interactive_sign_in": non_interactive,
-            "last_successful_sign_in": success,
-        }
+        return interactive, non_interactive, success
 
     def _methods(self, person: Person, address: str) -> tuple[AuthMethod, ...]:
         kinds = ("password", *person.methods)
