@@ -138,11 +138,12 @@ class MfaTally:
         )
 
     def _counts_user(self, user: User) -> bool:
-        if not user.enabled:
-            self._disabled += 1
-            return False
+        # A shared mailbox's account is disabled by design: it counts as shared, not disabled.
         if user.id in self._shared:
             self._shared_seen += 1
+            return False
+        if not user.enabled:
+            self._disabled += 1
             return False
         if user.guest:
             self._guests_seen += 1

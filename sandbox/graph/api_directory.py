@@ -84,6 +84,25 @@ async def list_group_members(call: GraphCall) -> GraphResult:
     return _collection(call, items, "directoryObjects")
 
 
+async def list_transitive_members(call: GraphCall) -> GraphResult:
+    """group-list-transitivemembers.md: the users reached through nested groups too. Served
+    with or without the `microsoft.graph.user` cast, which here changes nothing: members
+    other than users and groups are not modelled."""
+    call.require(*MEMBERS_READ)
+    directory = call.tenant.directory
+    group = directory.groups.get(call.params["group"].lower())
+    if group is None:
+        raise not_found(call.params["group"])
+    seen: set[str] = set()
+    frontier = set(group.member_ids)
+    while frontier:
+        seen |= frontier
+        nested = (directory.groups[g].member_ids for g in frontier if g in directory.groups)
+        frontier = set().union(*nested) - seen
+    users = [directory.users[m] for m in sorted(seen) if m in directory.users]
+    return _collection(call, [directory_user_json(user) for user in users], "directoryObjects")
+
+
 async def list_domains(call: GraphCall) -> GraphResult:
     """domain-list.md: $filter/$top/$search are unreliable here, so clients filter locally."""
     call.require(*DOMAIN_READ)
@@ -214,6 +233,8 @@ ROUTES = (
     Route("GET", "/users/{user}/memberOf", list_member_of),
     Route("GET", "/users/{user}/transitiveMemberOf", list_transitive_member_of),
     Route("GET", "/groups/{group}/members", list_group_members),
+    Route("GET", "/groups/{group}/transitiveMembers", list_transitive_members),
+    Route("GET", "/groups/{group}/transitiveMembers/microsoft.graph.user", list_transitive_members),
     Route("GET", "/domains", list_domains),
     Route("GET", "/subscribedSkus", list_subscribed_skus),
     Route("GET", "/directory/subscriptions", list_subscriptions),

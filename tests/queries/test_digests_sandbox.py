@@ -57,3 +57,71 @@ async def test_fabrikam_without_p1_says_what_it_cannot_know(runtime: Runtime) ->
     assert "Shared mailboxes: not told apart" in said
     assert digest.inactive is not None and digest.inactive.rows == ()
     assert digest.mfa is not None and digest.mfa.counted > 0
+
+
+# sandbox/README.md's table of contoso's users: the class each must get.
+CONTOSO_CLASSES = {
+    "admin": "covered",
+    "isaiah.langer": "covered",
+    "joni.sherman": "covered",
+    "pradeep.gupta": "covered",
+    "irvin.sayers": "covered",
+    "sean.o'brien": "covered",
+    "allan.deyoung": "covered",
+    "breakglass": "registered-not-enforced",
+    "patti.fernandez": "registered-not-enforced",
+    "nestor.wilke": "registered-not-enforced",
+    "megan.bowen": "registered-not-enforced",
+    "lee.gu": "registered-not-enforced",
+    "christie.cline": "registered-not-enforced",
+    "johanna.lorenz": "enforced-not-registered",
+    "miriam.graham": "partly",
+    "lidia.holloway": "partly",
+    "adele.vance": "partly",
+    "grady.archie": "partly",
+    "henrietta.mueller": "partly",
+    "enrico.cattaneo": "partly",
+    "lynne.robbins": "neither",
+    "diego.siciliani": "neither",
+    "jordan.miller": "neither",
+}
+
+
+async def test_every_contoso_user_gets_its_documented_mfa_class(runtime: Runtime) -> None:
+    graph, exchange = clients(runtime, "contoso")
+    digest = await read_tenant_digest(
+        graph,
+        frozenset({DigestKind.MFA}),
+        DigestOptions(guests=True),
+        now=datetime.now(UTC),
+        progress=silent_progress,
+        exchange=exchange,
+    )
+    assert digest.mfa is not None and digest.unknown == ()
+    shown = {row.upn.split("@")[0].split("_")[0]: str(row.mfa_class) for row in digest.mfa.rows}
+    uncovered = {k: v for k, v in CONTOSO_CLASSES.items() if v != "covered"}
+    assert shown == uncovered
+    assert digest.mfa.covered == 7
+    # alex.wilber is blocked; reception is a shared mailbox (disabled by design).
+    assert (digest.mfa.disabled, digest.mfa.shared) == (1, 1)
+
+
+async def test_inactivity_goes_by_the_last_successful_sign_in(runtime: Runtime) -> None:
+    graph, _ = clients(runtime, "contoso")
+    digest = await read_tenant_digest(
+        graph,
+        frozenset({DigestKind.INACTIVE}),
+        DigestOptions(),
+        now=datetime.now(UTC),
+        progress=silent_progress,
+    )
+    assert digest.inactive is not None
+    reasons = {row.upn.split("@")[0]: row.reason for row in digest.inactive.rows}
+    # irvin.sayers failed to sign in 2 days ago, last succeeded 130 days ago; johanna.lorenz
+    # never signed in and was created 400 days ago; diego.siciliani never did, created 60 days
+    # ago; enrico.cattaneo signs in only non-interactively, 10 days ago.
+    assert reasons == {
+        "irvin.sayers": "inactive",
+        "johanna.lorenz": "never signed in",
+        "megan.bowen": "inactive",
+    }
