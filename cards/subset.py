@@ -66,8 +66,7 @@ def _data(data: object, wanted: frozenset[str]) -> Mapping[str, object] | None:
     rows = [
         row
         for row in data["rows"]
-        if isinstance(row, Mapping)
-        and str(row.get("userPrincipalName", "")).casefold() in wanted
+        if isinstance(row, Mapping) and str(row.get("userPrincipalName", "")).casefold() in wanted
     ]
     kept = {key: data[key] for key in ("tenant", "kind") if key in data}
     return {**kept, "rows": rows}

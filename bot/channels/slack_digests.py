@@ -95,7 +95,9 @@ class SlackDigests:
         try:
             return await self._api.direct_channel(user)
         except IntegrationError as error:
-            raise DeliveryError(f"Slack would not open a DM with {person} ({_code(error)}).") from None
+            raise DeliveryError(
+                f"Slack would not open a DM with {person} ({_code(error)})."
+            ) from None
 
     async def _channel_id(self, name: str) -> str:
         if name not in self._channel_ids:

@@ -86,7 +86,10 @@ class SlackNotifier:
         for file in rendered.files:
             try:
                 await self._api.upload(
-                    channel=channel, content=file.content, filename=file.filename, title=file.filename
+                    channel=channel,
+                    content=file.content,
+                    filename=file.filename,
+                    title=file.filename,
                 )
             except IntegrationError as error:
                 raise DeliveryError(

@@ -245,7 +245,8 @@ class Settings(BaseSettings):
         mail = self.digest_mail
         if mail is not None and mail.tenant not in self.tenants:
             problems.append(
-                f"digest_mail.tenant: {mail.tenant!r} is not configured; tenants: {', '.join(known)}"
+                f"digest_mail.tenant: {mail.tenant!r} is not configured; "
+                f"tenants: {', '.join(known)}"
             )
         if problems:
             raise ValueError("\n".join(problems))

@@ -44,7 +44,9 @@ class Found(StrEnum):
 
 
 class Deliverer(Protocol):
-    async def expand(self, recipient: Recipient, reply: Reply, tenant: str) -> list[tuple[str, Reply]]:
+    async def expand(
+        self, recipient: Recipient, reply: Reply, tenant: str
+    ) -> list[tuple[str, Reply]]:
         """The messages one recipient means: one (key, reply) for most; `managers` one per line
         manager (key "mail:<address>"), each reply with only that manager's reports' rows."""
         ...

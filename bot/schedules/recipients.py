@@ -41,7 +41,9 @@ def parse_recipient(text: str) -> Recipient:
     scheme, _, rest = value.partition(":")
     found = _plain(value) if not rest else _schemed(scheme.lower(), rest.strip())
     if found is None:
-        raise UserError(f"{text.strip() or 'An empty recipient'!r} is not a recipient: use {ACCEPTED}")
+        raise UserError(
+            f"{text.strip() or 'An empty recipient'!r} is not a recipient: use {ACCEPTED}"
+        )
     return found
 
 

@@ -155,7 +155,13 @@ class FakeSlack:
         posted = self.history.setdefault(channel, [])
         while any(m["ts"] >= ts for m in posted):
             ts = f"{float(ts) + 0.000001:.6f}"
-        message = {"type": "message", "user": BOT_USER, "bot_id": "B0BOT", "text": args.get("text", ""), "ts": ts}
+        message = {
+            "type": "message",
+            "user": BOT_USER,
+            "bot_id": "B0BOT",
+            "text": args.get("text", ""),
+            "ts": ts,
+        }
         if isinstance(args.get("metadata"), dict):
             message["metadata"] = args["metadata"]
         posted.append(message)
