@@ -24,4 +24,3 @@ async def contoso_graph(sandbox: Sandbox) -> AsyncIterator[GraphClient]:
         )
         yield client
         await client.aclose()
-

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.schedules.delivery import Found
-from bot.schedules.mail import MARK_HEADER, DigestMail
+from bot.schedules.mail import MARK_HEADER, DigestMail, send_mail_body
 from bot.schedules.managers import LineManagers
 from cards.email import render_email
 from cards.reply import Facts, File, Heading, Reply, Table, Text
@@ -53,9 +53,13 @@ async def test_send_mail_request_is_exact(
 ) -> None:
     reply = digest(sandbox, "adele.vance")
     ref = await DigestMail(contoso_graph, sender).send("dana@customer.example", reply, MARK)
+    rendered = render_email(reply)
+    (request,) = [r for r in sandbox.requests if r.path.endswith("/sendMail")]
+    assert request.method == "POST"
+    assert request.path == f"/v1.0/users/{sender}/sendMail"
+    assert request.body == send_mail_body("dana@customer.example", rendered, MARK)
     (sent,) = sandbox.sent_mail("contoso")
     message = sent.message
-    rendered = render_email(reply)
     assert message["subject"] == "MFA digest: contoso"
     assert message["body"] == {"contentType": "html", "content": rendered.html}
     assert '<img src="cid:chart"' in rendered.html

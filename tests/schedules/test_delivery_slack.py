@@ -49,7 +49,10 @@ async def test_a_digest_to_a_channel_by_name_carries_the_mark_and_its_chart_goes
     ref = await digests.send(parse_recipient("#helpdesk"), DIGEST, MARK)
     (post,) = slack.called("chat.postMessage")
     assert post.args["channel"] == OPEN_CHANNEL
-    assert post.args["metadata"] == {"event_type": "deskhand_digest", "event_payload": {"mark": MARK}}
+    assert post.args["metadata"] == {
+        "event_type": "deskhand_digest",
+        "event_payload": {"mark": MARK},
+    }
     (complete,) = slack.called("files.completeUploadExternal")
     assert complete.args["channel_id"] == OPEN_CHANNEL
     assert json.loads(complete.args["files"])[0]["title"] == "mfa-contoso.png"
