@@ -37,6 +37,17 @@ def test_accepted_forms_and_their_keys(text: str, kind: str, address: str, key: 
     assert parse_recipient(key) == recipient
 
 
+EXAMPLES = (
+    "#channel-name",
+    "slack:C0123ABCD",
+    "slack:@person@example.com",
+    "teams:<conversation id>",
+    "mail:person@example.com",
+    "managers",
+    "console",
+)
+
+
 @pytest.mark.parametrize(
     "text",
     ["", "it-managers", "#", "slack:", "slack:@", "slack:@not an id", "slack:x0123", "teams:",
@@ -46,9 +57,7 @@ def test_bad_forms_say_which_forms_are_accepted_with_examples(text: str) -> None
     with pytest.raises(UserError) as caught:
         parse_recipient(text)
     message = caught.value.message
-    examples = ("#channel-name", "slack:C0123ABCD", "slack:@person@example.com",
-                "teams:<conversation id>", "mail:person@example.com", "managers", "console")  # fmt: skip
-    for example in examples:
+    for example in EXAMPLES:
         assert example in message
 
 
