@@ -56,6 +56,9 @@ BOT_SCOPES = (
     "files:write",  # files.uploadV2: CSV and XLSX exports, charts
     "channels:read",  # conversations.info on public channels: shared with another org?
     "groups:read",  # conversations.info on private channels: the same question
+    "channels:history",  # conversations.history: did a digest (its metadata mark) go out?
+    "groups:history",  # the same in private channels
+    "im:history",  # the same in a person's DM with Deskhand
 )
 """The minimum the Slack adapter calls for; each line says which call needs it."""
 

@@ -2,6 +2,10 @@
 
 - `post` puts a normal message in a channel (approvers mentioned by e-mail, looked up with
   `users.lookupByEmail`) and returns its channel and ts.
+- `publish` posts a message a channel asked for (a scheduled digest): its files and the CSV of
+  tables too long to show are uploaded into the same channel after it, and Slack message
+  metadata goes with its first message, so that the message can be found again
+  (`conversations.history` with `include_all_metadata`).
 - `update` edits that message with `chat.update`. Slack allows about one update a second per
   channel, so calls to one channel are spaced a second apart (a `ratelimited` answer is still
   retried after the Retry-After Slack sends, by `SlackApi`).
@@ -15,6 +19,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -66,15 +71,49 @@ class SlackNotifier:
         self._next_slot: dict[str, float] = {}
 
     async def post(self, destination: str, reply: Reply) -> Posted:
-        messages = await self._render(reply)
+        return await self._post(destination, await self._render(reply))
+
+    async def publish(
+        self, destination: str, reply: Reply, *, metadata: Mapping[str, object]
+    ) -> Posted:
+        """`reply` with its files in `destination` (never its secret); `metadata` is Slack's
+        message metadata (`event_type`, `event_payload`) for the first message."""
+        rendered = render_blockkit(dataclasses.replace(reply, secret=""))
+        if not rendered.messages:
+            raise DeliveryError("There was nothing to post in Slack.")
+        posted = await self._post(destination, rendered.messages, metadata)
+        channel = posted.address["channel"]
+        for file in rendered.files:
+            try:
+                await self._api.upload(
+                    channel=channel,
+                    content=file.content,
+                    filename=file.filename,
+                    title=file.filename,
+                )
+            except IntegrationError as error:
+                raise DeliveryError(
+                    f"The message is in Slack, but {file.filename} could not be uploaded "
+                    f"({error.code or type(error).__name__})."
+                ) from None
+        return posted
+
+    async def _post(
+        self,
+        destination: str,
+        messages: tuple[SlackMessage, ...],
+        metadata: Mapping[str, object] | None = None,
+    ) -> Posted:
         first: dict[str, str] = {}
         for message in messages:
+            marked = {"metadata": dict(metadata)} if metadata is not None and not first else {}
             answer = await self._write(
                 destination,
                 "chat.postMessage",
                 channel=destination,
                 text=message.text,
                 blocks=list(message.blocks),
+                **marked,
             )
             # Buttons sit on the last page, but a card that pages is not a card to edit:
             # the first message stands for the post.

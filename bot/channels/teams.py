@@ -13,7 +13,8 @@ Replies go back as Adaptive Cards.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+import base64
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -47,7 +48,7 @@ from bot.store.conversations import load_reference, save_reference
 from bot.store.deliveries import claim_delivery
 from cards.adaptive import EXECUTE_VERB, FORM_VERB, TeamsRender, render_adaptive
 from cards.adaptive_controls import submitted_values
-from cards.reply import Reply
+from cards.reply import File, Reply
 from core.errors import DeskhandError, NotFound
 
 if TYPE_CHECKING:
@@ -199,9 +200,13 @@ class TeamsChannel(ActivityHandler):
             return await self._files.answer(turn_context)
         return await super().on_invoke_activity(turn_context)
 
-    async def post(self, conversation_id: str, reply: Reply) -> list[str]:
+    async def post(
+        self, conversation_id: str, reply: Reply, images: Sequence[File] = ()
+    ) -> list[str]:
         """Send a reply into a conversation Deskhand has seen before, without being asked;
-        the ids of the messages sent, its cards first."""
+        the ids of the messages sent, its cards first. `images` follow as inline images (a
+        base64 data URI as the attachment's contentUrl: Teams shows them in channels and
+        chats alike, where files go only to 1:1 chats)."""
         sent: list[str] = []
 
         async def send(turn_context: TurnContext) -> None:
@@ -209,6 +214,10 @@ class TeamsChannel(ActivityHandler):
             # a proactive post is a new message in the conversation.
             turn_context.activity.id = None
             sent.extend(await self._send(turn_context, reply))
+            for image in images:
+                answer = await turn_context.send_activity(_image_activity(image))
+                if answer is not None and answer.id:
+                    sent.append(str(answer.id))
 
         await self._continue(conversation_id, send)
         return sent
@@ -390,6 +399,22 @@ def _card_activity(card: dict[str, Any], summary: str) -> Activity:
         type=ActivityTypes.message,
         attachments=[Attachment(content_type=ADAPTIVE_CARD, content=card)],
         **({"summary": summary} if summary else {}),
+    )
+
+
+def _image_activity(image: File) -> Activity:
+    """An inline image: Teams renders an attachment whose contentType is an image MIME type
+    (Teams platform docs, "Send and receive inline images")."""
+    data = base64.b64encode(image.content).decode("ascii")
+    return Activity(
+        type=ActivityTypes.message,
+        attachments=[
+            Attachment(
+                content_type=image.media_type,
+                content_url=f"data:{image.media_type};base64,{data}",
+                name=image.filename,
+            )
+        ],
     )
 
 

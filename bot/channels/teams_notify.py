@@ -3,6 +3,9 @@
 - `post` sends a card into a conversation Deskhand has a reference for (it must have been
   added there and spoken to once), approvers mentioned by UPN; the address is the
   conversation and the card's activity id.
+- `publish` sends a message a conversation asked for (a scheduled digest): the card, then its
+  images inline, each up to about 1 MB (the most Teams shows inline); files other than images
+  go only to 1:1 chats, so a channel gets a word instead.
 - `update` edits that card for everyone.
 - `tell` reaches the requester in their 1:1 chat with Deskhand when one is on record; a
   secret goes only there. Without one, the outcome goes to the conversation they asked from,
@@ -19,7 +22,7 @@ import structlog
 
 from bot.approvals.notify import Posted
 from bot.channels.teams import TeamsChannel
-from cards.reply import Level, Notice, Reply
+from cards.reply import File, Level, Notice, Reply
 from core.errors import DeliveryError, DeskhandError
 
 __all__ = ["TeamsNotifier"]
@@ -27,6 +30,8 @@ __all__ = ["TeamsNotifier"]
 log = structlog.get_logger("deskhand.teams")
 
 CHANNEL = "teams"
+MAX_INLINE_IMAGE = 1024 * 1024
+"""Bytes of one inline image: Teams shows images up to about 1 MB inline."""
 NO_PERSONAL_CHAT = (
     "Deskhand has no 1:1 chat with you yet, so anything only you should see (such as a "
     "password) is not shown. Open a chat with Deskhand and say hello, then ask again."
@@ -41,6 +46,20 @@ class TeamsNotifier:
 
     async def post(self, destination: str, reply: Reply) -> Posted:
         sent = await self._send(destination, _public(reply))
+        if not sent:
+            raise DeliveryError(f"Teams did not say which message it posted in {destination}.")
+        return Posted(CHANNEL, {"conversation": destination, "activity_id": sent[0]})
+
+    async def publish(self, destination: str, reply: Reply) -> Posted:
+        images = tuple(f for f in reply.files if _is_image(f))
+        inline = tuple(f for f in images if len(f.content) <= MAX_INLINE_IMAGE)
+        shown = dataclasses.replace(
+            reply, secret="", files=tuple(f for f in reply.files if not _is_image(f))
+        )
+        if too_big := [f.filename for f in images if f not in inline]:
+            note = Notice(Level.WARNING, f"Too large to show in Teams: {', '.join(too_big)}.")
+            shown = dataclasses.replace(shown, blocks=(*shown.blocks, note))
+        sent = await self._send(destination, shown, inline)
         if not sent:
             raise DeliveryError(f"Teams did not say which message it posted in {destination}.")
         return Posted(CHANNEL, {"conversation": destination, "activity_id": sent[0]})
@@ -79,9 +98,11 @@ class TeamsNotifier:
     async def _personal_chat(self, user: str) -> str | None:
         return await self._teams.personal_chat(user) if user else None
 
-    async def _send(self, conversation: str, reply: Reply) -> list[str]:
+    async def _send(
+        self, conversation: str, reply: Reply, images: tuple[File, ...] = ()
+    ) -> list[str]:
         try:
-            return await self._teams.post(conversation, reply)
+            return await self._teams.post(conversation, reply, images)
         except DeliveryError:
             raise
         except DeskhandError as error:  # no reference on record: say what to do
@@ -89,6 +110,10 @@ class TeamsNotifier:
         except Exception as error:  # the SDK raises its HTTP client's errors as they come
             log.warning("teams.post_failed", error=type(error).__name__)
             raise DeliveryError(f"Teams did not take the message for {conversation}.") from None
+
+
+def _is_image(file: File) -> bool:
+    return file.media_type.startswith("image/")
 
 
 def _public(reply: Reply) -> Reply:

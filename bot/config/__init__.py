@@ -1,5 +1,6 @@
 """Deskhand's settings: `DESKHAND_*` environment variables over an optional `deskhand.toml`."""
 
+from bot.config.digest_mail import DigestMailSettings
 from bot.config.settings import CLOUDS, Cloud, CloudHosts, GrantSettings, Settings, load_settings
 from bot.config.slack import SlackSettings
 from bot.config.teams import TeamsSettings
@@ -12,6 +13,7 @@ __all__ = [
     "Cloud",
     "CloudHosts",
     "Credential",
+    "DigestMailSettings",
     "GrantSettings",
     "Settings",
     "SlackSettings",

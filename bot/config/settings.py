@@ -40,6 +40,7 @@ from sqlalchemy.exc import ArgumentError
 
 from bot.config.approvals import ApprovalSettings
 from bot.config.audit import AuditPostSettings
+from bot.config.digest_mail import DigestMailSettings
 from bot.config.slack import SLACK_ENVIRONMENT, SlackSettings
 from bot.config.teams import TEAMS_ENVIRONMENT, TeamsSettings
 from bot.config.tenant import SECRET_KEYS, TenantSettings, secret_advice
@@ -136,6 +137,8 @@ class Settings(BaseSettings):
     audit: AuditPostSettings = Field(default_factory=AuditPostSettings)
     offboard: OffboardDefaults = Field(default_factory=OffboardDefaults)
     """/offboard's defaults; a tenant's own `[tenants.NAME.offboard]` overrides keys of it."""
+    digest_mail: DigestMailSettings | None = None
+    """`[digest_mail]`: the MSP's tenant and mailbox digest e-mail is sent from."""
 
     @classmethod
     def settings_customise_sources(
@@ -239,6 +242,12 @@ class Settings(BaseSettings):
             for number, rule in enumerate(self.approvals.policies, start=1)
             if rule.tenant != ALL_TENANTS and rule.tenant not in self.tenants
         ]
+        mail = self.digest_mail
+        if mail is not None and mail.tenant not in self.tenants:
+            problems.append(
+                f"digest_mail.tenant: {mail.tenant!r} is not configured; "
+                f"tenants: {', '.join(known)}"
+            )
         if problems:
             raise ValueError("\n".join(problems))
         return self

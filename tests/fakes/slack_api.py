@@ -2,13 +2,15 @@
 
 Every call is recorded; `wait_for` waits (with a deadline, never a sleep) until a call arrives.
 Users and channels are a small fixed workspace, T0001, with a guest, a person from another
-organisation and a channel shared with another organisation.
+organisation and a channel shared with another organisation. Posted messages are kept per
+channel, with their message metadata, for `conversations.history`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -62,6 +64,8 @@ class FakeSlack:
     holds: dict[tuple[str, str], asyncio.Event] = field(default_factory=dict)
     """(method, user argument) → calls wait for the event before they are answered (a Slack
     slow for one person), so requests stay in flight as long as a test needs."""
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Channel id → the messages posted there, oldest first, as conversations.history lists them."""
     _arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     @property
@@ -121,6 +125,8 @@ class FakeSlack:
             "chat.update": self._update,
             "users.lookupByEmail": self._lookup_by_email,
             "conversations.open": lambda a: {"ok": True, "channel": {"id": f"D{a.get('users')}"}},
+            "conversations.list": self._conversations_list,
+            "conversations.history": self._conversations_history,
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
             "views.open": lambda a: {"ok": True, "view": {"id": "V0001"}},
@@ -141,9 +147,50 @@ class FakeSlack:
         return {"ok": True, "channel": channel}
 
     def _post_message(self, args: dict[str, Any]) -> dict[str, Any]:
-        if args.get("channel") == LOCKED_CHANNEL:
+        channel = str(args.get("channel", ""))
+        if channel == LOCKED_CHANNEL:
             return {"ok": False, "error": "not_in_channel"}
-        return {"ok": True, "channel": args.get("channel"), "ts": f"1700000000.{len(self.calls)}"}
+        # Slack's ts is the post's Unix time, unique per channel; history filters on it.
+        ts = f"{time.time():.6f}"
+        posted = self.history.setdefault(channel, [])
+        while any(m["ts"] >= ts for m in posted):
+            ts = f"{float(ts) + 0.000001:.6f}"
+        message = {
+            "type": "message",
+            "user": BOT_USER,
+            "bot_id": "B0BOT",
+            "text": args.get("text", ""),
+            "ts": ts,
+        }
+        if isinstance(args.get("metadata"), dict):
+            message["metadata"] = args["metadata"]
+        posted.append(message)
+        return {"ok": True, "channel": channel, "ts": ts}
+
+    def _conversations_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        # One page: the workspace is small (documented shape: channels + response_metadata).
+        channels = [{**c, "is_channel": True, "is_archived": False} for c in CHANNELS.values()]
+        return {"ok": True, "channels": channels, "response_metadata": {"next_cursor": ""}}
+
+    def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Newest first, from `oldest` on; metadata only with `include_all_metadata`."""
+        channel = str(args.get("channel", ""))
+        if channel not in self.history and channel not in CHANNELS and not channel.startswith("D"):
+            return {"ok": False, "error": "channel_not_found"}
+        oldest = float(args.get("oldest") or 0)
+        metadata = str(args.get("include_all_metadata", "")).lower() in ("true", "1")
+        messages = [
+            m if metadata else {k: v for k, v in m.items() if k != "metadata"}
+            for m in reversed(self.history.get(channel, []))
+            if float(m["ts"]) >= oldest
+        ]
+        return {
+            "ok": True,
+            "messages": messages,
+            "has_more": False,
+            "pin_count": 0,
+            "response_metadata": {"next_cursor": ""},
+        }
 
     def _post_ephemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         if args.get("channel") == LOCKED_CHANNEL:

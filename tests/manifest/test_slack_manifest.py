@@ -27,6 +27,9 @@ DOCUMENTED_SCOPES = [
     "files:write",
     "channels:read",
     "groups:read",
+    "channels:history",
+    "groups:history",
+    "im:history",
 ]
 
 

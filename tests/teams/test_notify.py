@@ -8,8 +8,8 @@ import json
 import pytest
 
 from bot.approvals.notify import Notifier, Posted
-from bot.channels.teams_notify import NO_PERSONAL_CHAT, TeamsNotifier
-from cards.reply import Button, Level, Notice, Reply, Text
+from bot.channels.teams_notify import MAX_INLINE_IMAGE, NO_PERSONAL_CHAT, TeamsNotifier
+from cards.reply import Button, File, Level, Notice, Reply, Text
 from core.errors import DeliveryError
 from tests.fakes.bot_connector import HOME_TENANT
 from tests.teams.conftest import TeamsBot, documented
@@ -134,3 +134,36 @@ async def test_tell_without_a_personal_chat_says_how_to_get_one_and_keeps_the_se
 
 async def test_the_server_registers_its_teams_notifier_while_it_runs(teams_bot: TeamsBot) -> None:
     assert isinstance(teams_bot.runtime.notifiers.get("teams"), TeamsNotifier)
+
+
+async def test_publish_sends_the_card_then_the_chart_as_an_inline_image(
+    teams_bot: TeamsBot,
+) -> None:
+    await seen_in_the_channel(teams_bot)
+    chart = File("mfa-contoso.png", "image/png", b"\x89PNG chart")
+    digest = Reply(title="MFA digest: contoso", blocks=(Text("94% covered"),), files=(chart,))
+    posted = await notifier_of(teams_bot).publish(CHANNEL_CONVERSATION, digest)
+    card, image = teams_bot.connector.sent("send")
+    assert card.body["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
+    assert image.body["attachments"] == [
+        {
+            "contentType": "image/png",
+            "contentUrl": "data:image/png;base64,iVBORyBjaGFydA==",
+            "name": "mfa-contoso.png",
+        }
+    ]
+    assert image.conversation_id == CHANNEL_CONVERSATION
+    assert posted.address["activity_id"].startswith("activity-")
+    # No "files only in a 1:1 chat" word: the chart is shown, not offered as a file.
+    assert "1:1" not in json.dumps([c.body for c in teams_bot.connector.sent("send")])
+
+
+async def test_publish_says_so_when_a_chart_is_too_big_to_show_inline(
+    teams_bot: TeamsBot,
+) -> None:
+    await seen_in_the_channel(teams_bot)
+    chart = File("big.png", "image/png", b"x" * (MAX_INLINE_IMAGE + 1))
+    await notifier_of(teams_bot).publish(CHANNEL_CONVERSATION, Reply(title="d", files=(chart,)))
+    sent = teams_bot.connector.sent("send")
+    assert len(sent) == 1
+    assert "Too large to show in Teams: big.png." in json.dumps(sent[0].body)
