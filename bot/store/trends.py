@@ -7,12 +7,10 @@ run twice a day keeps the later figures and replicas racing on the same day keep
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import RowMapping, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -79,7 +77,7 @@ async def load_history(
     return [_snapshot(row) for row in (await conn.execute(query)).mappings()]
 
 
-def _snapshot(row: Mapping[str, Any]) -> Snapshot:
+def _snapshot(row: RowMapping) -> Snapshot:
     flagged = row["flagged"] or {}
     return Snapshot(
         tenant=row["tenant"],
