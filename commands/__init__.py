@@ -3,6 +3,7 @@
 from commands import (
     approvals,
     audit,
+    digest,
     edit_user,
     forwarding,
     grants,
@@ -29,6 +30,7 @@ __all__ = [
     "REGISTRY",
     "approvals",
     "audit",
+    "digest",
     "edit_user",
     "forwarding",
     "grants",

@@ -7,17 +7,15 @@ Filters Graph can apply itself (enabled, guests, department) go into `$filter`; 
 from __future__ import annotations
 
 import asyncio
-import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from openpyxl import Workbook
 from pydantic import BaseModel, Field, model_validator
 
+from cards.exports import table_file
 from cards.reply import Block, File, Level, Notice, Reply, Table
-from cards.tables import printable, table_csv
 from commands.kit.context import CommandContext
 from commands.kit.formatting import ago, days_since, export_name, iso_time
 from commands.kit.registry import command
@@ -178,7 +176,8 @@ async def users_command(ctx: CommandContext, args: UsersArgs) -> Reply:
             for row in rows
         )
         name = export_name(ctx.current_tenant.name, "users", ctx.now, args.export)
-        files = (await asyncio.to_thread(_export, args.export, name, exported, cells),)
+        table = Table(exported, cells)
+        files = (await asyncio.to_thread(table_file, table, name, args.export, sheet="Users"),)
     return Reply(
         title=f"{len(rows)} user{'' if len(rows) == 1 else 's'}",
         blocks=tuple(blocks),
@@ -328,24 +327,3 @@ def _last_active_time(member: Member) -> str:
     if member.sign_ins is None:
         return "unknown"
     return iso_time(member.sign_ins.last_activity) or "never"
-
-
-def _export(
-    kind: str, name: str, header: tuple[str, ...], rows: tuple[tuple[str, ...], ...]
-) -> File:
-    if kind == "csv":
-        return table_csv(Table(header, rows), name)
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Users"
-    sheet.append(header)
-    for row in rows:
-        sheet.append(tuple(map(printable, row)))
-        for cell in sheet[sheet.max_row]:
-            cell.data_type = "s"  # a name like "=HYPERLINK(…)" stays text, never a formula
-    sheet.auto_filter.ref = sheet.dimensions
-    sheet.freeze_panes = "A2"
-    output = io.BytesIO()
-    workbook.save(output)
-    media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return File(name, media, output.getvalue())

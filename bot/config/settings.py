@@ -45,6 +45,7 @@ from bot.config.slack import SLACK_ENVIRONMENT, SlackSettings
 from bot.config.teams import TEAMS_ENVIRONMENT, TeamsSettings
 from bot.config.tenant import SECRET_KEYS, TenantSettings, secret_advice
 from bot.pipeline.access import ALL_TENANTS
+from commands.kit.digests import DigestDefaults
 from commands.kit.offboarding import OffboardDefaults
 from commands.kit.registry import Role
 from core.errors import ConfigurationError
@@ -139,6 +140,8 @@ class Settings(BaseSettings):
     """/offboard's defaults; a tenant's own `[tenants.NAME.offboard]` overrides keys of it."""
     digest_mail: DigestMailSettings | None = None
     """`[digest_mail]`: the MSP's tenant and mailbox digest e-mail is sent from."""
+    digests: DigestDefaults = Field(default_factory=DigestDefaults)
+    """/digest's defaults: inactivity threshold, expiring subscriptions, guests, prices."""
 
     @classmethod
     def settings_customise_sources(

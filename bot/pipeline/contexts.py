@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from bot.config.approvals import ApprovalSettings
 from bot.pipeline.tenants import TenantDirectory
 from commands.kit.context import Approvals, CommandContext, Progress
+from commands.kit.digests import DigestDefaults
 from commands.kit.offboarding import OffboardDefaults
 from commands.kit.pacing import Pacing
 from commands.kit.registry import CommandSpec
-from commands.kit.services import AuditReader, GrantBook, GuardBook
+from commands.kit.services import AuditReader, GrantBook, GuardBook, TrendBook
 from core.identity import Actor, TenantInfo
 from integrations.graph.products import ProductCatalog
 
@@ -35,6 +36,9 @@ class CommandContexts:
     """How long executors wait for their changes to show; tests make it instant."""
     offboard: Callable[[str], OffboardDefaults] = lambda _tenant: OffboardDefaults()
     """A tenant's /offboard defaults, by tenant name."""
+    digests: DigestDefaults = field(default_factory=DigestDefaults)
+    trends: TrendBook | None = None
+    """The digests' daily snapshots, kept in the store."""
 
     def for_request(
         self,
@@ -71,6 +75,9 @@ class CommandContexts:
             guards=self.guards,
             pacing=self.pacing,
             offboard=self.offboard(tenant.name) if tenant else OffboardDefaults(),
+            digests=self.digests,
+            trends=self.trends,
+            tenant_clients=self.tenants,
             verify_actor=verify_actor,
         )
 

@@ -207,5 +207,8 @@ def _addresses(spec: CommandSpec, args: BaseModel) -> list[str]:
 
 def _every_tenant(spec: CommandSpec, args: BaseModel) -> bool:
     """For commands about Deskhand itself (`CommandSpec.every_tenant`), `--tenant *`, or no
-    tenant, means every tenant, and they check roles per tenant."""
+    tenant, means every tenant, and they check roles per tenant; for a command with `--all`
+    (/digest), giving it means every tenant the person sees."""
+    if spec.wants_all(args):
+        return True
     return spec.every_tenant and spec.tenant_of(args) in (None, ALL_TENANTS)

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from core.errors import AccessDenied, NotFound, UsageError
+from core.errors import AccessDenied, NotFound, UsageError, UserError
 from core.identity import TenantInfo
 
 if TYPE_CHECKING:
@@ -70,6 +70,13 @@ class TenantDirectory:
 
     def client(self, tenant: TenantInfo) -> GraphClient | None:
         return self.clients.get(tenant.name)
+
+    def graph(self, tenant: TenantInfo) -> GraphClient:
+        """The tenant's Graph client, for a command reading several tenants (`TenantClients`)."""
+        client = self.client(tenant)
+        if client is None:
+            raise UserError(f"Deskhand has no Graph client for {tenant.name}.")
+        return client
 
     def exchange(self, tenant: TenantInfo) -> ExchangeClient | None:
         return self.exchange_clients.get(tenant.name)

@@ -53,6 +53,7 @@ from bot.process.tenant_clients import (
 from bot.process.workers import Job
 from bot.store import AuditEntry, Store, open_store
 from bot.store.audit import AuditLogReader
+from bot.store.trends import StoreTrends
 from commands import REGISTRY
 from commands.kit.registry import Role
 from core.identity import Actor
@@ -167,6 +168,8 @@ async def open_runtime(
             grants=policy,
             guards=guards,
             offboard=settings.offboard_for,
+            digests=settings.digests,
+            trends=StoreTrends(store),
         )
         notifiers = Notifiers()
         desk = ApprovalDesk(

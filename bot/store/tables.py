@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Dialect,
     Index,
@@ -32,6 +33,7 @@ __all__ = [
     "audit_log",
     "conversation_references",
     "deliveries",
+    "digest_snapshots",
     "follow_ups",
     "inbox",
     "job_steps",
@@ -266,4 +268,18 @@ inbox = Table(
     Column("return_address", JSON(), nullable=False),
     Column("received_at", UtcDateTime(), nullable=False),
     Index("ix_inbox_owner_received_at", "owner", "received_at"),
+)
+
+digest_snapshots = Table(
+    "digest_snapshots",
+    metadata,
+    # One tenant's digest figures per kind and day (bot/store/trends.py): what the next digest
+    # shows its change against, and the trend chart's points. `flagged` holds the UPNs behind
+    # the counts, so the change can name who came and went.
+    Column("tenant", String(64), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("day", Date(), primary_key=True),
+    Column("metrics", JSON(), nullable=False),
+    Column("flagged", JSON(), nullable=False),
+    Column("taken_at", UtcDateTime(), nullable=False),
 )

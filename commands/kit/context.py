@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
+from commands.kit.digests import DigestDefaults
 from commands.kit.offboarding import OffboardDefaults
 from commands.kit.pacing import Pacing
 from core.errors import UserError
@@ -15,7 +16,13 @@ from core.identity import Actor, TenantInfo
 if TYPE_CHECKING:
     from cards.reply import Reply
     from commands.kit.registry import CommandSpec
-    from commands.kit.services import AuditReader, GrantBook, GuardBook
+    from commands.kit.services import (
+        AuditReader,
+        GrantBook,
+        GuardBook,
+        TenantClients,
+        TrendBook,
+    )
     from integrations.exchange import ExchangeClient
     from integrations.graph import GraphClient
     from integrations.graph.products import ProductCatalog
@@ -119,6 +126,12 @@ class CommandContext:
     """How long an executor waits for its change to show when reading it back."""
     offboard: OffboardDefaults = field(default_factory=OffboardDefaults)
     """The current tenant's /offboard defaults: what a toggle not given does."""
+    digests: DigestDefaults = field(default_factory=DigestDefaults)
+    """/digest's defaults: the inactivity threshold, guests, licence prices."""
+    trends: TrendBook | None = None
+    """The digests' daily snapshots; None: a Deskhand without a store keeps no trends."""
+    tenant_clients: TenantClients | None = None
+    """Every visible tenant's clients, for commands that read several tenants (`--all`)."""
     verify_actor: Callable[[], Awaitable[None]] = field(default=nothing_to_verify, repr=False)
     """Asks the chat platform afresh whether `actor` may still act; raises AccessDenied if
     not (a deactivated account). The approvals desk calls it before every decision."""

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ACTION_ROLES",
+    "ALL_FIELD",
     "ANYONE",
     "REASON_FIELD",
     "REGISTRY",
@@ -49,6 +50,9 @@ ANYONE = frozenset(Role)
 
 TENANT_FIELD = "tenant"
 """The argument that names the tenant (`--tenant`): a command with it needs a tenant."""
+ALL_FIELD = "all"
+"""The switch that asks for every tenant the person sees (`--all`): given, a command that takes
+a tenant needs none, and reads `CommandContext.tenants` itself."""
 REASON_FIELD = "reason"
 """The argument that says why (`--reason`): a policy may require it before an action."""
 """Every role: what read-only commands declare."""
@@ -146,6 +150,10 @@ class CommandSpec:
     def tenant_of(self, args: BaseModel) -> str | None:
         """The tenant typed with `--tenant`, if the command takes one and it was given."""
         return _text_field(args, TENANT_FIELD) if self.needs_tenant else None
+
+    def wants_all(self, args: BaseModel) -> bool:
+        """Whether `--all` was given (`ALL_FIELD`)."""
+        return ALL_FIELD in self.args.model_fields and getattr(args, ALL_FIELD) is True
 
     def reason_of(self, args: BaseModel) -> str | None:
         """The reason typed with `--reason`, if the command takes one and it was given."""

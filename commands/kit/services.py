@@ -1,4 +1,5 @@
-"""What a command may reach besides Graph: the audit log, the role grants and the tenant guards.
+"""What a command may reach besides Graph: the audit log, the role grants, the tenant guards,
+the digests' trends and the other tenants' clients (for `--all`).
 
 Each is a protocol the bot layer implements and the router hands over on the command context,
 so commands never import `bot/`.
@@ -8,11 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Protocol
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Protocol
 
 from commands.kit.registry import Role
-from core.identity import Actor
+from core.identity import Actor, TenantInfo
+
+if TYPE_CHECKING:
+    from integrations.exchange import ExchangeClient
+    from integrations.graph import GraphClient
 
 __all__ = [
     "AuditReader",
@@ -22,6 +27,9 @@ __all__ = [
     "GuardBook",
     "GuardView",
     "HeldRoles",
+    "Snapshot",
+    "TenantClients",
+    "TrendBook",
 ]
 
 
@@ -123,3 +131,43 @@ class GuardBook(Protocol):
     async def switch(
         self, tenant: str, *, enabled: bool, by: str, now: datetime, note: str
     ) -> GuardView: ...
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One tenant's digest figures on one day: what the next digest compares itself with."""
+
+    tenant: str
+    kind: str
+    day: date
+    metrics: Mapping[str, float]
+    """`TenantDigest.metrics()`: mfa_coverage_pct, without_mfa, inactive, wasted_seats …"""
+    flagged: Mapping[str, tuple[str, ...]]
+    """`TenantDigest.flagged()`: the UPNs behind each count, for "+3 users without MFA: …"."""
+    taken_at: datetime
+
+
+class TrendBook(Protocol):
+    """The digests' daily snapshots, one per tenant, kind and day."""
+
+    async def record(self, snapshot: Snapshot) -> None:
+        """Stores the day's snapshot; a later one on the same day replaces it."""
+        ...
+
+    async def previous(self, tenant: str, kind: str, before: date) -> Snapshot | None:
+        """The latest snapshot taken on a day before `before`."""
+        ...
+
+    async def history(self, tenant: str, kind: str, since: date) -> list[Snapshot]:
+        """The snapshots from `since` on, oldest first."""
+        ...
+
+
+class TenantClients(Protocol):
+    """Any visible tenant's clients, for a command that reads several tenants (`--all`)."""
+
+    def graph(self, tenant: TenantInfo) -> GraphClient:
+        """Raises UserError when Deskhand has no Graph client for the tenant."""
+        ...
+
+    def exchange(self, tenant: TenantInfo) -> ExchangeClient | None: ...

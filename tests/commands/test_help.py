@@ -25,6 +25,7 @@ FAMILIES = [name for name in REGISTRY.families() if REGISTRY.get(name) is None]
 
 def test_the_families_are_the_two_word_commands() -> None:
     assert REGISTRY.families() == [
+        "digest",
         "forwarding",
         "group",
         "job",
@@ -33,7 +34,7 @@ def test_the_families_are_the_two_word_commands() -> None:
         "offboard",
         "ooo",
     ]
-    assert FAMILIES == ["forwarding", "group", "license", "mfa", "ooo"]
+    assert FAMILIES == ["digest", "forwarding", "group", "license", "mfa", "ooo"]
 
 
 async def test_help_for_a_command_that_begins_a_family_names_the_family(ask: Ask) -> None:

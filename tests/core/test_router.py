@@ -64,6 +64,19 @@ async def scope(ctx: CommandContext, args: ScopeArgs) -> Reply:
     return Reply(title=ctx.tenant.name if ctx.tenant else "every tenant")
 
 
+class SurveyArgs(BaseModel):
+    tenant: str | None = None
+    all: bool = False
+
+
+@command("survey", args=SurveyArgs, registry=registry)
+async def survey(ctx: CommandContext, args: SurveyArgs) -> Reply:
+    """Reads one tenant, or with `--all` every tenant the person sees."""
+    if args.all:
+        return Reply(title=f"{ctx.tenant} over " + ", ".join(t.name for t in ctx.tenants))
+    return Reply(title=ctx.current_tenant.name)
+
+
 @command("explode", args=TargetArgs, registry=registry)
 async def explode(ctx: CommandContext, args: TargetArgs) -> Reply:
     """Fails the way a bug would."""
@@ -239,6 +252,18 @@ async def test_every_tenant_is_read_from_the_spec_not_the_arguments(router: Rout
     assert (await run(router, "/scope")).title == "every tenant"
     assert (await run(router, "/scope --tenant *")).title == "every tenant"
     assert (await run(router, "/scope --tenant fabrikam")).title == "fabrikam"
+
+
+async def test_all_needs_no_tenant_and_sees_only_the_visible_ones(router: Router) -> None:
+    """`--all` resolves no tenant (not even the default or the conversation's) and the command
+    reads the tenants the person holds a role in; without it the tenant resolves as ever."""
+    assert (await run(router, "/survey --all", hint="fabrikam")).title == (
+        "None over contoso, fabrikam"
+    )
+    assert (await run(router, "/survey --all", actor=READER)).title == "None over contoso"
+    assert (await run(router, "/survey")).title == "contoso"
+    denied = await run(router, "/survey --all", actor=STRANGER)
+    assert denied.failed and "You may not run /survey" in text_of(denied)
 
 
 def test_commands_about_deskhand_itself_declare_every_tenant() -> None:
