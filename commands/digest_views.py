@@ -138,12 +138,12 @@ def _inactive(idle: InactiveDigest, now: datetime) -> KindView:
         ("Inactive", f"{len(idle.rows)} of {idle.checked} accounts ({idle.days} days or more)"),
         ("Never signed in", str(never)),
         ("Still licensed", f"{counted(idle.licensed, 'account')}, {counted(idle.seats, 'seat')}"),
-        ("Their licences cost", _money(idle.monthly_cost, idle.currency) + " a month"),
+        ("Their licences cost", _cost(idle.monthly_cost, idle.currency, idle.unpriced)),
     )
     table = ViewTable(
         "Inactive accounts",
         "inactive",
-        ("name", "UPN", "last active", "created", "licences", "a month"),
+        ("name", "UPN", "last active", "created", "licences", "cost"),
         tuple(
             (
                 r.display_name,
@@ -151,7 +151,7 @@ def _inactive(idle: InactiveDigest, now: datetime) -> KindView:
                 ago(r.last_activity, now),
                 f"{r.created:%Y-%m-%d}" if r.created else "-",
                 ", ".join(r.licences) or "none",
-                _money(r.monthly_cost, idle.currency) if r.licences else "-",
+                _cost(r.monthly_cost, idle.currency, r.unpriced) if r.licences else "-",
             )
             for r in idle.rows
         ),
@@ -189,7 +189,7 @@ def _licenses(licences: LicenseDigest, now: datetime) -> KindView:
     currency = licences.currency
     facts = (
         ("Wasted seats", str(licences.wasted_seats)),
-        ("Their cost", _money(licences.waste_cost, currency) + " a month"),
+        ("Their cost", _cost(licences.waste_cost, currency, licences.unpriced)),
         ("Subscriptions ending soon", str(len(licences.expiring))),
     )
     products = ViewTable(
@@ -210,7 +210,7 @@ def _licenses(licences: LicenseDigest, now: datetime) -> KindView:
     wasted = ViewTable(
         "Licensed but blocked or inactive",
         "wasted",
-        ("name", "UPN", "why", "last active", "licences", "a month"),
+        ("name", "UPN", "why", "last active", "licences", "cost"),
         tuple(
             (
                 r.display_name,
@@ -218,7 +218,7 @@ def _licenses(licences: LicenseDigest, now: datetime) -> KindView:
                 r.reason,
                 ago(r.last_activity, now),
                 ", ".join(r.licences),
-                _money(r.monthly_cost, currency),
+                _cost(r.monthly_cost, currency, r.unpriced),
             )
             for r in licences.wasted
         ),
@@ -263,6 +263,16 @@ def _licenses(licences: LicenseDigest, now: datetime) -> KindView:
 
 def _money(amount: float, currency: str) -> str:
     return f"{amount:,.2f} {currency}"
+
+
+def _cost(amount: float, currency: str, unpriced: tuple[str, ...]) -> str:
+    """A month's cost; with a product of no configured price it is only a lower bound, and
+    with nothing priced it is not known at all: never a made-up 0.00."""
+    if not unpriced:
+        return f"{_money(amount, currency)} a month"
+    if amount == 0:
+        return "unknown (no price set)"
+    return f"at least {_money(amount, currency)} a month"
 
 
 def _unpriced(parts: tuple[str, ...]) -> tuple[str, ...]:
