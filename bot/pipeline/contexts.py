@@ -7,7 +7,7 @@ complete and neither reaches into the other for it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from bot.config.approvals import ApprovalSettings
@@ -16,7 +16,7 @@ from commands.kit.context import Approvals, CommandContext, Progress
 from commands.kit.offboarding import OffboardDefaults
 from commands.kit.pacing import Pacing
 from commands.kit.registry import CommandSpec
-from commands.kit.services import AuditReader, GrantBook, GuardBook
+from commands.kit.services import AuditReader, GrantBook, GuardBook, ScheduleBook
 from core.identity import Actor, TenantInfo
 from integrations.graph.products import ProductCatalog
 
@@ -31,6 +31,7 @@ class CommandContexts:
     audit_reader: AuditReader | None = None
     grants: GrantBook | None = None
     guards: GuardBook | None = None
+    schedules: ScheduleBook | None = None
     pacing: Pacing = field(default_factory=Pacing)
     """How long executors wait for their changes to show; tests make it instant."""
     offboard: Callable[[str], OffboardDefaults] = lambda _tenant: OffboardDefaults()
@@ -49,6 +50,7 @@ class CommandContexts:
         private: bool,
         approvals: Approvals | None,
         verify_actor: Callable[[], Awaitable[None]],
+        return_address: Mapping[str, str],
     ) -> CommandContext:
         """The context a request's command runs in: what the actor may see and do."""
         return CommandContext(
@@ -69,9 +71,11 @@ class CommandContexts:
             approvals=approvals,
             grants=self.grants,
             guards=self.guards,
+            schedules=self.schedules,
             pacing=self.pacing,
             offboard=self.offboard(tenant.name) if tenant else OffboardDefaults(),
             verify_actor=verify_actor,
+            return_address=return_address,
         )
 
     def for_action(
