@@ -29,7 +29,7 @@ from tests.schedules.replica import READY
 __all__ = ["LIMIT", "Ledger", "Replicas", "ledger", "until"]
 
 ROOT = Path(__file__).resolve().parents[2]
-LIMIT = 25.0
+LIMIT = 45.0
 """Seconds a test may wait for processes to start and digests to go out."""
 OWNER = "tess@msp.example"
 
@@ -119,7 +119,8 @@ class Ledger:
     def times_sent(self, row: SendRow) -> int:
         """How many times the deliverer sent this message (its mark)."""
         mark = message_mark(row.schedule, row.slot, row.recipient)
-        return sum(1 for sent in self.recorded if (sent["key"], sent["mark"]) == (row.recipient, mark))
+        wanted = (row.recipient, mark)
+        return sum(1 for sent in self.recorded if (sent["key"], sent["mark"]) == wanted)
 
     def unledgered(self) -> list[dict[str, str]]:
         """Messages sent that no ledger row accounts for."""
