@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -62,7 +62,7 @@ async def test_a_schedule_is_added_listed_run_and_removed(
         "--to #it-managers,ada@example.com --to managers",
     )
     assert not added.failed, _said(added)
-    assert added.data and added.data["name"] == "tenants"
+    assert isinstance(added.data, Mapping) and added.data["name"] == "tenants"
     listed = await _ask(console, "/schedule list")
     assert isinstance(listed.data, list) and [row["name"] for row in listed.data] == ["tenants"]
     assert listed.data[0]["recipients"] == ["#it-managers", "ada@example.com", "managers"]
