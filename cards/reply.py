@@ -124,7 +124,7 @@ class Form:
 
 @dataclass(frozen=True)
 class File:
-    __pydantic_config__ = ConfigDict(ser_json_bytes="base64")
+    __pydantic_config__ = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
 
     filename: str
     media_type: str

@@ -101,6 +101,8 @@ class ApprovalDesk:
     """Told the executor id of a dead process whose jobs this one took over."""
     on_handed: Callable[[str], None] | None = None
     """Told the request id of a decision once its action is the jobs engine's."""
+    queues: tuple[str, ...] = ()
+    """Queues this process's jobs engine runs besides its own (`JobEngine.queues`)."""
 
     def __post_init__(self) -> None:
         self.rules = ActionRules(self.store, self.settings, self._roles, self.guards)
@@ -130,7 +132,14 @@ class ApprovalDesk:
             CardUpdates(self.news),
         )
         executor = self.executor or executor_id("desk", Path.cwd())
-        engine = JobEngine(self.store, executor, "desk", on_lost=self.on_lost, clock=self._time)
+        engine = JobEngine(
+            self.store,
+            executor,
+            "desk",
+            on_lost=self.on_lost,
+            clock=self._time,
+            queues=self.queues,
+        )
         self.jobs = Jobs(engine, self.execution)
         self.job_view = JobView(
             self.actions,

@@ -11,7 +11,8 @@ Slack's tokens and the Teams bot's password come only from the environment (see
 built-in sandbox.
 
 `[[grants]]` give people roles per tenant (`who` is an e-mail or `console:<user>`, `tenant` a
-configured tenant or `"*"`).
+configured tenant or `"*"`); `[[schedules]]` are digests kept in configuration
+(`bot.config.schedules`).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from sqlalchemy.exc import ArgumentError
 from bot.config.approvals import ApprovalSettings
 from bot.config.audit import AuditPostSettings
 from bot.config.digest_mail import DigestMailSettings
+from bot.config.schedules import ScheduleSettings
 from bot.config.slack import SLACK_ENVIRONMENT, SlackSettings
 from bot.config.teams import TEAMS_ENVIRONMENT, TeamsSettings
 from bot.config.tenant import SECRET_KEYS, TenantSettings, secret_advice
@@ -136,6 +138,8 @@ class Settings(BaseSettings):
     grants: list[GrantSettings] = Field(default_factory=list)
     approvals: ApprovalSettings = Field(default_factory=ApprovalSettings)
     audit: AuditPostSettings = Field(default_factory=AuditPostSettings)
+    schedules: list[ScheduleSettings] = Field(default_factory=list)
+    """Digests kept in configuration, synced with the scheduler when a server starts."""
     offboard: OffboardDefaults = Field(default_factory=OffboardDefaults)
     """/offboard's defaults; a tenant's own `[tenants.NAME.offboard]` overrides keys of it."""
     digest_mail: DigestMailSettings | None = None

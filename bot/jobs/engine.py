@@ -33,6 +33,7 @@ import structlog
 if TYPE_CHECKING:
     from dbos import DBOS
 
+from bot.jobs.host import DELAYED_QUEUE
 from bot.store import Store
 from bot.store.jobs import Lease, claim_expired, has_expired, release, renew
 
@@ -98,6 +99,8 @@ class JobEngine:
     executor: str
     role: str
     on_lost: Lost | None = None
+    queues: tuple[str, ...] = ()
+    """Queues this process runs besides the delayed deletions' (a server's digests)."""
     clock: Callable[[], datetime] = _now
     lease_seconds: float = field(default_factory=configured_lease)
     _renewing: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
@@ -123,6 +126,9 @@ class JobEngine:
             notification_listener_polling_interval_sec=0.2,
         )
         dbos = _dbos()(config=config)
+        # Only the queues named here are dequeued by this process: a console enqueues digest
+        # runs (DBOS's scheduler thread runs in every process) but never runs them.
+        _dbos().listen_queues([DELAYED_QUEUE, *self.queues])
         # Launching migrates DBOS's tables, so it runs in a thread: on the loop it would wait
         # on the SQLite write lock that this loop's own store connections hold. Queued and
         # recovered workflows must still run on this loop, so it is named before the launch.

@@ -7,7 +7,7 @@ complete and neither reaches into the other for it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from bot.config.approvals import ApprovalSettings
@@ -18,6 +18,7 @@ from commands.kit.offboarding import OffboardDefaults
 from commands.kit.pacing import Pacing
 from commands.kit.registry import CommandSpec
 from commands.kit.services import AuditReader, GrantBook, GuardBook, TrendBook
+from commands.kit.services import AuditReader, GrantBook, GuardBook, ScheduleBook
 from core.identity import Actor, TenantInfo
 from integrations.graph.products import ProductCatalog
 
@@ -32,6 +33,7 @@ class CommandContexts:
     audit_reader: AuditReader | None = None
     grants: GrantBook | None = None
     guards: GuardBook | None = None
+    schedules: ScheduleBook | None = None
     pacing: Pacing = field(default_factory=Pacing)
     """How long executors wait for their changes to show; tests make it instant."""
     offboard: Callable[[str], OffboardDefaults] = lambda _tenant: OffboardDefaults()
@@ -53,6 +55,7 @@ class CommandContexts:
         private: bool,
         approvals: Approvals | None,
         verify_actor: Callable[[], Awaitable[None]],
+        return_address: Mapping[str, str],
     ) -> CommandContext:
         """The context a request's command runs in: what the actor may see and do."""
         return CommandContext(
@@ -73,12 +76,14 @@ class CommandContexts:
             approvals=approvals,
             grants=self.grants,
             guards=self.guards,
+            schedules=self.schedules,
             pacing=self.pacing,
             offboard=self.offboard(tenant.name) if tenant else OffboardDefaults(),
             digests=self.digests,
             trends=self.trends,
             tenant_clients=self.tenants,
             verify_actor=verify_actor,
+            return_address=return_address,
         )
 
     def for_action(

@@ -17,8 +17,9 @@ def new_request_id() -> str:
     return secrets.token_hex(6)
 
 
-ChannelName = Literal["console", "slack", "teams"]
-"""The channels a request can come from; a channel adapter names itself with one."""
+ChannelName = Literal["console", "slack", "teams", "scheduler"]
+"""The channels a request can come from; a channel adapter names itself with one, and a
+scheduled digest runs its command as "scheduler" (`bot.schedules.running`)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -182,6 +182,7 @@ class Router:
             private=invocation.private,
             approvals=self.desk,
             verify_actor=invocation.verify_actor,
+            return_address=invocation.return_address,
         )
 
 

@@ -14,6 +14,7 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
 
 from microsoft_agents.authentication.msal import MsalConnectionManager
@@ -51,6 +52,10 @@ from bot.process.tenant_clients import (
     service_hosts,
 )
 from bot.process.workers import Job
+from bot.schedules.book import Schedules
+from bot.schedules.delivery import Deliverer
+from bot.schedules.host import DIGEST_QUEUE, serve_schedules, stop_serving_schedules
+from bot.schedules.running import DigestRunner
 from bot.store import AuditEntry, Store, open_store
 from bot.store.audit import AuditLogReader
 from bot.store.trends import StoreTrends
@@ -127,10 +132,12 @@ async def open_runtime(
     operators: Sequence[Actor] = (),
     sandbox_options: SandboxOptions | None = None,
     role: str = "desk",
+    deliverer: Deliverer | None = None,
 ) -> AsyncIterator[Runtime]:
     """Everything a channel needs to serve requests; `operators` hold every role everywhere;
     `role` names this process's kind in its executor id (`bot.jobs.engine.executor_id`), which
-    its jobs and its inbox rows carry."""
+    its jobs and its inbox rows carry; `deliverer` sends scheduled digests (only a server,
+    role "serve", runs the schedules; any process can run one now)."""
     async with AsyncExitStack() as stack:
         sandbox: Sandbox | None = None
         if settings.uses_sandbox:
@@ -158,6 +165,7 @@ async def open_runtime(
         follow_ups = StoreFollowUps(store)
         sink = StoreAuditSink(audit)
         guards = TenantGuards(store)
+        serves_digests = role == "serve" and deliverer is not None
         # One context factory for the router and the desk: each is built complete, and the
         # desk runs a confirmed action without reaching back into the router.
         contexts = CommandContexts(
@@ -187,12 +195,15 @@ async def open_runtime(
             # the jobs engine is no longer the inbox's to report, whatever becomes of it.
             on_lost=partial(tell_lost, store, notifiers),
             on_handed=inbox.answered,
+            queues=(DIGEST_QUEUE,) if serves_digests else (),
         )
         stack.push_async_callback(desk.close)
-        if role == "serve" or await desk.jobs.engine.dead_left_work():
-            # A server resumes its own jobs and the dead's at once; anything else only when a
-            # dead process left some, so a reading command never waits for DBOS.
-            await desk.jobs.ensure()
+        schedules = Schedules(
+            desk.jobs, store, serves_digests, settings.schedules, sends=deliverer is not None
+        )
+        # The book needs the desk's jobs engine, and the desk the contexts: the one field set
+        # after construction, before any request can read it.
+        contexts.schedules = schedules
         router = Router(
             registry=REGISTRY,
             policy=policy,
@@ -209,6 +220,16 @@ async def open_runtime(
             desk=desk,
             refusals=sink.refused,
         )
+        if deliverer is not None:
+            serve_schedules(DigestRunner(router, store, deliverer, notifiers))
+            stack.callback(stop_serving_schedules)
+        if serves_digests:
+            # Catches up the schedules' missed slots, and resumes its own jobs and the dead's.
+            await schedules.start(datetime.now(UTC))
+        elif role == "serve" or await desk.jobs.engine.dead_left_work():
+            # A server resumes its own jobs and the dead's at once; anything else only when a
+            # dead process left some, so a reading command never waits for DBOS.
+            await desk.jobs.ensure()
         await stack.enter_async_context(repeating(desk.sweep, every=30, name="approvals"))
         if settings.audit.destinations:
             post = partial(post_head, store, notifiers, settings.audit)

@@ -34,6 +34,8 @@ __all__ = [
     "conversation_references",
     "deliveries",
     "digest_snapshots",
+    "digest_runs",
+    "digest_sends",
     "follow_ups",
     "inbox",
     "job_steps",
@@ -282,4 +284,37 @@ digest_snapshots = Table(
     Column("metrics", JSON(), nullable=False),
     Column("flagged", JSON(), nullable=False),
     Column("taken_at", UtcDateTime(), nullable=False),
+digest_runs = Table(
+    "digest_runs",
+    metadata,
+    # One scheduled digest run (bot/schedules/): the reply its command gave, kept so that each
+    # send step sends the same message whichever process runs it. `run_id` is the DBOS
+    # workflow id; `outcome` is "ready" or the reason it stopped (a lost role, say).
+    Column("run_id", String(200), primary_key=True),
+    Column("schedule", String(64), nullable=False),
+    Column("slot", UtcDateTime(), nullable=False),
+    Column("reply", JSON(), nullable=False),
+    Column("outcome", Text(), nullable=False, server_default=text("''")),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index("ix_digest_runs_schedule_slot", "schedule", "slot"),
+)
+
+digest_sends = Table(
+    "digest_sends",
+    metadata,
+    # The send ledger: one row per message of a run, planned → sending (written BEFORE the
+    # message goes out) → sent | unknown | failed. A resumed send that finds "sending" asks the
+    # channel whether the message (carrying its mark) went out, and never sends twice.
+    Column("schedule", String(64), nullable=False),
+    Column("slot", UtcDateTime(), nullable=False),
+    Column("recipient", String(400), nullable=False),
+    Column("run_id", String(200), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("reply", JSON(), nullable=False),
+    Column("message_ref", JSON(), nullable=False, server_default=text("'{}'")),
+    Column("detail", Text(), nullable=False, server_default=text("''")),
+    Column("started_at", UtcDateTime(), nullable=True),
+    Column("ended_at", UtcDateTime(), nullable=True),
+    UniqueConstraint("schedule", "slot", "recipient"),
+    Index("ix_digest_sends_run_id", "run_id"),
 )

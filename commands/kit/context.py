@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         TenantClients,
         TrendBook,
     )
+    from commands.kit.services import AuditReader, GrantBook, GuardBook, ScheduleBook
     from integrations.exchange import ExchangeClient
     from integrations.graph import GraphClient
     from integrations.graph.products import ProductCatalog
@@ -118,6 +119,10 @@ class CommandContext:
     """Configured and stored roles, for /grant, /revoke-grant, /grants and /guard."""
     guards: GuardBook | None = None
     """The tenants' destructive-action switches, for /guard."""
+    schedules: ScheduleBook | None = None
+    """The digest schedules, for /schedule."""
+    return_address: Mapping[str, str] = field(default_factory=dict)
+    """Where the requester's channel can tell them something later (`Invocation`'s)."""
     exchange_client: ExchangeClient | None = None
     """The current tenant's Exchange Online admin API client."""
     sharepoint_client: SharePointClient | None = None

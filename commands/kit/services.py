@@ -1,5 +1,5 @@
 """What a command may reach besides Graph: the audit log, the role grants, the tenant guards,
-the digests' trends and the other tenants' clients (for `--all`).
+the digests' trends and schedules, and the other tenants' clients (for `--all`).
 
 Each is a protocol the bot layer implements and the router hands over on the command context,
 so commands never import `bot/`.
@@ -30,6 +30,9 @@ __all__ = [
     "Snapshot",
     "TenantClients",
     "TrendBook",
+    "NewSchedule",
+    "ScheduleBook",
+    "ScheduleView",
 ]
 
 
@@ -171,3 +174,57 @@ class TenantClients(Protocol):
         ...
 
     def exchange(self, tenant: TenantInfo) -> ExchangeClient | None: ...
+class NewSchedule:
+    """A schedule as /schedule add asks for it; the book validates it."""
+
+    command: str
+    cron: str
+    tz: str
+    recipients: tuple[str, ...]
+    name: str | None = None
+    """Derived from the command when not given."""
+
+
+@dataclass(frozen=True)
+class ScheduleView:
+    """One schedule as /schedule list shows it."""
+
+    name: str
+    command: str
+    cron: str
+    tz: str
+    recipients: tuple[str, ...]
+    owner: str
+    source: str
+    """`chat` (made with /schedule add) or `config` (deskhand.toml)."""
+    next_run: datetime | None
+    """In the schedule's time zone."""
+    last_run: datetime | None
+    last_result: str
+    """What the ledger says of the last run: "3 sent", "stopped: …", "" when none ran."""
+
+
+class ScheduleBook(Protocol):
+    """The digest schedules, stored with the scheduler that runs them."""
+
+    async def add(
+        self,
+        new: NewSchedule,
+        owner: Actor,
+        *,
+        channel: str,
+        return_address: Mapping[str, str],
+        now: datetime,
+    ) -> ScheduleView:
+        """Raises UserError for a bad cron, time zone, recipient or command, or a name taken."""
+        ...
+
+    async def listing(self, now: datetime) -> Sequence[ScheduleView]: ...
+
+    async def remove(self, name: str) -> ScheduleView:
+        """Raises NotFound for an unknown name; configured ones are removed in deskhand.toml."""
+        ...
+
+    async def run_now(self, name: str, now: datetime) -> str:
+        """Runs the schedule once now: a sentence saying what became of it."""
+        ...

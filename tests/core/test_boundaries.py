@@ -122,11 +122,13 @@ def test_outbound_plumbing_knows_no_particular_service(path: Path) -> None:
 
 # Inside bot/: the pipeline is the spine every channel enters through, so it knows no channel,
 # no process and no operator tool; approvals and audit hang off it without climbing back into
-# the router; only the process (the composition root) wires them all together.
+# the router; schedules run commands through the router but know no channel; only the process
+# (the composition root) wires them all together.
 BOT_RULES = {
     "pipeline": ("bot.process", "bot.channels", "bot.operator"),
     "approvals": ("bot.pipeline.router", "bot.process", "bot.channels", "bot.operator"),
     "audit": ("bot.pipeline", "bot.approvals.desk", "bot.process", "bot.channels", "bot.operator"),
+    "schedules": ("bot.process", "bot.channels", "bot.operator"),
 }
 
 
