@@ -70,6 +70,14 @@ class SlackNotifier:
         self._wall_clock = wall_clock
         self._next_slot: dict[str, float] = {}
 
+    @property
+    def api(self) -> SlackApi:
+        return self._api
+
+    @property
+    def mentions(self) -> SlackMentions:
+        return self._mentions
+
     async def post(self, destination: str, reply: Reply) -> Posted:
         return await self._post(destination, await self._render(reply))
 

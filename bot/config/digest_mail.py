@@ -14,7 +14,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-__all__ = ["DigestMailSettings"]
+__all__ = ["SANDBOX_DIGEST_MAIL", "DigestMailSettings"]
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -32,3 +32,8 @@ class DigestMailSettings(BaseModel):
         if not _EMAIL.match(value):
             raise ValueError("must be the sending mailbox's address, like digests@msp.example")
         return value.lower()
+
+
+SANDBOX_DIGEST_MAIL = DigestMailSettings(tenant="contoso", sender="admin@contoso.com")
+"""On the built-in sandbox without `[digest_mail]`: contoso's admin sends, so the demo's digest
+e-mail can be tried (the sandbox keeps what it sends)."""

@@ -17,8 +17,7 @@ from commands.kit.digests import DigestDefaults
 from commands.kit.offboarding import OffboardDefaults
 from commands.kit.pacing import Pacing
 from commands.kit.registry import CommandSpec
-from commands.kit.services import AuditReader, GrantBook, GuardBook, TrendBook
-from commands.kit.services import AuditReader, GrantBook, GuardBook, ScheduleBook
+from commands.kit.services import AuditReader, GrantBook, GuardBook, ScheduleBook, TrendBook
 from core.identity import Actor, TenantInfo
 from integrations.graph.products import ProductCatalog
 

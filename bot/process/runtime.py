@@ -39,6 +39,7 @@ from bot.pipeline.guards import TenantGuards
 from bot.pipeline.invocation import new_request_id
 from bot.pipeline.middleware import AccessCheck, AuditTrail, Call, log_requests
 from bot.pipeline.router import Router
+from bot.process.digest_delivery import process_deliverer
 from bot.process.handoff import Handoff
 from bot.process.inbox import Inbox
 from bot.process.lost_work import tell_lost
@@ -165,7 +166,7 @@ async def open_runtime(
         follow_ups = StoreFollowUps(store)
         sink = StoreAuditSink(audit)
         guards = TenantGuards(store)
-        serves_digests = role == "serve" and deliverer is not None
+        serves_digests = role == "serve"
         # One context factory for the router and the desk: each is built complete, and the
         # desk runs a confirmed action without reaching back into the router.
         contexts = CommandContexts(
@@ -198,9 +199,7 @@ async def open_runtime(
             queues=(DIGEST_QUEUE,) if serves_digests else (),
         )
         stack.push_async_callback(desk.close)
-        schedules = Schedules(
-            desk.jobs, store, serves_digests, settings.schedules, sends=deliverer is not None
-        )
+        schedules = Schedules(desk.jobs, store, serves_digests, settings.schedules)
         # The book needs the desk's jobs engine, and the desk the contexts: the one field set
         # after construction, before any request can read it.
         contexts.schedules = schedules
@@ -220,9 +219,9 @@ async def open_runtime(
             desk=desk,
             refusals=sink.refused,
         )
-        if deliverer is not None:
-            serve_schedules(DigestRunner(router, store, deliverer, notifiers))
-            stack.callback(stop_serving_schedules)
+        deliverer = deliverer or process_deliverer(settings, directory, notifiers)
+        serve_schedules(DigestRunner(router, store, deliverer, notifiers))
+        stack.callback(stop_serving_schedules)
         if serves_digests:
             # Catches up the schedules' missed slots, and resumes its own jobs and the dead's.
             await schedules.start(datetime.now(UTC))

@@ -76,8 +76,6 @@ class Schedules:
     """This process runs the digest queue (`deskhand serve`): run-now enqueues there; anywhere
     else it runs here and waits."""
     configured: Sequence[ScheduleSettings] = ()
-    sends: bool = True
-    """A digest host (`bot.schedules.host`) serves in this process: it can run a digest."""
     _ready: bool = field(default=False, init=False, repr=False)
 
     async def ensure(self) -> None:
@@ -158,8 +156,6 @@ class Schedules:
         definition = await self._known(name)
         from bot.schedules.workflows import enqueue_now, run_here
 
-        if not self.sends:
-            raise UserError("This Deskhand has no way to send digests configured.")
         run_id = f"sched-{definition.dbos_name}-now-{now.isoformat()}"
         context = definition.model_dump(mode="json")
         if self.serves:
@@ -290,7 +286,11 @@ async def _result(conn: Any, run: DigestRun) -> str:
     if run.outcome != "ready":
         return run.outcome
     counts: dict[str, int] = {}
-    for row in await run_sends(conn, run.run_id):
+    rows = await run_sends(conn, run.run_id)
+    for row in rows:
         counts[row.state.value] = counts.get(row.state.value, 0) + 1
     order = [state.value for state in SendState]
-    return ", ".join(f"{counts[state]} {state}" for state in order if state in counts)
+    summary = ", ".join(f"{counts[state]} {state}" for state in order if state in counts)
+    # What went wrong, per message: a count alone leaves the operator guessing.
+    trouble = [f"{row.recipient}: {row.detail}" for row in rows if row.detail]
+    return "; ".join([summary, *trouble])

@@ -33,9 +33,9 @@ __all__ = [
     "audit_log",
     "conversation_references",
     "deliveries",
-    "digest_snapshots",
     "digest_runs",
     "digest_sends",
+    "digest_snapshots",
     "follow_ups",
     "inbox",
     "job_steps",
@@ -284,6 +284,8 @@ digest_snapshots = Table(
     Column("metrics", JSON(), nullable=False),
     Column("flagged", JSON(), nullable=False),
     Column("taken_at", UtcDateTime(), nullable=False),
+)
+
 digest_runs = Table(
     "digest_runs",
     metadata,

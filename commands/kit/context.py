@@ -20,10 +20,10 @@ if TYPE_CHECKING:
         AuditReader,
         GrantBook,
         GuardBook,
+        ScheduleBook,
         TenantClients,
         TrendBook,
     )
-    from commands.kit.services import AuditReader, GrantBook, GuardBook, ScheduleBook
     from integrations.exchange import ExchangeClient
     from integrations.graph import GraphClient
     from integrations.graph.products import ProductCatalog

@@ -27,12 +27,12 @@ __all__ = [
     "GuardBook",
     "GuardView",
     "HeldRoles",
-    "Snapshot",
-    "TenantClients",
-    "TrendBook",
     "NewSchedule",
     "ScheduleBook",
     "ScheduleView",
+    "Snapshot",
+    "TenantClients",
+    "TrendBook",
 ]
 
 
@@ -174,6 +174,9 @@ class TenantClients(Protocol):
         ...
 
     def exchange(self, tenant: TenantInfo) -> ExchangeClient | None: ...
+
+
+@dataclass(frozen=True)
 class NewSchedule:
     """A schedule as /schedule add asks for it; the book validates it."""
 
