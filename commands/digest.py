@@ -2,8 +2,9 @@
 change since the last one and a trend chart; `--all` ranks every tenant the person sees.
 
 The reads are `commands/queries/digests.py` (one streamed read per tenant). Every run records
-the day's snapshot of each tenant it read (`TrendBook`) and compares with the latest one from
-an earlier day. Permissions (permissions-reference.md): users with signInActivity need
+the day's snapshot of each tenant it read (`TrendBook`, through `remember`, which the server's
+daily snapshots in `bot.schedules.snapshots` use too) and compares with the latest one from an
+earlier day. Permissions (permissions-reference.md): users with signInActivity need
 User.Read.All and AuditLog.Read.All (user-list.md); the registration report AuditLog.Read.All
 (authenticationmethodsroot-list-userregistrationdetails.md); security defaults and Conditional
 Access Policy.Read.All (identitysecuritydefaultsenforcementpolicy-get.md,
@@ -17,7 +18,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
@@ -37,10 +38,13 @@ from core.identity import TenantInfo
 
 __all__ = [
     "SHOWN_ROWS",
+    "Change",
     "DigestArgs",
     "digest_inactive",
     "digest_licenses",
     "digest_mfa",
+    "digest_options",
+    "remember",
 ]
 
 SHOWN_ROWS = 50
@@ -111,16 +115,19 @@ async def digest_licenses(ctx: CommandContext, args: DigestArgs) -> Reply:
 
 
 async def _digest(ctx: CommandContext, args: DigestArgs, kind: DigestKind) -> Reply:
-    options = _options(ctx.digests, args)
+    options = digest_options(ctx.digests, days=args.days, guests=args.guests)
     if args.all:
         return await _every_tenant(ctx, args, kind, options)
     return await _one_tenant(ctx, args, kind, options)
 
 
-def _options(defaults: DigestDefaults, args: DigestArgs) -> DigestOptions:
+def digest_options(
+    defaults: DigestDefaults, *, days: int | None = None, guests: bool = False
+) -> DigestOptions:
+    """The read's options: what the command typed over `[digests]`."""
     return DigestOptions(
-        inactive_days=args.days or defaults.inactive_days,
-        guests=args.guests or defaults.guests,
+        inactive_days=days or defaults.inactive_days,
+        guests=guests or defaults.guests,
         expiring_days=defaults.expiring_days,
         prices=dict(defaults.prices),
         currency=defaults.currency,
@@ -144,7 +151,7 @@ async def _one_tenant(
         names=ctx.products.name,
     )
     view = kind_view(kind, digest, ctx.now)
-    change = await _remember(ctx.trends, tenant, kind, digest, ctx)
+    change = await remember(ctx.trends, tenant.name, kind, digest, ctx.now)
     history = await _history(ctx.trends, tenant, kind, digest, ctx)
     blocks: list[Block] = [Facts(view.facts), *_change_blocks(change, view.flag_words)]
     files: list[File] = []
@@ -252,22 +259,22 @@ def _change_blocks(change: Change, words: Mapping[str, tuple[str, str]]) -> list
     return [heading, Text("\n".join(lines) if lines else "No change.")]
 
 
-async def _remember(
+async def remember(
     trends: TrendBook | None,
-    tenant: TenantInfo,
+    tenant_name: str,
     kind: DigestKind,
     digest: TenantDigest,
-    ctx: CommandContext,
+    now: datetime,
 ) -> Change:
-    """Records today's snapshot and compares it with the latest one before today."""
-    now = Snapshot(
-        tenant.name, kind.value, ctx.now.date(), digest.metrics(), digest.flagged(), ctx.now
-    )
+    """Records the day's snapshot of `kind` (the other kinds a digest holds left out) and
+    compares it with the latest one before that day: for /digest and the daily snapshots."""
+    one = digest.only(kind)
+    today = Snapshot(tenant_name, kind.value, now.date(), one.metrics(), one.flagged(), now)
     if trends is None:
-        return compare(now, None)
-    before = await trends.previous(tenant.name, kind.value, now.day)
-    await trends.record(now)
-    return compare(now, before)
+        return compare(today, None)
+    before = await trends.previous(tenant_name, kind.value, today.day)
+    await trends.record(today)
+    return compare(today, before)
 
 
 async def _history(
@@ -326,7 +333,7 @@ async def _every_tenant(
                     exchange=clients.exchange(tenant),
                     names=ctx.products.name,
                 )
-                change = await _remember(ctx.trends, tenant, kind, digest, ctx)
+                change = await remember(ctx.trends, tenant.name, kind, digest, ctx.now)
             except DeskhandError as error:
                 # One customer's failure is its row's, never the whole answer's.
                 return _Read(tenant, None, NO_CHANGE, error.message)

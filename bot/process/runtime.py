@@ -57,6 +57,7 @@ from bot.schedules.book import Schedules
 from bot.schedules.delivery import Deliverer
 from bot.schedules.host import DIGEST_QUEUE, serve_schedules, stop_serving_schedules
 from bot.schedules.running import DigestRunner
+from bot.schedules.snapshots import take_snapshots
 from bot.store import AuditEntry, Store, open_store
 from bot.store.audit import AuditLogReader
 from bot.store.trends import StoreTrends
@@ -167,6 +168,7 @@ async def open_runtime(
         sink = StoreAuditSink(audit)
         guards = TenantGuards(store)
         serves_digests = role == "serve"
+        trends = StoreTrends(store)
         # One context factory for the router and the desk: each is built complete, and the
         # desk runs a confirmed action without reaching back into the router.
         contexts = CommandContexts(
@@ -178,7 +180,7 @@ async def open_runtime(
             guards=guards,
             offboard=settings.offboard_for,
             digests=settings.digests,
-            trends=StoreTrends(store),
+            trends=trends,
         )
         notifiers = Notifiers()
         desk = ApprovalDesk(
@@ -199,7 +201,9 @@ async def open_runtime(
             queues=(DIGEST_QUEUE,) if serves_digests else (),
         )
         stack.push_async_callback(desk.close)
-        schedules = Schedules(desk.jobs, store, serves_digests, settings.schedules)
+        schedules = Schedules(
+            desk.jobs, store, serves_digests, settings.schedules, digests=settings.digests
+        )
         # The book needs the desk's jobs engine, and the desk the contexts: the one field set
         # after construction, before any request can read it.
         contexts.schedules = schedules
@@ -220,7 +224,8 @@ async def open_runtime(
             refusals=sink.refused,
         )
         deliverer = deliverer or process_deliverer(settings, directory, notifiers)
-        serve_schedules(DigestRunner(router, store, deliverer, notifiers))
+        snapshots = partial(take_snapshots, directory, trends, settings.digests, products.name)
+        serve_schedules(DigestRunner(router, store, deliverer, notifiers, snapshots))
         stack.callback(stop_serving_schedules)
         if serves_digests:
             # Catches up the schedules' missed slots, and resumes its own jobs and the dead's.

@@ -6,6 +6,11 @@ missed slot). Instead, when a server starts, `catch_up` enqueues one run for eac
 latest slot that did not fire, under the id DBOS's scheduler gives that slot
 (`sched-digest:NAME-SLOT`): replicas starting together enqueue it once, and older missed slots
 are not sent. DBOS is launched on first use, so a console pays for it only for /schedule.
+
+Beside them a server keeps the built-in `deskhand:snapshots` (`bot.schedules.snapshots`, the
+workflow `deskhand.snapshots`) at `[digests] snapshot_cron` in `snapshot_tz`, on the same queue
+and caught up the same way; its name is outside the `digest:` prefix, so /schedule never lists,
+removes or runs it.
 """
 
 from __future__ import annotations
@@ -13,8 +18,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import structlog
 from pydantic import ValidationError
@@ -32,6 +38,7 @@ from bot.schedules.definitions import (
 from bot.schedules.host import DIGEST_QUEUE
 from bot.store import Store
 from bot.store.digests import DigestRun, SendState, last_runs, load_run, run_sends
+from commands.kit.digests import DigestDefaults
 from commands.kit.services import NewSchedule, ScheduleView
 from core.errors import ConfigurationError, NotFound, UserError
 from core.identity import Actor
@@ -39,12 +46,14 @@ from core.identity import Actor
 if TYPE_CHECKING:
     from dbos import WorkflowSchedule
 
-__all__ = ["PREFIX", "Schedules", "configured_definition"]
+__all__ = ["PREFIX", "SNAPSHOTS", "Schedules", "configured_definition"]
 
 log = structlog.get_logger("deskhand.schedules")
 
 PREFIX = "digest:"
 """DBOS schedule names of digests: `digest:NAME`."""
+SNAPSHOTS = "deskhand:snapshots"
+"""The DBOS schedule of the daily snapshots."""
 
 
 def configured_definition(entry: ScheduleSettings, now: datetime) -> ScheduleDefinition:
@@ -76,6 +85,8 @@ class Schedules:
     """This process runs the digest queue (`deskhand serve`): run-now enqueues there; anywhere
     else it runs here and waits."""
     configured: Sequence[ScheduleSettings] = ()
+    digests: DigestDefaults = field(default_factory=DigestDefaults)
+    """`snapshot_cron` and `snapshot_tz`: when the daily snapshots are taken."""
     _ready: bool = field(default=False, init=False, repr=False)
 
     async def ensure(self) -> None:
@@ -91,9 +102,11 @@ class Schedules:
         self._ready = True
 
     async def start(self, now: datetime) -> list[str]:
-        """A server's start: sync the configured schedules, then catch up; the runs enqueued."""
+        """A server's start: sync the configured schedules and the daily snapshots' one, then
+        catch up; the runs enqueued."""
         await self.ensure()
         await self.sync(now)
+        await self.keep_snapshots(now)
         return await self.catch_up(now)
 
     # -- ScheduleBook --------------------------------------------------------------------------
@@ -190,23 +203,49 @@ class Schedules:
                 await DBOS.delete_schedule_async(definition.dbos_name)
         log.info("schedules.synced", changed=len(changed), configured=len(wanted))
 
+    async def keep_snapshots(self, now: datetime) -> None:
+        """`deskhand:snapshots` created when missing and replaced when its cron or time zone
+        changed; its context keeps when it was first made, for the catch-up."""
+        from dbos import DBOS
+
+        from bot.schedules.workflows import snapshots_workflow
+
+        cron, tz = self.digests.snapshot_cron, self.digests.snapshot_tz
+        stored = await DBOS.get_schedule_async(SNAPSHOTS)
+        if stored is not None and (stored["schedule"], stored["cron_timezone"]) == (cron, tz):
+            return
+        made = stored["context"]["created_at"] if stored is not None else now.isoformat()
+        await DBOS.apply_schedules_async(
+            [
+                {
+                    "schedule_name": SNAPSHOTS,
+                    "workflow_fn": snapshots_workflow,
+                    "schedule": cron,
+                    "context": {"created_at": made},
+                    "automatic_backfill": False,
+                    "cron_timezone": tz,
+                    "queue_name": DIGEST_QUEUE,
+                }
+            ]
+        )
+        log.info("schedules.snapshots_kept", cron=cron, tz=tz)
+
     async def catch_up(self, now: datetime) -> list[str]:
         """One run for each schedule whose latest slot did not fire (this process or all were
         down then), under that slot's own workflow id; older missed slots are not sent."""
         from dbos import DBOS
 
         enqueued: list[str] = []
-        for definition, stored in await self._all():
-            slot = latest_slot(definition, now)
-            fired = stored["last_fired_at"]
-            if fired is not None and datetime.fromisoformat(fired) >= slot:
+        for due in await self._dues():
+            slot = latest_slot(due.cron, due.zone, now)
+            if due.fired is not None and datetime.fromisoformat(due.fired) >= slot:
                 continue
-            if fired is None and definition.created_at > slot:
+            if due.fired is None and due.created_at > slot:
                 continue  # made after that slot: nothing was missed
             # DBOS's window is exclusive at both ends; slots are whole seconds apart at least.
             handles = await asyncio.to_thread(
                 DBOS.backfill_schedule,
-                definition.dbos_name,
+                due.dbos_name,
                 slot - timedelta(seconds=1),
                 slot + timedelta(seconds=1),
             )
@@ -214,6 +253,27 @@ class Schedules:
         if enqueued:
             log.info("schedules.caught_up", runs=enqueued)
         return enqueued
+
+    async def _dues(self) -> list[_Due]:
+        """What the catch-up needs of each digest schedule and of the snapshots' one."""
+        from dbos import DBOS
+
+        dues = [
+            _Due(d.dbos_name, d.cron, d.zone, d.created_at, stored["last_fired_at"])
+            for d, stored in await self._all()
+        ]
+        daily = await DBOS.get_schedule_async(SNAPSHOTS)
+        if daily is not None:
+            dues.append(
+                _Due(
+                    SNAPSHOTS,
+                    daily["schedule"],
+                    ZoneInfo(daily["cron_timezone"] or "UTC"),
+                    datetime.fromisoformat(daily["context"]["created_at"]),
+                    daily["last_fired_at"],
+                )
+            )
+        return dues
 
     # -- DBOS's schedule table -----------------------------------------------------------------
 
@@ -257,6 +317,18 @@ class Schedules:
         if definition is None:
             raise NotFound(f"There is no schedule called {name}. See /schedule list.")
         return definition
+
+
+@dataclass(frozen=True)
+class _Due:
+    """A DBOS schedule as the catch-up sees it."""
+
+    dbos_name: str
+    cron: str
+    zone: tzinfo
+    created_at: datetime
+    fired: str | None
+    """DBOS's `last_fired_at`: the latest slot its scheduler started, if any."""
 
 
 def _differs(stored: ScheduleDefinition, wanted: ScheduleDefinition) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, tzinfo
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from bot.schedules.recipients import parse_recipient
 from commands import REGISTRY
 from commands.kit.arguments import bind_arguments, split_command_line
+from commands.kit.cron import CRON_EXAMPLE, cron_text, zone_name
 from core.errors import UsageError, UserError
 from core.identity import Actor
 
@@ -33,7 +34,6 @@ __all__ = [
     "user_error",
 ]
 
-CRON_EXAMPLE = '"0 8 * * MON" (Mondays at 08:00), or 6 fields with seconds first'
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
@@ -83,21 +83,12 @@ class ScheduleDefinition(BaseModel):
     @field_validator("cron")
     @classmethod
     def _cron(cls, value: str) -> str:
-        text = " ".join(value.split())
-        if len(text.split()) not in (5, 6) or not croniter.is_valid(text, second_at_beginning=True):
-            raise ValueError(f"`{value}` is not a cron schedule: try {CRON_EXAMPLE}")
-        return text
+        return cron_text(value)
 
     @field_validator("tz")
     @classmethod
     def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"`{value}` is not a time zone: use an IANA name such as Europe/Amsterdam"
-            ) from None
-        return value
+        return zone_name(value)
 
     @field_validator("recipients")
     @classmethod
@@ -151,11 +142,11 @@ def user_error(error: ValidationError) -> UserError:
     return UserError(message if first["type"] == "value_error" else f"{where}: {message}")
 
 
-def latest_slot(definition: ScheduleDefinition, now: datetime) -> datetime:
-    """The last time the schedule was due at or before `now`, in its time zone."""
+def latest_slot(cron: str, zone: tzinfo, now: datetime) -> datetime:
+    """The last time a schedule of `cron` in `zone` was due at or before `now`, in `zone`."""
     # get_prev is strictly before its start: start a second on, so a slot at `now` counts.
-    start = now.astimezone(definition.zone).replace(microsecond=0) + timedelta(seconds=1)
-    slot: datetime = croniter(definition.cron, start, second_at_beginning=True).get_prev(datetime)
+    start = now.astimezone(zone).replace(microsecond=0) + timedelta(seconds=1)
+    slot: datetime = croniter(cron, start, second_at_beginning=True).get_prev(datetime)
     return slot
 
 

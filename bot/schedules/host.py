@@ -1,5 +1,6 @@
-"""The host of this process's digest runs: what each step of `deskhand.digest` does
-(`bot.schedules.running.DigestRunner`), registered while DBOS runs here.
+"""The host of this process's digest runs: what each step of `deskhand.digest` and of
+`deskhand.snapshots` does (`bot.schedules.running.DigestRunner`), registered while DBOS runs
+here.
 
 Apart from `bot.schedules.workflows` so that nothing imports DBOS before jobs start
 (`bot.jobs.host` says why).
@@ -19,8 +20,8 @@ __all__ = [
 ]
 
 DIGEST_QUEUE = "deskhand-digests"
-"""The queue DBOS's scheduler puts digest runs on; only `deskhand serve` listens to it, so a
-schedule never fires in a console."""
+"""The queue DBOS's scheduler puts digest runs and the daily snapshots on; only `deskhand
+serve` listens to it, so a schedule never fires in a console."""
 
 Prepared = dict[str, Any]
 """`{"state": "ready", "keys": [message key, ...]}` or `{"state": "stopped"}`: ids only, since
@@ -39,6 +40,11 @@ class ScheduleHost(Protocol):
 
     async def report(self, run_id: str, definition: dict[str, Any]) -> dict[str, str]:
         """Counts the run's messages by state, telling the owner of any not known sent."""
+        ...
+
+    async def take_snapshots(self) -> dict[str, int]:
+        """Records today's snapshot of every digest for every tenant (`deskhand.snapshots`);
+        the tenants, snapshots and failed tenants counted."""
         ...
 
 

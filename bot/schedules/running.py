@@ -11,7 +11,7 @@ owner told, never sent twice.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +26,7 @@ from bot.schedules.delivery import Deliverer, Found
 from bot.schedules.host import Prepared
 from bot.schedules.recipients import parse_recipient
 from bot.schedules.replies import dump_reply, load_reply
+from bot.schedules.snapshots import Taken
 from bot.store import Store
 from bot.store.digests import (
     DigestRun,
@@ -66,6 +67,8 @@ class DigestRunner:
     store: Store
     deliverer: Deliverer
     notifiers: Notifiers
+    snapshots: Callable[[datetime], Awaitable[Taken]]
+    """`bot.schedules.snapshots.take_snapshots` on this process's tenants, store and settings."""
     clock: Callable[[], datetime] = _now
 
     async def prepare(self, run_id: str, slot: str, definition: dict[str, Any]) -> Prepared:
@@ -144,6 +147,10 @@ class DigestRunner:
             await self._tell(schedule.owner, _missed(schedule, missed))
         state = "partial" if missed else "done"
         return {"state": state, **{name: str(count) for name, count in counts.items() if count}}
+
+    async def take_snapshots(self) -> dict[str, int]:
+        taken = await self.snapshots(self.clock())
+        return taken.counts()
 
     async def _record(self, run: DigestRun, rows: list[SendRow]) -> None:
         async with self.store.engine.begin() as conn:

@@ -1,9 +1,11 @@
-"""`deskhand.digest`: the workflow DBOS's scheduler starts for each due slot of a schedule.
+"""`deskhand.digest`: the workflow DBOS's scheduler starts for each due slot of a schedule;
+`deskhand.snapshots`: the one it starts each day for the built-in `deskhand:snapshots`.
 
-Its id is DBOS's own for the slot (`sched-digest:NAME-SLOT`), the same on every replica and in
-the catch-up run (`bot.schedules.book`), so a slot runs once. Steps: prepare (run the command,
-record the reply, plan the messages), one send per message in list order (so a replayed run
-numbers its checkpoints the same), then report. Arguments and results are ids and states.
+A run's id is DBOS's own for the slot (`sched-digest:NAME-SLOT`), the same on every replica and
+in the catch-up run (`bot.schedules.book`), so a slot runs once. A digest's steps: prepare (run
+the command, record the reply, plan the messages), one send per message in list order (so a
+replayed run numbers its checkpoints the same), then report. Arguments and results are ids and
+states.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dbos import DBOS, SetWorkflowID
 
 from bot.schedules.host import DIGEST_QUEUE, Prepared, current_schedule_host
 
-__all__ = ["digest_workflow", "enqueue_now", "run_here"]
+__all__ = ["digest_workflow", "enqueue_now", "run_here", "snapshots_workflow"]
 
 
 @DBOS.step(name="deskhand.digest.prepare")
@@ -44,6 +46,21 @@ async def digest_workflow(scheduled_at: datetime, context: dict[str, Any]) -> No
     for key in prepared["keys"]:
         await _send(run_id, str(key))
     await _report(run_id, context)
+
+
+@DBOS.step(name="deskhand.snapshots.take")
+async def _take_snapshots() -> dict[str, int]:
+    return await current_schedule_host().take_snapshots()
+
+
+@DBOS.workflow(name="deskhand.snapshots")
+async def snapshots_workflow(scheduled_at: datetime, context: dict[str, Any]) -> None:
+    """The day's snapshots of every tenant (`bot.schedules.snapshots`); its id is DBOS's for
+    the slot (`sched-deskhand:snapshots-SLOT`), so a day's slot runs once across replicas.
+    Figures are read when the step runs: a late (caught-up) run records that day's.
+    `context` is DBOS's for every scheduled workflow; this one needs nothing from it. The
+    counts are the step's result, which DBOS keeps."""
+    await _take_snapshots()
 
 
 async def enqueue_now(run_id: str, at: datetime, definition: dict[str, Any]) -> str:

@@ -2,12 +2,16 @@
 
 Prices are per seat and month, by the product's `skuPartNumber` (as /licenses and Graph's
 subscribedSkus name it, e.g. "SPE_E3"); a product without a price counts its wasted seats but
-adds nothing to the waste's cost.
+adds nothing to the waste's cost. A server also takes every tenant's snapshot of the three
+digests once a day, at `snapshot_cron` in `snapshot_tz`, so that trends have a point per day
+whoever asks for a digest and however often.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from commands.kit.cron import cron_text, zone_name
 
 __all__ = ["DigestDefaults"]
 
@@ -24,3 +28,17 @@ class DigestDefaults(BaseModel):
     currency: str = Field("EUR", min_length=1, max_length=8)
     prices: dict[str, float] = Field(default_factory=dict)
     """Monthly price per seat, by skuPartNumber."""
+    snapshot_cron: str = "0 5 * * *"
+    """When a server takes the daily snapshots (5 fields, or 6 with seconds first)."""
+    snapshot_tz: str = "UTC"
+    """The IANA time zone `snapshot_cron` is read in."""
+
+    @field_validator("snapshot_cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        return cron_text(value)
+
+    @field_validator("snapshot_tz")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return zone_name(value)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -66,6 +66,17 @@ class TenantDigest:
     licenses: LicenseDigest | None
     unknown: tuple[str, ...]
     """What could not be known and why, as sentences."""
+
+    def only(self, kind: DigestKind) -> TenantDigest:
+        """This digest with the other kinds left out, so that `metrics()` and `flagged()` give
+        one kind's figures (the daily snapshot reads all three at once). `unknown` is kept
+        whole: its sentences are not told apart by kind."""
+        return replace(
+            self,
+            mfa=self.mfa if kind is DigestKind.MFA else None,
+            inactive=self.inactive if kind is DigestKind.INACTIVE else None,
+            licenses=self.licenses if kind is DigestKind.LICENSES else None,
+        )
 
     def metrics(self) -> dict[str, float]:
         found: dict[str, float] = {}

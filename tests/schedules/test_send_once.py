@@ -11,6 +11,7 @@ from bot.process.runtime import Runtime
 from bot.schedules.delivery import Found
 from bot.schedules.replies import dump_reply
 from bot.schedules.running import DigestRunner, message_mark
+from bot.schedules.snapshots import Taken
 from bot.store.digests import (
     DigestRun,
     SendRow,
@@ -26,6 +27,12 @@ from tests.schedules.test_schedule_commands import RecordingDeliverer, console, 
 __all__ = ["console", "deliverer"]
 
 SLOT = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
+
+
+async def _no_snapshots(now: datetime) -> Taken:
+    raise AssertionError("sending a digest takes no snapshots")
+
+
 KEY = "slack_channel:#it-managers"
 
 
@@ -77,7 +84,9 @@ async def test_a_resumed_send_never_sends_twice(
     deliverer = deliverer_kind()
     if went_out:
         deliverer.sent.append((KEY, message_mark("weekly", SLOT, KEY)))
-    runner = DigestRunner(console.router, console.store, deliverer, console.notifiers)
+    runner = DigestRunner(
+        console.router, console.store, deliverer, console.notifiers, _no_snapshots
+    )
     assert await runner.send("run-1", KEY) == state
     assert await runner.send("run-1", KEY) == state  # a replayed step changes nothing
     assert len(deliverer.sent) == sends
