@@ -71,7 +71,7 @@ async def test_a_schedule_is_added_listed_run_and_removed(
     assert not ran.failed, _said(ran)
     assert sorted(key for key, _ in deliverer.sent) == [
         "mail:ada@example.com",
-        "managers:managers",
+        "managers:",
         "slack_channel:#it-managers",
     ]
     listed = await _ask(console, "/schedule list")
