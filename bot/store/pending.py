@@ -59,8 +59,11 @@ class ActionState(StrEnum):
 
 
 def new_action_id() -> str:
-    """Unguessable, short enough to type: 96 random bits."""
-    return secrets.token_urlsafe(12)
+    """Unguessable, short enough to type: 96 random bits. Never starting with "-", which
+    `/confirm -x…` would read as an option (one id in 64 did)."""
+    while (action_id := secrets.token_urlsafe(12)).startswith("-"):
+        pass
+    return action_id
 
 
 @dataclass(frozen=True)
