@@ -14,7 +14,8 @@ Replies go back as Adaptive Cards.
 from __future__ import annotations
 
 import base64
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+import dataclasses
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -200,13 +201,9 @@ class TeamsChannel(ActivityHandler):
             return await self._files.answer(turn_context)
         return await super().on_invoke_activity(turn_context)
 
-    async def post(
-        self, conversation_id: str, reply: Reply, images: Sequence[File] = ()
-    ) -> list[str]:
+    async def post(self, conversation_id: str, reply: Reply) -> list[str]:
         """Send a reply into a conversation Deskhand has seen before, without being asked;
-        the ids of the messages sent, its cards first. `images` follow as inline images (a
-        base64 data URI as the attachment's contentUrl: Teams shows them in channels and
-        chats alike, where files go only to 1:1 chats)."""
+        the ids of the messages sent, its cards first."""
         sent: list[str] = []
 
         async def send(turn_context: TurnContext) -> None:
@@ -214,10 +211,6 @@ class TeamsChannel(ActivityHandler):
             # a proactive post is a new message in the conversation.
             turn_context.activity.id = None
             sent.extend(await self._send(turn_context, reply))
-            for image in images:
-                answer = await turn_context.send_activity(_image_activity(image))
-                if answer is not None and answer.id:
-                    sent.append(str(answer.id))
 
         await self._continue(conversation_id, send)
         return sent
@@ -313,11 +306,17 @@ class TeamsChannel(ActivityHandler):
         return await self._router.handle(invocation)
 
     async def _send(self, turn_context: TurnContext, reply: Reply) -> list[str]:
-        """Send a reply's cards, then its private parts; the ids of the cards sent."""
+        """Send a reply's cards and its images inline, then its private parts; the ids of
+        the messages sent, the cards first."""
         rendered = render_adaptive(reply)
+        images = tuple(f for f in rendered.files if shown_inline(f))
+        rendered = dataclasses.replace(
+            rendered, files=tuple(f for f in rendered.files if f not in images)
+        )
+        activities = [_card_activity(card, rendered.text) for card in rendered.cards]
         sent: list[str] = []
-        for card in rendered.cards:
-            answer = await turn_context.send_activity(_card_activity(card, rendered.text))
+        for activity in [*activities, *map(_image_activity, images)]:
+            answer = await turn_context.send_activity(activity)
             if answer is not None and answer.id:
                 sent.append(str(answer.id))
         await self._send_private_parts(turn_context, rendered)
@@ -400,6 +399,16 @@ def _card_activity(card: dict[str, Any], summary: str) -> Activity:
         attachments=[Attachment(content_type=ADAPTIVE_CARD, content=card)],
         **({"summary": summary} if summary else {}),
     )
+
+
+MAX_INLINE_IMAGE = 1024 * 1024
+"""Bytes of one inline image: Teams shows images up to about 1 MB inline."""
+
+
+def shown_inline(file: File) -> bool:
+    """A chart Teams shows in the conversation itself, in channels and chats alike (a base64
+    data URI as the attachment's contentUrl), where other files go only to 1:1 chats."""
+    return file.media_type.startswith("image/") and len(file.content) <= MAX_INLINE_IMAGE
 
 
 def _image_activity(image: File) -> Activity:

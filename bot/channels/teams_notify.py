@@ -21,7 +21,7 @@ from collections.abc import Mapping
 import structlog
 
 from bot.approvals.notify import Posted
-from bot.channels.teams import TeamsChannel
+from bot.channels.teams import TeamsChannel, shown_inline
 from cards.reply import File, Level, Notice, Reply
 from core.errors import DeliveryError, DeskhandError
 
@@ -30,8 +30,6 @@ __all__ = ["TeamsNotifier"]
 log = structlog.get_logger("deskhand.teams")
 
 CHANNEL = "teams"
-MAX_INLINE_IMAGE = 1024 * 1024
-"""Bytes of one inline image: Teams shows images up to about 1 MB inline."""
 NO_PERSONAL_CHAT = (
     "Deskhand has no 1:1 chat with you yet, so anything only you should see (such as a "
     "password) is not shown. Open a chat with Deskhand and say hello, then ask again."
@@ -51,15 +49,15 @@ class TeamsNotifier:
         return Posted(CHANNEL, {"conversation": destination, "activity_id": sent[0]})
 
     async def publish(self, destination: str, reply: Reply) -> Posted:
-        images = tuple(f for f in reply.files if _is_image(f))
-        inline = tuple(f for f in images if len(f.content) <= MAX_INLINE_IMAGE)
-        shown = dataclasses.replace(
-            reply, secret="", files=tuple(f for f in reply.files if not _is_image(f))
-        )
-        if too_big := [f.filename for f in images if f not in inline]:
+        """Posts a reply others may read, with its charts shown inline (`shown_inline`); the
+        other files (a long table's CSV) cannot go into a channel and are left out."""
+        kept = tuple(f for f in reply.files if shown_inline(f))
+        too_big = [f.filename for f in reply.files if _is_image(f) and f not in kept]
+        shown = dataclasses.replace(reply, secret="", files=kept)
+        if too_big:
             note = Notice(Level.WARNING, f"Too large to show in Teams: {', '.join(too_big)}.")
             shown = dataclasses.replace(shown, blocks=(*shown.blocks, note))
-        sent = await self._send(destination, shown, inline)
+        sent = await self._send(destination, shown)
         if not sent:
             raise DeliveryError(f"Teams did not say which message it posted in {destination}.")
         return Posted(CHANNEL, {"conversation": destination, "activity_id": sent[0]})
@@ -98,11 +96,9 @@ class TeamsNotifier:
     async def _personal_chat(self, user: str) -> str | None:
         return await self._teams.personal_chat(user) if user else None
 
-    async def _send(
-        self, conversation: str, reply: Reply, images: tuple[File, ...] = ()
-    ) -> list[str]:
+    async def _send(self, conversation: str, reply: Reply) -> list[str]:
         try:
-            return await self._teams.post(conversation, reply, images)
+            return await self._teams.post(conversation, reply)
         except DeliveryError:
             raise
         except DeskhandError as error:  # no reference on record: say what to do

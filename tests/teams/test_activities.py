@@ -167,3 +167,14 @@ async def test_a_resent_activity_runs_once(teams_bot: TeamsBot) -> None:
     await teams_bot.post(dict(activity))
     await teams_bot.connector.wait_for("reply")
     assert len(teams_bot.connector.sent("reply")) == 1
+
+
+async def test_a_digest_in_a_channel_shows_its_chart_inline(teams_bot: TeamsBot) -> None:
+    """Files go only to 1:1 chats, but a chart is part of the answer: Teams shows it inline."""
+    await teams_bot.say("digest mfa --tenant contoso")
+    card, image = (await teams_bot.connector.wait_for("reply", count=2, within=30))[:2]
+    assert "MFA coverage" in card_text(card.body)
+    attachment = image.body["attachments"][0]
+    assert attachment["contentType"] == "image/png"
+    assert attachment["contentUrl"].startswith("data:image/png;base64,iVBOR")
+    assert "1:1" not in json.dumps([c.body for c in teams_bot.connector.sent("reply")])

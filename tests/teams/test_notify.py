@@ -8,7 +8,8 @@ import json
 import pytest
 
 from bot.approvals.notify import Notifier, Posted
-from bot.channels.teams_notify import MAX_INLINE_IMAGE, NO_PERSONAL_CHAT, TeamsNotifier
+from bot.channels.teams import MAX_INLINE_IMAGE
+from bot.channels.teams_notify import NO_PERSONAL_CHAT, TeamsNotifier
 from cards.reply import Button, File, Level, Notice, Reply, Text
 from core.errors import DeliveryError
 from tests.fakes.bot_connector import HOME_TENANT
