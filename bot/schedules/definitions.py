@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from bot.schedules.recipients import parse_recipient
 from commands import REGISTRY
 from commands.kit.arguments import bind_arguments, split_command_line
-from commands.kit.cron import CRON_EXAMPLE, cron_text, zone_name
+from commands.kit.cron import CRON_EXAMPLE, Cron, TimeZone
 from core.errors import UsageError, UserError
 from core.identity import Actor
 
@@ -59,8 +59,8 @@ class ScheduleDefinition(BaseModel):
 
     name: str
     command: str
-    cron: str
-    tz: str = "UTC"
+    cron: Cron
+    tz: TimeZone = "UTC"
     recipients: tuple[str, ...]
     owner: Owner
     source: Literal["chat", "config"] = "chat"
@@ -79,16 +79,6 @@ class ScheduleDefinition(BaseModel):
     @classmethod
     def _readonly(cls, value: str) -> str:
         return readonly_command(value)
-
-    @field_validator("cron")
-    @classmethod
-    def _cron(cls, value: str) -> str:
-        return cron_text(value)
-
-    @field_validator("tz")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        return zone_name(value)
 
     @field_validator("recipients")
     @classmethod

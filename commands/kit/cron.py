@@ -7,11 +7,13 @@ Cron has 5 fields, or 6 with seconds first, as DBOS's scheduler reads them
 
 from __future__ import annotations
 
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
+from pydantic import AfterValidator
 
-__all__ = ["CRON_EXAMPLE", "cron_text", "zone_name"]
+__all__ = ["CRON_EXAMPLE", "Cron", "TimeZone", "cron_text", "zone_name"]
 
 CRON_EXAMPLE = '"0 8 * * MON" (Mondays at 08:00), or 6 fields with seconds first'
 
@@ -33,3 +35,10 @@ def zone_name(value: str) -> str:
             f"`{value}` is not a time zone: use an IANA name such as Europe/Amsterdam"
         ) from None
     return value
+
+
+Cron = Annotated[str, AfterValidator(cron_text)]
+"""A field holding a cron expression, checked by `cron_text`."""
+
+TimeZone = Annotated[str, AfterValidator(zone_name)]
+"""A field holding an IANA time zone name, checked by `zone_name`."""

@@ -9,9 +9,9 @@ whoever asks for a digest and however often.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from commands.kit.cron import cron_text, zone_name
+from commands.kit.cron import Cron, TimeZone
 
 __all__ = ["DigestDefaults"]
 
@@ -28,17 +28,7 @@ class DigestDefaults(BaseModel):
     currency: str = Field("EUR", min_length=1, max_length=8)
     prices: dict[str, float] = Field(default_factory=dict)
     """Monthly price per seat, by skuPartNumber."""
-    snapshot_cron: str = "0 5 * * *"
+    snapshot_cron: Cron = "0 5 * * *"
     """When a server takes the daily snapshots (5 fields, or 6 with seconds first)."""
-    snapshot_tz: str = "UTC"
+    snapshot_tz: TimeZone = "UTC"
     """The IANA time zone `snapshot_cron` is read in."""
-
-    @field_validator("snapshot_cron")
-    @classmethod
-    def _cron(cls, value: str) -> str:
-        return cron_text(value)
-
-    @field_validator("snapshot_tz")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        return zone_name(value)
