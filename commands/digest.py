@@ -10,7 +10,7 @@ User.Read.All and AuditLog.Read.All (user-list.md); the registration report Audi
 Access Policy.Read.All (identitysecuritydefaultsenforcementpolicy-get.md,
 conditionalaccessroot-list-policies.md); per-user MFA state UserAuthenticationMethod.Read.All
 (beta authentication-get.md); subscribedSkus Organization.Read.All (subscribedsku-list.md);
-directory/subscriptions LicenseAssignment.Read.All (companysubscription-list.md).
+directory/subscriptions Organization.Read.All (directory-list-subscriptions.md).
 """
 
 from __future__ import annotations
@@ -63,12 +63,7 @@ _PERMISSIONS = {
         "RoleManagement.Read.Directory",
     ),
     DigestKind.INACTIVE: ("User.Read.All", "AuditLog.Read.All", "Organization.Read.All"),
-    DigestKind.LICENSES: (
-        "User.Read.All",
-        "AuditLog.Read.All",
-        "Organization.Read.All",
-        "LicenseAssignment.Read.All",
-    ),
+    DigestKind.LICENSES: ("User.Read.All", "AuditLog.Read.All", "Organization.Read.All"),
 }
 
 
