@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
+from dbos import DBOS
 from sqlalchemy import select
 
 from bot.config import load_settings
@@ -121,9 +121,10 @@ async def test_a_scheduled_digest_reaches_slack_mail_and_each_manager_once_per_s
     removed = await served.command(f"schedule remove {NAME}", "remove")
     assert f"Schedule {NAME} removed" in removed, removed
     await asyncio.sleep(LATER)  # a slot or two more may run meanwhile: none may repeat this one
-    await _all_ended(served)
+    assert set(await _all_ended()) == {"SUCCESS"}
 
-    rows = [row for row in await served.sends() if row["slot"] == slot]
+    every = await served.sends()
+    rows = [row for row in every if row["slot"] == slot]
     people = await _people(served, slot)
     managers = _managers_of(served.sandbox, people)
     keys = {"#it-managers", f"mail:{ADDRESS}", *(f"mail:{m}" for m in managers)}
@@ -139,7 +140,11 @@ async def test_a_scheduled_digest_reaches_slack_mail_and_each_manager_once_per_s
         html = _check_mail_to(mail, manager, marks[f"mail:{manager}"], chart=False)
         shown = {upn for upn in people if upn in html}
         assert shown == reports, manager  # only their own reports, every one of them
-    assert re.search(rf"{len(keys)} sent", listed), listed
+    assert f"{len(keys)} sent" in listed, listed
+    # Whatever slots ran after it, each message of each went out once, and nothing else did.
+    sent = [message_mark(NAME, row["slot"], row["recipient"]) for row in every]
+    assert {row["state"] for row in every} == {SendState.SENT.value}
+    assert sorted(_slack_marks(served.slack) + _mail_marks(mail)) == sorted(sent)
 
 
 async def _answered(slack: FakeSlack, name: str, after: int) -> dict[str, Any]:
@@ -155,9 +160,10 @@ async def _answered(slack: FakeSlack, name: str, after: int) -> dict[str, Any]:
         ]
 
     async with asyncio.timeout(LIMIT):
-        while not answers():
+        while True:
+            if found := answers():
+                return found[0]
             await asyncio.sleep(0.05)  # a polling interval, not a wait for something to happen
-    return answers()[0]
 
 
 async def _first_slot_sent(served: Served) -> datetime:
@@ -183,19 +189,23 @@ async def _listed_with_result(served: Served) -> str:
     async with asyncio.timeout(LIMIT):
         for number in range(1000):
             listed = await served.command("schedule list", f"list-{number}")
-            if re.search(r"\d+ sent", listed) and not re.search("planned|sending", listed):
+            if " sent" in listed and not any(s in listed for s in ("planned", "sending")):
                 return listed
             await asyncio.sleep(0.2)
     raise AssertionError("unreachable")
 
 
-async def _all_ended(served: Served) -> None:
+async def _all_ended() -> list[str]:
+    """Once no digest run is waiting or running: the statuses of them all."""
     async with asyncio.timeout(LIMIT):
-        while any(
-            row["state"] in (SendState.PLANNED.value, SendState.SENDING.value)
-            for row in await served.sends()
-        ):
-            await asyncio.sleep(0.1)
+        while True:
+            runs = await DBOS.list_workflows_async(
+                name="deskhand.digest", load_input=False, load_output=False
+            )
+            statuses = [str(run.status) for run in runs]
+            if not {"PENDING", "ENQUEUED"} & set(statuses):
+                return statuses
+            await asyncio.sleep(0.1)  # a polling interval, not a wait for something to happen
 
 
 async def _people(served: Served, slot: datetime) -> set[str]:
@@ -242,6 +252,23 @@ def _check_slack(slack: FakeSlack, mark: str) -> None:
     assert any(file["title"].endswith(".png") for file in files), files
     pngs = [content for content in slack.uploads.values() if content.startswith(b"\x89PNG")]
     assert pngs
+
+
+def _slack_marks(slack: FakeSlack) -> list[str]:
+    return [
+        str(call.args["metadata"]["event_payload"]["mark"])
+        for call in slack.called("chat.postMessage")
+        if isinstance(call.args.get("metadata"), dict)
+    ]
+
+
+def _mail_marks(mail: list[SentMessage]) -> list[str]:
+    return [
+        str(header["value"])
+        for sent in mail
+        for header in sent.message.get("internetMessageHeaders", [])
+        if header.get("name") == MARK_HEADER
+    ]
 
 
 def _check_mail_to(mail: list[SentMessage], to: str, mark: str, *, chart: bool) -> str:
