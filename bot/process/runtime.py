@@ -200,6 +200,9 @@ async def open_runtime(
             on_handed=inbox.answered,
             queues=(DIGEST_QUEUE,) if serves_digests else (),
         )
+        # Unwound after the desk's DBOS stops: a digest step still running at shutdown is
+        # cancelled and resumed by the next start, not failed for want of a host.
+        stack.callback(stop_serving_schedules)
         stack.push_async_callback(desk.close)
         schedules = Schedules(
             desk.jobs, store, serves_digests, settings.schedules, digests=settings.digests
@@ -226,7 +229,6 @@ async def open_runtime(
         deliverer = deliverer or process_deliverer(settings, directory, notifiers)
         snapshots = partial(take_snapshots, directory, trends, settings.digests, products.name)
         serve_schedules(DigestRunner(router, store, deliverer, notifiers, snapshots))
-        stack.callback(stop_serving_schedules)
         if serves_digests:
             # Catches up the schedules' missed slots, and resumes its own jobs and the dead's.
             await schedules.start(datetime.now(UTC))

@@ -28,6 +28,7 @@ APPROVER = "U0ADA"
 OPEN_CHANNEL = "C0OPEN"
 SHARED_CHANNEL = "C0SHARED"
 LOCKED_CHANNEL = "C0LOCKED"
+MANAGERS_CHANNEL = "C0MANAGERS"
 
 USERS: dict[str, dict[str, Any]] = {
     TESS: {"id": TESS, "team_id": TEAM, "name": "tess", "real_name": "Tess Tech",
@@ -43,6 +44,7 @@ CHANNELS: dict[str, dict[str, Any]] = {
     OPEN_CHANNEL: {"id": OPEN_CHANNEL, "name": "helpdesk", "is_ext_shared": False},
     SHARED_CHANNEL: {"id": SHARED_CHANNEL, "name": "contoso-shared", "is_ext_shared": True},
     LOCKED_CHANNEL: {"id": LOCKED_CHANNEL, "name": "private", "is_ext_shared": False},
+    MANAGERS_CHANNEL: {"id": MANAGERS_CHANNEL, "name": "it-managers", "is_ext_shared": False},
 }
 
 
