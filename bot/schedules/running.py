@@ -24,7 +24,7 @@ from bot.pipeline.router import Router
 from bot.schedules.definitions import Owner, ScheduleDefinition
 from bot.schedules.delivery import Deliverer, Found
 from bot.schedules.host import Prepared
-from bot.schedules.recipients import parse_recipient
+from bot.schedules.recipients import parse_recipient, recipient_key
 from bot.schedules.replies import dump_reply, load_reply
 from bot.schedules.snapshots import Taken
 from bot.store import Store
@@ -96,18 +96,33 @@ class DigestRunner:
             )
             await self._tell(schedule.owner, _stopped(schedule, at, reply))
             return {"state": "stopped"}
-        messages: dict[str, Reply] = {}
+        rows: dict[str, SendRow] = {}
         for text in schedule.recipients:
-            expanded = await self.deliverer.expand(parse_recipient(text), reply, reply.tenant)
+            recipient = parse_recipient(text)
+            try:
+                expanded = await self.deliverer.expand(recipient, reply, reply.tenant)
+            except DeskhandError as error:
+                # One recipient that cannot be worked out (no mail set up for `managers`)
+                # fails alone, on the ledger, and the others still get theirs.
+                key = recipient_key(recipient)
+                rows[key] = SendRow(
+                    schedule.name,
+                    at,
+                    key,
+                    run_id,
+                    SendState.FAILED,
+                    detail=error.message[:500],
+                    ended_at=self.clock(),
+                )
+                continue
             for key, message in expanded:
-                messages.setdefault(key, message)
-        rows = [
-            SendRow(schedule.name, at, key, run_id, SendState.PLANNED, dump_reply(message))
-            for key, message in messages.items()
-        ]
+                rows.setdefault(
+                    key,
+                    SendRow(schedule.name, at, key, run_id, SendState.PLANNED, dump_reply(message)),
+                )
         run = DigestRun(run_id, schedule.name, at, dump_reply(reply), "ready", self.clock())
-        await self._record(run, rows)
-        return {"state": "ready", "keys": list(messages)}
+        await self._record(run, list(rows.values()))
+        return {"state": "ready", "keys": list(rows)}
 
     async def send(self, run_id: str, key: str) -> str:
         async with self.store.engine.connect() as conn:

@@ -93,8 +93,9 @@ async def load_run(conn: AsyncConnection, run_id: str) -> DigestRun | None:
 
 
 async def plan_sends(conn: AsyncConnection, rows: Sequence[SendRow]) -> None:
-    """The run's messages, planned; a message already in the ledger for this (schedule, slot)
-    keeps its row, whatever state it reached."""
+    """The run's messages, planned (or failed already: a recipient that could not be worked
+    out); a message already in the ledger for this (schedule, slot) keeps its row, whatever
+    state it reached."""
     if not rows:
         return
     first = rows[0]
@@ -117,8 +118,10 @@ async def plan_sends(conn: AsyncConnection, rows: Sequence[SendRow]) -> None:
                     "slot": row.slot,
                     "recipient": row.recipient,
                     "run_id": row.run_id,
-                    "state": SendState.PLANNED.value,
+                    "state": row.state.value,
                     "reply": dict(row.reply),
+                    "detail": row.detail,
+                    "ended_at": row.ended_at,
                 }
                 for row in new
             ],

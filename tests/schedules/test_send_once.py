@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.process.runtime import Runtime
-from bot.schedules.delivery import Found
+from bot.schedules.definitions import Owner, ScheduleDefinition
+from bot.schedules.delivery import Found, Recipient
 from bot.schedules.replies import dump_reply
 from bot.schedules.running import DigestRunner, message_mark
 from bot.schedules.snapshots import Taken
@@ -22,6 +23,8 @@ from bot.store.digests import (
     save_run,
 )
 from cards.reply import Reply
+from core.errors import DeliveryError
+from tests.plugins.runtime import OPERATOR
 from tests.schedules.test_schedule_commands import RecordingDeliverer, console, deliverer
 
 __all__ = ["console", "deliverer"]
@@ -93,3 +96,34 @@ async def test_a_resumed_send_never_sends_twice(
     async with console.store.engine.connect() as conn:
         row = await load_send(conn, "weekly", SLOT, KEY)
     assert row is not None and row.state.value == state
+
+
+class NoManagers(RecordingDeliverer):
+    async def expand(
+        self, recipient: Recipient, reply: Reply, tenant: str
+    ) -> list[tuple[str, Reply]]:
+        if recipient.kind == "managers":
+            raise DeliveryError("Digests to line managers go by e-mail: set [digest_mail].")
+        return await super().expand(recipient, reply, tenant)
+
+
+async def test_a_recipient_that_cannot_be_worked_out_fails_alone(console: Runtime) -> None:
+    deliverer = NoManagers()
+    runner = DigestRunner(
+        console.router, console.store, deliverer, console.notifiers, _no_snapshots
+    )
+    schedule = ScheduleDefinition(
+        name="weekly",
+        command="/tenants",
+        cron="0 8 * * MON",
+        recipients=("managers", "#it-managers"),
+        owner=Owner(id=OPERATOR.id, name=OPERATOR.display_name),
+        created_at=SLOT,
+    )
+    prepared = await runner.prepare("run-2", SLOT.isoformat(), schedule.model_dump(mode="json"))
+    assert prepared == {"state": "ready", "keys": ["managers", KEY]}
+    assert [await runner.send("run-2", key) for key in prepared["keys"]] == ["failed", "sent"]
+    assert [key for key, _ in deliverer.sent] == [KEY]
+    async with console.store.engine.connect() as conn:
+        row = await load_send(conn, "weekly", SLOT, "managers")
+    assert row is not None and "[digest_mail]" in row.detail
