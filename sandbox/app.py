@@ -22,10 +22,12 @@ from sandbox.graph import (
     api_drive,
     api_groups,
     api_licenses,
+    api_mail,
     api_mailbox,
     api_manager,
     api_methods,
     api_owners,
+    api_policies,
     api_roles,
     api_service_principals,
     api_users,
@@ -56,11 +58,16 @@ ROUTES: tuple[Route, ...] = (
     *api_mailbox.ROUTES,
     *api_owners.ROUTES,
     *api_drive.ROUTES,
+    *api_policies.ROUTES,
+    *api_mail.ROUTES,
 )
+# sendMail answers requests over its 4 MB limit itself (api_mail), so aiohttp's own limit
+# (1 MB by default) must lie above it.
+_MAX_BODY = 2 * api_mail.MAX_REQUEST_BYTES
 
 
 def build_app(state: SandboxState) -> web.Application:
-    app = web.Application(middlewares=[_sandbox_middleware])
+    app = web.Application(middlewares=[_sandbox_middleware], client_max_size=_MAX_BODY)
     app[STATE] = state
     for version in VERSIONS:
         app.router.add_post(f"/{version}/$batch", BatchEndpoint(version, ROUTES).serve)

@@ -8,6 +8,7 @@ from typing import Any
 
 __all__ = [
     "AuthMethod",
+    "ConditionalAccessPolicy",
     "DeletedUser",
     "Directory",
     "DirectoryRole",
@@ -16,6 +17,7 @@ __all__ = [
     "RoleAssignment",
     "RoleEligibility",
     "Sku",
+    "Subscription",
     "TapPolicy",
     "User",
 ]
@@ -52,6 +54,8 @@ class User:
     on_premises_sync: bool = False
     last_sign_in: datetime | None = None
     last_non_interactive_sign_in: datetime | None = None
+    last_successful_sign_in: datetime | None = None
+    """Successes only (signinactivity.md): the two times above count failed attempts too."""
     manager_id: str | None = None
     methods: tuple[AuthMethod, ...] = ()
     per_user_mfa: str = "disabled"
@@ -134,6 +138,55 @@ class Sku:
 
 
 @dataclass(frozen=True)
+class Subscription:
+    """A commercial subscription behind a SKU (companysubscription.md)."""
+
+    id: str
+    commerce_id: str
+    sku_id: str
+    part_number: str
+    created: datetime
+    next_lifecycle: datetime | None
+    total_licenses: int
+    is_trial: bool = False
+    status: str = "Enabled"
+    """Enabled, Warning, Suspended, Deleted or LockedOut."""
+
+
+@dataclass(frozen=True)
+class ConditionalAccessPolicy:
+    """A Conditional Access policy (conditionalaccesspolicy.md and its condition types).
+
+    User, group and role lists hold object ids and role template ids, or the documented
+    keywords ("All", "None", "GuestsOrExternalUsers"); applications hold app ids, "All" or
+    "Office365". `include_platforms`/`include_locations` None: the condition is not set
+    (`platforms`/`locations` null). `authentication_strength` is a built-in strength's id.
+    """
+
+    id: str
+    display_name: str
+    state: str
+    """enabled, disabled or enabledForReportingButNotEnforced."""
+    created: datetime
+    include_users: tuple[str, ...] = ()
+    exclude_users: tuple[str, ...] = ()
+    include_groups: tuple[str, ...] = ()
+    exclude_groups: tuple[str, ...] = ()
+    include_roles: tuple[str, ...] = ()
+    exclude_roles: tuple[str, ...] = ()
+    include_applications: tuple[str, ...] = ("All",)
+    exclude_applications: tuple[str, ...] = ()
+    client_app_types: tuple[str, ...] = ("all",)
+    include_platforms: tuple[str, ...] | None = None
+    exclude_platforms: tuple[str, ...] = ()
+    include_locations: tuple[str, ...] | None = None
+    exclude_locations: tuple[str, ...] = ()
+    operator: str = "OR"
+    built_in_controls: tuple[str, ...] = ("mfa",)
+    authentication_strength: str | None = None
+
+
+@dataclass(frozen=True)
 class Domain:
     id: str
     is_default: bool = False
@@ -186,6 +239,10 @@ class Directory:
     deleted_users: dict[str, DeletedUser] = field(default_factory=dict)
     """Deleted items (users), by object id; purged 30 days after deletion."""
     tap_policy: TapPolicy = field(default_factory=TapPolicy)
+    security_defaults: bool = False
+    """identitySecurityDefaultsEnforcementPolicy.isEnabled."""
+    ca_policies: list[ConditionalAccessPolicy] = field(default_factory=list)
+    subscriptions: list[Subscription] = field(default_factory=list)
     site_admins: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Site collection administrators added through SharePoint's admin API, by lower-case site
     URL (login names lower-case); a OneDrive's own user is its administrator without a row."""

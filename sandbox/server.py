@@ -14,7 +14,7 @@ from pathlib import Path
 import trustme
 from aiohttp import web
 
-from sandbox.exchange.mailboxes import seed_contoso_mailboxes
+from sandbox.exchange.mailboxes import SentMessage, seed_contoso_mailboxes
 from sandbox.login.tokens import TokenAuthority
 from sandbox.seeds.contoso import contoso
 from sandbox.seeds.fabrikam import fabrikam
@@ -106,6 +106,15 @@ class Sandbox:
         tenant = SandboxTenant(name, f"{name}.com", directory)
         self._state.tenants[name] = tenant
         return tenant
+
+    def sent_mail(self, tenant: str) -> list[SentMessage]:
+        """Every message the tenant's mailboxes sent through sendMail, oldest first (those
+        not saved to Sent Items included)."""
+        sent = self.tenant(tenant).exchange.sent.values()
+        return sorted(
+            (message for messages in sent for message in messages),
+            key=lambda m: str(m.message["sentDateTime"]),
+        )
 
     def mint_token(
         self,

@@ -62,6 +62,9 @@ DEFAULT_PERMISSIONS = frozenset(
         "MailboxSettings.Read",
         "MailboxSettings.ReadWrite",
         "Exchange.ManageAsApp",
+        # digests by e-mail: sendMail from the MSP's mailbox, and Sent Items to check a send.
+        "Mail.Send",
+        "Mail.Read",
     }
 )
 # A tenant set up before Deskhand offered /tap, /mfa and /edit-user (Fabrikam): what
@@ -100,6 +103,9 @@ class SandboxTenant:
     certificates: dict[str, PublicKeyTypes] = field(default_factory=dict, repr=False)
     exchange: ExchangeOrg = field(default_factory=ExchangeOrg, repr=False)
     """Its Exchange Online mailboxes (shared ones, forwarding, automatic replies, rules)."""
+    mail_send_scope: frozenset[str] | None = None
+    """The addresses the app may send as (Exchange RBAC for Applications scoping Mail.Send);
+    None: every mailbox, as application Mail.Send grants by itself."""
 
     @property
     def tenant_id(self) -> str:

@@ -11,7 +11,7 @@ through `$batch` twenty at a time. A part Graph will not give (a missing permiss
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -20,7 +20,19 @@ from core.errors import Forbidden, IntegrationError, LicenseRequired, RemoteNotF
 from integrations.graph import BatchRequest, GraphClient
 from integrations.graph.directory import USER_FIELDS, AuthMethod, SignIns, User
 
-__all__ = ["LISTED_FIELDS", "Member", "Roster", "Unreadable", "read_roster", "unreadable"]
+__all__ = [
+    "LISTED_FIELDS",
+    "Member",
+    "Registered",
+    "Roster",
+    "Unreadable",
+    "UserPage",
+    "read_registration",
+    "read_roster",
+    "registration_from_methods",
+    "unreadable",
+    "user_pages",
+]
 
 LISTED_FIELDS = (*USER_FIELDS, "onPremisesLastSyncDateTime")
 """What a roster selects of each user (`signInActivity` apart, which needs Entra ID P1)."""
@@ -51,9 +63,13 @@ def unreadable(error: IntegrationError) -> Unreadable:
 
 
 @dataclass(frozen=True)
-class _Registered:
+class Registered:
+    """A user's MFA registration: the report's `isMfaRegistered`, `isMfaCapable` and
+    `methodsRegistered`, or the same told from the user's methods."""
+
     mfa: bool
     methods: tuple[str, ...]
+    capable: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,13 +100,13 @@ async def read_roster(
     progress.start("Reading users", None)
     try:
         listing = asyncio.create_task(_users(graph, server_filter, sign_ins, progress))
-        report = asyncio.create_task(_report(graph)) if mfa else None
+        report = asyncio.create_task(read_registration(graph)) if mfa else None
         try:
             users, problem = await listing
         finally:
             if report is not None and not listing.done():
                 report.cancel()
-        registered: Mapping[str, _Registered | Unreadable] = {}
+        registered: Mapping[str, Registered | Unreadable] = {}
         if report is not None:
             registered = await report or {}
             if not registered and users:
@@ -101,45 +117,78 @@ async def read_roster(
         progress.finish()
 
 
-def _with_registration(listed: Member, registered: _Registered | Unreadable | None) -> Member:
-    if isinstance(registered, _Registered):
+def _with_registration(listed: Member, registered: Registered | Unreadable | None) -> Member:
+    if isinstance(registered, Registered):
         return replace(listed, mfa_registered=registered.mfa, methods=registered.methods)
     return replace(listed, methods=registered)
+
+
+@dataclass(frozen=True)
+class UserPage:
+    """Up to one page of users as Graph listed them; `sign_ins` when `signInActivity` is in."""
+
+    items: tuple[Mapping[str, Any], ...]
+    sign_ins: bool
+    problem: str = ""
+    """Why sign-in activity is missing though asked for ("needs Microsoft Entra ID P1")."""
+
+
+async def user_pages(
+    graph: GraphClient, *, server_filter: str, sign_ins: bool
+) -> AsyncIterator[UserPage]:
+    """The users, a page at a time as Graph serves them: nothing more is held. A tenant
+    without Entra ID P1 refuses `signInActivity` on the first page; the listing restarts
+    without it and says why."""
+    problem = ""
+    if sign_ins:
+        try:
+            async for page in _pages(graph, server_filter, True, ""):
+                yield page
+            return
+        except LicenseRequired as error:
+            problem = f"needs {error.licence}"
+    async for page in _pages(graph, server_filter, False, problem):
+        yield page
+
+
+async def _pages(
+    graph: GraphClient, server_filter: str, sign_ins: bool, problem: str
+) -> AsyncIterator[UserPage]:
+    select = (*LISTED_FIELDS, "signInActivity") if sign_ins else LISTED_FIELDS
+    top = _SIGN_IN_PAGE if sign_ins or "signInActivity" in server_filter else _PAGE
+    params = {"$top": top, **({"$filter": server_filter} if server_filter else {})}
+    page: list[Mapping[str, Any]] = []
+    async for item in graph.pages("/users", select=select, params=params):
+        page.append(item)
+        if len(page) == int(top):
+            yield UserPage(tuple(page), sign_ins, problem)
+            page = []
+    if page:
+        yield UserPage(tuple(page), sign_ins, problem)
 
 
 async def _users(
     graph: GraphClient, server_filter: str, sign_ins: bool, progress: Progress
 ) -> tuple[list[Member], str]:
-    if sign_ins:
-        try:
-            return await _list(graph, server_filter, True, progress), ""
-        except LicenseRequired as error:
-            return await _list(graph, server_filter, False, progress), f"needs {error.licence}"
-    return await _list(graph, server_filter, False, progress), ""
+    users, problem = [], ""
+    async for page in user_pages(graph, server_filter=server_filter, sign_ins=sign_ins):
+        problem = page.problem
+        for item in page.items:
+            activity = SignIns.from_graph(item) if page.sign_ins else None
+            users.append(Member(User.from_graph(item), activity, None, graph=item))
+        progress.advance(len(page.items))
+    return users, problem
 
 
-async def _list(
-    graph: GraphClient, server_filter: str, sign_ins: bool, progress: Progress
-) -> list[Member]:
-    select = (*LISTED_FIELDS, "signInActivity") if sign_ins else LISTED_FIELDS
-    top = _SIGN_IN_PAGE if sign_ins or "signInActivity" in server_filter else _PAGE
-    params = {"$top": top, **({"$filter": server_filter} if server_filter else {})}
-    users = []
-    async for item in graph.pages("/users", select=select, params=params):
-        activity = SignIns.from_graph(item) if sign_ins else None
-        users.append(Member(User.from_graph(item), activity, None, graph=item))
-        progress.advance()
-    return users
-
-
-async def _report(graph: GraphClient) -> Mapping[str, _Registered] | None:
+async def read_registration(graph: GraphClient) -> Mapping[str, Registered] | None:
     """The registration report by user id; None when the tenant lacks Entra ID P1 or the app
     may not read the report (then each user's methods stand in)."""
     try:
         return {
-            str(item.get("id")): _Registered(
+            str(item.get("id")): Registered(
                 item.get("isMfaRegistered") is True,
                 tuple(str(name) for name in item.get("methodsRegistered") or ()),
+                item.get("isMfaCapable") is True,
             )
             async for item in graph.pages(_REPORT, select=())
         }
@@ -149,25 +198,31 @@ async def _report(graph: GraphClient) -> Mapping[str, _Registered] | None:
 
 async def _from_methods(
     graph: GraphClient, users: Sequence[User], progress: Progress
-) -> Mapping[str, _Registered | Unreadable]:
+) -> Mapping[str, Registered | Unreadable]:
     progress.start("Checking MFA methods (no Entra ID P1 report)", len(users))
-    registered: dict[str, _Registered | Unreadable] = {}
+    registered: dict[str, Registered | Unreadable] = {}
     for start in range(0, len(users), _METHOD_CHUNK):
         chunk = users[start : start + _METHOD_CHUNK]
-        results = await graph.batch(
-            [
-                BatchRequest.get(u.id, f"/users/{u.id}/authentication/methods", select=())
-                for u in chunk
-            ]
-        )
-        for user_id, result in results.items():
-            if result.error is not None:
-                registered[user_id] = unreadable(result.error)
-                continue
-            methods = [AuthMethod.from_graph(m) for m in result.body.get("value") or ()]
-            registered[user_id] = _Registered(
-                any(method.counts_for_mfa for method in methods),
-                tuple(m.short_kind for m in methods if m.kind != _PASSWORD),
-            )
+        registered.update(await registration_from_methods(graph, [u.id for u in chunk]))
         progress.advance(len(chunk))
+    return registered
+
+
+async def registration_from_methods(
+    graph: GraphClient, user_ids: Sequence[str]
+) -> Mapping[str, Registered | Unreadable]:
+    """Registration told from each user's `/authentication/methods`, through `$batch`: for a
+    tenant without the report (Entra ID P1) or its permission."""
+    results = await graph.batch(
+        [BatchRequest.get(i, f"/users/{i}/authentication/methods", select=()) for i in user_ids]
+    )
+    registered: dict[str, Registered | Unreadable] = {}
+    for user_id, result in results.items():
+        if result.error is not None:
+            registered[user_id] = unreadable(result.error)
+            continue
+        methods = [AuthMethod.from_graph(m) for m in result.body.get("value") or ()]
+        mfa = any(method.counts_for_mfa for method in methods)
+        kinds = tuple(m.short_kind for m in methods if m.kind != _PASSWORD)
+        registered[user_id] = Registered(mfa, kinds, mfa)
     return registered

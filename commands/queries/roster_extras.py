@@ -1,10 +1,12 @@
-"""Two columns of a roster that the user listing cannot give: per-user MFA state and roles.
+"""What the user listing cannot give: per-user MFA state and directory roles.
 
-Per-user MFA state is one beta call per user (`GET /beta/users/{id}/authentication/requirements`,
-authentication-get: Policy.Read.All), so at most `MFA_READS_AT_ONCE` are in flight at once:
-fewer than the Graph client's eight per tenant, so another command on the same tenant still gets
-through while a long listing reads. Once one is refused for a permission or a licence the rest
-are not sent: they would be refused alike.
+Per-user MFA state is one beta read per user (`GET /beta/users/{id}/authentication/requirements`,
+authentication-get: Policy.Read.All), sent through `$batch` twenty at a time
+(json-batching.md; inner requests resolve against the batch's version, so the batch itself is
+beta). One batch goes first: once one read is refused for a permission or a licence the rest
+are not sent, they would be refused alike. Then at most `MFA_READS_AT_ONCE` batches are in
+flight: fewer than the Graph client's eight per tenant, so another command on the same tenant
+still gets through while a long listing reads.
 
 Directory roles are read for the whole tenant, never per user: one listing of
 `roleManagement/directory/roleAssignments?$expand=roleDefinition` (rbacapplication-list-
@@ -12,57 +14,74 @@ roleassignments: RoleManagement.Read.Directory), by principal id; then, when som
 role-assignable group (`groups?$filter=isAssignableToRole eq true`, group-list:
 GroupMember.Read.All), that group's members, who hold its roles "via" it. Role-assignable
 groups cannot hold groups, so their members are users. Active assignments only: a role only
-eligible through PIM is not held yet.
+eligible through PIM is not held yet. A built-in role's `roleDefinitionId` is its template id,
+which is what Conditional Access policies name in `includeRoles` (unifiedroledefinition.md).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from commands.kit.context import Progress
 from commands.queries.roster import Unreadable, unreadable
 from core.errors import Forbidden, IntegrationError, LicenseRequired
-from integrations.graph import GraphClient, eq
+from integrations.graph import MAX_BATCH, BatchRequest, GraphClient, eq
 
-__all__ = ["MFA_READS_AT_ONCE", "RoleHolders", "read_mfa_states", "read_roles"]
+__all__ = [
+    "MFA_READS_AT_ONCE",
+    "RoleHolders",
+    "read_mfa_states",
+    "read_role_members",
+    "read_roles",
+]
 
 MFA_READS_AT_ONCE = 6
 _ASSIGNMENTS = "/roleManagement/directory/roleAssignments"
 _TENANT_WIDE = "/"
+_REQUIREMENTS = "/authentication/requirements"
 
 
 async def read_mfa_states(
     graph: GraphClient, user_ids: Sequence[str], progress: Progress
 ) -> Mapping[str, str | Unreadable]:
     """Each user's `perUserMfaState` (disabled, enabled, enforced), or why it is missing."""
-    gate = asyncio.Semaphore(MFA_READS_AT_ONCE)
-    refused: list[Unreadable] = []
-
-    async def one(user_id: str) -> str | Unreadable:
-        async with gate:
-            if refused:
-                return refused[0]
-            try:
-                body = await graph.get(
-                    f"/users/{user_id}/authentication/requirements", select=(), version="beta"
-                )
-            except (Forbidden, LicenseRequired) as error:
-                refused.append(unreadable(error))
-                return refused[0]
-            except IntegrationError as error:
-                return unreadable(error)
-            finally:
-                progress.advance()
-        return str(body.get("perUserMfaState") or "unknown")
-
     progress.start("Reading per-user MFA state", len(user_ids))
+    states: dict[str, str | Unreadable] = {}
     try:
-        states = await asyncio.gather(*(one(user_id) for user_id in user_ids))
+        start, wave = 0, MAX_BATCH
+        while start < len(user_ids):
+            chunk = user_ids[start : start + wave]
+            refused = await _read_states(graph, chunk, states)
+            progress.advance(len(chunk))
+            start, wave = start + len(chunk), MAX_BATCH * MFA_READS_AT_ONCE
+            if refused is not None:
+                states.update(dict.fromkeys(user_ids[start:], refused))
+                break
     finally:
         progress.finish()
-    return dict(zip(user_ids, states, strict=True))
+    return states
+
+
+async def _read_states(
+    graph: GraphClient, user_ids: Sequence[str], states: dict[str, str | Unreadable]
+) -> Unreadable | None:
+    """Reads one wave into `states`; why the tenant refuses them, if it does."""
+    results = await graph.batch(
+        [BatchRequest.get(i, f"/users/{i}{_REQUIREMENTS}", select=()) for i in user_ids],
+        version="beta",
+    )
+    refused = None
+    for user_id, result in results.items():
+        if result.error is None:
+            states[user_id] = str(result.body.get("perUserMfaState") or "unknown")
+            continue
+        states[user_id] = unreadable(result.error)
+        if isinstance(result.error, Forbidden | LicenseRequired):
+            refused = unreadable(result.error)
+    return refused
 
 
 @dataclass(frozen=True)
@@ -78,11 +97,7 @@ async def read_roles(graph: GraphClient) -> RoleHolders | Unreadable:
     """Who holds which directory role; a role scoped to an administrative unit says so."""
     held: dict[str, list[str]] = {}
     try:
-        async for item in graph.pages(
-            _ASSIGNMENTS,
-            select=("id", "principalId", "directoryScopeId", "roleDefinitionId"),
-            params={"$expand": "roleDefinition"},
-        ):
+        async for item in _assignments(graph):
             definition = item.get("roleDefinition") or {}
             name = str(definition.get("displayName") or item.get("roleDefinitionId") or "")
             if (item.get("directoryScopeId") or _TENANT_WIDE) != _TENANT_WIDE:
@@ -92,7 +107,11 @@ async def read_roles(graph: GraphClient) -> RoleHolders | Unreadable:
         return unreadable(error)
     problem = ""
     try:
-        await _add_group_members(graph, held)
+        for group, members in await _role_groups(graph, held):
+            via = f" (via {group.get('displayName') or group.get('id')})"
+            for member in members:
+                names = held[str(group.get("id"))]
+                held.setdefault(member, []).extend(name + via for name in names)
     except IntegrationError as error:
         problem = unreadable(error).why
     return RoleHolders(
@@ -100,8 +119,41 @@ async def read_roles(graph: GraphClient) -> RoleHolders | Unreadable:
     )
 
 
-async def _add_group_members(graph: GraphClient, held: dict[str, list[str]]) -> None:
-    """Each member of a role-holding, role-assignable group holds its roles through it."""
+async def read_role_members(
+    graph: GraphClient, role_ids: Collection[str]
+) -> Mapping[str, frozenset[str]] | Unreadable:
+    """The active holders (principal ids, and the members of role-assignable groups holding
+    one) of each role named by its template id, for Conditional Access's `includeRoles`."""
+    wanted = {role.casefold() for role in role_ids}
+    held: dict[str, set[str]] = {}
+    try:
+        async for item in _assignments(graph):
+            role = str(item.get("roleDefinitionId") or "").casefold()
+            if role in wanted:
+                held.setdefault(role, set()).add(str(item.get("principalId")))
+        principals = {p for holders in held.values() for p in holders}
+        for group, members in await _role_groups(graph, principals):
+            for holders in held.values():
+                if str(group.get("id")) in holders:
+                    holders.update(members)
+    except IntegrationError as error:
+        return unreadable(error)
+    return {role: frozenset(held.get(role.casefold(), ())) for role in role_ids}
+
+
+async def _assignments(graph: GraphClient) -> AsyncIterator[dict[str, Any]]:
+    async for item in graph.pages(
+        _ASSIGNMENTS,
+        select=("id", "principalId", "directoryScopeId", "roleDefinitionId"),
+        params={"$expand": "roleDefinition"},
+    ):
+        yield item
+
+
+async def _role_groups(
+    graph: GraphClient, principals: Collection[str]
+) -> list[tuple[dict[str, Any], list[str]]]:
+    """The role-assignable groups among `principals`, each with its members."""
     groups = [
         group
         async for group in graph.pages(
@@ -109,13 +161,10 @@ async def _add_group_members(graph: GraphClient, held: dict[str, list[str]]) -> 
             select=("id", "displayName"),
             params={"$filter": str(eq("isAssignableToRole", True)), "$top": "999"},
         )
-        if str(group.get("id")) in held
+        if str(group.get("id")) in principals
     ]
     members = await asyncio.gather(*(_member_ids(graph, str(g.get("id"))) for g in groups))
-    for group, ids in zip(groups, members, strict=True):
-        via = f" (via {group.get('displayName') or group.get('id')})"
-        for member in ids:
-            held.setdefault(member, []).extend(name + via for name in held[str(group.get("id"))])
+    return list(zip(groups, members, strict=True))
 
 
 async def _member_ids(graph: GraphClient, group_id: str) -> list[str]:

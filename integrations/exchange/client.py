@@ -180,6 +180,13 @@ class ExchangeClient:
             Mailbox, "Get-Mailbox", {"Identity": identity}, anchor=anchor or _upn_or_none(identity)
         )
 
+    async def shared_mailboxes(self) -> list[Mailbox]:
+        """Every shared mailbox: Get-Mailbox -RecipientTypeDetails SharedMailbox -ResultSize
+        Unlimited (the type is checked again, so a server ignoring the filter is harmless)."""
+        params = {"RecipientTypeDetails": "SharedMailbox", "ResultSize": "Unlimited"}
+        found = await self._objects(Mailbox, "Get-Mailbox", params, anchor=None)
+        return [mailbox for mailbox in found if mailbox.is_shared]
+
     async def set_mailbox(
         self, identity: str, parameters: Mapping[str, Any], *, anchor: str | None = None
     ) -> InvokeResult:

@@ -97,8 +97,13 @@ class User:
 
 @dataclass(frozen=True)
 class SignIns:
+    """`signInActivity` (signinactivity.md): the interactive and non-interactive times record
+    attempts, failed ones too; `lastSuccessfulSignInDateTime` (since December 2023, not
+    backfilled) records the last sign-in that worked."""
+
     interactive: datetime | None
     non_interactive: datetime | None
+    successful: datetime | None = None
 
     @classmethod
     def from_graph(cls, data: Mapping[str, Any]) -> SignIns:
@@ -106,11 +111,14 @@ class SignIns:
         return cls(
             interactive=parse_time(activity.get("lastSignInDateTime")),
             non_interactive=parse_time(activity.get("lastNonInteractiveSignInDateTime")),
+            successful=parse_time(activity.get("lastSuccessfulSignInDateTime")),
         )
 
     @property
     def last_activity(self) -> datetime | None:
-        """The latest of interactive and non-interactive sign-in."""
+        """The last successful sign-in; where Graph has none, the latest attempt."""
+        if self.successful is not None:
+            return self.successful
         moments = [m for m in (self.interactive, self.non_interactive) if m is not None]
         return max(moments, default=None)
 

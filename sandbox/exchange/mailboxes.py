@@ -24,6 +24,7 @@ __all__ = [
     "MobileDevice",
     "Recipient",
     "Rule",
+    "SentMessage",
     "seed_contoso_mailboxes",
 ]
 
@@ -115,11 +116,22 @@ class MailboxState:
     devices: tuple[MobileDevice, ...] = ()
 
 
+@dataclass(frozen=True)
+class SentMessage:
+    """A message sent through Graph's sendMail: its message JSON (every property, headers
+    included), and whether it was saved to Sent Items (`saveToSentItems`)."""
+
+    message: dict[str, Any]
+    saved: bool = True
+
+
 @dataclass
 class ExchangeOrg:
     shared: set[str] = field(default_factory=set)
     """User ids of shared mailboxes."""
     states: dict[str, MailboxState] = field(default_factory=dict)
+    sent: dict[str, list[SentMessage]] = field(default_factory=dict)
+    """Messages sent by each mailbox (user id), oldest first."""
 
     def has_mailbox(self, directory: Directory, user: User) -> bool:
         if user.id in self.shared:

@@ -1,4 +1,4 @@
-"""Memberships, licences, domains and the organization object."""
+"""Memberships, licences and subscriptions, domains and the organization object."""
 
 from __future__ import annotations
 
@@ -137,6 +137,41 @@ async def list_subscribed_skus(call: GraphCall) -> GraphResult:
     return _collection(call, items, "subscribedSkus")
 
 
+async def list_subscriptions(call: GraphCall) -> GraphResult:
+    """directory-list-subscriptions.md (companySubscription): Organization.Read.All, or
+    Directory.Read.All / Organization.ReadWrite.All."""
+    call.require(*ORGANIZATION_READ)
+    directory = call.tenant.directory
+    plans = {sku.sku_id: sku.service_plans for sku in directory.skus}
+    items = [
+        {
+            "id": subscription.id,
+            "commerceSubscriptionId": subscription.commerce_id,
+            "createdDateTime": stamp(subscription.created),
+            "isTrial": subscription.is_trial,
+            "nextLifecycleDateTime": stamp(subscription.next_lifecycle),
+            "ownerId": None,
+            "ownerTenantId": None,
+            "ownerType": None,
+            "serviceStatus": [
+                {
+                    "appliesTo": plan.applies_to,
+                    "provisioningStatus": "Success",
+                    "servicePlanId": plan.id,
+                    "servicePlanName": plan.name,
+                }
+                for plan in plans.get(subscription.sku_id, ())
+            ],
+            "skuId": subscription.sku_id,
+            "skuPartNumber": subscription.part_number,
+            "status": subscription.status,
+            "totalLicenses": subscription.total_licenses,
+        }
+        for subscription in directory.subscriptions
+    ]
+    return _collection(call, items, "directory/subscriptions")
+
+
 async def list_organization(call: GraphCall) -> GraphResult:
     call.require(*ORGANIZATION_READ)
     tenant = call.tenant
@@ -181,5 +216,6 @@ ROUTES = (
     Route("GET", "/groups/{group}/members", list_group_members),
     Route("GET", "/domains", list_domains),
     Route("GET", "/subscribedSkus", list_subscribed_skus),
+    Route("GET", "/directory/subscriptions", list_subscriptions),
     Route("GET", "/organization", list_organization),
 )

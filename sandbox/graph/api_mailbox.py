@@ -26,7 +26,7 @@ from .api_users import find_user
 from .call import GraphCall, GraphResult, Route, ok
 from .errors import GraphError, bad_request
 
-__all__ = ["ROUTES"]
+__all__ = ["ROUTES", "mailbox_user"]
 
 _READ = ("MailboxSettings.Read", "MailboxSettings.ReadWrite")
 _WRITE = ("MailboxSettings.ReadWrite",)
@@ -56,7 +56,7 @@ def _no_mailbox() -> GraphError:
     )
 
 
-def _mailbox_user(call: GraphCall) -> User:
+def mailbox_user(call: GraphCall) -> User:
     user = find_user(call)
     if not call.tenant.exchange.has_mailbox(call.tenant.directory, user):
         raise _no_mailbox()
@@ -106,12 +106,12 @@ def _settings_json(call: GraphCall, user: User) -> dict[str, Any]:
 
 async def get_settings(call: GraphCall) -> GraphResult:
     call.require(*_READ)
-    return ok(_settings_json(call, _mailbox_user(call)))
+    return ok(_settings_json(call, mailbox_user(call)))
 
 
 async def get_automatic_replies(call: GraphCall) -> GraphResult:
     call.require(*_READ)
-    user = _mailbox_user(call)
+    user = mailbox_user(call)
     replies = _replies_json(call, call.tenant.exchange.state(user.id).auto_replies)
     context = call.context(f"users('{user.id}')/mailboxSettings/automaticRepliesSetting")
     return ok({"@odata.context": context, **replies})
@@ -178,7 +178,7 @@ def _updated_replies(current: AutoReplies, body: Any) -> AutoReplies:
 
 async def update_settings(call: GraphCall) -> GraphResult:
     call.require(*_WRITE)
-    user = _mailbox_user(call)
+    user = mailbox_user(call)
     body = call.body
     if not isinstance(body, dict):
         raise bad_request("The request body must be a mailboxSettings object.", "RequestBodyRead")
@@ -242,7 +242,7 @@ def _find_rule(call: GraphCall, user: User) -> Rule:
 
 async def list_rules(call: GraphCall) -> GraphResult:
     call.require(*_READ)
-    user = _mailbox_user(call)
+    user = mailbox_user(call)
     rules = call.tenant.exchange.state(user.id).rules
     return ok(
         {
@@ -254,7 +254,7 @@ async def list_rules(call: GraphCall) -> GraphResult:
 
 async def get_rule(call: GraphCall) -> GraphResult:
     call.require(*_READ)
-    user = _mailbox_user(call)
+    user = mailbox_user(call)
     rule = _find_rule(call, user)
     context = call.context(f"users('{user.id}')/mailFolders('inbox')/messageRules/$entity")
     return ok({"@odata.context": context, **_rule_json(call, user, rule)})
@@ -264,7 +264,7 @@ async def update_rule(call: GraphCall) -> GraphResult:
     """Only `isEnabled`, `displayName` and `sequence` change here; other writable properties
     are accepted and left as they are (the sandbox's rules have fixed conditions)."""
     call.require(*_WRITE)
-    user = _mailbox_user(call)
+    user = mailbox_user(call)
     rule = _find_rule(call, user)
     body = call.body
     if not isinstance(body, dict):

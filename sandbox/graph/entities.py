@@ -135,19 +135,21 @@ def _identity(user: User) -> dict[str, str | None]:
 
 
 def sign_in_activity(user: User) -> dict[str, Any] | None:
-    """None for a user who never signed in; "0001-01-01T00:00:00Z" for a kind never used."""
-    if user.last_sign_in is None and user.last_non_interactive_sign_in is None:
+    """None for a user who never signed in; "0001-01-01T00:00:00Z" for a kind never used.
+    The interactive and non-interactive times count failed attempts as well; the successful
+    one only successes (signinactivity.md)."""
+    moments = (user.last_sign_in, user.last_non_interactive_sign_in, user.last_successful_sign_in)
+    if all(moment is None for moment in moments):
         return None
 
     def pair(moment: datetime | None, kind: str) -> dict[str, str]:
         request_id = str(uuid.uuid5(uuid.UUID(user.id), kind)) if moment else ""
         return {f"last{kind}DateTime": stamp(moment) or NEVER, f"last{kind}RequestId": request_id}
 
-    latest = max(m for m in (user.last_sign_in, user.last_non_interactive_sign_in) if m)
     return {
         **pair(user.last_sign_in, "SignIn"),
         **pair(user.last_non_interactive_sign_in, "NonInteractiveSignIn"),
-        **pair(latest, "SuccessfulSignIn"),
+        **pair(user.last_successful_sign_in, "SuccessfulSignIn"),
     }
 
 

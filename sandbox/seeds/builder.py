@@ -10,15 +10,18 @@ import base64
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sandbox.model import (
     AuthMethod,
+    ConditionalAccessPolicy,
     Directory,
     Domain,
     Group,
     RoleAssignment,
     RoleEligibility,
     Sku,
+    Subscription,
     User,
 )
 
@@ -41,7 +44,12 @@ def object_id(tenant: str, kind: str, key: str) -> str:
 
 @dataclass(frozen=True)
 class Person:
-    """One seeded user; `key` is the UPN's local part. `last_sign_in_days=None`: never."""
+    """One seeded user; `key` is the UPN's local part. `last_sign_in_days=None`: never.
+
+    `last_sign_in_days` is the latest attempt; `last_success_days` the latest success when it
+    is older (failed attempts since), None when the latest attempt succeeded.
+    `non_interactive_only`: the user only ever signed in through apps refreshing tokens.
+    """
 
     key: str
     given: str
@@ -60,6 +68,8 @@ class Person:
     guest_of: str | None = None
     display_name: str | None = None
     city: str | None = "Redmond"
+    last_success_days: float | None = None
+    non_interactive_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,7 +82,18 @@ class GroupSpec:
     role_assignable: bool = False
     owners: tuple[str, ...] = ()
     team: bool = False
+    member_groups: tuple[str, ...] = ()
+    """Keys of groups nested in this one."""
 
+
+# ConditionalAccessPolicy fields holding seed keys, and the kind of object each names.
+_KEYED_FIELDS = {
+    "include_users": "user",
+    "exclude_users": "user",
+    "include_groups": "group",
+    "exclude_groups": "group",
+}
+_KEYWORDS = frozenset({"All", "None", "GuestsOrExternalUsers"})
 
 _GROUP_FLAGS = {  # mailEnabled, securityEnabled, groupTypes
     "m365": (True, False, ("Unified",)),
@@ -108,6 +129,7 @@ class TenantBuilder:
 
     def add_person(self, person: Person) -> User:
         upn, mail, user_type = self._identity(person)
+        interactive, non_interactive, success = self._sign_ins(person)
         user = User(
             id=self.id("user", person.key),
             user_principal_name=upn,
@@ -126,8 +148,9 @@ class TenantBuilder:
             created=self.ago(person.created_days),
             sku_ids=tuple(SKU_IDS[part] for part in person.skus),
             on_premises_sync=person.synced,
-            last_sign_in=self.ago(person.last_sign_in_days),
-            last_non_interactive_sign_in=self._non_interactive(person.last_sign_in_days),
+            last_sign_in=interactive,
+            last_non_interactive_sign_in=non_interactive,
+            last_successful_sign_in=success,
             manager_id=self.id("user", person.manager) if person.manager else None,
             methods=self._methods(person, mail or upn),
             per_user_mfa=person.per_user_mfa,
@@ -149,7 +172,10 @@ class TenantBuilder:
             security_enabled=security_enabled,
             group_types=group_types,
             created=self.now - timedelta(days=900),
-            member_ids=frozenset(self.id("user", key) for key in spec.members),
+            member_ids=frozenset(
+                [self.id("user", key) for key in spec.members]
+                + [self.id("group", key) for key in spec.member_groups]
+            ),
             is_assignable_to_role=spec.role_assignable,
             owner_ids=frozenset(self.id("user", key) for key in spec.owners),
             resource_provisioning_options=("Team",) if spec.team else (),
@@ -176,11 +202,50 @@ class TenantBuilder:
             )
         )
 
-    def add_sku(self, part_number: str, prepaid: int) -> None:
+    def add_sku(
+        self, part_number: str, prepaid: int, *, renews_in_days: float = 200.0, trial: bool = False
+    ) -> None:
+        """The SKU and the subscription behind it, bought a year before it renews (a trial
+        90 days before it ends)."""
         plans = tuple(PLANS[name] for name in SKU_PLANS[part_number])
         subscription = self.id("subscription", part_number)
-        self.directory.skus.append(
-            Sku(SKU_IDS[part_number], part_number, prepaid, plans, subscription)
+        sku_id = SKU_IDS[part_number]
+        self.directory.skus.append(Sku(sku_id, part_number, prepaid, plans, subscription))
+        renews = self.now + timedelta(days=renews_in_days)
+        self.directory.subscriptions.append(
+            Subscription(
+                id=subscription,
+                commerce_id=self.id("commerce", part_number),
+                sku_id=sku_id,
+                part_number=part_number,
+                created=renews - timedelta(days=90 if trial else 365),
+                next_lifecycle=renews,
+                total_licenses=prepaid,
+                is_trial=trial,
+            )
+        )
+
+    def add_policy(self, key: str, display_name: str, **conditions: Any) -> None:
+        """A Conditional Access policy; `conditions` are `ConditionalAccessPolicy` fields,
+        with users and groups given by seed key and roles by name."""
+        resolved = dict(conditions)
+        for name, kind in _KEYED_FIELDS.items():
+            if name in resolved:
+                resolved[name] = tuple(
+                    value if value in _KEYWORDS else self.id(kind, value)
+                    for value in resolved[name]
+                )
+        for name in ("include_roles", "exclude_roles"):
+            if name in resolved:
+                resolved[name] = tuple(ROLE_TEMPLATES[role][0] for role in resolved[name])
+        resolved.setdefault("state", "enabled")
+        self.directory.ca_policies.append(
+            ConditionalAccessPolicy(
+                id=self.id("policy", key),
+                display_name=display_name,
+                created=self.now - timedelta(days=365),
+                **resolved,
+            )
         )
 
     def _identity(self, person: Person) -> tuple[str, str | None, str]:
@@ -194,9 +259,18 @@ class TenantBuilder:
     def _employee_id(self, person: Person) -> str:
         return f"E{int(self.id('employee', person.key)[:6], 16) % 90000 + 10000}"
 
-    def _non_interactive(self, days: float | None) -> datetime | None:
-        # Active users also sign in non-interactively (Outlook, Teams refreshing tokens).
-        return None if days is None or days > 30 else self.ago(days / 2)
+    def _sign_ins(self, person: Person) -> tuple[datetime | None, datetime | None, datetime | None]:
+        """Interactive, non-interactive (both attempts) and successful sign-in."""
+        days = person.last_sign_in_days
+        if person.non_interactive_only:
+            interactive, non_interactive = None, self.ago(days)
+        else:
+            # Active users also sign in non-interactively (Outlook, Teams refreshing tokens).
+            interactive = self.ago(days)
+            non_interactive = None if days is None or days > 30 else self.ago(days / 2)
+        attempts = [moment for moment in (interactive, non_interactive) if moment]
+        success = self.ago(person.last_success_days) or max(attempts, default=None)
+        return interactive, non_interactive, success
 
     def _methods(self, person: Person, address: str) -> tuple[AuthMethod, ...]:
         kinds = ("password", *person.methods)

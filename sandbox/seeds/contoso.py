@@ -3,7 +3,9 @@
 The fixed users are the ones a technician meets; tests and the demo rely on them:
 adele.vance (licensed, MFA registered, active), lynne.robbins (no MFA method),
 megan.bowen (no sign-in for 120 days), alex.wilber (sign-in blocked), diego.siciliani
-(never signed in, created 60 days ago), admin and breakglass (active Global Administrators),
+(never signed in, created 60 days ago), johanna.lorenz (never signed in, created 400 days ago),
+irvin.sayers (failed sign-ins 2 days ago, last success 130 days ago), enrico.cattaneo (only
+non-interactive sign-ins), admin and breakglass (active Global Administrators),
 allan.deyoung (User and Helpdesk Administrator, PIM-eligible for Privileged Role Administrator),
 lee.gu (synced from on-premises AD), sean.o'brien (Sean O'Brien; Helpdesk Administrator through
 the role-assignable group "Helpdesk Admins"), jordan.miller (guest), reception (shared mailbox:
@@ -13,6 +15,7 @@ disabled, unlicensed), isaiah.langer and joni.sherman (per-user MFA).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sandbox.model import Directory, TapPolicy
 
@@ -45,7 +48,7 @@ CONTOSO_PEOPLE = (
         None,
         display_name="Break Glass",
         methods=("fido2",),
-        last_sign_in_days=90.0,
+        last_sign_in_days=60.0,
     ),
     Person(
         "patti.fernandez",
@@ -191,6 +194,8 @@ CONTOSO_PEOPLE = (
         manager="lidia.holloway",
         skus=E3,
         methods=("email",),
+        last_sign_in_days=None,
+        created_days=400.0,
     ),
     Person(
         "joni.sherman",
@@ -234,6 +239,8 @@ CONTOSO_PEOPLE = (
         "98/1104",
         manager="patti.fernandez",
         skus=E3,
+        last_sign_in_days=2.0,
+        last_success_days=130.0,
     ),
     Person(
         "christie.cline",
@@ -256,6 +263,8 @@ CONTOSO_PEOPLE = (
         "14/1102",
         manager="nestor.wilke",
         skus=E3,
+        last_sign_in_days=10.0,
+        non_interactive_only=True,
     ),
     Person(
         "sean.o'brien",
@@ -341,6 +350,14 @@ CONTOSO_GROUPS = (
         owners=("irvin.sayers",),
     ),
     GroupSpec(
+        "sg-mfa-required",
+        "SG-MFA-Required",
+        "security",
+        ("johanna.lorenz",),
+        "Conditional Access requires MFA for its members (SG-Finance is nested in it)",
+        member_groups=("sg-finance",),
+    ),
+    GroupSpec(
         "sg-mfa-excluded",
         "SG-MFA-Excluded",
         "security",
@@ -383,13 +400,90 @@ CONTOSO_ROLES = (
 CONTOSO_GROUP_ROLES = (("helpdeskadmins", "Helpdesk Administrator"),)
 CONTOSO_ELIGIBLE_ROLES = (("allan.deyoung", "Privileged Role Administrator"),)
 
-# (part number, prepaid units); SPE_E3 is nearly exhausted on purpose.
+# (part number, prepaid units, days until the subscription renews, trial); SPE_E3 is nearly
+# exhausted on purpose, EXCHANGESTANDARD expires within 30 days and AAD_PREMIUM is a trial.
 CONTOSO_SKUS = (
-    ("SPE_E3", 18),
-    ("ENTERPRISEPACK", 5),
-    ("O365_BUSINESS_PREMIUM", 10),
-    ("EXCHANGESTANDARD", 5),
-    ("AAD_PREMIUM", 10),
+    ("SPE_E3", 18, 180.0, False),
+    ("ENTERPRISEPACK", 5, 95.0, False),
+    ("O365_BUSINESS_PREMIUM", 10, 240.0, False),
+    ("EXCHANGESTANDARD", 5, 12.0, False),
+    ("AAD_PREMIUM", 10, 70.0, True),
+)
+
+# Conditional Access (security defaults off): every MFA class the digest reports occurs, see
+# sandbox/README.md "Contoso's MFA and inactivity classes".
+PHISHING_RESISTANT = "00000000-0000-0000-0000-000000000004"
+CONTOSO_POLICIES: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    (
+        "ca001",
+        "CA001: Require MFA for Global Administrators",
+        {"include_roles": ("Global Administrator",), "exclude_users": ("breakglass",)},
+    ),
+    (
+        "ca002",
+        "CA002: Require MFA for SG-MFA-Required",
+        {"include_groups": ("sg-mfa-required",), "exclude_groups": ("sg-mfa-excluded",)},
+    ),
+    (
+        "ca003",
+        "CA003: Require MFA for Office 365 (Sales Leads)",
+        {"include_groups": ("salesleads",), "include_applications": ("Office365",)},
+    ),
+    (
+        "ca004",
+        "CA004: MFA or a compliant device (Engineering)",
+        {
+            "include_users": ("lidia.holloway", "henrietta.mueller"),
+            "built_in_controls": ("mfa", "compliantDevice"),
+        },
+    ),
+    (
+        "ca005",
+        "CA005: Require MFA outside trusted locations",
+        {
+            "include_users": ("grady.archie",),
+            "include_locations": ("All",),
+            "exclude_locations": ("AllTrusted",),
+        },
+    ),
+    (
+        "ca006",
+        "CA006: Require MFA on mobile devices",
+        {"include_users": ("enrico.cattaneo",), "include_platforms": ("android", "iOS")},
+    ),
+    (
+        "ca007",
+        "CA007: Phishing-resistant MFA for IT Helpdesk",
+        {
+            "include_groups": ("ithelpdesk",),
+            "built_in_controls": (),
+            "authentication_strength": PHISHING_RESISTANT,
+        },
+    ),
+    (
+        "ca008",
+        "CA008: Require MFA for all users (report-only)",
+        {
+            "state": "enabledForReportingButNotEnforced",
+            "include_users": ("All",),
+            "exclude_users": ("breakglass",),
+        },
+    ),
+    (
+        "ca009",
+        "CA009: Require MFA for guests",
+        {"state": "disabled", "include_users": ("GuestsOrExternalUsers",)},
+    ),
+    (
+        "ca010",
+        "CA010: Block legacy authentication",
+        {
+            "include_users": ("All",),
+            "exclude_users": ("breakglass",),
+            "client_app_types": ("exchangeActiveSync", "other"),
+            "built_in_controls": ("block",),
+        },
+    ),
 )
 
 
@@ -405,8 +499,10 @@ def contoso(now: datetime) -> Directory:
         builder.assign_role(group_key, role, kind="group")
     for person_key, role in CONTOSO_ELIGIBLE_ROLES:
         builder.make_eligible(person_key, role)
-    for part_number, prepaid in CONTOSO_SKUS:
-        builder.add_sku(part_number, prepaid)
+    for part_number, prepaid, renews_in_days, trial in CONTOSO_SKUS:
+        builder.add_sku(part_number, prepaid, renews_in_days=renews_in_days, trial=trial)
+    for key, name, conditions in CONTOSO_POLICIES:
+        builder.add_policy(key, name, **conditions)
     # Contoso lets technicians issue Temporary Access Passes (Fabrikam keeps the policy off).
     builder.directory.tap_policy = TapPolicy(state="enabled")
     return builder.directory

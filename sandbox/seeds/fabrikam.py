@@ -1,5 +1,6 @@
-"""The Fabrikam demo tenant: six users and no Entra ID P1, so sign-in activity and the
-registration-details report answer as Microsoft does without the licence."""
+"""The Fabrikam demo tenant: six users, no Entra ID P1 and security defaults on, so sign-in
+activity, the registration-details report and Conditional Access answer as Microsoft does
+without the licence."""
 
 from __future__ import annotations
 
@@ -100,4 +101,6 @@ def fabrikam(now: datetime) -> Directory:
     builder.assign_role("admin", "Global Administrator")
     builder.add_sku("O365_BUSINESS_PREMIUM", 5)
     builder.add_sku("EXCHANGESTANDARD", 2)
+    # Without Entra ID P1 Fabrikam relies on security defaults (no Conditional Access).
+    builder.directory.security_defaults = True
     return builder.directory

@@ -88,7 +88,9 @@ _METHOD_MIXES = (
 
 
 def generated(name: str, count: int, seed: int, now: datetime) -> Directory:
-    """`count` users: ~90% licensed, ~75% MFA registered, ~4% blocked, ~3% guests."""
+    """`count` users: ~90% licensed, ~75% MFA registered, ~4% blocked, ~3% guests, ~3% whose
+    latest sign-in attempts failed since their last success; one SPE_E3 subscription and one
+    Conditional Access policy requiring MFA of everyone but the admin."""
     rng = random.Random(f"{seed}:{name}")
     builder = TenantBuilder(name, f"{name}.com", name.capitalize(), now)
     builder.add_person(
@@ -112,6 +114,9 @@ def generated(name: str, count: int, seed: int, now: datetime) -> Directory:
     licensed = sum(1 for user in builder.directory.users.values() if user.sku_ids)
     builder.add_sku("SPE_E3", licensed + max(5, licensed // 20))
     builder.add_group(GroupSpec("allstaff", "All Staff", "m365", tuple(keys)))
+    builder.add_policy(
+        "mfa-all", "Require MFA for all users", include_users=("All",), exclude_users=("admin",)
+    )
     return builder.directory
 
 
@@ -120,6 +125,7 @@ def _person(rng: random.Random, index: int) -> Person:
     department, job = rng.choice(_DEPARTMENTS)
     key = f"{given}.{surname}{index}".lower().replace("'", "")
     roll = rng.random()
+    last = None if roll < 0.05 else round(rng.expovariate(1 / 12), 2)
     return Person(
         key=key,
         given=given,
@@ -130,8 +136,9 @@ def _person(rng: random.Random, index: int) -> Person:
         manager="admin" if index % 8 == 0 else None,
         skus=("SPE_E3",) if rng.random() < 0.9 else (),
         methods=rng.choice(_METHOD_MIXES) if rng.random() < 0.9 else (),
-        last_sign_in_days=None if roll < 0.05 else round(rng.expovariate(1 / 12), 2),
+        last_sign_in_days=last,
         created_days=rng.uniform(30, 2000),
         enabled=rng.random() >= 0.04,
         guest_of="partner.example" if rng.random() < 0.03 else None,
+        last_success_days=last + rng.uniform(60, 200) if last and rng.random() < 0.03 else None,
     )

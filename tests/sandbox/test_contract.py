@@ -84,6 +84,12 @@ def _same_type(item: Any, candidates: list[Any]) -> Any:
         ),
         ("list_domains", "/v1.0/domains"),
         (
+            "get_identitySecurityDefaultsEnforcementPolicy",
+            "/v1.0/policies/identitySecurityDefaultsEnforcementPolicy",
+        ),
+        ("list_conditionalAccessPolicies", "/v1.0/identity/conditionalAccess/policies"),
+        ("list_companySubscriptions", "/v1.0/directory/subscriptions"),
+        (
             "graph_error_Request_ResourceNotFound",
             "/v1.0/users/68be84bf-a585-4776-80b3-30aa5207aa22",
         ),

@@ -1,0 +1,199 @@
+"""MFA coverage per user: registered (the registration report, else each user's methods) against
+enforced (security defaults, Conditional Access, else the per-user MFA state), tallied a page
+of users at a time so that only the users a manager must act on are kept.
+
+The per-user state (`read_mfa_states`, beta `$batch`) is read only for users neither security
+defaults nor a Conditional Access policy already enforce: "enabled" and "enforced" both make the
+user do MFA at the next sign-in (the state "enabled" registers them first).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from commands.kit.context import silent_progress
+from commands.queries.conditional_access import Enforcement, Verdict
+from commands.queries.mfa_policies import TenantPolicies
+from commands.queries.roster import Registered, Unreadable, registration_from_methods
+from commands.queries.roster_extras import read_mfa_states
+from integrations.graph import GraphClient
+from integrations.graph.directory import User
+
+__all__ = ["PER_USER_MFA", "MfaClass", "MfaDigest", "MfaRow", "MfaTally", "classify"]
+
+PER_USER_MFA = "per-user MFA"
+_ENFORCING_STATES = frozenset({"enabled", "enforced"})
+
+
+class MfaClass(StrEnum):
+    COVERED = "covered"
+    REGISTERED_NOT_ENFORCED = "registered-not-enforced"
+    ENFORCED_NOT_REGISTERED = "enforced-not-registered"
+    PARTLY = "partly"
+    NEITHER = "neither"
+    UNKNOWN = "unknown"
+
+
+def classify(registered: bool | None, enforcement: Enforcement) -> MfaClass:
+    if enforcement is Enforcement.PARTLY:
+        return MfaClass.PARTLY
+    if registered is None or enforcement is Enforcement.UNKNOWN:
+        return MfaClass.UNKNOWN
+    if enforcement is Enforcement.ENFORCED:
+        return MfaClass.COVERED if registered else MfaClass.ENFORCED_NOT_REGISTERED
+    return MfaClass.REGISTERED_NOT_ENFORCED if registered else MfaClass.NEITHER
+
+
+@dataclass(frozen=True)
+class MfaRow:
+    """A counted user whose MFA is not both registered and enforced."""
+
+    id: str
+    upn: str
+    display_name: str
+    guest: bool
+    registered: bool | None
+    """None: neither the report nor the user's methods could be read."""
+    capable: bool | None
+    methods: tuple[str, ...]
+    enforcement: Enforcement
+    enforced_by: tuple[str, ...]
+    """"security defaults", policy names, "per-user MFA"; for PARTLY the partial policies."""
+    per_user_state: str
+    """disabled / enabled / enforced; "" when not read (already enforced) or unreadable."""
+    mfa_class: MfaClass
+
+
+@dataclass(frozen=True)
+class MfaDigest:
+    counted: int
+    """Enabled accounts, shared mailboxes left out when known, guests only when asked for."""
+    covered: int
+    by_class: Mapping[str, int]
+    """Counted users per `MfaClass` value, every class present."""
+    rows: tuple[MfaRow, ...]
+    """Every counted user not covered, by UPN."""
+    disabled: int
+    shared: int
+    guests: int
+    guests_included: bool
+    security_defaults: bool | None
+    policies: tuple[str, ...]
+    """The enabled Conditional Access policies that require MFA."""
+
+    @property
+    def coverage_pct(self) -> float:
+        return round(100.0 * self.covered / self.counted, 1) if self.counted else 100.0
+
+    @property
+    def without_mfa(self) -> tuple[MfaRow, ...]:
+        """Users who can sign in without MFA or have none to give: not covered, not unknown."""
+        return tuple(r for r in self.rows if r.mfa_class is not MfaClass.UNKNOWN)
+
+
+class MfaTally:
+    """Counts pages of users into an `MfaDigest`, keeping only the rows not covered."""
+
+    def __init__(
+        self,
+        graph: GraphClient,
+        policies: TenantPolicies,
+        report: Mapping[str, Registered] | None,
+        *,
+        guests: bool,
+        shared: frozenset[str],
+    ) -> None:
+        self._graph, self._policies, self._report = graph, policies, report
+        self._guests, self._shared = guests, shared
+        self._rows: list[MfaRow] = []
+        self._counts = dict.fromkeys(MfaClass, 0)
+        self._disabled = self._shared_seen = self._guests_seen = 0
+        self._refused: Unreadable | None = None
+
+    async def add(self, users: Sequence[User]) -> None:
+        counted = [u for u in users if self._counts_user(u)]
+        verdicts = {u.id: self._policies.verdict(u.id, guest=u.guest) for u in counted}
+        open_ids = [i for i, v in verdicts.items() if v.enforcement is not Enforcement.ENFORCED]
+        states, registered = await asyncio.gather(
+            self._states(open_ids), self._registration([u.id for u in counted])
+        )
+        for user in counted:
+            self._add(user, verdicts[user.id], states.get(user.id), registered.get(user.id))
+
+    def digest(self) -> MfaDigest:
+        return MfaDigest(
+            counted=sum(self._counts.values()),
+            covered=self._counts[MfaClass.COVERED],
+            by_class={str(k): v for k, v in self._counts.items()},
+            rows=tuple(sorted(self._rows, key=lambda r: r.upn.casefold())),
+            disabled=self._disabled,
+            shared=self._shared_seen,
+            guests=self._guests_seen,
+            guests_included=self._guests,
+            security_defaults=self._policies.security_defaults,
+            policies=tuple(p.name for p in self._policies.policies or ()),
+        )
+
+    def _counts_user(self, user: User) -> bool:
+        if not user.enabled:
+            self._disabled += 1
+            return False
+        if user.id in self._shared:
+            self._shared_seen += 1
+            return False
+        if user.guest:
+            self._guests_seen += 1
+            return self._guests
+        return True
+
+    async def _states(self, user_ids: Sequence[str]) -> Mapping[str, str | Unreadable]:
+        if not user_ids:
+            return {}
+        if self._refused is not None:
+            return dict.fromkeys(user_ids, self._refused)
+        states = await read_mfa_states(self._graph, user_ids, silent_progress)
+        refusals = [s for s in states.values() if isinstance(s, Unreadable)]
+        if refusals and refusals[0].why.startswith("needs"):
+            self._refused = refusals[0]
+        return states
+
+    async def _registration(self, user_ids: Sequence[str]) -> Mapping[str, Registered | Unreadable]:
+        if self._report is not None:
+            return {i: self._report[i] for i in user_ids if i in self._report}
+        return await registration_from_methods(self._graph, user_ids) if user_ids else {}
+
+    def _add(
+        self,
+        user: User,
+        verdict: Verdict,
+        state: str | Unreadable | None,
+        registered: Registered | Unreadable | None,
+    ) -> None:
+        enforcement, by = verdict.enforcement, verdict.by
+        if isinstance(state, str) and state in _ENFORCING_STATES:
+            enforcement, by = Enforcement.ENFORCED, (*by, f"{PER_USER_MFA} ({state})")
+        elif isinstance(state, Unreadable) and enforcement is Enforcement.NOT:
+            enforcement = Enforcement.UNKNOWN
+        known = registered if isinstance(registered, Registered) else None
+        mfa_class = classify(None if known is None else known.mfa, enforcement)
+        self._counts[mfa_class] += 1
+        if mfa_class is MfaClass.COVERED:
+            return
+        self._rows.append(
+            MfaRow(
+                id=user.id,
+                upn=user.upn,
+                display_name=user.display_name,
+                guest=user.guest,
+                registered=None if known is None else known.mfa,
+                capable=None if known is None else known.capable,
+                methods=() if known is None else known.methods,
+                enforcement=enforcement,
+                enforced_by=by,
+                per_user_state=state if isinstance(state, str) else "",
+                mfa_class=mfa_class,
+            )
+        )
