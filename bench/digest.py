@@ -36,7 +36,7 @@ from rich.table import Table
 
 from bench.digest_bound import TenantShape, chain, makespan, minimum_requests
 from bench.digest_memory import Probe, peak_bytes
-from bench.digest_read import TENANTS_AT_ONCE, Registration, graph_clients, read_all
+from bench.digest_read import TENANTS_AT_ONCE, Clients, Registration, read_all, tenant_clients
 from bench.digest_shapes import shape_of
 from bench.measure import (
     BenchmarkFailed,
@@ -113,6 +113,7 @@ class DigestFigures:
     requests: Mapping[str, Requests]
     """Per tenant, in the last run."""
     seconds: tuple[float, ...]
+    cpu_seconds: tuple[float, ...]
     round_trip: float
     memory: Memory
     baseline: Baseline | None
@@ -121,6 +122,10 @@ class DigestFigures:
     @property
     def wall(self) -> float:
         return statistics.median(self.seconds)
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(self.cpu_seconds)
 
     @property
     def minimum(self) -> int:
@@ -166,11 +171,11 @@ async def measure_digest(_home: Path, *, setup: Setup) -> DigestFigures:
         shapes = {t.name: shape_of(t) for t in tenants}
         now = datetime.now(UTC)
         registrations = [Registration.of(t) for t in tenants]
-        async with graph_clients(sandbox.url, sandbox.ca_file, registrations) as clients:
-            for graph in clients.values():
-                await graph.tokens.token()
+        async with tenant_clients(sandbox.url, sandbox.ca_file, registrations) as clients:
+            for each in clients.values():
+                await each.sign_in()
             sandbox.options.latency = setup.latency
-            round_trip = await _round_trip(next(iter(clients.values())))
+            round_trip = await _round_trip(next(iter(clients.values())).graph)
             runs = [await _timed_read(sandbox, clients, now) for _ in range(setup.runs)]
         baseline, problem = await _baseline(sandbox, setup)
         sandbox.options.latency = 0.0
@@ -178,8 +183,9 @@ async def measure_digest(_home: Path, *, setup: Setup) -> DigestFigures:
     return DigestFigures(
         setup=setup,
         shapes=shapes,
-        requests=runs[-1][1],
-        seconds=tuple(seconds for seconds, _ in runs),
+        requests=runs[-1].requests,
+        seconds=tuple(run.seconds for run in runs),
+        cpu_seconds=tuple(run.cpu_seconds for run in runs),
         round_trip=round_trip,
         memory=memory,
         baseline=baseline,
@@ -197,15 +203,21 @@ async def _round_trip(graph: GraphClient) -> float:
     return statistics.median(samples)
 
 
-async def _timed_read(
-    sandbox: Sandbox, clients: Mapping[str, GraphClient], now: datetime
-) -> tuple[float, dict[str, Requests]]:
+@dataclass(frozen=True)
+class TimedRead:
+    seconds: float
+    cpu_seconds: float
+    """This process's CPU time meanwhile: Deskhand's and the sandbox's, which serves in it."""
+    requests: Mapping[str, Requests]
+
+
+async def _timed_read(sandbox: Sandbox, clients: Mapping[str, Clients], now: datetime) -> TimedRead:
     mark = len(sandbox.requests)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     digests = await read_all(clients, now)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     _check(digests)
-    return seconds, Requests.by_tenant(sandbox.requests[mark:])
+    return TimedRead(seconds, cpu, Requests.by_tenant(sandbox.requests[mark:]))
 
 
 def _check(digests: Mapping[str, TenantDigest]) -> None:
@@ -282,6 +294,11 @@ def figures_json(figures: DigestFigures) -> dict[str, object]:
         "rtt_ms": round(figures.round_trip * 1000, 1),
         "wall_over_bound_at_measured_rtt": ratio(
             figures.wall, figures.bound_round_trips * figures.round_trip
+        ),
+        "cpu_ms": round(figures.cpu * 1000, 1),
+        "cpu_over_wall": ratio(figures.cpu, figures.wall),
+        "exchange_requests_per_tenant": round(
+            sum(r.exchange for r in figures.requests.values()) / setup.tenants, 1
         ),
         "token_requests": sum(r.login for r in figures.requests.values()),
         "peak_one_tenant_bytes": memory.one_tenant,
@@ -364,6 +381,7 @@ def _time_table(figures: DigestFigures) -> Table:
     table.add_row(
         "digest read (--all)", f"{figures.wall * 1000:.0f}", shown(ratio(figures.wall, bound), "x")
     )
+    table.add_row("  CPU meanwhile (Deskhand and the sandbox)", f"{figures.cpu * 1000:.0f}")
     for slots, label in (
         (TENANTS_AT_ONCE, f"{TENANTS_AT_ONCE} tenants at a time"),
         (1, "tenant by tenant"),

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
-from bench.digest_read import Registration, graph_clients, read_all
+from bench.digest_read import Registration, read_all, tenant_clients
 from bench.measure import BenchmarkFailed
 
 __all__ = ["Probe", "main", "peak_bytes"]
@@ -59,9 +59,9 @@ async def peak_bytes(probe: Probe) -> int:
 
 
 async def _measure(probe: Probe) -> int:
-    async with graph_clients(probe.url, Path(probe.ca_file), probe.tenants) as clients:
-        for graph in clients.values():
-            await graph.tokens.token()
+    async with tenant_clients(probe.url, Path(probe.ca_file), probe.tenants) as clients:
+        for each in clients.values():
+            await each.sign_in()
         gc.collect()
         tracemalloc.start()
         try:

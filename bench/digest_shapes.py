@@ -1,11 +1,11 @@
 """A sandbox tenant's `TenantShape`, from its generated data: how many users, whose per-user MFA
 state the MFA digest needs, and which group and role members its policies make it read.
 
-Per-user MFA state is needed for the users the MFA digest counts (enabled members; guests are
-left out by default) that neither security defaults nor an enabled Conditional Access policy
-already make do MFA at every sign-in. Those policies are the tenant's own, as Graph lists them
-(`policy_json`), judged by the same evaluation the digest uses (`conditional_access`), so the
-minimum follows the data rather than the benchmark's idea of it.
+Per-user MFA state is needed for the users the MFA digest counts (enabled members but shared
+mailboxes; guests are left out by default) that neither security defaults nor an enabled
+Conditional Access policy already make do MFA at every sign-in. Those policies are the
+tenant's own, as Graph lists them (`policy_json`), judged by the same evaluation the digest
+uses (`conditional_access`), so the minimum follows the data, not the benchmark's idea of it.
 """
 
 from __future__ import annotations
@@ -34,7 +34,13 @@ def shape_of(tenant: SandboxTenant) -> TenantShape:
     directory = tenant.directory
     policies = _mfa_policies(directory)
     known = _memberships(directory, policies)
-    counted = [u for u in directory.users.values() if u.account_enabled and u.user_type == _MEMBER]
+    counted = [
+        user
+        for user in directory.users.values()
+        if user.account_enabled
+        and user.user_type == _MEMBER
+        and user.id not in tenant.exchange.shared
+    ]
     open_users = [
         user
         for user in counted

@@ -93,7 +93,7 @@ def seed_leaver(sandbox: Sandbox, key: str) -> str:
         job="Account Manager",
         department="Sales",
         manager=_MANAGER,
-        skus=tuple(part for part, _ in CONTOSO_SKUS),
+        skus=tuple(part for part, *_ in CONTOSO_SKUS),
         methods=("fido2", "microsoftAuthenticator"),
     )
     user = builder.add_person(person)
