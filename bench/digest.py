@@ -11,7 +11,9 @@ tenants at a time, `bench.digest_read`), with warm tokens:
 - wall time against the critical-path bound: each tenant's longest chain of dependent round
   trips (`digest_bound.chain`), tenants 4 at a time, times the latency (goal ≤ 1.2x). The
   sandbox serves in this process, so its CPU counts in the wall time: the process's CPU time
-  during the read is shown beside (`cpu_over_wall` near 1: the read waited on CPU, not Graph);
+  during the read is shown beside (`cpu_over_wall` near 1: the read waited on CPU, not Graph).
+  So the first tenant is also read alone at `--depth-latency` (1 s), where CPU hardly counts:
+  its time in round trips against its own chain (`depth_over_chain`) is the read's shape;
 - peak memory, in a process of its own (`bench.digest_memory`) so the sandbox's allocations are
   not counted: the whole read, and one tenant at `--memory-users` and twice as many users, for
   the bytes each further user costs (the read streams pages: it should stay small);
@@ -49,6 +51,7 @@ from bench.measure import (
     run_benchmark,
     shown,
 )
+from commands.kit.formatting import counted
 from commands.queries.digests import TenantDigest
 from integrations.graph import GraphClient
 from sandbox import Sandbox, SandboxOptions, start_sandbox
@@ -70,6 +73,7 @@ class Setup:
     baseline_tenants: int
     baseline_users: int
     memory_users: int
+    depth_latency: float
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -87,6 +91,10 @@ class Baseline:
     per_user_seconds: float
     shared_requests: float
     per_user_requests: float
+
+    @property
+    def timed(self) -> str:
+        return f"{counted(self.tenants, 'tenant')} x {counted(self.users_timed, 'user')}"
 
     def tenant_seconds(self, users: int) -> float:
         return self.shared_seconds + self.per_user_seconds * users
@@ -118,6 +126,8 @@ class DigestFigures:
     cpu_seconds: tuple[float, ...]
     round_trip: float
     memory: Memory
+    depth: float
+    """Round trips one tenant's read took alone at `depth_latency`, where CPU hardly counts."""
     baseline: Baseline | None
     baseline_problem: str = ""
 
@@ -146,6 +156,11 @@ class DigestFigures:
         }
         name = max(over, key=over.__getitem__)
         return name, over[name]
+
+    @property
+    def first_chain(self) -> int:
+        """The critical path of the tenant read alone for `depth`."""
+        return chain(self.shapes[self.setup.names[0]])
 
     @property
     def bound_round_trips(self) -> float:
@@ -179,6 +194,10 @@ async def measure_digest(_home: Path, *, setup: Setup) -> DigestFigures:
             sandbox.options.latency = setup.latency
             round_trip = await _round_trip(next(iter(clients.values())).graph)
             runs = [await _timed_read(sandbox, clients, now) for _ in range(setup.runs)]
+            sandbox.options.latency = setup.depth_latency
+            first = setup.names[0]
+            alone = await _timed_read(sandbox, {first: clients[first]}, now)
+            sandbox.options.latency = setup.latency
         baseline, problem = await _baseline(sandbox, setup)
         sandbox.options.latency = 0.0
         memory = await _memory(sandbox, setup, now)
@@ -190,6 +209,7 @@ async def measure_digest(_home: Path, *, setup: Setup) -> DigestFigures:
         cpu_seconds=tuple(run.cpu_seconds for run in runs),
         round_trip=round_trip,
         memory=memory,
+        depth=alone.seconds / setup.depth_latency,
         baseline=baseline,
         baseline_problem=problem,
     )
@@ -280,6 +300,7 @@ def figures_json(figures: DigestFigures) -> dict[str, object]:
         "bench": "digest",
         "requests_over_minimum": requests_ratio,
         "wall_over_bound": wall_ratio,
+        "depth_over_chain": ratio(figures.depth, figures.first_chain),
         "peak_bytes": memory.all_tenants,
         "bytes_per_user": round(memory.per_user),
         "speedup_vs_msgraph_sdk": ratio(side_by_side, figures.wall),
@@ -293,6 +314,9 @@ def figures_json(figures: DigestFigures) -> dict[str, object]:
         "wall_ms": round(figures.wall * 1000, 1),
         "bound_ms": round(bound * 1000, 1),
         "bound_round_trips": figures.bound_round_trips,
+        "depth_round_trips": round(figures.depth, 1),
+        "chain_round_trips": figures.first_chain,
+        "depth_latency_ms": round(setup.depth_latency * 1000, 1),
         "rtt_ms": round(figures.round_trip * 1000, 1),
         "wall_over_bound_at_measured_rtt": ratio(
             figures.wall, figures.bound_round_trips * figures.round_trip
@@ -311,9 +335,7 @@ def figures_json(figures: DigestFigures) -> dict[str, object]:
         "msgraph_sdk_requests_per_tenant_scaled": (
             round(baseline.tenant_requests(setup.users), 1) if baseline else None
         ),
-        "msgraph_sdk_scaled_from": (
-            f"{baseline.tenants} tenants x {baseline.users_timed} users" if baseline else None
-        ),
+        "msgraph_sdk_scaled_from": (baseline.timed if baseline else None),
         "tenants": setup.tenants,
         "users": setup.users,
         "latency_ms": round(setup.latency * 1000, 1),
@@ -368,8 +390,8 @@ def _time_table(figures: DigestFigures) -> Table:
     ]
     if figures.baseline is not None:
         notes.append(
-            f"msgraph-sdk timed on {figures.baseline.tenants} tenants x "
-            f"{figures.baseline.users_timed} users, scaled to {setup.tenants} x {setup.users}"
+            f"msgraph-sdk timed on {figures.baseline.timed}, "
+            f"scaled to {setup.tenants} x {setup.users}"
         )
     else:
         notes.append(f"msgraph-sdk unavailable: {figures.baseline_problem}")
@@ -384,6 +406,11 @@ def _time_table(figures: DigestFigures) -> Table:
         "digest read (--all)", f"{figures.wall * 1000:.0f}", shown(ratio(figures.wall, bound), "x")
     )
     table.add_row("  CPU meanwhile (Deskhand and the sandbox)", f"{figures.cpu * 1000:.0f}")
+    table.add_row(
+        f"one tenant alone at {setup.depth_latency * 1000:.0f} ms latency, in round trips",
+        f"{figures.depth:.1f}",
+        shown(ratio(figures.depth, figures.first_chain), "x"),
+    )
     for slots, label in (
         (TENANTS_AT_ONCE, f"{TENANTS_AT_ONCE} tenants at a time"),
         (1, "tenant by tenant"),
@@ -425,7 +452,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--baseline-tenants", type=int, default=2, help="msgraph-sdk's tenants")
     parser.add_argument("--baseline-users", type=int, default=30, help="users it reads in each")
     parser.add_argument("--memory-users", type=int, default=300, help="users of the memory probe")
+    parser.add_argument(
+        "--depth-latency", type=float, default=1.0, help="latency of the one-tenant read, seconds"
+    )
     options = parse_latency_options(parser, argv)
+    if min(options.tenants, options.users, options.memory_users) < 1 or options.depth_latency <= 0:
+        parser.error("tenants and users must be at least 1, --depth-latency above 0")
     setup = Setup(
         tenants=options.tenants,
         users=options.users,
@@ -434,6 +466,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         baseline_tenants=min(options.baseline_tenants, options.tenants),
         baseline_users=min(options.baseline_users, options.users),
         memory_users=options.memory_users,
+        depth_latency=options.depth_latency,
     )
     run_benchmark("bench.digest", partial(measure_digest, setup=setup), render, figures_json)
 
