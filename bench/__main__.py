@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from bench import lookup, offboard, slack_ack
+from bench import digest, lookup, offboard, slack_ack
 
 BENCHMARKS: tuple[Callable[[Sequence[str]], None], ...] = (
     lookup.main,
     offboard.main,
     slack_ack.quick,
+    digest.quick,
 )
 
 

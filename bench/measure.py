@@ -11,6 +11,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,13 +19,17 @@ from rich.console import Console, RenderableType
 
 from bot.process.logs import configure_logging
 from core.errors import DeskhandError
+from sandbox import RecordedRequest
 
 __all__ = [
     "BenchmarkFailed",
     "Case",
+    "Requests",
     "json_line",
     "latency_options",
+    "latency_parser",
     "median_seconds",
+    "parse_latency_options",
     "ratio",
     "run_benchmark",
     "shown",
@@ -33,6 +38,34 @@ __all__ = [
 F = TypeVar("F")
 
 Case = Callable[[], Awaitable[object]]
+
+
+@dataclass(frozen=True)
+class Requests:
+    """Requests the sandbox answered, by service."""
+
+    graph: int
+    exchange: int
+    login: int
+
+    @classmethod
+    def of(cls, log: Sequence[RecordedRequest]) -> Requests:
+        """What was sent: a `$batch` counts once, not its inner requests."""
+        sent = [r for r in log if r.batch is None]
+        return cls(
+            graph=sum(1 for r in sent if r.path.startswith(("/v1.0/", "/beta/"))),
+            exchange=sum(1 for r in sent if r.path.startswith("/adminapi/")),
+            login=sum(1 for r in sent if "/oauth2/" in r.path),
+        )
+
+    @classmethod
+    def by_tenant(cls, log: Sequence[RecordedRequest]) -> dict[str, Requests]:
+        """`of` for each tenant the log names."""
+        grouped: dict[str, list[RecordedRequest]] = {}
+        for request in log:
+            if request.tenant is not None:
+                grouped.setdefault(request.tenant, []).append(request)
+        return {name: cls.of(sent) for name, sent in sorted(grouped.items())}
 
 
 class BenchmarkFailed(Exception):
@@ -93,14 +126,28 @@ def shown(value: float | None, unit: str = "") -> str:
     return "—" if value is None else f"{value:.2f}{unit}"
 
 
-def latency_options(
-    prog: str, description: str | None, argv: Sequence[str] | None, *, runs: int, runs_help: str
-) -> argparse.Namespace:
-    """`--latency` (the sandbox's, in seconds) and `--runs`, as the sandbox benchmarks take."""
+def latency_parser(
+    prog: str, description: str | None, *, runs: int, runs_help: str
+) -> argparse.ArgumentParser:
+    """`--latency` (the sandbox's, in seconds) and `--runs`; add a benchmark's own options."""
     parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("--latency", type=float, default=0.1, help="sandbox latency, seconds")
     parser.add_argument("--runs", type=int, default=runs, help=runs_help)
+    return parser
+
+
+def parse_latency_options(
+    parser: argparse.ArgumentParser, argv: Sequence[str] | None
+) -> argparse.Namespace:
     options = parser.parse_args(argv)
     if options.runs < 1 or options.latency < 0:
         parser.error("--runs must be at least 1 and --latency not negative")
     return options
+
+
+def latency_options(
+    prog: str, description: str | None, argv: Sequence[str] | None, *, runs: int, runs_help: str
+) -> argparse.Namespace:
+    """`--latency` (the sandbox's, in seconds) and `--runs`, as the sandbox benchmarks take."""
+    parser = latency_parser(prog, description, runs=runs, runs_help=runs_help)
+    return parse_latency_options(parser, argv)

@@ -45,9 +45,11 @@ from integrations.graph import BatchRequest, user_path
 from integrations.graph.odata import encode_path
 from sandbox import Sandbox, SandboxTenant
 
-__all__ = ["SdkLookup", "open_sdk_lookup"]
+__all__ = ["SDK_ERRORS", "SdkLookup", "SdkSession", "open_sdk_lookup", "open_sdk_session"]
 
 _TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+SDK_ERRORS = (APIError, AzureError, httpx.HTTPError)
+"""What a failing SDK call raises: Graph's answer, the sign-in, or the connection."""
 _T = TypeVar("_T")
 
 _UserQuery = user_item.UserItemRequestBuilder.UserItemRequestBuilderGetQueryParameters
@@ -60,12 +62,30 @@ _RegistrationQuery = _Report.UserRegistrationDetailsRequestBuilderGetQueryParame
 
 
 @dataclass(frozen=True)
-class SdkLookup:
-    """The /user screen through msgraph-sdk, one awaited call after another."""
+class SdkSession:
+    """A signed-in SDK client for one sandbox tenant; `beta` for what the v1.0 SDK lacks."""
 
     client: GraphServiceClient
     adapter: GraphRequestAdapter
     beta_url: str
+
+    async def beta(self, path: str) -> None:
+        """A raw beta GET through the SDK's adapter (`path` relative to the version)."""
+        request = RequestInformation(Method.GET)
+        request.url = f"{self.beta_url}{encode_path(path)}"
+        request.headers.try_add("Accept", "application/json")
+        await self.adapter.send_primitive_async(request, "bytes", {})
+
+
+@dataclass(frozen=True)
+class SdkLookup:
+    """The /user screen through msgraph-sdk, one awaited call after another."""
+
+    session: SdkSession
+
+    @property
+    def client(self) -> GraphServiceClient:
+        return self.session.client
 
     async def screen(self, key: str) -> None:
         """The same reads as `fetch_user_screen`: seven v1.0 calls, then the beta one."""
@@ -80,7 +100,7 @@ class SdkLookup:
         await user.authentication.methods.get()
         await self._registration(key, asked["registration"])
         await self.client.subscribed_skus.get(_config(_SkusQuery(select=_select(asked["skus"]))))
-        await self._per_user_mfa(key)
+        await self.session.beta(f"{user_path(key)}/authentication/requirements")
 
     async def search(self, query: Mapping[str, str]) -> str:
         """The id of the first user a `/users` search finds (`query` as Deskhand sends it)."""
@@ -100,22 +120,10 @@ class SdkLookup:
         else:
             await report.by_user_registration_details_id(key).get()
 
-    async def _per_user_mfa(self, key: str) -> None:
-        request = RequestInformation(Method.GET)
-        request.url = f"{self.beta_url}{encode_path(user_path(key))}/authentication/requirements"
-        request.headers.try_add("Accept", "application/json")
-        await self.adapter.send_primitive_async(request, "bytes", {})
-
 
 @asynccontextmanager
-async def open_sdk_lookup(
-    sandbox: Sandbox, tenant: SandboxTenant, *, probe: str
-) -> AsyncIterator[SdkLookup]:
-    """A signed-in SDK client for `tenant`; `BenchmarkFailed` if it cannot read from the sandbox.
-
-    The screen of user `probe` is read before this yields, so the SDK's token is warm, like
-    Deskhand's, and a client that cannot work is reported instead of measured.
-    """
+async def open_sdk_session(sandbox: Sandbox, tenant: SandboxTenant) -> AsyncIterator[SdkSession]:
+    """An SDK client for `tenant`, signing in on its first call."""
     authority = urlsplit(sandbox.url)
     credential = ClientSecretCredential(
         tenant.tenant_id,
@@ -135,12 +143,25 @@ async def open_sdk_lookup(
             auth, client=GraphClientFactory.create_with_default_middleware(client=http)
         )
         adapter.base_url = f"{sandbox.url}/v1.0"
-        lookup = SdkLookup(
+        yield SdkSession(
             GraphServiceClient(request_adapter=adapter), adapter, f"{sandbox.url}/beta"
         )
+
+
+@asynccontextmanager
+async def open_sdk_lookup(
+    sandbox: Sandbox, tenant: SandboxTenant, *, probe: str
+) -> AsyncIterator[SdkLookup]:
+    """A signed-in SDK client for `tenant`; `BenchmarkFailed` if it cannot read from the sandbox.
+
+    The screen of user `probe` is read before this yields, so the SDK's token is warm, like
+    Deskhand's, and a client that cannot work is reported instead of measured.
+    """
+    async with open_sdk_session(sandbox, tenant) as session:
+        lookup = SdkLookup(session)
         try:
             await lookup.screen(probe)
-        except (APIError, AzureError, httpx.HTTPError) as error:
+        except SDK_ERRORS as error:
             raise BenchmarkFailed(
                 f"msgraph-sdk could not read from the sandbox ({type(error).__name__})"
             ) from None

@@ -30,7 +30,14 @@ from pathlib import Path
 from rich.console import Group as Renderables
 from rich.table import Table
 
-from bench.measure import BenchmarkFailed, latency_options, ratio, run_benchmark, shown
+from bench.measure import (
+    BenchmarkFailed,
+    Requests,
+    latency_options,
+    ratio,
+    run_benchmark,
+    shown,
+)
 from bot.approvals.cards import parse_action
 from bot.config import load_settings
 from bot.pipeline.invocation import Invocation
@@ -43,7 +50,7 @@ from commands.offboard import OffboardArgs, plan_offboard
 from commands.offboard_steps import offboard_steps
 from core.identity import Actor, TenantInfo
 from integrations.graph import GraphClient, user_path
-from sandbox import RecordedRequest, Sandbox, SandboxOptions
+from sandbox import Sandbox, SandboxOptions
 from sandbox.exchange.mailboxes import (
     Delegate,
     FolderGrant,
@@ -86,7 +93,7 @@ def seed_leaver(sandbox: Sandbox, key: str) -> str:
         job="Account Manager",
         department="Sales",
         manager=_MANAGER,
-        skus=tuple(sku[0] for sku in CONTOSO_SKUS),
+        skus=tuple(part for part, *_ in CONTOSO_SKUS),
         methods=("fido2", "microsoftAuthenticator"),
     )
     user = builder.add_person(person)
@@ -147,22 +154,6 @@ def _now() -> datetime:
 
 
 # -- one offboarding each way ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Requests:
-    graph: int
-    exchange: int
-    login: int
-
-    @classmethod
-    def of(cls, log: Sequence[RecordedRequest]) -> Requests:
-        sent = [r for r in log if r.batch is None]
-        return cls(
-            graph=sum(1 for r in sent if r.path.startswith(("/v1.0/", "/beta/"))),
-            exchange=sum(1 for r in sent if r.path.startswith("/adminapi/")),
-            login=sum(1 for r in sent if "/oauth2/" in r.path),
-        )
 
 
 @dataclass(frozen=True)
