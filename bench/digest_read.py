@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from commands.digest import AT_ONCE
 from commands.kit.context import silent_progress
 from commands.queries.digests import DigestKind, DigestOptions, TenantDigest, read_tenant_digest
 from integrations.exchange import PUBLIC_EXCHANGE, ExchangeClient, ExchangeEndpoint
@@ -22,8 +23,8 @@ from sandbox import SandboxTenant
 __all__ = ["KINDS", "TENANTS_AT_ONCE", "Clients", "Registration", "read_all", "tenant_clients"]
 
 KINDS = frozenset(DigestKind)
-TENANTS_AT_ONCE = 4
-"""As `/digest … --all` (commands/digest.py, AT_ONCE)."""
+TENANTS_AT_ONCE = AT_ONCE
+"""As `/digest … --all` reads them (commands/digest.py)."""
 
 
 @dataclass(frozen=True)
