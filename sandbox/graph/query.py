@@ -133,8 +133,8 @@ class _Condition(Protocol):
 
 
 def kept(items: Sequence[M], *conditions: _Condition | None) -> Sequence[M]:
-    """The items every given condition (`$filter`, `$search`) matches; `items` itself, still
-    unrendered when it is `Rendered`, when the query gives none."""
+    """The items every given condition (`$filter`, `$search`) matches. Without one, `items`
+    itself: a `Rendered` collection stays unrendered until its page is read."""
     tests = [condition for condition in conditions if condition is not None]
     if not tests:
         return items
