@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from sandbox.model import Directory, User
+from sandbox.model import User
 
 from .api_users import find_user, no_premium
 from .call import GraphCall, GraphResult, Route, ok
 from .entities import method_json, stamp
 from .errors import not_found
-from .query import page, parse_collection_query
+from .query import Rendered, kept, page, parse_collection_query
 
 __all__ = ["ROUTES"]
 
@@ -59,7 +61,7 @@ async def get_requirements(call: GraphCall) -> GraphResult:
     )
 
 
-def registration_json(directory: Directory, user: User, updated: str | None) -> dict[str, Any]:
+def registration_json(admins: frozenset[str], updated: str | None, user: User) -> dict[str, Any]:
     kinds = [m.kind for m in user.methods if m.kind in _REGISTERED_NAMES]
     mfa = any(kind in _MFA_CAPABLE for kind in kinds)
     preferred = [name for kind, name in _SYSTEM_PREFERRED if kind in kinds][:1]
@@ -68,7 +70,7 @@ def registration_json(directory: Directory, user: User, updated: str | None) -> 
         "userPrincipalName": user.user_principal_name,
         "userDisplayName": user.display_name,
         "userType": user.user_type.lower(),
-        "isAdmin": user.id in directory.admin_ids(),
+        "isAdmin": user.id in admins,
         "isSsprRegistered": mfa or "email" in kinds,
         "isSsprEnabled": False,
         "isSsprCapable": False,
@@ -85,30 +87,30 @@ def registration_json(directory: Directory, user: User, updated: str | None) -> 
     }
 
 
-def _report_rows(call: GraphCall) -> list[dict[str, Any]]:
+def _report_row(call: GraphCall) -> Callable[[User], dict[str, Any]]:
+    """A user's row of the report, once the caller may read it."""
     call.require(*REPORT_READ)
     directory = call.tenant.directory
     if not directory.has_premium:
         raise no_premium()
-    updated = stamp(directory.created)
-    return [registration_json(directory, user, updated) for user in directory.users.values()]
+    return partial(registration_json, directory.admin_ids(), stamp(directory.created))
 
 
 async def list_registration_details(call: GraphCall) -> GraphResult:
-    rows = _report_rows(call)
+    rows = Rendered(list(call.tenant.directory.users.values()), _report_row(call))
     query = parse_collection_query(call, "userRegistrationDetails", advanced_rules=False)
-    matching = [row for row in rows if query.filter is None or query.filter.matches(row)]
     context = "reports/authenticationMethods/userRegistrationDetails"
-    return ok(page(call, matching, query, context=context))
+    return ok(page(call, kept(rows, query.filter), query, context=context))
 
 
 async def get_registration_details(call: GraphCall) -> GraphResult:
-    rows = {row["id"]: row for row in _report_rows(call)}
-    row = rows.get(call.params["user"].lower())
-    if row is None:
+    """By object id only: the report's rows are keyed by id, not userPrincipalName."""
+    row = _report_row(call)
+    user = call.tenant.directory.users.get(call.params["user"].lower())
+    if user is None:
         raise not_found(call.params["user"])
     context = call.context("reports/authenticationMethods/userRegistrationDetails/$entity")
-    return ok({"@odata.context": context, **row})
+    return ok({"@odata.context": context, **row(user)})
 
 
 _REPORT = "/reports/authenticationMethods/userRegistrationDetails"

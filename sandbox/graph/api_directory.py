@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .api_users import find_user
 from .call import GraphCall, GraphResult, Route, ok
 from .entities import directory_user_json, group_json, member_of, role_json, stamp
 from .errors import not_found
-from .query import filtered_page
+from .query import Rendered, filtered_page
 
 __all__ = ["DIRECTORY_READ", "ROUTES"]
 
@@ -35,7 +36,7 @@ _PLAN_SERVICES = {
 }
 
 
-def _collection(call: GraphCall, items: list[dict[str, Any]], context: str) -> GraphResult:
+def _collection(call: GraphCall, items: Sequence[Mapping[str, Any]], context: str) -> GraphResult:
     return ok(filtered_page(call, items, context))
 
 
@@ -80,8 +81,7 @@ async def list_group_members(call: GraphCall) -> GraphResult:
     if group is None:
         raise not_found(call.params["group"])
     members = [directory.users[m] for m in sorted(group.member_ids) if m in directory.users]
-    items = [directory_user_json(user) for user in members]
-    return _collection(call, items, "directoryObjects")
+    return _collection(call, Rendered(members, directory_user_json), "directoryObjects")
 
 
 async def list_transitive_members(call: GraphCall) -> GraphResult:
@@ -100,7 +100,7 @@ async def list_transitive_members(call: GraphCall) -> GraphResult:
         nested = (directory.groups[g].member_ids for g in frontier if g in directory.groups)
         frontier = set().union(*nested) - seen
     users = [directory.users[m] for m in sorted(seen) if m in directory.users]
-    return _collection(call, [directory_user_json(user) for user in users], "directoryObjects")
+    return _collection(call, Rendered(users, directory_user_json), "directoryObjects")
 
 
 async def list_domains(call: GraphCall) -> GraphResult:

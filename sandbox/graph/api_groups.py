@@ -21,7 +21,7 @@ from sandbox.model import Group, User
 from .call import GraphCall, GraphResult, Route, ok
 from .entities import group_json
 from .errors import bad_request, not_found
-from .query import filtered_page
+from .query import Rendered, filtered_page
 
 __all__ = ["GROUP_READ", "ROUTES", "find_group", "referenced_user"]
 
@@ -49,21 +49,20 @@ def find_group(call: GraphCall) -> Group:
 async def list_groups(call: GraphCall) -> GraphResult:
     call.require(*GROUP_READ)
     groups = sorted(call.tenant.directory.groups.values(), key=lambda g: g.display_name.lower())
-    items = [_untyped(group_json(g)) for g in groups]
-    return ok(filtered_page(call, items, "groups"))
+    return ok(filtered_page(call, Rendered(groups, _untyped), "groups"))
 
 
-def _untyped(body: dict[str, Any]) -> dict[str, Any]:
+def _untyped(group: Group) -> dict[str, Any]:
     """Items of the `groups` entity set carry no `@odata.type` (a directoryObject list does)."""
+    body = group_json(group)
     body.pop("@odata.type", None)
     return body
 
 
 async def get_group(call: GraphCall) -> GraphResult:
     call.require(*GROUP_READ)
-    body = group_json(find_group(call))
+    body = _untyped(find_group(call))
     select = [name for name in call.query.get("$select", "").split(",") if name]
-    body = _untyped(body)
     if select:
         body = {name: body.get(name) for name in select}
     return ok({"@odata.context": call.context("groups/$entity"), **body})

@@ -31,7 +31,7 @@ from .api_mailbox import mailbox_user
 from .call import GraphCall, GraphResult, Route, ok
 from .entities import stamp
 from .errors import GraphError, bad_request
-from .query import page, parse_collection_query, project
+from .query import Rendered, kept, page, parse_collection_query, project
 
 __all__ = ["MAIL_READ", "MAIL_SEND", "ROUTES"]
 
@@ -242,9 +242,11 @@ async def list_sent_items(call: GraphCall) -> GraphResult:
     listed = [
         {k: v for k, v in message.items() if k != "attachments"} for message in reversed(saved)
     ]
-    matching = [m for m in listed if query.filter is None or query.filter.matches(m)]
     default = [name for name in listed[0] if name not in _ONLY_WHEN_SELECTED] if listed else []
-    projected = [project(m, query.select, default, with_id=True) for m in matching]
+    select = query.select
+    projected = Rendered(
+        kept(listed, query.filter), lambda m: project(m, select, default, with_id=True)
+    )
     folder = call.params["folder"]
     context = f"users('{user.id}')/mailFolders('{folder}')/messages"
     return ok(page(call, projected, query, context=context, default_top=_DEFAULT_PAGE))

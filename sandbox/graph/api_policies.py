@@ -11,6 +11,7 @@ without it gets the same 403 as the other P1 features here (unconfirmed for this
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sandbox.model import ConditionalAccessPolicy
@@ -18,7 +19,7 @@ from sandbox.model import ConditionalAccessPolicy
 from .api_users import no_premium
 from .call import GraphCall, GraphResult, Route, ok
 from .entities import stamp
-from .query import page, parse_collection_query, project
+from .query import Rendered, kept, page, parse_collection_query, project
 
 __all__ = ["POLICY_READ", "ROUTES", "policy_json"]
 
@@ -150,10 +151,11 @@ async def list_policies(call: GraphCall) -> GraphResult:
     if not directory.has_premium:
         raise no_premium()
     query = parse_collection_query(call, "conditionalAccess/policies", advanced_rules=False)
-    items = [policy_json(policy) for policy in directory.ca_policies]
-    matching = [item for item in items if query.filter is None or query.filter.matches(item)]
-    if query.select is not None:
-        matching = [project(item, query.select, (), with_id=True) for item in matching]
+    matching: Sequence[Mapping[str, Any]] = kept(
+        [policy_json(policy) for policy in directory.ca_policies], query.filter
+    )
+    if (select := query.select) is not None:
+        matching = Rendered(matching, lambda item: project(item, select, (), with_id=True))
     return ok(page(call, matching, query, context="conditionalAccess/policies"))
 
 

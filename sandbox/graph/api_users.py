@@ -10,7 +10,15 @@ from sandbox.model import User
 from .call import GraphCall, GraphResult, Route, ok
 from .entities import USER_DEFAULT_PROPERTIES, USER_PROPERTIES, user_json
 from .errors import GraphError, bad_request, forbidden, not_found, unsupported_query
-from .query import CollectionQuery, page, parse_collection_query, project, sort_key
+from .query import (
+    CollectionQuery,
+    Rendered,
+    kept,
+    page,
+    parse_collection_query,
+    project,
+    sort_key,
+)
 
 __all__ = ["ROUTES", "USER_READ", "find_user"]
 
@@ -71,16 +79,14 @@ async def list_users(call: GraphCall) -> GraphResult:
     query = parse_collection_query(call, "users")
     _check_select(query.select)
     sign_in_asked = _check_sign_in_activity(call, query)
-    entities = [user_json(user) for user in call.tenant.directory.users.values()]
-    matching = [
-        entity
-        for entity in entities
-        if (query.filter is None or query.filter.matches(entity))
-        and (query.search is None or query.search.matches(entity))
-    ]
+    entities = Rendered(list(call.tenant.directory.users.values()), user_json)
+    matching = kept(entities, query.filter, query.search)
     if (key := sort_key(query.orderby)) and query.orderby:
-        matching.sort(key=key, reverse=query.orderby[1])
-    projected = [project(e, query.select, USER_DEFAULT_PROPERTIES, with_id=True) for e in matching]
+        matching = sorted(matching, key=key, reverse=query.orderby[1])
+    select = query.select
+    projected = Rendered(
+        matching, lambda e: project(e, select, USER_DEFAULT_PROPERTIES, with_id=True)
+    )
     max_top = _SIGN_IN_PAGE_MAX if sign_in_asked else 999
     return ok(
         page(call, projected, query, context=_context("users", query.select), max_top=max_top)
