@@ -15,14 +15,15 @@ sum:
 - a page of users is counted once the tenant-wide reads it needs are in: the shared mailboxes,
   the products and the policies, a round trip or two (more only where policies name many
   groups). Pages listed before then are held as the few facts the tallies read (`User`,
-  `SignIns`), never as JSON; consuming them in the loop only when those reads are done keeps
-  the listing going meanwhile;
+  `SignIns`), never as JSON, and at most `_HELD_USERS` of them; consuming them in the loop
+  only once those reads are done keeps the listing going meanwhile;
 - the registration report is not awaited whole: `RegistrationReport` joins its rows to the
   pages by user id as both arrive, so what is held is what one has read ahead of the other
   (both run at about 100 users a round trip), not a row per user of the tenant;
 - each page's per-user MFA states (only users neither security defaults nor a Conditional
   Access policy enforce, `MfaStates`: at most six `$batch`es in flight) and its wait for its
-  report rows run as a task beside the listing; `MfaTally.digest` gathers them at the end.
+  report rows run as a task beside the listing (a few pages at most, `PAGES_WAITING`);
+  `MfaTally.digest` gathers them at the end.
 """
 
 from __future__ import annotations
@@ -56,6 +57,10 @@ from integrations.graph.directory import SignIns, Sku, User
 __all__ = ["DigestKind", "DigestOptions", "TenantDigest", "read_tenant_digest"]
 
 _T = TypeVar("_T")
+_HELD_USERS = 240
+"""Users listed before the tenant-wide reads are in that are held at most (two pages with
+sign-in activity): past that the listing waits for those reads, so memory stays bounded
+however slow they are."""
 
 
 class DigestKind(StrEnum):
@@ -161,11 +166,11 @@ async def read_tenant_digest(
             progress.advance(len(page.items))
             # Held only until the tenant-wide reads are in (a round trip or two, not the
             # report); from then each page is counted as it comes.
-            if tallies.done():
-                tallies.result().add(listed)
+            if tallies.done() or len(listed) >= _HELD_USERS:
+                await (await tallies).add(listed)
                 listed = []
         ready = await tallies
-        ready.add(listed)
+        await ready.add(listed)
         mfa = await ready.mfa.digest() if ready.mfa is not None else None
         if mfa is not None and not await reads.report.ended():
             unknown.append(
@@ -215,9 +220,9 @@ class _Tallies:
     idle: InactiveTally
     waste: LicenseTally
 
-    def add(self, users: Sequence[_Listed]) -> None:
+    async def add(self, users: Sequence[_Listed]) -> None:
         if self.mfa is not None:
-            self.mfa.add([user for user, _ in users])
+            await self.mfa.add([user for user, _ in users])
         for user, activity in users:
             if activity is not None:
                 self.idle.add(user, activity)

@@ -23,9 +23,22 @@ from commands.queries.roster_extras import MfaStates
 from integrations.graph import GraphClient
 from integrations.graph.directory import User
 
-__all__ = ["PER_USER_MFA", "MfaClass", "MfaDigest", "MfaRow", "MfaTally", "classify"]
+__all__ = [
+    "PAGES_WAITING",
+    "PER_USER_MFA",
+    "MfaClass",
+    "MfaDigest",
+    "MfaRow",
+    "MfaTally",
+    "classify",
+]
 
 PER_USER_MFA = "per-user MFA"
+PAGES_WAITING = 4
+"""Pages of users being counted at most (waiting for their report rows or MFA states) before
+`MfaTally.add` holds the listing back: the report lags the listing by a page in six or so
+(about 100 rows a round trip against 120 users), so this bounds memory without lengthening
+a read the report's pages already make that long."""
 _ENFORCING_STATES = frozenset({"enabled", "enforced"})
 
 
@@ -98,10 +111,11 @@ class MfaDigest:
 class MfaTally:
     """Counts pages of users into an `MfaDigest`, keeping only the rows not covered.
 
-    `add` takes a page as it is listed and returns at once: the page's per-user MFA states and
-    its registration (the report's rows, else each user's methods) are read by a task started
-    with `spawn`, which counts the page when both are known, so the next page is listed
-    meanwhile; `digest` waits for those tasks. The caller owns them (and cancels them when the
+    `add` takes a page as it is listed and returns at once (unless `PAGES_WAITING` pages are
+    still being counted): the page's per-user MFA states and its registration (the report's
+    rows, else each user's methods) are read by a task started with `spawn`, which counts the
+    page when both are known, so the next page is listed meanwhile; `digest` waits for those
+    tasks. The caller owns them (and cancels them when the
     read fails)."""
 
     def __init__(
@@ -122,13 +136,18 @@ class MfaTally:
         self._counts = dict.fromkeys(MfaClass, 0)
         self._disabled = self._shared_seen = self._guests_seen = 0
 
-    def add(self, users: Sequence[User]) -> None:
+    async def add(self, users: Sequence[User]) -> None:
+        """Starts counting a page; waits only while `PAGES_WAITING` pages already are (their
+        report rows lag behind the listing), so that the pages held stay few."""
         counted = [u for u in users if self._counts_user(u)]
         verdicts = {u.id: self._policies.verdict(u.id, guest=u.guest) for u in counted}
         open_ids = [i for i, v in verdicts.items() if v.enforcement is not Enforcement.ENFORCED]
         # Every listed user's row is taken, counted or not, so that none stays held.
         listed = [u.id for u in users]
         self._pages.append(self._spawn(self._count(counted, verdicts, open_ids, listed)))
+        waiting = [page for page in self._pages if not page.done()]
+        if len(waiting) > PAGES_WAITING:
+            await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
 
     async def _count(
         self,
