@@ -9,14 +9,14 @@ security defaults and the Conditional Access policies with the groups and roles 
 is given. What cannot be known is a sentence in `TenantDigest.unknown`, never an exception,
 except a tenant whose users cannot be listed at all.
 
-Everything starts at once, and nothing the listing does waits for a round trip but its own next
-page, so the read takes about max(users pages, report pages) + 1 round trips rather than their
-sum:
+Everything starts at once, and (within the bounds below) the listing waits for no round trip
+but its own next page, so the read takes about max(users pages, report pages) + 1 round trips
+rather than their sum:
 - a page of users is counted once the tenant-wide reads it needs are in: the shared mailboxes,
-  the products and the policies, a round trip or two (more only where policies name many
-  groups). Pages listed before then are held as the few facts the tallies read (`User`,
-  `SignIns`), never as JSON, and at most `_HELD_USERS` of them; consuming them in the loop
-  only once those reads are done keeps the listing going meanwhile;
+  the products and the policies, a round trip or two (a few more where policies name roles).
+  Pages listed before then are held as the few facts the tallies read (`User`, `SignIns`),
+  never as JSON; once `_HELD_USERS` are held the listing waits for those reads. Counting in
+  the loop only what those reads allow keeps the listing going meanwhile;
 - the registration report is not awaited whole: `RegistrationReport` joins its rows to the
   pages by user id as both arrive, so what is held is what one has read ahead of the other
   (both run at about 100 users a round trip), not a row per user of the tenant;
@@ -58,9 +58,9 @@ __all__ = ["DigestKind", "DigestOptions", "TenantDigest", "read_tenant_digest"]
 
 _T = TypeVar("_T")
 _HELD_USERS = 240
-"""Users listed before the tenant-wide reads are in that are held at most (two pages with
-sign-in activity): past that the listing waits for those reads, so memory stays bounded
-however slow they are."""
+"""Users listed before the tenant-wide reads are in that are held before the listing waits for
+those reads (two pages with sign-in activity, part of one without), so that memory stays
+bounded however slow they are."""
 
 
 class DigestKind(StrEnum):
