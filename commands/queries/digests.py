@@ -3,22 +3,37 @@
 Per tenant: ONE `/users` listing (with `signInActivity` at 120 a page when inactivity or
 licences are asked for, user-list.md; a tenant without Entra ID P1 refuses it and the listing
 restarts at 999 without), consumed a page at a time into tallies that keep counts and only the
-flagged rows, so memory stays flat as users grow. Beside it, read once: the registration report
-(by user id: one small tuple per user is held for the tenant), security defaults and the
-Conditional Access policies with the groups and roles they name, `/subscribedSkus`,
-`/directory/subscriptions`, and the shared mailboxes when an Exchange client is given. What
-cannot be known is a sentence in `TenantDigest.unknown`, never an exception, except a tenant
-whose users cannot be listed at all.
+flagged rows, so memory stays flat as users grow. Beside it, read once: the registration report,
+security defaults and the Conditional Access policies with the groups and roles they name,
+`/subscribedSkus`, `/directory/subscriptions`, and the shared mailboxes when an Exchange client
+is given. What cannot be known is a sentence in `TenantDigest.unknown`, never an exception,
+except a tenant whose users cannot be listed at all.
+
+Everything starts at once, and (within the bounds below) the listing waits for no round trip
+but its own next page, so the read takes about max(users pages, report pages) + 1 round trips
+rather than their sum:
+- a page of users is counted once the tenant-wide reads it needs are in: the shared mailboxes,
+  the products and the policies, a round trip or two (a few more where policies name roles).
+  Pages listed before then are held as the few facts the tallies read (`User`, `SignIns`),
+  never as JSON; once `_HELD_USERS` are held the listing waits for those reads. Counting in
+  the loop only what those reads allow keeps the listing going meanwhile;
+- the registration report is not awaited whole: `RegistrationReport` joins its rows to the
+  pages by user id as both arrive, so what is held is what one has read ahead of the other
+  (both run at about 100 users a round trip), not a row per user of the tenant;
+- each page's per-user MFA states (only users neither security defaults nor a Conditional
+  Access policy enforce, `MfaStates`: at most six `$batch`es in flight) and its wait for its
+  report rows run as a task beside the listing (a few pages at most, `PAGES_WAITING`);
+  `MfaTally.digest` gathers them at the end.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from commands.kit.context import Progress
 from commands.queries.inactivity import InactiveDigest, InactiveTally, Seats
@@ -32,13 +47,20 @@ from commands.queries.licence_waste import (
 )
 from commands.queries.mfa_coverage import MfaClass, MfaDigest, MfaTally
 from commands.queries.mfa_policies import read_policies
-from commands.queries.roster import Registered, read_registration, unreadable, user_pages
+from commands.queries.registration_report import RegistrationReport
+from commands.queries.roster import unreadable, user_pages
 from core.errors import IntegrationError
 from integrations.exchange.client import ExchangeClient
 from integrations.graph import GraphClient
 from integrations.graph.directory import SignIns, Sku, User
 
 __all__ = ["DigestKind", "DigestOptions", "TenantDigest", "read_tenant_digest"]
+
+_T = TypeVar("_T")
+_HELD_USERS = 240
+"""Users listed before the tenant-wide reads are in that are held before the listing waits for
+those reads (two pages with sign-in activity, part of one without), so that memory stays
+bounded however slow they are."""
 
 
 class DigestKind(StrEnum):
@@ -127,54 +149,52 @@ async def read_tenant_digest(
 ) -> TenantDigest:
     """The digests of `kinds` for one tenant; `names(skuId, skuPartNumber)` names a product
     (`ctx.products.name`)."""
-    mfa = DigestKind.MFA in kinds
     sign_ins = bool(kinds & {DigestKind.INACTIVE, DigestKind.LICENSES})
     unknown: list[str] = []
-    started = _Reads(graph, exchange, mfa=mfa, licences=sign_ins, subs=DigestKind.LICENSES in kinds)
+    reads = _Reads(graph, exchange, kinds)
     progress.start("Reading users", None)
     try:
-        shared = await started.shared(unknown) if mfa or sign_ins else frozenset()
-        skus = await started.skus(unknown)
-        seats = Seats(
-            lambda sku: names(sku, skus.get(sku, Sku(sku, "", 0, 0, "")).part_number),
-            {sku_id: sku.part_number for sku_id, sku in skus.items()},
-            options.prices,
-        )
-        mfa_tally = await started.mfa_tally(unknown, options, shared) if mfa else None
-        idle = InactiveTally(now, options.inactive_days, seats, shared, options.currency)
-        waste = LicenseTally(now, options.inactive_days, seats, shared)
+        tallies = reads.start(reads.tallies(unknown, options, now, names))
+        listed: list[_Listed] = []
         problem = ""
         async for page in user_pages(graph, server_filter="", sign_ins=sign_ins):
             problem = page.problem
-            users = [
+            listed.extend(
                 (User.from_graph(i), SignIns.from_graph(i) if page.sign_ins else None)
                 for i in page.items
-            ]
-            if mfa_tally is not None:
-                await mfa_tally.add([u for u, _ in users])
-            for user, activity in users:
-                if activity is not None:
-                    idle.add(user, activity)
-                waste.add(user, activity)
-            progress.advance(len(users))
+            )
+            progress.advance(len(page.items))
+            # Held only until the tenant-wide reads are in (a round trip or two, not the
+            # report); from then each page is counted as it comes.
+            if tallies.done() or len(listed) >= _HELD_USERS:
+                await (await tallies).add(listed)
+                listed = []
+        ready = await tallies
+        await ready.add(listed)
+        mfa = await ready.mfa.digest() if ready.mfa is not None else None
+        if mfa is not None and not await reads.report.ended():
+            unknown.append(
+                "MFA registration: the registration report needs Microsoft Entra ID P1 and "
+                "AuditLog.Read.All; each user's methods were read instead."
+            )
         if problem:
             unknown.append(
                 f"Sign-in activity: {problem}; inactive accounts cannot be told, "
                 "and licence waste counts only blocked accounts."
             )
         return TenantDigest(
-            mfa=mfa_tally.digest() if mfa_tally is not None else None,
+            mfa=mfa,
             inactive=(
                 None
                 if DigestKind.INACTIVE not in kinds
-                else idle.digest()
+                else ready.idle.digest()
                 if not problem
                 else InactiveDigest(options.inactive_days, 0, (), 0, 0, 0.0, (), options.currency)
             ),
             licenses=(
-                waste.digest(
-                    _products(skus, names, options.prices),
-                    await started.expiring(unknown, now, options.expiring_days, names),
+                ready.waste.digest(
+                    _products(ready.skus, names, options.prices),
+                    await reads.expiring(unknown, now, options.expiring_days, names),
                     options.currency,
                 )
                 if DigestKind.LICENSES in kinds
@@ -183,8 +203,30 @@ async def read_tenant_digest(
             unknown=tuple(unknown),
         )
     finally:
-        started.cancel()
+        reads.cancel()
         progress.finish()
+
+
+_Listed = tuple[User, SignIns | None]
+"""A listed user: what the tallies read of it (the listing's JSON is not kept)."""
+
+
+@dataclass(frozen=True)
+class _Tallies:
+    """Where listed users are counted, once the tenant-wide reads they need are in."""
+
+    skus: Mapping[str, Sku]
+    mfa: MfaTally | None
+    idle: InactiveTally
+    waste: LicenseTally
+
+    async def add(self, users: Sequence[_Listed]) -> None:
+        if self.mfa is not None:
+            await self.mfa.add([user for user, _ in users])
+        for user, activity in users:
+            if activity is not None:
+                self.idle.add(user, activity)
+            self.waste.add(user, activity)
 
 
 def _products(
@@ -206,27 +248,27 @@ def _products(
 
 
 class _Reads:
-    """The tenant-wide reads, started at once so they run beside the users listing."""
+    """The tenant-wide reads, started at once so they run beside the users listing, and the
+    tasks counting pages of users: all cancelled together when the read ends or fails."""
 
     def __init__(
-        self,
-        graph: GraphClient,
-        exchange: ExchangeClient | None,
-        *,
-        mfa: bool,
-        licences: bool,
-        subs: bool,
+        self, graph: GraphClient, exchange: ExchangeClient | None, kinds: frozenset[DigestKind]
     ) -> None:
         self._graph = graph
-        self._tasks: list[asyncio.Task[Any]] = []
-        self._policies = self._start(read_policies(graph)) if mfa else None
-        self._report = self._start(read_registration(graph)) if mfa else None
-        self._skus = self._start(read_skus(graph)) if licences else None
-        self._subs = self._start(read_subscriptions(graph)) if subs else None
-        self._shared = self._start(exchange.shared_mailboxes()) if exchange else None
+        self._kinds = kinds
+        self._sign_ins = bool(kinds & {DigestKind.INACTIVE, DigestKind.LICENSES})
+        self._tasks: list[asyncio.Future[Any]] = []
+        mfa = DigestKind.MFA in kinds
+        self.report = RegistrationReport()
+        if mfa:
+            self.start(self.report.read(graph))
+        self._policies = self.start(read_policies(graph)) if mfa else None
+        self._skus = self.start(read_skus(graph)) if self._sign_ins else None
+        self._subs = self.start(read_subscriptions(graph)) if DigestKind.LICENSES in kinds else None
+        self._shared = self.start(exchange.shared_mailboxes()) if exchange else None
 
-    def _start(self, work: Any) -> asyncio.Task[Any]:
-        task: asyncio.Task[Any] = asyncio.ensure_future(work)
+    def start(self, work: Coroutine[Any, Any, _T]) -> asyncio.Future[_T]:
+        task = asyncio.ensure_future(work)
         self._tasks.append(task)
         return task
 
@@ -234,7 +276,30 @@ class _Reads:
         for task in self._tasks:
             task.cancel()
 
-    async def shared(self, unknown: list[str]) -> frozenset[str]:
+    async def tallies(
+        self,
+        unknown: list[str],
+        options: DigestOptions,
+        now: datetime,
+        names: Callable[[str, str], str],
+    ) -> _Tallies:
+        """The tallies, once the shared mailboxes, the products and the policies are read."""
+        mfa = DigestKind.MFA in self._kinds
+        shared = await self._shared_ids(unknown) if mfa or self._sign_ins else frozenset()
+        skus = await self._read_skus(unknown)
+        seats = Seats(
+            lambda sku: names(sku, skus.get(sku, Sku(sku, "", 0, 0, "")).part_number),
+            {sku_id: sku.part_number for sku_id, sku in skus.items()},
+            options.prices,
+        )
+        return _Tallies(
+            skus=skus,
+            mfa=await self._mfa_tally(unknown, options, shared) if mfa else None,
+            idle=InactiveTally(now, options.inactive_days, seats, shared, options.currency),
+            waste=LicenseTally(now, options.inactive_days, seats, shared),
+        )
+
+    async def _shared_ids(self, unknown: list[str]) -> frozenset[str]:
         if self._shared is None:
             unknown.append("Shared mailboxes: not told apart (no Exchange Online connection).")
             return frozenset()
@@ -244,7 +309,7 @@ class _Reads:
             unknown.append(f"Shared mailboxes: not told apart ({unreadable(error).why}).")
             return frozenset()
 
-    async def skus(self, unknown: list[str]) -> dict[str, Sku]:
+    async def _read_skus(self, unknown: list[str]) -> dict[str, Sku]:
         if self._skus is None:
             return {}
         found = await self._skus
@@ -253,19 +318,20 @@ class _Reads:
             return {}
         return {sku.sku_id: sku for sku in found}
 
-    async def mfa_tally(
+    async def _mfa_tally(
         self, unknown: list[str], options: DigestOptions, shared: frozenset[str]
     ) -> MfaTally:
-        assert self._policies is not None and self._report is not None
+        assert self._policies is not None
         policies = await self._policies
-        report: Mapping[str, Registered] | None = await self._report
         unknown.extend(policies.unknown)
-        if report is None:
-            unknown.append(
-                "MFA registration: the registration report needs Microsoft Entra ID P1 and "
-                "AuditLog.Read.All; each user's methods were read instead."
-            )
-        return MfaTally(self._graph, policies, report, guests=options.guests, shared=shared)
+        return MfaTally(
+            self._graph,
+            policies,
+            self.report,
+            guests=options.guests,
+            shared=shared,
+            spawn=self.start,
+        )
 
     async def expiring(
         self, unknown: list[str], now: datetime, days: int, names: Callable[[str, str], str]

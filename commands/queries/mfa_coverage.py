@@ -2,7 +2,7 @@
 enforced (security defaults, Conditional Access, else the per-user MFA state), tallied a page
 of users at a time so that only the users a manager must act on are kept.
 
-The per-user state (`read_mfa_states`, beta `$batch`) is read only for users neither security
+The per-user state (`MfaStates`, beta `$batch`) is read only for users neither security
 defaults nor a Conditional Access policy already enforce: "enabled" and "enforced" both make the
 user do MFA at the next sign-in (the state "enabled" registers them first).
 """
@@ -10,21 +10,35 @@ user do MFA at the next sign-in (the state "enabled" registers them first).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from commands.kit.context import silent_progress
 from commands.queries.conditional_access import Enforcement, Verdict
 from commands.queries.mfa_policies import TenantPolicies
+from commands.queries.registration_report import RegistrationReport
 from commands.queries.roster import Registered, Unreadable, registration_from_methods
-from commands.queries.roster_extras import read_mfa_states
+from commands.queries.roster_extras import MfaStates
 from integrations.graph import GraphClient
 from integrations.graph.directory import User
 
-__all__ = ["PER_USER_MFA", "MfaClass", "MfaDigest", "MfaRow", "MfaTally", "classify"]
+__all__ = [
+    "PAGES_WAITING",
+    "PER_USER_MFA",
+    "MfaClass",
+    "MfaDigest",
+    "MfaRow",
+    "MfaTally",
+    "classify",
+]
 
 PER_USER_MFA = "per-user MFA"
+PAGES_WAITING = 4
+"""Pages of users being counted at most (waiting for their report rows or MFA states) before
+`MfaTally.add` holds the listing back: the report lags the listing by a page in six or so
+(about 100 rows a round trip against 120 users), so this bounds memory without lengthening
+a read the report's pages already make that long."""
 _ENFORCING_STATES = frozenset({"enabled", "enforced"})
 
 
@@ -95,35 +109,65 @@ class MfaDigest:
 
 
 class MfaTally:
-    """Counts pages of users into an `MfaDigest`, keeping only the rows not covered."""
+    """Counts pages of users into an `MfaDigest`, keeping only the rows not covered.
+
+    `add` takes a page as it is listed and returns at once (unless `PAGES_WAITING` pages are
+    still being counted): the page's per-user MFA states and its registration (the report's
+    rows, else each user's methods) are read by a task started with `spawn`, which counts the
+    page when both are known, so the next page is listed meanwhile; `digest` waits for those
+    tasks. The caller owns them (and cancels them when the
+    read fails)."""
 
     def __init__(
         self,
         graph: GraphClient,
         policies: TenantPolicies,
-        report: Mapping[str, Registered] | None,
+        report: RegistrationReport,
         *,
         guests: bool,
         shared: frozenset[str],
+        spawn: Callable[[Coroutine[Any, Any, None]], asyncio.Future[None]],
     ) -> None:
         self._graph, self._policies, self._report = graph, policies, report
-        self._guests, self._shared = guests, shared
+        self._guests, self._shared, self._spawn = guests, shared, spawn
+        self._states = MfaStates(graph)
+        self._pages: list[asyncio.Future[None]] = []
         self._rows: list[MfaRow] = []
         self._counts = dict.fromkeys(MfaClass, 0)
         self._disabled = self._shared_seen = self._guests_seen = 0
-        self._refused: Unreadable | None = None
 
     async def add(self, users: Sequence[User]) -> None:
+        """Starts counting a page; waits only while `PAGES_WAITING` pages already are (their
+        report rows lag behind the listing), so that the pages held stay few."""
         counted = [u for u in users if self._counts_user(u)]
         verdicts = {u.id: self._policies.verdict(u.id, guest=u.guest) for u in counted}
         open_ids = [i for i, v in verdicts.items() if v.enforcement is not Enforcement.ENFORCED]
+        # Every listed user's row is taken, counted or not, so that none stays held.
+        listed = [u.id for u in users]
+        self._pages.append(self._spawn(self._count(counted, verdicts, open_ids, listed)))
+        waiting = [page for page in self._pages if not page.done()]
+        if len(waiting) > PAGES_WAITING:
+            await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+
+    async def _count(
+        self,
+        counted: Sequence[User],
+        verdicts: Mapping[str, Verdict],
+        open_ids: Sequence[str],
+        listed: Sequence[str],
+    ) -> None:
         states, registered = await asyncio.gather(
-            self._states(open_ids), self._registration([u.id for u in counted])
+            self._states.read(open_ids), self._registration(listed, [u.id for u in counted])
         )
         for user in counted:
             self._add(user, verdicts[user.id], states.get(user.id), registered.get(user.id))
 
-    def digest(self) -> MfaDigest:
+    async def digest(self) -> MfaDigest:
+        """Once every page added is counted."""
+        await asyncio.gather(*self._pages)
+        return self._digest()
+
+    def _digest(self) -> MfaDigest:
         return MfaDigest(
             counted=sum(self._counts.values()),
             covered=self._counts[MfaClass.COVERED],
@@ -150,21 +194,13 @@ class MfaTally:
             return self._guests
         return True
 
-    async def _states(self, user_ids: Sequence[str]) -> Mapping[str, str | Unreadable]:
-        if not user_ids:
-            return {}
-        if self._refused is not None:
-            return dict.fromkeys(user_ids, self._refused)
-        states = await read_mfa_states(self._graph, user_ids, silent_progress)
-        refusals = [s for s in states.values() if isinstance(s, Unreadable)]
-        if refusals and refusals[0].why.startswith("needs"):
-            self._refused = refusals[0]
-        return states
-
-    async def _registration(self, user_ids: Sequence[str]) -> Mapping[str, Registered | Unreadable]:
-        if self._report is not None:
-            return {i: self._report[i] for i in user_ids if i in self._report}
-        return await registration_from_methods(self._graph, user_ids) if user_ids else {}
+    async def _registration(
+        self, listed: Sequence[str], counted: Sequence[str]
+    ) -> Mapping[str, Registered | Unreadable]:
+        found = await self._report.rows(listed)
+        if found is not None:
+            return found
+        return await registration_from_methods(self._graph, counted) if counted else {}
 
     def _add(
         self,

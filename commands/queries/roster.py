@@ -22,6 +22,7 @@ from integrations.graph.directory import USER_FIELDS, AuthMethod, SignIns, User
 
 __all__ = [
     "LISTED_FIELDS",
+    "REPORT",
     "Member",
     "Registered",
     "Roster",
@@ -39,7 +40,7 @@ LISTED_FIELDS = (*USER_FIELDS, "onPremisesLastSyncDateTime")
 
 _PAGE = "999"
 _SIGN_IN_PAGE = "120"
-_REPORT = "/reports/authenticationMethods/userRegistrationDetails"
+REPORT = "/reports/authenticationMethods/userRegistrationDetails"
 _METHOD_CHUNK = 200
 _PASSWORD = "passwordAuthenticationMethod"
 
@@ -70,6 +71,15 @@ class Registered:
     mfa: bool
     methods: tuple[str, ...]
     capable: bool = False
+
+    @classmethod
+    def from_report(cls, item: Mapping[str, Any]) -> Registered:
+        """One row of the registration report (userregistrationdetails.md)."""
+        return cls(
+            item.get("isMfaRegistered") is True,
+            tuple(str(name) for name in item.get("methodsRegistered") or ()),
+            item.get("isMfaCapable") is True,
+        )
 
 
 @dataclass(frozen=True)
@@ -185,12 +195,8 @@ async def read_registration(graph: GraphClient) -> Mapping[str, Registered] | No
     may not read the report (then each user's methods stand in)."""
     try:
         return {
-            str(item.get("id")): Registered(
-                item.get("isMfaRegistered") is True,
-                tuple(str(name) for name in item.get("methodsRegistered") or ()),
-                item.get("isMfaCapable") is True,
-            )
-            async for item in graph.pages(_REPORT, select=())
+            str(item.get("id")): Registered.from_report(item)
+            async for item in graph.pages(REPORT, select=())
         }
     except (LicenseRequired, Forbidden):
         return None

@@ -6,7 +6,7 @@ authentication-get: Policy.Read.All), sent through `$batch` twenty at a time
 beta). One batch goes first: once one read is refused for a permission or a licence the rest
 are not sent, they would be refused alike. Then at most `MFA_READS_AT_ONCE` batches are in
 flight: fewer than the Graph client's eight per tenant, so another command on the same tenant
-still gets through while a long listing reads.
+(or the listing whose pages the batches follow, in the digests) still gets through.
 
 Directory roles are read for the whole tenant, never per user: one listing of
 `roleManagement/directory/roleAssignments?$expand=roleDefinition` (rbacapplication-list-
@@ -21,7 +21,7 @@ which is what Conditional Access policies name in `includeRoles` (unifiedroledef
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +32,7 @@ from integrations.graph import MAX_BATCH, BatchRequest, GraphClient, eq
 
 __all__ = [
     "MFA_READS_AT_ONCE",
+    "MfaStates",
     "RoleHolders",
     "read_mfa_states",
     "read_role_members",
@@ -49,39 +50,70 @@ async def read_mfa_states(
 ) -> Mapping[str, str | Unreadable]:
     """Each user's `perUserMfaState` (disabled, enabled, enforced), or why it is missing."""
     progress.start("Reading per-user MFA state", len(user_ids))
-    states: dict[str, str | Unreadable] = {}
     try:
-        start, wave = 0, MAX_BATCH
-        while start < len(user_ids):
-            chunk = user_ids[start : start + wave]
-            refused = await _read_states(graph, chunk, states)
-            progress.advance(len(chunk))
-            start, wave = start + len(chunk), MAX_BATCH * MFA_READS_AT_ONCE
-            if refused is not None:
-                states.update(dict.fromkeys(user_ids[start:], refused))
-                break
+        return await MfaStates(graph).read(user_ids, progress.advance)
     finally:
         progress.finish()
-    return states
 
 
-async def _read_states(
-    graph: GraphClient, user_ids: Sequence[str], states: dict[str, str | Unreadable]
-) -> Unreadable | None:
-    """Reads one wave into `states`; why the tenant refuses them, if it does."""
-    results = await graph.batch(
-        [BatchRequest.get(i, f"/users/{i}{_REQUIREMENTS}", select=()) for i in user_ids],
-        version="beta",
-    )
-    refused = None
-    for user_id, result in results.items():
-        if result.error is None:
-            states[user_id] = str(result.body.get("perUserMfaState") or "unknown")
-            continue
-        states[user_id] = unreadable(result.error)
-        if isinstance(result.error, Forbidden | LicenseRequired):
-            refused = unreadable(result.error)
-    return refused
+def _nothing(_count: int) -> None:
+    pass
+
+
+class MfaStates:
+    """Per-user MFA state for one tenant, over as many `read` calls as there are pages of
+    users: the tenant's first batch alone, the others at most `MFA_READS_AT_ONCE` in flight
+    once it has answered, and none sent after one is refused for a permission or a licence."""
+
+    def __init__(self, graph: GraphClient) -> None:
+        self._graph = graph
+        self._slots = asyncio.Semaphore(MFA_READS_AT_ONCE)
+        self._probe = asyncio.Lock()
+        self._probed = False
+        self._refused: Unreadable | None = None
+
+    async def read(
+        self, user_ids: Sequence[str], advance: Callable[[int], None] = _nothing
+    ) -> Mapping[str, str | Unreadable]:
+        chunks = [user_ids[i : i + MAX_BATCH] for i in range(0, len(user_ids), MAX_BATCH)]
+        states: dict[str, str | Unreadable] = {}
+        for found in await asyncio.gather(*(self._chunk(c, advance) for c in chunks)):
+            states.update(found)
+        return states
+
+    async def _chunk(
+        self, user_ids: Sequence[str], advance: Callable[[int], None]
+    ) -> Mapping[str, str | Unreadable]:
+        if not self._probed:
+            async with self._probe:
+                if not self._probed:
+                    found = await self._send(user_ids)
+                    self._probed = True
+                    advance(len(user_ids))
+                    return found
+        if self._refused is None:
+            async with self._slots:
+                if self._refused is None:
+                    found = await self._send(user_ids)
+                    advance(len(user_ids))
+                    return found
+        advance(len(user_ids))
+        return dict.fromkeys(user_ids, self._refused)
+
+    async def _send(self, user_ids: Sequence[str]) -> Mapping[str, str | Unreadable]:
+        results = await self._graph.batch(
+            [BatchRequest.get(i, f"/users/{i}{_REQUIREMENTS}", select=()) for i in user_ids],
+            version="beta",
+        )
+        states: dict[str, str | Unreadable] = {}
+        for user_id, result in results.items():
+            if result.error is None:
+                states[user_id] = str(result.body.get("perUserMfaState") or "unknown")
+                continue
+            states[user_id] = unreadable(result.error)
+            if isinstance(result.error, Forbidden | LicenseRequired):
+                self._refused = unreadable(result.error)
+        return states
 
 
 @dataclass(frozen=True)
