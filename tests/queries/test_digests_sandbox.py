@@ -1,5 +1,6 @@
-"""read_tenant_digest against the running sandbox (the endpoints it has today; Conditional
-Access, security defaults and /directory/subscriptions arrive with branch digest-sandbox)."""
+"""read_tenant_digest against the running sandbox: contoso (Entra ID P1, Conditional Access,
+security defaults off; sandbox/README.md lists each user's expected class) and fabrikam (no P1,
+security defaults on)."""
 
 from __future__ import annotations
 
@@ -125,3 +126,25 @@ async def test_inactivity_goes_by_the_last_successful_sign_in(runtime: Runtime) 
         "johanna.lorenz": "never signed in",
         "megan.bowen": "inactive",
     }
+
+
+async def test_with_security_defaults_on_everyone_counted_is_enforced(runtime: Runtime) -> None:
+    assert runtime.sandbox is not None
+    runtime.sandbox.tenant("contoso").directory.security_defaults = True
+    graph, exchange = clients(runtime, "contoso")
+    digest = await read_tenant_digest(
+        graph,
+        frozenset({DigestKind.MFA}),
+        DigestOptions(guests=True),
+        now=datetime.now(UTC),
+        progress=silent_progress,
+        exchange=exchange,
+    )
+    assert digest.mfa is not None and digest.mfa.security_defaults is True
+    shown = {row.upn.split("@")[0].split("_")[0]: str(row.mfa_class) for row in digest.mfa.rows}
+    # Registered people are covered; the rest must register, and only they are listed.
+    assert shown == dict.fromkeys(
+        ("diego.siciliani", "johanna.lorenz", "jordan.miller", "lynne.robbins"),
+        "enforced-not-registered",
+    )
+    assert digest.mfa.covered == len(CONTOSO_CLASSES) - len(shown)
