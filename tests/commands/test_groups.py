@@ -138,7 +138,9 @@ async def test_already_a_member_and_not_a_member_are_nothing_to_do(runtime: Runt
 async def test_several_or_no_matching_groups_are_explained(runtime: Runtime) -> None:
     ctx = contoso_context(runtime)
 
-    with pytest.raises(UserError, match="2 groups in Contoso match 'SG-': SG-Finance, SG-MFA"):
+    with pytest.raises(
+        UserError, match="3 groups in Contoso match 'SG-': SG-Finance, SG-MFA-Excluded, SG-MFA-R"
+    ):
         await plan_group_add(ctx, GroupMemberArgs(user=ADELE, group="SG-"))
     with pytest.raises(NotFound, match="No group in Contoso matches 'Quality'"):
         await plan_group_add(ctx, GroupMemberArgs(user=ADELE, group="Quality"))

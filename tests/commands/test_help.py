@@ -33,8 +33,9 @@ def test_the_families_are_the_two_word_commands() -> None:
         "mfa",
         "offboard",
         "ooo",
+        "schedule",
     ]
-    assert FAMILIES == ["digest", "forwarding", "group", "license", "mfa", "ooo"]
+    assert FAMILIES == ["digest", "forwarding", "group", "license", "mfa", "ooo", "schedule"]
 
 
 async def test_help_for_a_command_that_begins_a_family_names_the_family(ask: Ask) -> None:

@@ -54,6 +54,10 @@ LINES = {
     "restore-user": "/restore-user nobody@contoso.com",
     "revoke-grant": "/revoke-grant someone@msp.example readonly --tenant contoso",
     "revoke-sessions": "/revoke-sessions adele.vance@contoso.com",
+    "schedule add": "/schedule add 'digest mfa --tenant contoso' --cron '0 8 * * MON' --to console",
+    "schedule list": "/schedule list",
+    "schedule remove": "/schedule remove no-such-schedule",
+    "schedule run-now": "/schedule run-now no-such-schedule",
     "tap": "/tap adele.vance@contoso.com",
     "tenants": "/tenants",
     "unblock": "/unblock alex.wilber@contoso.com",
@@ -87,7 +91,13 @@ async def test_every_command_prints_one_json_document_with_data(
     status, document = await run_json(runtime, tmp_path, LINES[name])
     assert set(document) >= {"command", "tenant", "ok", "data", "text"}
     assert document["ok"] is (status == 0)
-    assert document["data"] not in (None, {}, []) or name in ("audit", "grants", "pending", "jobs")
+    assert document["data"] not in (None, {}, []) or name in (
+        "audit",
+        "grants",
+        "pending",
+        "jobs",
+        "schedule list",
+    )
     if document["ok"]:
         assert document["command"] == name
     secret = document.get("secret")
