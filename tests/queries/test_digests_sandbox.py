@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from bot.process.runtime import Runtime
 from commands.kit.context import silent_progress
-from commands.queries.digests import DigestKind, DigestOptions, read_tenant_digest
+from commands.queries.digests import DigestKind, DigestOptions, TenantDigest, read_tenant_digest
 
 ALL = frozenset(DigestKind)
 
@@ -60,6 +60,25 @@ async def test_fabrikam_without_p1_says_what_it_cannot_know(runtime: Runtime) ->
     assert digest.mfa is not None and digest.mfa.counted > 0
 
 
+async def _contoso_mfa(runtime: Runtime) -> TenantDigest:
+    """Contoso's MFA digest with guests counted, as /digest mfa --guests reads it."""
+    graph, exchange = clients(runtime, "contoso")
+    return await read_tenant_digest(
+        graph,
+        frozenset({DigestKind.MFA}),
+        DigestOptions(guests=True),
+        now=datetime.now(UTC),
+        progress=silent_progress,
+        exchange=exchange,
+    )
+
+
+def _classes(digest: TenantDigest) -> dict[str, str]:
+    """Each listed person's class, by the UPN's first part (a guest's before `_`)."""
+    assert digest.mfa is not None
+    return {row.upn.split("@")[0].split("_")[0]: str(row.mfa_class) for row in digest.mfa.rows}
+
+
 # sandbox/README.md's table of contoso's users: the class each must get.
 CONTOSO_CLASSES = {
     "admin": "covered",
@@ -89,17 +108,9 @@ CONTOSO_CLASSES = {
 
 
 async def test_every_contoso_user_gets_its_documented_mfa_class(runtime: Runtime) -> None:
-    graph, exchange = clients(runtime, "contoso")
-    digest = await read_tenant_digest(
-        graph,
-        frozenset({DigestKind.MFA}),
-        DigestOptions(guests=True),
-        now=datetime.now(UTC),
-        progress=silent_progress,
-        exchange=exchange,
-    )
+    digest = await _contoso_mfa(runtime)
     assert digest.mfa is not None and digest.unknown == ()
-    shown = {row.upn.split("@")[0].split("_")[0]: str(row.mfa_class) for row in digest.mfa.rows}
+    shown = _classes(digest)
     uncovered = {k: v for k, v in CONTOSO_CLASSES.items() if v != "covered"}
     assert shown == uncovered
     assert digest.mfa.covered == 7
@@ -131,17 +142,9 @@ async def test_inactivity_goes_by_the_last_successful_sign_in(runtime: Runtime) 
 async def test_with_security_defaults_on_everyone_counted_is_enforced(runtime: Runtime) -> None:
     assert runtime.sandbox is not None
     runtime.sandbox.tenant("contoso").directory.security_defaults = True
-    graph, exchange = clients(runtime, "contoso")
-    digest = await read_tenant_digest(
-        graph,
-        frozenset({DigestKind.MFA}),
-        DigestOptions(guests=True),
-        now=datetime.now(UTC),
-        progress=silent_progress,
-        exchange=exchange,
-    )
+    digest = await _contoso_mfa(runtime)
     assert digest.mfa is not None and digest.mfa.security_defaults is True
-    shown = {row.upn.split("@")[0].split("_")[0]: str(row.mfa_class) for row in digest.mfa.rows}
+    shown = _classes(digest)
     # Registered people are covered; the rest must register, and only they are listed.
     assert shown == dict.fromkeys(
         ("diego.siciliani", "johanna.lorenz", "jordan.miller", "lynne.robbins"),
