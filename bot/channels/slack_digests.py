@@ -21,8 +21,7 @@ from typing import Any
 
 import structlog
 
-from bot.channels.slack_api import SlackApi, require
-from bot.channels.slack_mentions import SlackMentions
+from bot.channels.slack_api import require
 from bot.channels.slack_notify import SlackNotifier
 from bot.schedules.delivery import Found, Recipient
 from cards.reply import Reply
@@ -38,10 +37,11 @@ _CHANNEL_TYPES = "public_channel,private_channel"
 
 
 class SlackDigests:
-    def __init__(self, notifier: SlackNotifier, api: SlackApi, mentions: SlackMentions) -> None:
+    def __init__(self, notifier: SlackNotifier) -> None:
+        """Posts through `notifier`, and reads and looks people up with its own API client."""
         self._notifier = notifier
-        self._api = api
-        self._mentions = mentions
+        self._api = notifier.api
+        self._mentions = notifier.mentions
         self._channel_ids: dict[str, str] = {}
 
     async def send(self, recipient: Recipient, reply: Reply, mark: str) -> dict[str, str]:

@@ -79,7 +79,7 @@ class ProcessDeliverer:
         built = self._chats.get(id(notifier))
         if built is None:
             if isinstance(notifier, SlackNotifier):
-                built = SlackDigests(notifier, notifier.api, notifier.mentions)
+                built = SlackDigests(notifier)
             elif isinstance(notifier, TeamsNotifier):
                 built = TeamsDigests(notifier)
             else:

@@ -36,7 +36,7 @@ async def slack() -> AsyncIterator[FakeSlack]:
 def digests(slack: FakeSlack) -> SlackDigests:
     api = SlackApi(AsyncWebClient(token=TOKEN, base_url=slack.api_url))
     mentions = SlackMentions(api)
-    return SlackDigests(SlackNotifier(api, mentions=mentions, spacing=0), api, mentions)
+    return SlackDigests(SlackNotifier(api, mentions=mentions, spacing=0))
 
 
 def a_minute_ago() -> datetime:
